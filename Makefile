@@ -1,0 +1,107 @@
+# The commands a newcomer guesses: make run, make test, make lint.
+# Everything runs from the project's own virtualenv in .venv (created on first use).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Local development and tests only; production sets its own SECRET_KEY (see README).
+DEV_ENV := DEBUG=1
+TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production HTTPS=0 STATIC_MANIFEST=0
+
+WEB_CONCURRENCY ?= 3
+
+.PHONY: serve run test test-postgres lint format migrate demo messages clean venv backup restore
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Refresh the English catalogue after changing German source strings (needs GNU gettext);
+# the compiled .mo file is committed, so run and test need no gettext on the machine.
+messages: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(DEV_ENV) $(PY) manage.py compilemessages -l en --ignore=.venv
+
+migrate: $(VENV)/.installed
+	mkdir -p var
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(DEV_ENV) $(PY) manage.py load_demo
+
+run: demo
+	@echo ""
+	@echo "  Integrationsverwaltung läuft auf http://127.0.0.1:$(PORT)/"
+	@echo "  Demo-Anmeldungen (nur für die Demo!), Passwort jeweils: Heinsberg-2020"
+	@echo "    admin    – Administration"
+	@echo "    leitung  – Amts-/Dezernatsleitung"
+	@echo "    sb-ki    – Sachbearbeitung Kommunales Integrationszentrum"
+	@echo "    sb-drk   – Sachbearbeitung DRK Kreisverband"
+	@echo ""
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The browser tests (tests/browser, Playwright) drive Debian's Chromium, never a downloaded browser.
+# BROWSER_TESTS=0 leaves them out (and does not need Chromium).
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_TESTS ?= 1
+ifeq ($(BROWSER_TESTS),0)
+BROWSER_PYTEST_ARGS := -m "not browser"
+endif
+
+# Installs Debian's chromium when it is missing and we are root; otherwise says how.
+.PHONY: chromium
+chromium:
+ifneq ($(BROWSER_TESTS),0)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Chromium fehlt, installiere Debians Paket chromium für die Browser-Tests …"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Die Browser-Tests brauchen Chromium unter $(CHROMIUM)." >&2; \
+			echo "Bitte installieren:  sudo apt-get install -y chromium" >&2; \
+			echo "oder ohne Browser-Tests testen:  make test BROWSER_TESTS=0" >&2; \
+			exit 1; \
+		fi; \
+	fi
+endif
+
+test: $(VENV)/.installed chromium
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL (default: the local server, trust auth).
+test-postgres: $(VENV)/.installed chromium
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/integration_admin} \
+		$(PY) -m pytest $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Production serving: gunicorn behind a reverse proxy, WhiteNoise for static files. Needs
+# SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (PostgreSQL) in the environment; see README.
+serve: $(VENV)/.installed
+	@test -n "$$SECRET_KEY" || (echo "SECRET_KEY fehlt (siehe README, Betrieb und Sicherheit)" && exit 2)
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn integration_admin.wsgi:application --bind $${BIND:-127.0.0.1:$(PORT)} \
+		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+# Backups of the database named by DATABASE_URL (SQLite in var/ when unset); see README.
+backup: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py backup $(if $(OUTPUT),--output $(OUTPUT))
+
+restore: $(VENV)/.installed
+	@test -n "$(BACKUP)" || (echo "Aufruf: make restore BACKUP=var/backups/<datei>" && exit 2)
+	$(DEV_ENV) $(PY) manage.py restore "$(BACKUP)"
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,281 @@
+"""The Django admin for funding records: administrators only, and bound by the same rules as the pages.
+
+- Only users with the administrator role see or change anything here (not every staff user).
+- The grant is computed, never typed in (read-only); version numbers and "current" are set by
+  the amendment workflow, so versions are neither added nor deleted here; own shares come from
+  the split service and are read-only.
+- A change of a letter's figures needs a reason (stored in the history); a decision or version
+  saved after someone else changed the decision is refused (its revision is checked under a row lock).
+- Call-offs and pass-throughs lock their decision while their total is checked against the grant.
+- Changing a flat rate recomputes the grants of the flat-rate decisions that use it.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from funding import services
+from funding.forms import (
+    ApplicationForm,
+    BlockChoiceField,
+    CallOffForm,
+    DecisionForm,
+    PassThroughForm,
+    VersionFiguresForm,
+)
+from funding.models import (
+    VERSION_FIGURES,
+    Application,
+    CallOff,
+    CostShare,
+    DecisionVersion,
+    FlatRate,
+    GrantDecision,
+    PassThrough,
+    ProofOfUse,
+)
+from programs.models import BuildingBlock
+
+
+class AdministratorOnly:
+    """Every permission of this admin class follows the administrator role."""
+
+    def _allowed(self, request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and user.is_administrator
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class RevisionCheckMixin(forms.Form):
+    """A hidden copy of the decision's revision; clean() locks the decision row and compares."""
+
+    seen_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def decision_for_revision(self):
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = self.decision_for_revision()
+        if decision is not None and decision.pk is not None:
+            try:
+                services.lock_decision(decision.pk, cleaned.get("seen_revision"))
+            except services.StaleRevision as conflict:
+                raise ValidationError(conflict.message) from conflict
+        return cleaned
+
+
+class GrantDecisionAdminForm(RevisionCheckMixin, DecisionForm):
+    change_reason = forms.CharField(
+        label=_("Grund der Änderung"), max_length=services.REASON_MAX_LENGTH, required=False
+    )
+
+    class Meta(DecisionForm.Meta):
+        widgets = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_revision"].initial = self.instance.revision
+
+    def decision_for_revision(self):
+        return self.instance
+
+
+class DecisionVersionInline(admin.StackedInline):
+    model = DecisionVersion
+    extra = 0
+    fields = ["number", "is_current", "dated_on", "received_on", "reason", *VERSION_FIGURES, "granted_amount"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GrantDecision)
+class GrantDecisionAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    form = GrantDecisionAdminForm
+    list_display = ["title", "programme", "funder", "application", "form"]
+    list_filter = ["programme", "funder", "form"]
+    list_select_related = ["programme", "funder", "application__programme"]
+    filter_horizontal = ["building_blocks"]
+    readonly_fields = ["revision"]
+    inlines = [DecisionVersionInline]
+
+    def has_add_permission(self, request, *args):
+        # A decision is created with its letter's figures on the page "Bescheid erfassen".
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.revision = (form.cleaned_data.get("seen_revision") or obj.revision) + 1
+        obj._change_reason = form.cleaned_data.get("change_reason") or None
+        super().save_model(request, obj, form, change)
+
+
+class DecisionVersionAdminForm(RevisionCheckMixin, VersionFiguresForm):
+    change_reason = forms.CharField(
+        label=_("Grund der Änderung"), max_length=services.REASON_MAX_LENGTH, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_revision"].initial = self.instance.decision.revision
+
+    def decision_for_revision(self):
+        return self.instance.decision if self.instance.decision_id else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_changed() and set(self.changed_data) - {"change_reason", "seen_revision"}:
+            if not (cleaned.get("change_reason") or "").strip():
+                self.add_error("change_reason", _("Die Zahlen des Bescheids ändern sich: bitte einen Grund angeben."))
+        return cleaned
+
+
+class CostShareInline(admin.TabularInline):
+    model = CostShare
+    extra = 0
+    fields = ["organisation", "weight", "eligible_amount", "grant_amount", "own_share"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DecisionVersion)
+class DecisionVersionAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    form = DecisionVersionAdminForm
+    list_display = ["decision", "number", "is_current", "financing_type", "eligible_expenditure", "granted_amount"]
+    list_filter = ["financing_type", "is_current"]
+    list_select_related = ["decision"]
+    readonly_fields = ["decision", "number", "is_current", "reason", "granted_amount"]
+    inlines = [CostShareInline]
+
+    def has_add_permission(self, request, *args):
+        # Amendments are recorded on the decision's page, which numbers them and moves "current".
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.update_decision(
+            decision=obj.decision,
+            expected_revision=None,  # compared with the revision the user saw, under the row lock, in clean()
+            version=obj if obj.is_current else None,
+            reason=form.cleaned_data.get("change_reason", "").strip(),
+            decision_changed=False,
+        )
+        if not obj.is_current:
+            obj._change_reason = form.cleaned_data.get("change_reason", "").strip() or None
+            obj.save()
+            services.resplit(obj, reason=obj._change_reason or "")
+
+
+class ApplicationAdminForm(ApplicationForm):
+    building_blocks = BlockChoiceField(
+        queryset=BuildingBlock.objects.select_related("programme"), label=_("Bausteine"), required=False
+    )
+
+
+@admin.register(Application)
+class ApplicationAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    form = ApplicationAdminForm
+    list_display = ["programme", "submitted_on", "reference", "requested_amount"]
+    list_filter = ["programme"]
+    list_select_related = ["programme"]
+    filter_horizontal = ["building_blocks"]
+
+
+class LockDecisionMixin(forms.ModelForm):
+    """Lock the chosen decision before the model's clean() checks the total against the grant."""
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision is not None:
+            services.lock_decision(decision.pk, None)
+        return cleaned
+
+
+class CallOffAdminForm(LockDecisionMixin, CallOffForm):
+    class Meta(CallOffForm.Meta):
+        fields = ["decision", *CallOffForm.Meta.fields]
+
+
+class PassThroughAdminForm(LockDecisionMixin, PassThroughForm):
+    class Meta(PassThroughForm.Meta):
+        fields = ["decision", *PassThroughForm.Meta.fields]
+
+
+@admin.register(CallOff)
+class CallOffAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    form = CallOffAdminForm
+    list_display = ["decision", "called_on", "amount", "received_on", "received_amount", "is_illustrative"]
+    list_filter = ["is_illustrative"]
+    list_select_related = ["decision"]
+
+
+@admin.register(ProofOfUse)
+class ProofOfUseAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    list_display = ["decision", "kind", "covers_year", "due_on", "report_submitted_on", "statement_submitted_on"]
+    list_filter = ["kind", "is_illustrative"]
+    list_select_related = ["decision"]
+
+
+@admin.register(PassThrough)
+class PassThroughAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    form = PassThroughAdminForm
+    list_display = ["decision", "recipient", "form", "amount", "is_illustrative"]
+    list_select_related = ["decision", "recipient"]
+
+
+@admin.register(FlatRate)
+class FlatRateAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    list_display = ["building_block", "year", "amount_per_fte", "is_illustrative"]
+    list_select_related = ["building_block__programme"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.refresh_flat_rate_grants(building_block_ids=[obj.building_block_id], year=obj.year)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.refresh_flat_rate_grants(building_block_ids=[obj.building_block_id], year=obj.year)
+
+    def delete_queryset(self, request, queryset):
+        changed = list(queryset.values_list("building_block_id", "year"))
+        for obj in queryset:
+            obj.delete()
+        for block_id, year in changed:
+            services.refresh_flat_rate_grants(building_block_ids=[block_id], year=year)

@@ -1,0 +1,325 @@
+"""Controlling overview: per programme, decision and year, what was granted, called, received and
+what remains, the own share by organisation and the coverage gap of flat rates.
+
+Everything is read in a fixed number of queries whatever the data size (at most two per table):
+programmes, current versions, cost shares, call-offs (called and received per year), the
+decisions' building blocks, flat rates, positions (for the coverage gap and the positions that
+are applicable but not yet applied for) and the pay data of ``staffing.costs``. The rest is
+computed in Python from those rows.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.db.models.functions import ExtractYear
+
+from funding import money
+from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, FlatRate, GrantDecision
+from integration_admin.db import FteSum, MoneySum
+from programs.models import GuidelineStatus, Programme
+from staffing.costs import coverage_gap, load_cost_tables
+from staffing.models import Position, PositionStatus
+
+
+def _add(total: Decimal | None, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return total
+    return value if total is None else total + value
+
+
+@dataclass
+class YearRow:
+    year: int
+    granted: Decimal | None  # known per year for flat rates only
+    called: Decimal
+    received: Decimal
+    called_total: Decimal
+    received_total: Decimal
+    remaining: Decimal | None
+    coverage_gap: Decimal | None
+    gap_by_organisation: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class DecisionRow:
+    version: DecisionVersion
+    own_share_by_organisation: dict[str, Decimal]
+    called: Decimal
+    received: Decimal
+    years: list[YearRow]
+
+    @property
+    def decision(self) -> GrantDecision:
+        return self.version.decision
+
+    @property
+    def remaining(self) -> Decimal | None:
+        granted = self.version.granted_amount
+        return None if granted is None else granted - self.called
+
+    @property
+    def coverage_gap(self) -> Decimal | None:
+        total = None
+        for row in self.years:
+            total = _add(total, row.coverage_gap)
+        return total
+
+
+@dataclass
+class ApplicableBlock:
+    """Positions that may be applied for but are not yet (e.g. under a draft guideline)."""
+
+    number: int
+    title: str
+    guideline_status: str
+    guideline_expected_on: datetime.date | None
+    organisation: str
+    fte: Decimal
+
+    @property
+    def guideline_is_draft(self) -> bool:
+        return self.guideline_status == GuidelineStatus.DRAFT
+
+
+@dataclass
+class ProgrammeRow:
+    programme: Programme
+    decisions: list[DecisionRow] = field(default_factory=list)
+    applicable: list[ApplicableBlock] = field(default_factory=list)
+
+    def _total(self, getter) -> Decimal | None:
+        total = None
+        for row in self.decisions:
+            total = _add(total, getter(row))
+        return total
+
+    @property
+    def eligible(self):
+        return self._total(lambda r: r.version.eligible_expenditure)
+
+    @property
+    def granted(self):
+        return self._total(lambda r: r.version.granted_amount)
+
+    @property
+    def own_share(self):
+        return self._total(lambda r: r.version.own_share)
+
+    @property
+    def called(self):
+        return self._total(lambda r: r.called)
+
+    @property
+    def received(self):
+        return self._total(lambda r: r.received)
+
+    @property
+    def remaining(self):
+        return self._total(lambda r: r.remaining)
+
+    @property
+    def coverage_gap(self):
+        return self._total(lambda r: r.coverage_gap)
+
+    @property
+    def own_share_by_organisation(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for row in self.decisions:
+            for organisation, amount in row.own_share_by_organisation.items():
+                totals[organisation] += amount
+        return dict(sorted(totals.items()))
+
+
+def _years(version: DecisionVersion, call_off_years: set[int]) -> list[int]:
+    start = version.period_start or version.dated_on or version.received_on
+    first = start.year if start else None
+    last = version.period_end.year if version.period_end else None
+    years = set(call_off_years)
+    if first is not None or last is not None:
+        first = first if first is not None else min([last, *call_off_years])
+        last = last if last is not None else max([first, *call_off_years])
+        years |= set(range(first, last + 1))
+    return sorted(years)
+
+
+def controlling_overview(programme_ids: list[int] | None = None, year: int | None = None) -> list[ProgrammeRow]:
+    programmes = Programme.objects.all()
+    if programme_ids:
+        programmes = programmes.filter(pk__in=programme_ids)
+    rows = {programme.pk: ProgrammeRow(programme) for programme in programmes}
+
+    versions = list(
+        DecisionVersion.objects.current()
+        .filter(decision__programme__in=list(rows))
+        .select_related("decision__programme", "decision__funder")
+        .order_by("decision__title", "decision_id")
+    )
+    decision_ids = [v.decision_id for v in versions]
+
+    own_by_version: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for version_id, organisation, own in (
+        CostShare.objects.filter(version__in=versions)
+        .values_list("version_id", "organisation__short_name", "own_share")
+        .order_by("organisation__short_name")
+    ):
+        own_by_version[version_id][organisation] = own
+
+    called: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for decision_id, call_year, total in (
+        CallOff.objects.filter(decision__in=decision_ids)
+        .annotate(year=ExtractYear("called_on"))
+        .values("decision_id", "year")
+        .annotate(total=MoneySum("amount"))
+        .values_list("decision_id", "year", "total")
+        .order_by()
+    ):
+        called[decision_id][call_year] = total
+    received: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for decision_id, receipt_year, total in (
+        CallOff.objects.filter(decision__in=decision_ids, received_on__isnull=False)
+        .annotate(year=ExtractYear("received_on"))
+        .values("decision_id", "year")
+        .annotate(total=MoneySum("received_amount"))
+        .values_list("decision_id", "year", "total")
+        .order_by()
+    ):
+        received[decision_id][receipt_year] = total
+
+    blocks_by_decision: dict[int, list[int]] = defaultdict(list)
+    for decision_id, block_id in GrantDecision.building_blocks.through.objects.filter(
+        grantdecision_id__in=decision_ids
+    ).values_list("grantdecision_id", "buildingblock_id"):
+        blocks_by_decision[decision_id].append(block_id)
+
+    flat_versions = [v for v in versions if v.financing_type == FinancingType.FLAT_RATE]
+    flat_blocks = {block for v in flat_versions for block in blocks_by_decision[v.decision_id]}
+    rates_by_block: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    positions_by_block: dict[int, list[Position]] = defaultdict(list)
+    tables = None
+    if flat_blocks:
+        for block_id, rate_year, amount in FlatRate.objects.filter(building_block__in=flat_blocks).values_list(
+            "building_block_id", "year", "amount_per_fte"
+        ):
+            rates_by_block[block_id][rate_year] = amount
+        for position in (
+            Position.objects.filter(building_block__in=flat_blocks)
+            .exclude(status__in=[PositionStatus.APPLICABLE, PositionStatus.APPLIED])
+            .select_related("organisation")
+            .only(
+                "building_block_id",
+                "organisation__short_name",
+                "fte",
+                "start",
+                "end",
+                "pay_grade_id",
+                "pay_step",
+                "pay_grade_is_illustrative",
+            )
+        ):
+            positions_by_block[position.building_block_id].append(position)
+        if positions_by_block:
+            tables = load_cost_tables()
+
+    for version in versions:
+        decision_id = version.decision_id
+        years = _years(version, set(called[decision_id]) | set(received[decision_id]))
+        granted_by_year: dict[int, Decimal] = {}
+        if version.financing_type == FinancingType.FLAT_RATE and version.period_start and version.period_end:
+            rates: dict[int, Decimal] = {}
+            for block in blocks_by_decision[decision_id]:
+                rates.update(rates_by_block[block])
+            if version.funded_fte is not None:
+                try:
+                    granted_by_year = money.flat_rate_grant_by_year(
+                        version.period_start, version.period_end, version.funded_fte, rates
+                    )
+                except KeyError:
+                    granted_by_year = {}
+        positions = []
+        if version.financing_type == FinancingType.FLAT_RATE and tables is not None:
+            positions = [p for block in blocks_by_decision[decision_id] for p in positions_by_block[block]]
+        balance = {
+            row["year"]: row
+            for row in money.running_balance(version.granted_amount, called[decision_id], received[decision_id])
+        }
+        year_rows = []
+        called_total = received_total = ZERO
+        for row_year in years:
+            entry = balance.get(row_year)
+            if entry is not None:
+                called_total, received_total = entry["called_total"], entry["received_total"]
+            gap = None
+            gap_by_org: dict[str, Decimal] = defaultdict(lambda: ZERO)
+            for position in positions:
+                value = coverage_gap(position, row_year, tables)
+                if value is not None:
+                    gap = _add(gap, value)
+                    gap_by_org[position.organisation.short_name] += value
+            year_rows.append(
+                YearRow(
+                    year=row_year,
+                    granted=granted_by_year.get(row_year),
+                    called=entry["called"] if entry else ZERO,
+                    received=entry["received"] if entry else ZERO,
+                    called_total=called_total,
+                    received_total=received_total,
+                    remaining=None if version.granted_amount is None else version.granted_amount - called_total,
+                    coverage_gap=gap,
+                    gap_by_organisation=dict(sorted(gap_by_org.items())),
+                )
+            )
+        if year is not None:
+            year_rows = [row for row in year_rows if row.year == year]
+            if not year_rows:
+                continue
+        rows[version.decision.programme_id].decisions.append(
+            DecisionRow(
+                version=version,
+                own_share_by_organisation=own_by_version.get(version.pk, {}),
+                called=sum(called[decision_id].values(), ZERO),
+                received=sum(received[decision_id].values(), ZERO),
+                years=year_rows,
+            )
+        )
+
+    for values in (
+        Position.objects.filter(building_block__programme__in=list(rows), status=PositionStatus.APPLICABLE)
+        .filter(Q(building_block__decisions__isnull=True))
+        .values(
+            "building_block__programme_id",
+            "building_block__number",
+            "building_block__title",
+            "building_block__short_title",
+            "building_block__guideline_status",
+            "building_block__guideline_expected_on",
+            "organisation__short_name",
+        )
+        .annotate(fte_total=FteSum("fte"))
+        .order_by("building_block__programme_id", "building_block__number", "organisation__short_name")
+    ):
+        rows[values["building_block__programme_id"]].applicable.append(
+            ApplicableBlock(
+                number=values["building_block__number"],
+                title=values["building_block__short_title"] or values["building_block__title"],
+                guideline_status=values["building_block__guideline_status"],
+                guideline_expected_on=values["building_block__guideline_expected_on"],
+                organisation=values["organisation__short_name"],
+                fte=values["fte_total"],
+            )
+        )
+    return [row for row in rows.values() if row.decisions or row.applicable]
+
+
+def controlling_totals(programmes) -> dict[str, Decimal]:
+    """Eligible, granted, own share of the current versions and called/received of all call-offs of
+    ``programmes`` (a queryset), summed exactly in the database: two queries."""
+    totals = DecisionVersion.objects.current().filter(decision__programme__in=programmes).totals()
+    money_flow = CallOff.objects.filter(decision__programme__in=programmes).aggregate(
+        called=MoneySum("amount"), received=MoneySum("received_amount")
+    )
+    totals.update({key: value if value is not None else Decimal("0.00") for key, value in money_flow.items()})
+    totals["remaining"] = totals["granted"] - totals["called"]
+    return totals

@@ -1,0 +1,353 @@
+"""Forms for grant decisions and what hangs on them (only the administrator sees them).
+
+Numbers are typed the German way (integration_admin.forms); every rule the database enforces
+is checked here first and answered with a German message on the field.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from funding.models import (
+    FIGURES_BY_TYPE,
+    TYPE_SPECIFIC_FIGURES,
+    VERSION_FIGURES,
+    Application,
+    CallOff,
+    DecisionVersion,
+    FinancingType,
+    GrantDecision,
+    PassThrough,
+    ProofOfUse,
+)
+from funding.services import REASON_MAX_LENGTH
+from integration_admin.formats import fte as format_fte
+from integration_admin.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField, money_field
+from programs.models import BuildingBlock
+from staffing.models import Organisation
+
+RATE_MESSAGES = {
+    "min_value": _("Der Fördersatz muss über 0 %% liegen."),
+    "max_value": _("Der Fördersatz darf höchstens 100 %% betragen."),
+}
+NEGATIVE = _("Beträge dürfen nicht negativ sein.")
+
+
+class FteField(GermanDecimalField):
+    """FTE as the pages show them: "1,5", "1,0", "0,75"."""
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return format_fte(value)
+        return value
+
+
+def fte_field(**kwargs) -> FteField:
+    kwargs.setdefault("min_value", Decimal("0.001"))
+    return FteField(max_digits=6, decimal_places=3, **kwargs)
+
+
+def no_negative_money(**kwargs) -> GermanDecimalField:
+    kwargs.setdefault("error_messages", {"min_value": NEGATIVE})
+    return money_field(**kwargs)
+
+
+class BlockChoiceField(forms.ModelMultipleChoiceField):
+    """Building blocks to tick. An id beyond 64 bits is refused before the database sees it
+    (SQLite raises OverflowError on ``pk__in`` with such a number)."""
+
+    def _check_values(self, value):
+        for item in value:
+            text = str(item).strip().lstrip("+-")
+            if text.isdigit() and int(text) > 2**63 - 1:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super()._check_values(value)
+
+
+def block_field(**kwargs) -> BlockChoiceField:
+    return BlockChoiceField(
+        queryset=BuildingBlock.objects.select_related("programme"),
+        widget=forms.CheckboxSelectMultiple,
+        **kwargs,
+    )
+
+
+class ApplicationForm(BootstrapFormMixin, forms.ModelForm):
+    submitted_on = GermanDateField(label=_("Antragsdatum"))
+    building_blocks = block_field(label=_("Bausteine"), required=False)
+    requested_amount = no_negative_money(label=_("beantragter Betrag"), required=False)
+
+    class Meta:
+        model = Application
+        fields = ["programme", "building_blocks", "submitted_on", "reference", "requested_amount", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        programme, blocks = cleaned.get("programme"), cleaned.get("building_blocks")
+        if programme and blocks and any(block.programme_id != programme.pk for block in blocks):
+            self.add_error("building_blocks", _("Bitte nur Bausteine des gewählten Förderprogramms ankreuzen."))
+        return cleaned
+
+
+class DecisionForm(BootstrapFormMixin, forms.ModelForm):
+    """What does not change between letters: programme, blocks, funder, application, form."""
+
+    building_blocks = block_field(label=_("Bausteine"))
+
+    class Meta:
+        model = GrantDecision
+        fields = ["programme", "building_blocks", "funder", "application", "title", "reference", "form"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].queryset = Application.objects.select_related("programme")
+
+    def clean(self):
+        cleaned = super().clean()
+        programme = cleaned.get("programme")
+        blocks = cleaned.get("building_blocks")
+        application = cleaned.get("application")
+        if programme and blocks and any(block.programme_id != programme.pk for block in blocks):
+            self.add_error("building_blocks", _("Bitte nur Bausteine des gewählten Förderprogramms ankreuzen."))
+        if programme and application and application.programme_id != programme.pk:
+            self.add_error("application", _("Der Antrag gehört zu einem anderen Förderprogramm."))
+        return cleaned
+
+
+class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
+    """The figures of one letter. The grant is computed from them, never typed in.
+
+    Figures that the chosen financing type does not use are cleared (a small script hides
+    them in the browser), so a change of type cannot leave stale numbers behind.
+    """
+
+    dated_on = GermanDateField(label=_("Bescheiddatum"), required=False)
+    received_on = GermanDateField(label=_("Eingang"), required=False)
+    eligible_expenditure = no_negative_money(label=_("zuwendungsfähige Ausgaben"), required=False)
+    rate = GermanDecimalField(
+        label=_("Fördersatz in %"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        error_messages=RATE_MESSAGES,
+    )
+    cap = no_negative_money(label=_("Höchstbetrag"), required=False)
+    unit_amount = no_negative_money(label=_("Betrag je Einheit"), required=False)
+    units = GermanDecimalField(
+        label=_("Anzahl Einheiten"),
+        required=False,
+        max_digits=10,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        error_messages={"min_value": _("Die Anzahl darf nicht negativ sein.")},
+    )
+    own_funds = no_negative_money(label=_("Eigenmittel"), required=False)
+    third_party_funds = no_negative_money(label=_("Drittmittel"), required=False)
+    funded_fte = fte_field(label=_("geförderte VZÄ"), required=False)
+    stated_amount = no_negative_money(
+        label=_("Betrag laut Bescheid"),
+        required=False,
+        help_text=_("Wie im Bescheid genannt; eine Abweichung vom berechneten Betrag wird angezeigt."),
+    )
+    period_start = GermanDateField(label=_("Bewilligungszeitraum von"), required=False)
+    period_end = GermanDateField(label=_("Bewilligungszeitraum bis"), required=False)
+
+    class Meta:
+        model = DecisionVersion
+        fields = ["dated_on", "received_on", *VERSION_FIGURES]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in TYPE_SPECIFIC_FIGURES:
+            types = [t for t, names in FIGURES_BY_TYPE.items() if name in names]
+            self.fields[name].widget.attrs["data-financing-types"] = " ".join(types)
+        self.fields["financing_type"].widget.attrs["data-financing-type-select"] = "true"
+
+    def clean(self):
+        cleaned = super().clean()
+        financing_type = cleaned.get("financing_type")
+        if financing_type:
+            used = FIGURES_BY_TYPE.get(financing_type, ())
+            for name in TYPE_SPECIFIC_FIGURES:
+                if name not in used and name not in self.errors:
+                    cleaned[name] = "" if name == "full_financing_reason" else None
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("Das Ende des Bewilligungszeitraums liegt vor seinem Beginn."))
+        if financing_type == FinancingType.FULL and not (cleaned.get("full_financing_reason") or "").strip():
+            self.add_error("full_financing_reason", _("Eine Vollfinanzierung braucht eine schriftliche Begründung."))
+        if financing_type == FinancingType.FLAT_RATE and not cleaned.get("funded_fte"):
+            self.add_error("funded_fte", _("Für eine Pauschale je VZÄ bitte die geförderten VZÄ angeben."))
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The grant as the letter's figures compute it, to report problems here rather than on save.
+        if self.errors:
+            return
+        try:
+            grant = self.instance.compute_grant()
+        except ValidationError as error:
+            self.add_error(None, error)
+            return
+        eligible = self.instance.eligible_expenditure
+        if (
+            grant is not None
+            and eligible is not None
+            and self.instance.financing_type == FinancingType.SHARE
+            and grant > eligible
+        ):
+            self.add_error("cap", _("Die Zuwendung kann nicht höher sein als die zuwendungsfähigen Ausgaben."))
+        if grant is not None and grant >= Decimal("1e12"):
+            self.add_error(None, _("Die berechnete Zuwendung ist zu groß."))
+
+
+class RevisionForm(BootstrapFormMixin, forms.Form):
+    """The revision the user saw (optimistic locking) and the reason for a correction."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    change_reason = forms.CharField(
+        label=_("Grund der Änderung"),
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        help_text=_("Pflicht, wenn sich Beträge oder Daten des Bescheids ändern; erscheint im Änderungsverlauf."),
+    )
+
+
+class AmendmentForm(VersionFiguresForm):
+    """An amendment (Änderungsbescheid): a new letter with its date, reason and (changed) figures."""
+
+    reason = forms.CharField(label=_("Grund der Änderung"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    dated_on = GermanDateField(label=_("Datum des Änderungsbescheids"))
+    received_on = GermanDateField(label=_("Eingang"), required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta(VersionFiguresForm.Meta):
+        fields = ["reason", "dated_on", "received_on", *VERSION_FIGURES]
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Ein Änderungsbescheid braucht einen Grund."))
+        return reason
+
+
+class WeightForm(BootstrapFormMixin, forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.all(), required=False)
+    weight = fte_field(label=_("Gewicht (VZÄ)"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("organisation") and cleaned.get("weight") is None and "weight" not in self.errors:
+            self.add_error("weight", _("Bitte ein Gewicht angeben, z. B. 1,5."))
+        if cleaned.get("weight") is not None and not cleaned.get("organisation"):
+            self.add_error("organisation", _("Bitte die Organisation wählen."))
+        return cleaned
+
+
+class BaseWeightFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        seen = set()
+        for form in self.forms:
+            organisation = form.cleaned_data.get("organisation")
+            if organisation is None:
+                continue
+            if organisation.pk in seen:
+                raise ValidationError(_("Jede Organisation bitte nur einmal aufführen."))
+            seen.add(organisation.pk)
+        if not seen:
+            raise ValidationError(_("Bitte mindestens eine Organisation mit Gewicht angeben."))
+
+    def weights(self) -> dict[Organisation, Decimal]:
+        return {
+            form.cleaned_data["organisation"]: form.cleaned_data["weight"]
+            for form in self.forms
+            if form.cleaned_data.get("organisation")
+        }
+
+
+WeightFormSet = forms.formset_factory(
+    WeightForm, formset=BaseWeightFormSet, extra=2, max_num=20, absolute_max=20, validate_max=True
+)
+
+
+class CallOffForm(BootstrapFormMixin, forms.ModelForm):
+    called_on = GermanDateField(label=_("abgerufen am"))
+    amount = money_field(
+        label=_("abgerufener Betrag"),
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("Der abgerufene Betrag muss größer als 0 sein.")},
+    )
+    needed_on = GermanDateField(
+        label=_("benötigt für Zahlungen ab"), required=False, help_text=CallOff._meta.get_field("needed_on").help_text
+    )
+    received_on = GermanDateField(label=_("eingegangen am"), required=False)
+    received_amount = no_negative_money(label=_("eingegangener Betrag"), required=False)
+
+    class Meta:
+        model = CallOff
+        fields = [
+            "called_on",
+            "amount",
+            "needed_on",
+            "received_on",
+            "received_amount",
+            "reference",
+            "note",
+            "is_illustrative",
+        ]
+
+
+class ProofOfUseForm(BootstrapFormMixin, forms.ModelForm):
+    due_on = GermanDateField(label=_("Frist"))
+    report_submitted_on = GermanDateField(label=_("Sachbericht eingereicht am"), required=False)
+    statement_submitted_on = GermanDateField(label=_("zahlenmäßiger Nachweis eingereicht am"), required=False)
+    receipts_submitted_on = GermanDateField(label=_("Belegliste eingereicht am"), required=False)
+
+    class Meta:
+        model = ProofOfUse
+        fields = [
+            "kind",
+            "covers_year",
+            "due_on",
+            "report_submitted_on",
+            "statement_submitted_on",
+            "receipts_required",
+            "receipts_submitted_on",
+            "note",
+            "is_illustrative",
+        ]
+
+
+class PassThroughForm(BootstrapFormMixin, forms.ModelForm):
+    amount = no_negative_money(label=_("weitergeleiteter Betrag"))
+    decided_on = GermanDateField(label=_("Weiterleitungsbescheid / -vertrag vom"), required=False)
+    period_start = GermanDateField(label=_("Zeitraum von"), required=False)
+    period_end = GermanDateField(label=_("Zeitraum bis"), required=False)
+    funded_fte = fte_field(label=_("geförderte VZÄ"), required=False)
+    max_per_fte = no_negative_money(label=_("höchstens je VZÄ und Jahr"), required=False)
+
+    class Meta:
+        model = PassThrough
+        fields = [
+            "recipient",
+            "form",
+            "amount",
+            "decided_on",
+            "period_start",
+            "period_end",
+            "funded_fte",
+            "max_per_fte",
+            "actual_cost_basis",
+            "conditions",
+            "is_illustrative",
+        ]

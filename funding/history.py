@@ -1,0 +1,126 @@
+"""The audit trail of one grant decision and its figures "as of" a past day.
+
+:func:`decision_history` merges the histories of the decision, its versions, own shares,
+call-offs, proofs of use and pass-throughs into one timeline (one query per kind of record).
+:func:`decision_as_of` rebuilds what the records said at a moment, from the same history
+tables (django-simple-history's ``as_of``).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
+from integration_admin.history import HistoryEntry, entries_from_records
+from staffing.models import Organisation
+
+IGNORE = ("modified", "created", "revision")
+
+
+def version_label(number: int) -> str:
+    return _("Erstbescheid") if number == 0 else _("%(number)s. Änderungsbescheid") % {"number": number}
+
+
+def _rows(model, **filters):
+    return model.history.filter(**filters).select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
+    """Who changed what and when on the decision and everything attached to it, newest first."""
+    version_rows = list(_rows(DecisionVersion, decision_id=decision.pk))
+    numbers = {row.id: row.number for row in version_rows}
+
+    def share_subject(record):
+        number = numbers.get(record.version_id)
+        label = version_label(number) if number is not None else "?"
+        return _("Eigenanteil (%(version)s)") % {"version": label}
+
+    entries = [
+        *entries_from_records(
+            _rows(GrantDecision, id=decision.pk),
+            GrantDecision,
+            ignore=IGNORE,
+            subject=lambda r: _("Bescheid"),
+            show_created_values=True,
+        ),
+        *entries_from_records(
+            version_rows,
+            DecisionVersion,
+            ignore=(*IGNORE, "decision"),
+            subject=lambda r: version_label(r.number),
+            show_created_values=True,
+        ),
+        *entries_from_records(
+            _rows(CostShare, version_id__in=list(numbers)),
+            CostShare,
+            ignore=(*IGNORE, "version"),
+            subject=share_subject,
+            show_created_values=True,
+        ),
+        *entries_from_records(
+            _rows(CallOff, decision_id=decision.pk),
+            CallOff,
+            ignore=(*IGNORE, "decision"),
+            subject=lambda r: _("Mittelabruf vom %(day)s") % {"day": f"{r.called_on:%d.%m.%Y}"},
+            show_created_values=True,
+        ),
+        *entries_from_records(
+            _rows(ProofOfUse, decision_id=decision.pk),
+            ProofOfUse,
+            ignore=(*IGNORE, "decision"),
+            subject=lambda r: _("Nachweis, Frist %(day)s") % {"day": f"{r.due_on:%d.%m.%Y}"},
+            show_created_values=True,
+        ),
+        *entries_from_records(
+            _rows(PassThrough, decision_id=decision.pk),
+            PassThrough,
+            ignore=(*IGNORE, "decision"),
+            subject=lambda r: _("Weiterleitung"),
+            show_created_values=True,
+        ),
+    ]
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+@dataclass
+class DecisionSnapshot:
+    """A decision and its records as they were at ``moment``."""
+
+    moment: datetime.datetime
+    decision: GrantDecision
+    versions: list[DecisionVersion] = field(default_factory=list)
+    call_offs: list[CallOff] = field(default_factory=list)
+    proofs: list[ProofOfUse] = field(default_factory=list)
+    pass_throughs: list[PassThrough] = field(default_factory=list)
+
+
+def decision_as_of(decision: GrantDecision, moment: datetime.datetime) -> DecisionSnapshot | None:
+    """The decision as recorded at ``moment``; ``None`` if it did not exist yet (or no longer)."""
+    try:
+        then = decision.history.as_of(moment)
+    except GrantDecision.DoesNotExist:
+        return None
+    versions = sorted(DecisionVersion.history.as_of(moment).filter(decision_id=decision.pk), key=lambda v: -v.number)
+    shares = list(CostShare.history.as_of(moment).filter(version_id__in=[v.pk for v in versions]))
+    pass_throughs = list(PassThrough.history.as_of(moment).filter(decision_id=decision.pk))
+    organisations = Organisation.objects.in_bulk(
+        {s.organisation_id for s in shares} | {p.recipient_id for p in pass_throughs}
+    )
+    by_version: dict[int, list[CostShare]] = {v.pk: [] for v in versions}
+    for share in sorted(shares, key=lambda s: organisations[s.organisation_id].short_name):
+        share.organisation = organisations[share.organisation_id]
+        by_version[share.version_id].append(share)
+    for version in versions:
+        version.snapshot_shares = by_version[version.pk]
+    for pass_through in pass_throughs:
+        pass_through.recipient = organisations[pass_through.recipient_id]
+    return DecisionSnapshot(
+        moment=moment,
+        decision=then,
+        versions=versions,
+        call_offs=sorted(CallOff.history.as_of(moment).filter(decision_id=decision.pk), key=lambda c: c.called_on),
+        proofs=sorted(ProofOfUse.history.as_of(moment).filter(decision_id=decision.pk), key=lambda p: p.due_on),
+        pass_throughs=pass_throughs,
+    )

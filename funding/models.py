@@ -1,0 +1,985 @@
+"""Applications, grant decisions with their versions (amendments), own shares and flat rates.
+
+A :class:`GrantDecision` is one grant case (one Zuwendungsbescheid and its later amendments).
+Its figures live in :class:`DecisionVersion` rows: number 0 is the original decision, 1, 2 ...
+are amendments (Änderungsbescheide). Exactly one version is current; earlier ones stay
+readable, and every figure knows which version it comes from.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Round
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from funding import money
+from integration_admin.db import CentsSum, MoneySum, from_cents
+from integration_admin.formats import euro
+from integration_admin.formats import fte as format_fte
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0.00")
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class FinancingType(models.TextChoices):
+    SHARE = "share", _("Anteilsfinanzierung")
+    FIXED = "fixed", _("Festbetragsfinanzierung")
+    DEFICIT = "deficit", _("Fehlbedarfsfinanzierung")
+    FULL = "full", _("Vollfinanzierung")
+    FLAT_RATE = "flat_rate", _("Pauschale je VZÄ und Jahr")
+
+
+class GrantForm(models.TextChoices):
+    ZUWEISUNG = "zuweisung", _("Zuweisung")
+    ZUSCHUSS = "zuschuss", _("Zuschuss")
+    ZUWEISUNG_ZUSCHUSS = "zuweisung_zuschuss", _("Zuweisung/Zuschuss")
+
+
+class Application(models.Model):
+    """An application for a grant (Antrag auf Landeszuwendung)."""
+
+    programme = models.ForeignKey(
+        "programs.Programme", verbose_name=_("Förderprogramm"), on_delete=models.PROTECT, related_name="applications"
+    )
+    building_blocks = models.ManyToManyField(
+        "programs.BuildingBlock", verbose_name=_("Bausteine"), related_name="applications", blank=True
+    )
+    submitted_on = models.DateField(_("Antragsdatum"))
+    reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
+    requested_amount = models.DecimalField(
+        _("beantragter Betrag"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    note = models.TextField(_("Bemerkung"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Antrag")
+        verbose_name_plural = _("Anträge")
+        ordering = ["-submitted_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__isnull=True) | Q(requested_amount__gte=0),
+                name="application_amount_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Antrag')} {self.programme.short_name} {_('vom')} {self.submitted_on:%d.%m.%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("funding:application-detail", args=[self.pk])
+
+
+class DecisionStatus(models.TextChoices):
+    """Where a decision stands today (computed, never stored)."""
+
+    UPCOMING = "upcoming", _("künftig")
+    RUNNING = "running", _("laufend")
+    ENDED = "ended", _("beendet")
+    PROOF_OPEN = "proof_open", _("Verwendungsnachweis offen")
+    PROOF_OVERDUE = "proof_overdue", _("Nachweis überfällig")
+
+
+def cents_to_euro(value) -> Decimal:
+    """Money from whole cents (subquery results); no call-offs yet count as 0,00 €."""
+    return from_cents(value or 0)
+
+
+def call_off_cents(outer: str, field: str) -> Subquery:
+    """Subquery: the sum of ``field`` of the call-offs of the decision ``outer`` points to, in cents."""
+    return Subquery(
+        CallOff.objects.filter(decision=OuterRef(outer))
+        .order_by()
+        .values("decision")
+        .annotate(total=CentsSum(field))
+        .values("total"),
+        output_field=models.BigIntegerField(),
+    )
+
+
+class GrantDecisionQuerySet(models.QuerySet):
+    def with_current_version(self) -> "GrantDecisionQuerySet":
+        return self.prefetch_related(
+            models.Prefetch("versions", DecisionVersion.objects.filter(is_current=True), to_attr="current_versions")
+        )
+
+    def with_figures(self, today: datetime.date) -> "GrantDecisionQuerySet":
+        """One row per decision with the figures of its current version and its call-off totals.
+
+        The current version is joined once (a filtered relation); sums of call-offs and the
+        overdue-proof flag are correlated subqueries, so a page of any size is one query.
+        """
+        return self.annotate(
+            cur=FilteredRelation("versions", condition=Q(versions__is_current=True)),
+            version_number=F("cur__number"),
+            financing_type=F("cur__financing_type"),
+            eligible=F("cur__eligible_expenditure"),
+            granted=F("cur__granted_amount"),
+            stated=F("cur__stated_amount"),
+            own_share=F("cur__eligible_expenditure") - F("cur__granted_amount"),
+            period_start=F("cur__period_start"),
+            period_end=F("cur__period_end"),
+            received_on=F("cur__received_on"),
+            dated_on=F("cur__dated_on"),
+            illustrative=F("cur__is_illustrative"),
+            called_cents=Coalesce(call_off_cents("pk", "amount"), Value(0)),
+            received_cents=Coalesce(call_off_cents("pk", "received_amount"), Value(0)),
+            proof_overdue=Exists(ProofOfUse.objects.filter(decision=OuterRef("pk")).open().overdue(today)),
+            proof_open=Exists(ProofOfUse.objects.filter(decision=OuterRef("pk")).open()),
+        )
+
+    def active_on(self, day: datetime.date) -> "GrantDecisionQuerySet":
+        """Decisions whose current version's grant period contains ``day`` (open ends count as unbounded)."""
+        return self.filter(
+            Q(versions__is_current=True),
+            Q(versions__period_start__isnull=True) | Q(versions__period_start__lte=day),
+            Q(versions__period_end__isnull=True) | Q(versions__period_end__gte=day),
+        )
+
+    def with_status(self, status: str, today: datetime.date) -> "GrantDecisionQuerySet":
+        """Filter by :class:`DecisionStatus` (needs :meth:`with_figures`)."""
+        if status == DecisionStatus.UPCOMING:
+            return self.filter(period_start__gt=today)
+        if status == DecisionStatus.RUNNING:
+            return self.filter(
+                Q(period_start__isnull=True) | Q(period_start__lte=today),
+                Q(period_end__isnull=True) | Q(period_end__gte=today),
+            )
+        if status == DecisionStatus.ENDED:
+            return self.filter(period_end__lt=today)
+        if status == DecisionStatus.PROOF_OPEN:
+            return self.filter(proof_open=True)
+        if status == DecisionStatus.PROOF_OVERDUE:
+            return self.filter(proof_overdue=True)
+        return self
+
+
+class GrantDecision(models.Model):
+    """One grant case: a Zuwendungsbescheid and all its amendments."""
+
+    programme = models.ForeignKey(
+        "programs.Programme", verbose_name=_("Förderprogramm"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    building_blocks = models.ManyToManyField(
+        "programs.BuildingBlock", verbose_name=_("Bausteine"), related_name="decisions"
+    )
+    funder = models.ForeignKey(
+        "programs.Funder", verbose_name=_("Zuwendungsgeber"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("Antrag"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        help_text=_("Leer lassen, wenn der Bescheid ohne Antrag eingegangen ist."),
+    )
+    title = models.CharField(_("Bezeichnung"), max_length=200)
+    reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
+    form = models.CharField(_("Form"), max_length=30, choices=GrantForm.choices)
+    revision = models.PositiveIntegerField(
+        _("Bearbeitungsstand"), default=1, editable=False, help_text=_("Schutz vor gleichzeitigem Überschreiben.")
+    )
+
+    history = HistoricalRecords()
+    objects = GrantDecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Zuwendungsbescheid")
+        verbose_name_plural = _("Zuwendungsbescheide")
+        ordering = ["programme", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("funding:decision-detail", args=[self.pk])
+
+    @property
+    def without_application(self) -> bool:
+        return self.application_id is None
+
+    def current_version(self) -> "DecisionVersion | None":
+        """The version in force (uses ``with_current_version()``'s prefetch when present)."""
+        if hasattr(self, "current_versions"):
+            return self.current_versions[0] if self.current_versions else None
+        return self.versions.filter(is_current=True).first()
+
+    def status(self, today: datetime.date, version: "DecisionVersion | None" = None) -> str:
+        """Upcoming, running or ended by the current version's grant period."""
+        version = version if version is not None else self.current_version()
+        if version is None:
+            return DecisionStatus.RUNNING
+        if version.period_start and version.period_start > today:
+            return DecisionStatus.UPCOMING
+        if version.period_end and version.period_end < today:
+            return DecisionStatus.ENDED
+        return DecisionStatus.RUNNING
+
+
+# Which figures each financing type reads (besides the funded FTE, which every type may record).
+FIGURES_BY_TYPE: dict[str, tuple[str, ...]] = {
+    FinancingType.SHARE: ("eligible_expenditure", "rate", "cap"),
+    FinancingType.FIXED: ("eligible_expenditure", "unit_amount", "units"),
+    FinancingType.DEFICIT: ("eligible_expenditure", "own_funds", "third_party_funds", "cap"),
+    FinancingType.FULL: ("eligible_expenditure", "full_financing_reason"),
+    FinancingType.FLAT_RATE: ("eligible_expenditure",),
+}
+# What a financing type needs before the grant can be computed.
+REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
+    FinancingType.SHARE: ("eligible_expenditure", "rate"),
+    FinancingType.FIXED: ("unit_amount", "units"),
+    FinancingType.DEFICIT: ("eligible_expenditure",),
+    FinancingType.FULL: ("eligible_expenditure", "full_financing_reason"),
+    FinancingType.FLAT_RATE: ("funded_fte", "period_start", "period_end"),
+}
+TYPE_SPECIFIC_FIGURES = (
+    "rate",
+    "cap",
+    "unit_amount",
+    "units",
+    "own_funds",
+    "third_party_funds",
+    "full_financing_reason",
+)
+# The figures of a letter: what an amendment copies and may change.
+VERSION_FIGURES = (
+    "financing_type",
+    "eligible_expenditure",
+    "rate",
+    "cap",
+    "unit_amount",
+    "units",
+    "own_funds",
+    "third_party_funds",
+    "funded_fte",
+    "full_financing_reason",
+    "stated_amount",
+    "period_start",
+    "period_end",
+    "is_illustrative",
+)
+
+
+class DecisionVersionQuerySet(models.QuerySet):
+    def current(self) -> "DecisionVersionQuerySet":
+        return self.filter(is_current=True)
+
+    def with_called_cents(self) -> "DecisionVersionQuerySet":
+        """Annotate ``called_cents``: everything called off on the version's decision, in whole cents."""
+        return self.annotate(called_cents=Coalesce(call_off_cents("decision", "amount"), Value(0)))
+
+    def active_on(self, day: datetime.date) -> "DecisionVersionQuerySet":
+        return self.filter(
+            Q(period_start__isnull=True) | Q(period_start__lte=day), Q(period_end__isnull=True) | Q(period_end__gte=day)
+        )
+
+    def totals(self) -> dict[str, Decimal]:
+        """Eligible expenditure, grant and own share, summed exactly in the database."""
+        result = self.aggregate(
+            eligible=MoneySum("eligible_expenditure"),
+            granted=MoneySum("granted_amount"),
+            own_share=MoneySum(F("eligible_expenditure") - F("granted_amount")),
+        )
+        return {key: value if value is not None else Decimal("0.00") for key, value in result.items()}
+
+
+class DecisionVersion(models.Model):
+    """The figures of a grant decision as one letter stated them: the original or an amendment."""
+
+    decision = models.ForeignKey(
+        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField(
+        _("Fassung"), default=0, help_text=_("0 = Erstbescheid, 1, 2 … = Änderungsbescheide.")
+    )
+    is_current = models.BooleanField(_("geltende Fassung"), default=True)
+    dated_on = models.DateField(_("Bescheiddatum"), null=True, blank=True)
+    received_on = models.DateField(_("Eingang"), null=True, blank=True)
+    reason = models.TextField(_("Grund der Änderung"), blank=True)
+    financing_type = models.CharField(_("Finanzierungsart"), max_length=20, choices=FinancingType.choices)
+    eligible_expenditure = models.DecimalField(
+        _("zuwendungsfähige Ausgaben"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    rate = models.DecimalField(
+        _("Fördersatz in %"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
+    )
+    cap = models.DecimalField(_("Höchstbetrag"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE)
+    unit_amount = models.DecimalField(_("Betrag je Einheit"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE)
+    units = models.DecimalField(
+        _("Anzahl Einheiten"), max_digits=10, decimal_places=3, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    own_funds = models.DecimalField(_("Eigenmittel"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE)
+    third_party_funds = models.DecimalField(_("Drittmittel"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE)
+    funded_fte = models.DecimalField(
+        _("geförderte VZÄ"), max_digits=6, decimal_places=3, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    full_financing_reason = models.TextField(_("Begründung der Vollfinanzierung"), blank=True)
+    stated_amount = models.DecimalField(
+        _("Betrag laut Bescheid"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Wie im Bescheid genannt; eine Abweichung vom berechneten Betrag wird angezeigt."),
+    )
+    granted_amount = models.DecimalField(_("Zuwendung (berechnet)"), **MONEY, null=True, blank=True, editable=False)
+    period_start = models.DateField(_("Bewilligungszeitraum von"), null=True, blank=True)
+    period_end = models.DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative Angaben"),
+        default=False,
+        help_text=_("Beispielwerte, die nicht aus einem echten Bescheid stammen."),
+    )
+    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    modified = models.DateTimeField(_("geändert"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = DecisionVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Bescheidfassung")
+        verbose_name_plural = _("Bescheidfassungen")
+        ordering = ["decision", "number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "number"], name="decision_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["decision"], condition=Q(is_current=True), name="decision_one_current_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=F("period_end")),
+                name="decision_period_ordered",
+                violation_error_message=_("Das Ende des Bewilligungszeitraums liegt vor seinem Beginn."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__isnull=True) | Q(rate__gt=0, rate__lte=100),
+                name="decision_rate_range",
+                violation_error_message=_("Der Fördersatz muss über 0 %% und höchstens 100 %% liegen."),
+            ),
+            models.CheckConstraint(
+                condition=Q(number=0) | ~Q(reason=""),
+                name="decision_amendment_has_reason",
+                violation_error_message=_("Ein Änderungsbescheid braucht einen Grund."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(financing_type="full") | ~Q(full_financing_reason=""),
+                name="decision_full_financing_has_reason",
+                violation_error_message=_("Eine Vollfinanzierung braucht eine schriftliche Begründung."),
+            ),
+            models.CheckConstraint(
+                condition=Q(granted_amount__isnull=True)
+                | Q(eligible_expenditure__isnull=True)
+                | ~Q(financing_type="share")
+                | Q(granted_amount__lte=F("eligible_expenditure")),
+                name="decision_share_grant_within_eligible",
+            ),
+            models.CheckConstraint(
+                condition=Q(eligible_expenditure__isnull=True) | Q(eligible_expenditure__gte=0),
+                name="decision_eligible_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(granted_amount__isnull=True) | Q(granted_amount__gte=0),
+                name="decision_grant_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} – {self.label}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The grant is derived from the figures, never typed in; keep the stored copy in step so
+        # that totals can be summed in the database.
+        self.granted_amount = self.compute_grant()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return self.decision.get_absolute_url() + f"#fassung-{self.number}"
+
+    @property
+    def label(self) -> str:
+        day = f" {_('vom')} {self.dated_on or self.received_on:%d.%m.%Y}" if (self.dated_on or self.received_on) else ""
+        if self.number == 0:
+            return f"{_('Bescheid')}{day}"
+        return f"{self.number}. {_('Änderungsbescheid')}{day}"
+
+    @property
+    def own_share(self) -> Decimal | None:
+        """What the Land does not pay: eligible expenditure minus the grant."""
+        if self.eligible_expenditure is None or self.granted_amount is None:
+            return None
+        return self.eligible_expenditure - self.granted_amount
+
+    @property
+    def stated_difference(self) -> Decimal | None:
+        """Stated amount on the letter minus the computed grant; non-zero means a warning."""
+        if self.stated_amount is None or self.granted_amount is None:
+            return None
+        return self.stated_amount - self.granted_amount
+
+    @property
+    def called_too_much(self) -> bool:
+        """More called than this version grants (after a reducing amendment): repayment to check."""
+        called = getattr(self, "called_total", None)
+        return called is not None and self.granted_amount is not None and called > self.granted_amount
+
+    def missing_figures(self) -> list[str]:
+        """Names (German) of the figures still needed to compute the grant."""
+        missing = [
+            str(self._meta.get_field(name).verbose_name)
+            for name in REQUIRED_BY_TYPE.get(self.financing_type, ())
+            if getattr(self, name) in (None, "")
+        ]
+        if not missing and self.financing_type == FinancingType.FLAT_RATE and self.granted_amount is None:
+            years = self.missing_flat_rate_years()
+            missing.append(
+                str(_("Pauschale je VZÄ für %(years)s (Stammdaten)") % {"years": ", ".join(map(str, years))})
+                if years
+                else str(_("Pauschale je VZÄ für jedes Jahr des Zeitraums"))
+            )
+        return missing
+
+    def missing_flat_rate_years(self) -> list[int]:
+        if self.period_start is None or self.period_end is None:
+            return []
+        try:
+            rates = self.flat_rates()
+        except ValidationError:
+            return []
+        return [year for year in range(self.period_start.year, self.period_end.year + 1) if year not in rates]
+
+    # Set by a form before the decision's blocks are saved, so flat rates come from the chosen blocks.
+    building_block_ids: list[int] | None = None
+
+    def flat_rates(self) -> dict[int, Decimal]:
+        """Flat rates per FTE and year for this decision's building blocks."""
+        if self.building_block_ids is not None:
+            rows = FlatRate.objects.filter(building_block__in=self.building_block_ids)
+        elif self.decision_id is not None:
+            rows = FlatRate.objects.filter(building_block__decisions=self.decision_id)
+        else:
+            return {}
+        rows = rows.values_list("year", "amount_per_fte")
+        rates: dict[int, Decimal] = {}
+        for year, amount in rows:
+            if year in rates and rates[year] != amount:
+                raise ValidationError(
+                    _("Für %(year)s gibt es verschiedene Pauschalen in den Bausteinen des Bescheids.") % {"year": year}
+                )
+            rates[year] = amount
+        return rates
+
+    def flat_rate_by_year(self) -> dict[int, Decimal] | None:
+        if self.period_start is None or self.period_end is None or self.funded_fte is None:
+            return None
+        try:
+            return money.flat_rate_grant_by_year(self.period_start, self.period_end, self.funded_fte, self.flat_rates())
+        except KeyError:
+            return None
+
+    def compute_grant(self) -> Decimal | None:
+        """The grant as the financing type computes it; ``None`` while figures are missing."""
+        t = self.financing_type
+        if t == FinancingType.SHARE:
+            if self.eligible_expenditure is None or self.rate is None:
+                return None
+            return money.share_grant(self.eligible_expenditure, self.rate, self.cap)
+        if t == FinancingType.FIXED:
+            if self.unit_amount is None or self.units is None:
+                return None
+            return money.fixed_grant(self.unit_amount, self.units)
+        if t == FinancingType.DEFICIT:
+            if self.eligible_expenditure is None:
+                return None
+            return money.deficit_grant(
+                self.eligible_expenditure,
+                self.own_funds or Decimal("0"),
+                self.third_party_funds or Decimal("0"),
+                self.cap,
+            )
+        if t == FinancingType.FULL:
+            return self.eligible_expenditure
+        if t == FinancingType.FLAT_RATE:
+            by_year = self.flat_rate_by_year()
+            return None if by_year is None else sum(by_year.values(), Decimal("0.00"))
+        return None
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = _("Das Ende des Bewilligungszeitraums liegt vor seinem Beginn.")
+        if self.number and not self.reason.strip():
+            errors["reason"] = _("Ein Änderungsbescheid braucht einen Grund.")
+        if self.financing_type == FinancingType.FULL and not self.full_financing_reason.strip():
+            errors["full_financing_reason"] = _("Eine Vollfinanzierung braucht eine schriftliche Begründung.")
+        if self.financing_type == FinancingType.SHARE and self.rate is not None and self.rate <= 0:
+            errors["rate"] = _("Der Fördersatz muss über 0 % liegen.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CostShareQuerySet(models.QuerySet):
+    def by_organisation(self):
+        return (
+            self.values("organisation_id", "organisation__short_name")
+            .annotate(
+                eligible=MoneySum("eligible_amount"), granted=MoneySum("grant_amount"), own_share=MoneySum("own_share")
+            )
+            .order_by("organisation__short_name")
+        )
+
+
+class CostShare(models.Model):
+    """One organisation's part of a decision version: eligible cost, grant and own share (Eigenanteil)."""
+
+    version = models.ForeignKey(
+        DecisionVersion, verbose_name=_("Bescheidfassung"), on_delete=models.CASCADE, related_name="cost_shares"
+    )
+    organisation = models.ForeignKey(
+        "staffing.Organisation", verbose_name=_("Organisation"), on_delete=models.PROTECT, related_name="cost_shares"
+    )
+    weight = models.DecimalField(
+        _("Gewicht (VZÄ)"),
+        max_digits=8,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Anteil an den zuwendungsfähigen Kosten, hier nach Stellenumfang."),
+    )
+    eligible_amount = models.DecimalField(_("zuwendungsfähige Ausgaben"), **MONEY, validators=NON_NEGATIVE)
+    grant_amount = models.DecimalField(_("Zuwendung"), **MONEY, validators=NON_NEGATIVE)
+    own_share = models.DecimalField(_("Eigenanteil"), **MONEY, validators=NON_NEGATIVE)
+
+    history = HistoricalRecords()
+    objects = CostShareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Kostenanteil")
+        verbose_name_plural = _("Kostenanteile")
+        ordering = ["version", "organisation__short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "organisation"], name="cost_share_unique"),
+            models.CheckConstraint(
+                # In whole cents: SQLite keeps decimals as floats, where 374696.16 + 93674.04 is not
+                # 468370.2; PostgreSQL's NUMERIC gives the same answer either way.
+                condition=Exact(
+                    Round(F("eligible_amount") * 100), Round(F("grant_amount") * 100) + Round(F("own_share") * 100)
+                ),
+                name="cost_share_adds_up",
+                violation_error_message=_("Zuwendung und Eigenanteil ergeben nicht die zuwendungsfähigen Ausgaben."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0) & Q(grant_amount__gte=0) & Q(own_share__gte=0),
+                name="cost_share_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.short_name}: {self.own_share}"
+
+    def get_absolute_url(self) -> str:
+        return self.version.get_absolute_url()
+
+
+class FlatRate(models.Model):
+    """A flat rate per FTE and year for a building block (Fachbezogene Pauschale); data, not code."""
+
+    building_block = models.ForeignKey(
+        "programs.BuildingBlock", verbose_name=_("Baustein"), on_delete=models.CASCADE, related_name="flat_rates"
+    )
+    year = models.PositiveSmallIntegerField(_("Jahr"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    amount_per_fte = models.DecimalField(_("Pauschale je VZÄ und Jahr"), **MONEY, validators=NON_NEGATIVE)
+    is_illustrative = models.BooleanField(_("illustrative Angabe"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Pauschale")
+        verbose_name_plural = _("Pauschalen")
+        ordering = ["building_block", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["building_block", "year"], name="flat_rate_unique"),
+            models.CheckConstraint(condition=Q(amount_per_fte__gte=0), name="flat_rate_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building_block} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return self.building_block.get_absolute_url()
+
+
+# After the decision (DOMAIN.md section 4): call-offs and payments, proofs of use, pass-through.
+
+CALL_OFF_WARNING_DAYS = 90  # warn this long before the grant period ends if money is still uncalled
+DEADLINE_HORIZON_DAYS = 90  # proof deadlines within this many days count as "due"
+
+
+class CallOffQuerySet(models.QuerySet):
+    def totals(self) -> dict[str, Decimal]:
+        result = self.aggregate(called=MoneySum("amount"), received=MoneySum("received_amount"))
+        return {key: value if value is not None else ZERO for key, value in result.items()}
+
+
+class CallOff(models.Model):
+    """A call-off of funds (Mittelabruf) and the payment it brought (Zahlungseingang)."""
+
+    decision = models.ForeignKey(
+        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.PROTECT, related_name="call_offs"
+    )
+    called_on = models.DateField(_("abgerufen am"))
+    amount = models.DecimalField(_("abgerufener Betrag"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    needed_on = models.DateField(
+        _("benötigt für Zahlungen ab"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Mittel dürfen nur für Zahlungen abgerufen werden, die binnen zwei Monaten fällig werden "
+            "(VV Nr. 7.2 zu § 44 LHO NRW)."
+        ),
+    )
+    received_on = models.DateField(_("eingegangen am"), null=True, blank=True)
+    received_amount = models.DecimalField(
+        _("eingegangener Betrag"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    reference = models.CharField(_("Kassenzeichen / Aktenzeichen"), max_length=100, blank=True)
+    note = models.TextField(_("Bemerkung"), blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative Angaben"), default=False, help_text=_("Beispielwerte, die nicht aus echten Buchungen stammen.")
+    )
+    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    modified = models.DateTimeField(_("geändert"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = CallOffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Mittelabruf")
+        verbose_name_plural = _("Mittelabrufe")
+        ordering = ["decision", "called_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="call_off_amount_positive",
+                violation_error_message=_("Der abgerufene Betrag muss größer als 0 sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(received_amount__isnull=True) | Q(received_amount__gte=0, received_amount__lte=F("amount")),
+                name="call_off_received_within_called",
+                violation_error_message=_("Es kann nicht mehr eingehen, als abgerufen wurde."),
+            ),
+            models.CheckConstraint(
+                condition=Q(received_on__isnull=True, received_amount__isnull=True)
+                | Q(received_on__isnull=False, received_amount__isnull=False),
+                name="call_off_receipt_complete",
+                violation_error_message=_("Zahlungseingang bitte mit Datum und Betrag erfassen."),
+            ),
+            models.CheckConstraint(
+                condition=Q(received_on__isnull=True) | Q(received_on__gte=F("called_on")),
+                name="call_off_received_after_called",
+                violation_error_message=_("Das Geld kann nicht vor dem Abruf eingegangen sein."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Mittelabruf')} {_('vom')} {self.called_on:%d.%m.%Y}"
+
+    def get_absolute_url(self) -> str:
+        return self.decision.get_absolute_url() + "#mittelabrufe"
+
+    @property
+    def called_too_early(self) -> bool:
+        return money.called_too_early(self.called_on, self.needed_on)
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Called but not (yet) received."""
+        return self.amount - (self.received_amount or ZERO)
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.received_amount is not None and self.received_on is None:
+            errors["received_on"] = _("Bitte das Datum des Zahlungseingangs angeben.")
+        if self.received_on is not None and self.received_amount is None:
+            errors["received_amount"] = _("Bitte den eingegangenen Betrag angeben.")
+        if self.received_on and self.called_on and self.received_on < self.called_on:
+            errors["received_on"] = _("Das Geld kann nicht vor dem Abruf eingegangen sein.")
+        if self.received_amount is not None and self.amount is not None and self.received_amount > self.amount:
+            errors["received_amount"] = _("Es kann nicht mehr eingehen, als abgerufen wurde.")
+        if errors:
+            raise ValidationError(errors)
+        if self.decision_id is not None and self.amount is not None:
+            self.check_within_grant()
+
+    def check_within_grant(self) -> None:
+        """All call-offs of the decision together may not exceed the current grant."""
+        version = self.decision.versions.filter(is_current=True).first()
+        if version is None or version.granted_amount is None:
+            raise ValidationError(
+                {"amount": _("Solange die Zuwendung nicht berechnet ist, können keine Mittel abgerufen werden.")}
+            )
+        others = CallOff.objects.filter(decision_id=self.decision_id).exclude(pk=self.pk).totals()["called"]
+        if others + self.amount > version.granted_amount:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Mit diesem Abruf wären %(total)s abgerufen, bewilligt sind aber nur %(granted)s "
+                        "(%(version)s). Höchstens %(left)s können noch abgerufen werden."
+                    )
+                    % {
+                        "total": euro(others + self.amount),
+                        "granted": euro(version.granted_amount),
+                        "version": version.label,
+                        "left": euro(max(version.granted_amount - others, ZERO)),
+                    }
+                }
+            )
+
+
+class ProofKind(models.TextChoices):
+    INTERIM = "interim", _("Zwischennachweis")
+    FINAL = "final", _("Verwendungsnachweis")
+
+
+class ProofOfUseQuerySet(models.QuerySet):
+    def open(self) -> "ProofOfUseQuerySet":
+        """Not yet complete: narrative report, numerical statement or a required receipt list missing."""
+        return self.filter(
+            Q(report_submitted_on__isnull=True)
+            | Q(statement_submitted_on__isnull=True)
+            | Q(receipts_required=True, receipts_submitted_on__isnull=True)
+        )
+
+    def overdue(self, today: datetime.date) -> "ProofOfUseQuerySet":
+        return self.filter(due_on__lt=today)
+
+    def due_within(self, today: datetime.date, days: int = DEADLINE_HORIZON_DAYS) -> "ProofOfUseQuerySet":
+        return self.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
+
+
+class ProofOfUse(models.Model):
+    """A proof-of-use deadline (Verwendungsnachweis, interim or final) and what has been submitted."""
+
+    decision = models.ForeignKey(
+        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="proofs"
+    )
+    kind = models.CharField(_("Art"), max_length=20, choices=ProofKind.choices)
+    covers_year = models.PositiveSmallIntegerField(
+        _("Berichtsjahr"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("Bei Zwischennachweisen das Jahr, über das berichtet wird."),
+    )
+    due_on = models.DateField(_("Frist"))
+    report_submitted_on = models.DateField(_("Sachbericht eingereicht am"), null=True, blank=True)
+    statement_submitted_on = models.DateField(_("zahlenmäßiger Nachweis eingereicht am"), null=True, blank=True)
+    receipts_required = models.BooleanField(
+        _("Belegliste erforderlich"), default=False, help_text=_("Z. B. bei Weiterleitung an einen privaten Träger.")
+    )
+    receipts_submitted_on = models.DateField(_("Belegliste eingereicht am"), null=True, blank=True)
+    note = models.TextField(_("Bemerkung"), blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative Angaben"), default=False, help_text=_("Beispielwerte, die nicht aus dem Bescheid stammen.")
+    )
+
+    history = HistoricalRecords()
+    objects = ProofOfUseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Verwendungsnachweis")
+        verbose_name_plural = _("Verwendungsnachweise")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(covers_year__isnull=True) | Q(covers_year__gte=2000, covers_year__lte=2100),
+                name="proof_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        year = f" {self.covers_year}" if self.covers_year else ""
+        return f"{self.get_kind_display()}{year}, {_('Frist')} {self.due_on:%d.%m.%Y}"
+
+    def get_absolute_url(self) -> str:
+        return self.decision.get_absolute_url() + "#nachweise"
+
+    @property
+    def is_complete(self) -> bool:
+        return (
+            self.report_submitted_on is not None
+            and self.statement_submitted_on is not None
+            and (not self.receipts_required or self.receipts_submitted_on is not None)
+        )
+
+    def missing_parts(self) -> list[str]:
+        parts = []
+        if self.report_submitted_on is None:
+            parts.append(str(_("Sachbericht")))
+        if self.statement_submitted_on is None:
+            parts.append(str(_("zahlenmäßiger Nachweis")))
+        if self.receipts_required and self.receipts_submitted_on is None:
+            parts.append(str(_("Belegliste")))
+        return parts
+
+    def state(self, today: datetime.date) -> str:
+        """One of ``done``, ``overdue``, ``due`` (within the horizon) or ``open``."""
+        if self.is_complete:
+            return "done"
+        if self.due_on < today:
+            return "overdue"
+        if self.due_on <= today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS):
+            return "due"
+        return "open"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.receipts_submitted_on and not self.receipts_required:
+            raise ValidationError(
+                {"receipts_required": _("Eine eingereichte Belegliste setzt voraus, dass sie erforderlich ist.")}
+            )
+        if self.kind == ProofKind.INTERIM and self.covers_year is None:
+            raise ValidationError({"covers_year": _("Bitte das Berichtsjahr des Zwischennachweises angeben.")})
+
+
+class PassThrough(models.Model):
+    """Part of a grant passed on to another organisation (Weiterleitung), e.g. to the DRK as Zuschuss."""
+
+    decision = models.ForeignKey(
+        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="pass_throughs"
+    )
+    recipient = models.ForeignKey(
+        "staffing.Organisation",
+        verbose_name=_("Empfänger"),
+        on_delete=models.PROTECT,
+        related_name="pass_throughs_received",
+    )
+    form = models.CharField(_("Form"), max_length=30, choices=GrantForm.choices, default=GrantForm.ZUSCHUSS)
+    amount = models.DecimalField(_("weitergeleiteter Betrag"), **MONEY, validators=NON_NEGATIVE)
+    decided_on = models.DateField(_("Weiterleitungsbescheid / -vertrag vom"), null=True, blank=True)
+    period_start = models.DateField(_("Zeitraum von"), null=True, blank=True)
+    period_end = models.DateField(_("Zeitraum bis"), null=True, blank=True)
+    funded_fte = models.DecimalField(
+        _("geförderte VZÄ"), max_digits=6, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )  # fmt: skip
+    max_per_fte = models.DecimalField(
+        _("höchstens je VZÄ und Jahr"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE
+    )
+    actual_cost_basis = models.BooleanField(
+        _("in Höhe der tatsächlichen Personalkosten"),
+        default=False,
+        help_text=_("Ausgezahlt wird, was die Stelle tatsächlich kostet, höchstens der Betrag oben."),
+    )
+    conditions = models.TextField(_("Bedingungen und Auflagen"), blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative Angaben"),
+        default=False,
+        help_text=_("Beispielwerte, die nicht aus einem echten Bescheid stammen."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Weiterleitung")
+        verbose_name_plural = _("Weiterleitungen")
+        ordering = ["decision", "recipient__short_name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="pass_through_amount_non_negative",
+                violation_error_message=_("Der Betrag darf nicht negativ sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=F("period_end")),
+                name="pass_through_period_ordered",
+                violation_error_message=_("Das Ende des Zeitraums liegt vor seinem Beginn."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(max_per_fte__isnull=True) | Q(max_per_fte__gte=0))
+                & (Q(funded_fte__isnull=True) | Q(funded_fte__gt=0)),
+                name="pass_through_limits_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Weiterleitung an')} {self.recipient.short_name}"
+
+    def get_absolute_url(self) -> str:
+        return self.decision.get_absolute_url() + "#weiterleitungen"
+
+    @property
+    def cap(self) -> Decimal | None:
+        """The ceiling from "at most X per FTE and year" over the period, if all parts are known."""
+        if None in (self.max_per_fte, self.funded_fte, self.period_start, self.period_end):
+            return None
+        return money.per_fte_cap(self.max_per_fte, self.funded_fte, self.period_start, self.period_end)
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = _("Das Ende des Zeitraums liegt vor seinem Beginn.")
+        elif self.max_per_fte is not None:
+            if self.funded_fte is None:
+                errors["funded_fte"] = _("Für eine Obergrenze je VZÄ bitte die geförderten VZÄ angeben.")
+            if self.period_start is None or self.period_end is None:
+                errors["period_start"] = _("Für eine Obergrenze je VZÄ und Jahr bitte den Zeitraum angeben.")
+            cap = self.cap
+            if cap is not None and self.amount is not None and self.amount > cap:
+                errors["amount"] = _(
+                    "Höchstens %(cap)s: %(max)s je VZÄ und Jahr x %(fte)s VZÄ x %(months)s/12 Monate."
+                ) % {
+                    "cap": euro(cap),
+                    "max": euro(self.max_per_fte),
+                    "fte": format_fte(self.funded_fte),
+                    "months": money.months_in_period(self.period_start, self.period_end),
+                }
+        if self.recipient_id is not None and self.recipient.is_kreis_unit:
+            errors["recipient"] = _(
+                "Weitergeleitet wird an einen anderen Träger, nicht an eine Einrichtung des Kreises selbst."
+            )
+        if errors:
+            raise ValidationError(errors)
+        if self.decision_id is not None and self.amount is not None:
+            self.check_within_grant()
+
+    def check_within_grant(self) -> None:
+        """Everything passed on from a decision together may not exceed its current grant."""
+        version = self.decision.versions.filter(is_current=True).first()
+        if version is None or version.granted_amount is None:
+            raise ValidationError(
+                {"amount": _("Solange die Zuwendung nicht berechnet ist, kann nichts weitergeleitet werden.")}
+            )
+        others = (
+            PassThrough.objects.filter(decision_id=self.decision_id).exclude(pk=self.pk).aggregate(s=MoneySum("amount"))
+        )["s"] or ZERO
+        if others + self.amount > version.granted_amount:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Zusammen würden %(total)s weitergeleitet, bewilligt sind aber nur %(granted)s (%(version)s)."
+                    )
+                    % {
+                        "total": euro(others + self.amount),
+                        "granted": euro(version.granted_amount),
+                        "version": version.label,
+                    }
+                }
+            )

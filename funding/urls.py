@@ -1,0 +1,36 @@
+from django.urls import path
+
+from funding import views
+
+app_name = "funding"
+
+urlpatterns = [
+    path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
+    path("decisions/new/", views.DecisionCreateView.as_view(), name="decision-create"),
+    path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
+    path("decisions/<int:pk>/edit/", views.DecisionUpdateView.as_view(), name="decision-update"),
+    path("decisions/<int:pk>/delete/", views.DecisionDeleteView.as_view(), name="decision-delete"),
+    path("decisions/<int:pk>/as-of/", views.DecisionAsOfView.as_view(), name="decision-as-of"),
+    path("decisions/<int:pk>/amend/", views.AmendmentCreateView.as_view(), name="decision-amend"),
+    path("decisions/<int:pk>/own-shares/", views.CostShareSplitView.as_view(), name="decision-shares"),
+    path("decisions/<int:decision_pk>/call-offs/new/", views.CallOffCreateView.as_view(), name="calloff-create"),
+    path("call-offs/<int:pk>/edit/", views.CallOffUpdateView.as_view(), name="calloff-update"),
+    path("call-offs/<int:pk>/delete/", views.CallOffDeleteView.as_view(), name="calloff-delete"),
+    path("decisions/<int:decision_pk>/proofs/new/", views.ProofCreateView.as_view(), name="proof-create"),
+    path("proofs/", views.ProofListView.as_view(), name="proof-list"),
+    path("proofs/<int:pk>/edit/", views.ProofUpdateView.as_view(), name="proof-update"),
+    path("proofs/<int:pk>/delete/", views.ProofDeleteView.as_view(), name="proof-delete"),
+    path(
+        "decisions/<int:decision_pk>/pass-throughs/new/",
+        views.PassThroughCreateView.as_view(),
+        name="passthrough-create",
+    ),
+    path("pass-throughs/<int:pk>/edit/", views.PassThroughUpdateView.as_view(), name="passthrough-update"),
+    path("pass-throughs/<int:pk>/delete/", views.PassThroughDeleteView.as_view(), name="passthrough-delete"),
+    path("applications/", views.ApplicationListView.as_view(), name="application-list"),
+    path("applications/new/", views.ApplicationCreateView.as_view(), name="application-create"),
+    path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application-detail"),
+    path("applications/<int:pk>/edit/", views.ApplicationUpdateView.as_view(), name="application-update"),
+    path("applications/<int:pk>/delete/", views.ApplicationDeleteView.as_view(), name="application-delete"),
+    path("controlling/", views.ControllingView.as_view(), name="controlling"),
+]

@@ -1,0 +1,598 @@
+"""Pages for grant decisions: list, detail (with history and "as of" view), entry and correction,
+amendments, own-share split, call-offs, proofs of use, pass-throughs, applications, controlling.
+
+Everyone logged in reads; only the administrator changes (AdministratorRequiredMixin).
+"""
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, ProtectedError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+
+from funding import money, services
+from funding.controlling import controlling_overview, controlling_totals
+from funding.filters import ApplicationFilter, DecisionFilter, ProofFilter
+from funding.forms import (
+    AmendmentForm,
+    ApplicationForm,
+    CallOffForm,
+    DecisionForm,
+    PassThroughForm,
+    ProofOfUseForm,
+    RevisionForm,
+    VersionFiguresForm,
+    WeightFormSet,
+)
+from funding.history import decision_as_of, decision_history
+from funding.models import (
+    VERSION_FIGURES,
+    Application,
+    CallOff,
+    CostShare,
+    DecisionStatus,
+    DecisionVersion,
+    GrantDecision,
+    PassThrough,
+    ProofOfUse,
+)
+from funding.tables import ApplicationTable, DecisionTable, ProofTable
+from funding.warnings import decision_warnings
+from integration_admin.forms import BootstrapFormMixin, GermanDateField
+from integration_admin.history import history_entries
+from integration_admin.permissions import AdministratorRequiredMixin
+from integration_admin.views import FilteredTableView
+from programs.models import Programme
+
+# --- decisions: list and detail ---------------------------------------------------------------
+
+
+class DecisionListView(FilteredTableView):
+    table_class = DecisionTable
+    filterset_class = DecisionFilter
+    template_name = "funding/grantdecision_list.html"
+
+    def get_queryset(self):
+        return GrantDecision.objects.select_related("programme", "funder").with_figures(timezone.localdate())
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "today": timezone.localdate()}
+
+
+def decision_queryset():
+    return GrantDecision.objects.select_related("programme", "funder", "application").prefetch_related(
+        "building_blocks",
+        Prefetch(
+            "versions",
+            DecisionVersion.objects.order_by("-number").prefetch_related(
+                Prefetch("cost_shares", CostShare.objects.select_related("organisation"))
+            ),
+        ),
+        Prefetch("call_offs", CallOff.objects.order_by("called_on", "pk")),
+        Prefetch("proofs", ProofOfUse.objects.order_by("due_on", "pk")),
+        Prefetch("pass_throughs", PassThrough.objects.select_related("recipient")),
+    )
+
+
+class AsOfForm(BootstrapFormMixin, forms.Form):
+    stand = GermanDateField(label=gettext_lazy("Stand am"))
+
+
+def money_context(decision: GrantDecision, versions, call_offs, proofs, today: datetime.date) -> dict:
+    """The current version, the running balance per year, the warnings and the state of proofs."""
+    current = next((v for v in versions if v.is_current), None)
+    for proof in proofs:
+        proof.current_state = proof.state(today)
+    zero = Decimal("0.00")
+    called_by_year: dict[int, Decimal] = {}
+    received_by_year: dict[int, Decimal] = {}
+    for call_off in call_offs:
+        year = call_off.called_on.year
+        called_by_year[year] = called_by_year.get(year, zero) + call_off.amount
+        if call_off.received_on is not None:
+            year = call_off.received_on.year
+            received_by_year[year] = received_by_year.get(year, zero) + call_off.received_amount
+    granted = current.granted_amount if current else None
+    balance = money.running_balance(granted, called_by_year, received_by_year)
+    called = sum((c.amount for c in call_offs), Decimal("0.00"))
+    received = sum((c.received_amount or 0 for c in call_offs), Decimal("0.00"))
+    return {
+        "current": current,
+        "balance": balance,
+        "called": called,
+        "received": received,
+        "remaining": None if granted is None else granted - called,
+        "warnings": decision_warnings(current, call_offs, today),
+        "status_label": DecisionStatus(decision.status(today, current)).label,
+    }
+
+
+class DecisionDetailView(DetailView):
+    context_object_name = "decision"
+    template_name = "funding/grantdecision_detail.html"
+
+    def get_queryset(self):
+        return decision_queryset()
+
+    def get_context_data(self, **kwargs):
+        decision = self.object
+        today = timezone.localdate()
+        versions = list(decision.versions.all())
+        call_offs = list(decision.call_offs.all())
+        shares = {share.organisation_id: share for v in versions if v.is_current for share in v.cost_shares.all()}
+        for pass_through in decision.pass_throughs.all():
+            pass_through.cost_share = shares.get(pass_through.recipient_id)
+        proofs = list(decision.proofs.all())
+        current = next((v for v in versions if v.is_current), None)
+        return super().get_context_data(
+            versions=versions,
+            call_offs=call_offs,
+            proofs=proofs,
+            pass_throughs=list(decision.pass_throughs.all()),
+            current_shares=list(current.cost_shares.all()) if current else [],
+            history=decision_history(decision),
+            as_of_form=AsOfForm(),
+            can_edit=self.request.user.can_change_grants(),
+            **money_context(decision, versions, call_offs, proofs, today),
+            **kwargs,
+        )
+
+
+class DecisionAsOfView(DetailView):
+    """The decision as it was recorded at the end of a day (from the history tables)."""
+
+    model = GrantDecision
+    context_object_name = "decision"
+    template_name = "funding/grantdecision_as_of.html"
+
+    def get_context_data(self, **kwargs):
+        form = AsOfForm(self.request.GET or None)
+        snapshot = None
+        if form.is_valid():
+            day = form.cleaned_data["stand"]
+            moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+            snapshot = decision_as_of(self.object, moment)
+        context = {"as_of_form": form, "snapshot": snapshot}
+        if snapshot is not None:
+            context.update(
+                money_context(
+                    snapshot.decision,
+                    snapshot.versions,
+                    snapshot.call_offs,
+                    snapshot.proofs,
+                    form.cleaned_data["stand"],
+                )
+            )
+            current = context["current"]
+            context["current_shares"] = current.snapshot_shares if current else []
+        return super().get_context_data(**context, **kwargs)
+
+
+# --- decisions: entry, correction, amendment, own shares ------------------------------------
+
+
+class DecisionCreateView(AdministratorRequiredMixin, View):
+    """A new decision with the figures of its letter; own shares are split by the positions' FTE."""
+
+    template_name = "funding/grantdecision_form.html"
+
+    def render(self, decision_form, version_form, status=200):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {"decision_form": decision_form, "version_form": version_form, "creating": True},
+            status=status,
+        )
+
+    def get(self, request):
+        initial = {}
+        application = request.GET.get("application", "")
+        if application.isdigit():
+            found = Application.objects.filter(pk=application).first()
+            if found is not None:
+                initial = {"application": found, "programme": found.programme_id}
+        return self.render(DecisionForm(initial=initial), VersionFiguresForm())
+
+    def post(self, request):
+        decision_form = DecisionForm(request.POST)
+        version_form = VersionFiguresForm(request.POST)
+        if decision_form.is_valid():
+            version_form.instance.building_block_ids = [b.pk for b in decision_form.cleaned_data["building_blocks"]]
+        if not (decision_form.is_valid() and version_form.is_valid()):
+            return self.render(decision_form, version_form)
+        decision = services.create_decision(
+            decision=decision_form.save(commit=False),
+            building_blocks=decision_form.cleaned_data["building_blocks"],
+            version=version_form.save(commit=False),
+        )
+        messages.success(request, _("Der Bescheid „%(title)s“ ist angelegt.") % {"title": decision.title})
+        return HttpResponseRedirect(decision.get_absolute_url())
+
+
+class DecisionUpdateView(AdministratorRequiredMixin, View):
+    """Correct a decision and its current letter; a change of figures needs a reason; stale saves are refused."""
+
+    template_name = "funding/grantdecision_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.decision = get_object_or_404(GrantDecision.objects.select_related("programme"), pk=kwargs["pk"])
+        self.version = self.decision.versions.filter(is_current=True).first()
+
+    def render(self, decision_form, version_form, revision_form, status=200):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {
+                "decision": self.decision,
+                "version": self.version,
+                "decision_form": decision_form,
+                "version_form": version_form,
+                "revision_form": revision_form,
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        return self.render(
+            DecisionForm(instance=self.decision),
+            VersionFiguresForm(instance=self.version) if self.version else None,
+            RevisionForm(initial={"revision": self.decision.revision}),
+        )
+
+    def post(self, request, pk):
+        decision_form = DecisionForm(request.POST, instance=self.decision)
+        version_form = VersionFiguresForm(request.POST, instance=self.version) if self.version else None
+        revision_form = RevisionForm(request.POST)
+        if decision_form.is_valid() and version_form is not None:
+            version_form.instance.building_block_ids = [b.pk for b in decision_form.cleaned_data["building_blocks"]]
+        valid = all(
+            [decision_form.is_valid(), version_form is None or version_form.is_valid(), revision_form.is_valid()]
+        )
+        figures_changed = version_form is not None and version_form.is_valid() and version_form.has_changed()
+        if valid and figures_changed and not revision_form.cleaned_data["change_reason"].strip():
+            revision_form.add_error(
+                "change_reason", _("Die Beträge oder Daten des Bescheids ändern sich: bitte einen Grund angeben.")
+            )
+            valid = False
+        if not valid:
+            return self.render(decision_form, version_form, revision_form)
+        if not (decision_form.has_changed() or figures_changed):
+            messages.info(request, _("Es gab nichts zu speichern."))
+            return HttpResponseRedirect(self.decision.get_absolute_url())
+        try:
+            services.update_decision(
+                decision=decision_form.save(commit=False),
+                expected_revision=revision_form.cleaned_data["revision"],
+                building_blocks=decision_form.cleaned_data["building_blocks"],
+                version=version_form.save(commit=False) if figures_changed else None,
+                reason=revision_form.cleaned_data["change_reason"].strip(),
+                decision_changed=decision_form.has_changed(),
+            )
+        except services.StaleRevision as conflict:
+            revision_form.add_error(None, conflict.message)
+            return self.render(decision_form, version_form, revision_form, status=409)
+        messages.success(request, _("Die Änderungen sind gespeichert."))
+        return HttpResponseRedirect(self.decision.get_absolute_url())
+
+
+class DecisionDeleteView(AdministratorRequiredMixin, DeleteView):
+    model = GrantDecision
+    context_object_name = "decision"
+    template_name = "funding/grantdecision_confirm_delete.html"
+
+    def get_success_url(self):
+        return reverse("funding:decision-list")
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                _("Der Bescheid hat Mittelabrufe und kann nicht gelöscht werden; bitte zuerst die Abrufe löschen."),
+            )
+            return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class AmendmentCreateView(AdministratorRequiredMixin, View):
+    """Record an amendment (Änderungsbescheid): a new version; the earlier one stays readable."""
+
+    template_name = "funding/decisionversion_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.decision = get_object_or_404(GrantDecision, pk=kwargs["pk"])
+        self.current = self.decision.versions.filter(is_current=True).first()
+        highest = self.decision.versions.order_by("-number").values_list("number", flat=True).first()
+        self.next_number = 0 if highest is None else highest + 1
+
+    def new_version(self):
+        return DecisionVersion(decision=self.decision, number=self.next_number, is_current=False)
+
+    def render(self, form, status=200):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {"decision": self.decision, "current": self.current, "form": form, "number": self.next_number},
+            status=status,
+        )
+
+    def get(self, request, pk):
+        initial = {"revision": self.decision.revision}
+        if self.current is not None:
+            initial.update({name: getattr(self.current, name) for name in VERSION_FIGURES})
+        return self.render(AmendmentForm(instance=self.new_version(), initial=initial))
+
+    def post(self, request, pk):
+        form = AmendmentForm(request.POST, instance=self.new_version())
+        if not form.is_valid():
+            return self.render(form)
+        try:
+            version = services.record_amendment(
+                decision=self.decision,
+                expected_revision=form.cleaned_data["revision"],
+                reason=form.cleaned_data["reason"],
+                dated_on=form.cleaned_data["dated_on"],
+                received_on=form.cleaned_data["received_on"],
+                figures={name: form.cleaned_data[name] for name in VERSION_FIGURES},
+            )
+        except services.StaleRevision as conflict:
+            form.add_error(None, conflict.message)
+            return self.render(form, status=409)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.render(form)
+        messages.success(request, _("%(label)s ist erfasst und gilt jetzt.") % {"label": version.label})
+        return HttpResponseRedirect(version.get_absolute_url())
+
+
+class CostShareSplitView(AdministratorRequiredMixin, View):
+    """Split the current version's own share between organisations by a key (usually FTE)."""
+
+    template_name = "funding/costshare_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.decision = get_object_or_404(GrantDecision, pk=kwargs["pk"])
+        self.version = self.decision.versions.filter(is_current=True).first()
+
+    def render(self, formset, revision_form, status=200):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {
+                "decision": self.decision,
+                "version": self.version,
+                "formset": formset,
+                "revision_form": revision_form,
+                "can_split": self.version is not None and services.can_split(self.version),
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        weights = {}
+        if self.version is not None:
+            weights = services.current_weights(self.version) or services.position_weights(self.version)
+        formset = WeightFormSet(initial=[{"organisation": org, "weight": weight} for org, weight in weights.items()])
+        return self.render(formset, RevisionForm(initial={"revision": self.decision.revision}))
+
+    def post(self, request, pk):
+        formset = WeightFormSet(request.POST)
+        revision_form = RevisionForm(request.POST)
+        if not (formset.is_valid() and revision_form.is_valid()):
+            return self.render(formset, revision_form)
+        try:
+            services.set_cost_share_weights(
+                decision=self.decision,
+                expected_revision=revision_form.cleaned_data["revision"],
+                weights=formset.weights(),
+                reason=revision_form.cleaned_data["change_reason"].strip(),
+            )
+        except services.StaleRevision as conflict:
+            revision_form.add_error(None, conflict.message)
+            return self.render(formset, revision_form, status=409)
+        except ValidationError as error:
+            revision_form.add_error(None, error)
+            return self.render(formset, revision_form)
+        messages.success(request, _("Der Eigenanteil ist neu aufgeteilt."))
+        return HttpResponseRedirect(self.decision.get_absolute_url() + "#eigenanteile")
+
+
+# --- call-offs, proofs of use, pass-throughs -----------------------------------------------------
+
+
+class DecisionChildMixin(AdministratorRequiredMixin):
+    """Create/update/delete of a record that hangs on a decision; back to the decision afterwards."""
+
+    service = None  # a function(*, <name>=obj) that saves under the decision's lock, or None
+
+    def get_decision(self):
+        if "decision_pk" in self.kwargs:
+            return get_object_or_404(GrantDecision, pk=self.kwargs["decision_pk"])
+        return self.object.decision
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "instance" in kwargs and kwargs["instance"] is None:
+            kwargs["instance"] = self.model(decision=self.get_decision())
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        decision = self.object.decision if getattr(self, "object", None) else self.get_decision()
+        return super().get_context_data(decision=decision, **kwargs)
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+    def form_valid(self, form):
+        if self.service is None:
+            return super().form_valid(form)
+        try:
+            self.object = type(self).service(**{self.service_argument: form.save(commit=False)})
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Gespeichert."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CallOffCreateView(DecisionChildMixin, CreateView):
+    model = CallOff
+    form_class = CallOffForm
+    service = services.save_call_off
+    service_argument = "call_off"
+
+
+class CallOffUpdateView(DecisionChildMixin, UpdateView):
+    model = CallOff
+    form_class = CallOffForm
+    service = services.save_call_off
+    service_argument = "call_off"
+
+
+class CallOffDeleteView(DecisionChildMixin, DeleteView):
+    model = CallOff
+
+
+class ProofCreateView(DecisionChildMixin, CreateView):
+    model = ProofOfUse
+    form_class = ProofOfUseForm
+
+
+class ProofUpdateView(DecisionChildMixin, UpdateView):
+    model = ProofOfUse
+    form_class = ProofOfUseForm
+
+
+class ProofDeleteView(DecisionChildMixin, DeleteView):
+    model = ProofOfUse
+
+
+class PassThroughCreateView(DecisionChildMixin, CreateView):
+    model = PassThrough
+    form_class = PassThroughForm
+    service = services.save_pass_through
+    service_argument = "pass_through"
+
+
+class PassThroughUpdateView(DecisionChildMixin, UpdateView):
+    model = PassThrough
+    form_class = PassThroughForm
+    service = services.save_pass_through
+    service_argument = "pass_through"
+
+
+class PassThroughDeleteView(DecisionChildMixin, DeleteView):
+    model = PassThrough
+
+
+class ProofListView(FilteredTableView):
+    """Proof-of-use deadlines of all decisions: what is overdue, what is due in the next 90 days."""
+
+    table_class = ProofTable
+    filterset_class = ProofFilter
+    template_name = "funding/proofofuse_list.html"
+    queryset = ProofOfUse.objects.select_related("decision__programme")
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "today": timezone.localdate()}
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+
+class ApplicationListView(FilteredTableView):
+    table_class = ApplicationTable
+    filterset_class = ApplicationFilter
+    template_name = "funding/application_list.html"
+    queryset = (
+        Application.objects.select_related("programme")
+        .annotate(decision_count=Count("decisions"))
+        .order_by("-submitted_on", "pk")
+    )
+
+
+class ApplicationDetailView(DetailView):
+    queryset = Application.objects.select_related("programme").prefetch_related(
+        "building_blocks", Prefetch("decisions", GrantDecision.objects.with_current_version())
+    )
+    context_object_name = "application"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            history=history_entries(self.object), can_edit=self.request.user.can_change_grants(), **kwargs
+        )
+
+
+class ApplicationCreateView(AdministratorRequiredMixin, CreateView):
+    model = Application
+    form_class = ApplicationForm
+
+
+class ApplicationUpdateView(AdministratorRequiredMixin, UpdateView):
+    model = Application
+    form_class = ApplicationForm
+
+
+class ApplicationDeleteView(AdministratorRequiredMixin, DeleteView):
+    model = Application
+    context_object_name = "application"
+
+    def get_success_url(self):
+        return reverse("funding:application-list")
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(self.request, _("Zu diesem Antrag gibt es Bescheide; er kann nicht gelöscht werden."))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+# --- controlling ----------------------------------------------------------------------------------
+
+
+class ControllingFilterForm(BootstrapFormMixin, forms.Form):
+    programme = forms.ModelChoiceField(
+        label=gettext_lazy("Förderprogramm"), queryset=Programme.objects.all(), required=False
+    )
+    year = forms.IntegerField(label=gettext_lazy("Jahr"), required=False, min_value=2000, max_value=2100)
+
+
+class ControllingView(TemplateView):
+    """Per programme, decision and year: eligible, granted, own share by organisation, called,
+    received, remaining, coverage gap."""
+
+    template_name = "funding/controlling.html"
+
+    programmes_per_page = 10
+
+    def get_context_data(self, **kwargs):
+        form = ControllingFilterForm(self.request.GET or None)
+        programmes, year = Programme.objects.all(), None
+        if form.is_valid():
+            if form.cleaned_data["programme"] is not None:
+                programmes = programmes.filter(pk=form.cleaned_data["programme"].pk)
+            year = form.cleaned_data["year"]
+        # Ten programmes a page (a state-wide installation has fifty); the totals cover all of them.
+        page = Paginator(programmes.values_list("pk", flat=True), self.programmes_per_page).get_page(
+            self.request.GET.get("page")
+        )
+        rows = controlling_overview(programme_ids=list(page.object_list), year=year) if page.object_list else []
+        return super().get_context_data(
+            form=form, rows=rows, year=year, page_obj=page, totals=controlling_totals(programmes), **kwargs
+        )

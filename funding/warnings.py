@@ -1,0 +1,114 @@
+"""Warnings about a decision's money, computed from loaded records (no queries here).
+
+- money called more than two months before it is needed (VV Nr. 7.2 zu § 44 LHO NRW);
+- money not yet called as the grant period nears its end, or after it ended (it is lost);
+- more called than the current version grants (after a reducing amendment);
+- the amount stated on the letter differs from the computed grant;
+- figures missing to compute the grant.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from funding.models import CALL_OFF_WARNING_DAYS, ZERO, CallOff, DecisionVersion
+from integration_admin.formats import euro
+
+
+@dataclass
+class MoneyWarning:
+    level: str  # "warning" or "danger" (Bootstrap alert colours)
+    text: str
+
+
+def uncalled_warning(
+    version: DecisionVersion, called_total: Decimal, today: datetime.date, title: str = ""
+) -> MoneyWarning | None:
+    """Money still uncalled when the grant period ends within the warning window, or has ended."""
+    if version.period_end is None or version.granted_amount is None:
+        return None
+    remaining = version.granted_amount - called_total
+    if remaining <= ZERO:
+        return None
+    prefix = f"{title}: " if title else ""
+    end = f"{version.period_end:%d.%m.%Y}"
+    if version.period_end < today:
+        return MoneyWarning(
+            "danger",
+            prefix
+            + _(
+                "Der Bewilligungszeitraum ist am %(end)s abgelaufen; %(remaining)s wurden nicht abgerufen. "
+                "Nicht abgerufene Mittel verfallen."
+            )
+            % {"end": end, "remaining": euro(remaining)},
+        )
+    days = (version.period_end - today).days
+    if days <= CALL_OFF_WARNING_DAYS:
+        return MoneyWarning(
+            "warning",
+            prefix
+            + _(
+                "Der Bewilligungszeitraum endet am %(end)s (in %(days)s Tagen); %(remaining)s sind noch nicht "
+                "abgerufen. Nicht abgerufene Mittel verfallen."
+            )
+            % {"end": end, "days": days, "remaining": euro(remaining)},
+        )
+    return None
+
+
+def decision_warnings(
+    version: DecisionVersion | None, call_offs: Iterable[CallOff], today: datetime.date
+) -> list[MoneyWarning]:
+    warnings: list[MoneyWarning] = []
+    call_offs = list(call_offs)
+    if version is None:
+        return [MoneyWarning("warning", _("Der Bescheid hat noch keine geltende Fassung."))]
+    missing = version.missing_figures()
+    if missing:
+        warnings.append(
+            MoneyWarning(
+                "warning",
+                _("Die Zuwendung lässt sich noch nicht berechnen; es fehlt: %(missing)s.")
+                % {"missing": ", ".join(missing)},
+            )
+        )
+    if version.stated_difference:
+        warnings.append(
+            MoneyWarning(
+                "warning",
+                _("Der Betrag laut Bescheid (%(stated)s) weicht um %(diff)s vom berechneten Betrag (%(granted)s) ab.")
+                % {
+                    "stated": euro(version.stated_amount),
+                    "diff": euro(version.stated_difference),
+                    "granted": euro(version.granted_amount),
+                },
+            )
+        )
+    for call_off in call_offs:
+        if call_off.called_too_early:
+            warnings.append(
+                MoneyWarning(
+                    "warning",
+                    _(
+                        "Mittelabruf vom %(called)s: das Geld wird erst ab %(needed)s benötigt, also mehr als zwei "
+                        "Monate nach dem Abruf (VV Nr. 7.2 zu § 44 LHO NRW). Zinsen können anfallen."
+                    )
+                    % {"called": f"{call_off.called_on:%d.%m.%Y}", "needed": f"{call_off.needed_on:%d.%m.%Y}"},
+                )
+            )
+    called = sum((c.amount for c in call_offs), ZERO)
+    if version.granted_amount is not None and called > version.granted_amount:
+        warnings.append(
+            MoneyWarning(
+                "danger",
+                _("Abgerufen sind %(called)s, bewilligt sind nach %(version)s nur %(granted)s: Rückzahlung prüfen.")
+                % {"called": euro(called), "version": version.label, "granted": euro(version.granted_amount)},
+            )
+        )
+    uncalled = uncalled_warning(version, called, today)
+    if uncalled is not None:
+        warnings.append(uncalled)
+    return warnings

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrationAdminConfig(AppConfig):
+    name = "integration_admin"
+    verbose_name = _("Benutzer und Berichte")
+
+    def ready(self):
+        from integration_admin import audit  # noqa: F401  (connects the login signal receivers)

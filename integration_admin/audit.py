@@ -1,0 +1,44 @@
+"""The security log: logins, failed logins and sensitive reads (who, when, which object).
+
+Lines name the user and the object by id, never a position holder's name (GDPR).
+"""
+
+import logging
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+logger = logging.getLogger("integration_admin.audit")
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "-") if request is not None else "-"
+
+
+def log_access(request, action: str, obj) -> None:
+    """Record that ``request.user`` did ``action`` (e.g. "pdf-download") on ``obj``."""
+    logger.info(
+        "%s user=%s object=%s.%s:%s address=%s",
+        action,
+        getattr(request.user, "username", "-"),
+        obj._meta.app_label,
+        obj._meta.model_name,
+        obj.pk,
+        client_address(request),
+    )
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs):
+    logger.info("login-succeeded user=%s address=%s", user.username, client_address(request))
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs):
+    logger.info("logout user=%s address=%s", getattr(user, "username", "-"), client_address(request))
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    # Django masks the password in ``credentials``; log only the user name that was tried.
+    logger.warning("login-failed user=%s address=%s", credentials.get("username", "-"), client_address(request))

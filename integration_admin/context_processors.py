@@ -1,0 +1,6 @@
+from django.conf import settings
+
+
+def site(request):
+    """The body's name for page headers and reports (from settings, not hard-coded in templates)."""
+    return {"site_body_name": settings.SITE_BODY_NAME, "site_body_head": settings.SITE_BODY_HEAD}

@@ -1,0 +1,43 @@
+"""Filters of the meeting and report lists."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from integration_admin.filters import BaseFilterSet, GermanDateFilter
+from integration_admin.models import Committee, Meeting, MeetingState, PaperType, Report, ReportStatus
+
+
+class CommitteeFilter(BaseFilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains", label=_("Name"), max_length=200)
+
+    class Meta(BaseFilterSet.Meta):
+        model = Committee
+        fields = ["name"]
+
+
+class MeetingFilter(BaseFilterSet):
+    committee = django_filters.ModelChoiceFilter(queryset=Committee.objects.all(), label=_("Gremium"))
+    state = django_filters.ChoiceFilter(choices=MeetingState.choices, label=_("Stand"))
+    start_from = GermanDateFilter(field_name="start__date", lookup_expr="gte", label=_("ab"))
+    start_to = GermanDateFilter(field_name="start__date", lookup_expr="lte", label=_("bis"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = Meeting
+        fields = ["committee", "state"]
+
+
+class ReportFilter(BaseFilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Suche"), max_length=200)
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"))
+    paper_type = django_filters.ChoiceFilter(choices=PaperType.choices, label=_("Vorlagenart"))
+    year = django_filters.NumberFilter(
+        field_name="date__year", label=_("Jahr"), min_value=1900, max_value=2100, max_digits=4, decimal_places=0
+    )
+
+    class Meta(BaseFilterSet.Meta):
+        model = Report
+        fields = ["status", "paper_type"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(reference__icontains=value))

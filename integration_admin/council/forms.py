@@ -1,0 +1,201 @@
+"""Forms for committees, meetings, agenda items and reports (explicit fields, German input)."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from integration_admin.forms import BootstrapFormMixin, GermanDateField
+from integration_admin.models import (
+    AgendaItem,
+    Committee,
+    Consultation,
+    Meeting,
+    Report,
+    ReportSection,
+)
+
+TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
+RESULT_SUGGESTIONS = [
+    "zur Kenntnis genommen",
+    "ungeändert beschlossen",
+    "geändert beschlossen",
+    "abgelehnt",
+    "vertagt",
+    "zurückgestellt",
+    "zurückgezogen",
+]
+
+
+def meeting_label(meeting: Meeting) -> str:
+    return f"{meeting.committee.name}, {timezone.localtime(meeting.start):%d.%m.%Y}"
+
+
+def agenda_item_label(item: AgendaItem) -> str:
+    title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
+    return f"{meeting_label(item.meeting)}, TOP {item.number} – {title}"
+
+
+class MeetingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return meeting_label(obj)
+
+
+class AgendaItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return agenda_item_label(obj)
+
+
+def _agenda_items():
+    return AgendaItem.objects.select_related("meeting__committee").order_by("-meeting__start", "order", "number")
+
+
+def _meetings():
+    return Meeting.objects.select_related("committee").order_by("-start")
+
+
+class CommitteeForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Committee
+        fields = ["name", "short_name", "classification", "sort_order"]
+
+
+class TimeInput(forms.TimeInput):
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "HH:MM", "autocomplete": "off", **(attrs or {})}, format="%H:%M")
+
+
+class MeetingForm(BootstrapFormMixin, forms.ModelForm):
+    """A meeting's day and times typed separately ("25.08.2020", "17:00"), stored as one date-time."""
+
+    day = GermanDateField(label=_("Datum"))
+    start_time = forms.TimeField(label=_("Beginn (Uhrzeit)"), input_formats=TIME_FORMATS, widget=TimeInput())
+    end_time = forms.TimeField(
+        label=_("Ende (Uhrzeit)"), input_formats=TIME_FORMATS, widget=TimeInput(), required=False
+    )
+
+    field_order = ["committee", "day", "start_time", "end_time", "location", "state", "cancelled"]
+
+    class Meta:
+        model = Meeting
+        fields = ["committee", "location", "state", "cancelled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            start = timezone.localtime(self.instance.start)
+            self.initial.setdefault("day", start.date())
+            self.initial.setdefault("start_time", start.time())
+            if self.instance.end:
+                self.initial.setdefault("end_time", timezone.localtime(self.instance.end).time())
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start_time, end_time = cleaned.get("day"), cleaned.get("start_time"), cleaned.get("end_time")
+        if day and start_time:
+            zone = timezone.get_current_timezone()
+            self.instance.start = datetime.datetime.combine(day, start_time, tzinfo=zone)
+            self.instance.end = datetime.datetime.combine(day, end_time, tzinfo=zone) if end_time else None
+            if end_time and end_time < start_time:
+                self.add_error("end_time", _("Das Ende der Sitzung liegt vor ihrem Beginn."))
+        return cleaned
+
+
+class AgendaItemForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = ["number", "order", "title", "public", "result", "votes_yes", "votes_no", "votes_abstain", "minutes"]
+        widgets = {
+            "title": forms.Textarea(attrs={"rows": 2}),
+            "result": forms.TextInput(attrs={"list": "result-suggestions", "autocomplete": "off"}),
+            "minutes": forms.Textarea(attrs={"rows": 8}),
+        }
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if not number:
+            raise ValidationError(_("Bitte eine TOP-Nummer angeben."))
+        duplicate = AgendaItem.objects.filter(meeting=self.instance.meeting_id, number=number)
+        if duplicate.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("Diese TOP-Nummer gibt es in der Sitzung schon."))
+        return number
+
+
+class ReportForm(BootstrapFormMixin, forms.ModelForm):
+    date = GermanDateField(label=_("Datum"))
+    related_agenda_item = AgendaItemChoiceField(
+        queryset=_agenda_items(),
+        required=False,
+        label=_("Bezug: früherer Beschluss"),
+        help_text=Report._meta.get_field("related_agenda_item").help_text,
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "title",
+            "paper_type",
+            "date",
+            "public",
+            "lead_office",
+            "author",
+            "phone",
+            "file_reference",
+            "related_agenda_item",
+            "reference_note",
+            "proposal",
+            "finance_text",
+            "attachments",
+            "signature_prefix",
+            "signatory_name",
+            "signatory_title",
+        ]
+        widgets = {
+            "title": forms.Textarea(attrs={"rows": 2}),
+            "proposal": forms.Textarea(attrs={"rows": 3}),
+            "finance_text": forms.Textarea(attrs={"rows": 5}),
+            "attachments": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class SectionForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = ReportSection
+        fields = ["order", "heading", "programme", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 14})}
+
+    def clean_programme(self):
+        programme = self.cleaned_data.get("programme")
+        if programme is not None:
+            others = ReportSection.objects.filter(report=self.instance.report_id, programme=programme)
+            if others.exclude(pk=self.instance.pk).exists():
+                raise ValidationError(_("Dieses Programm hat in der Vorlage schon einen Abschnitt."))
+        return programme
+
+
+class ConsultationForm(BootstrapFormMixin, forms.ModelForm):
+    """One line of the Beratungsfolge. The meeting follows from the agenda item, the committee from the meeting."""
+
+    meeting = MeetingChoiceField(queryset=_meetings(), required=False, label=_("Sitzung"))
+    agenda_item = AgendaItemChoiceField(queryset=_agenda_items(), required=False, label=_("Tagesordnungspunkt"))
+
+    class Meta:
+        model = Consultation
+        fields = ["committee", "meeting", "agenda_item", "role", "order"]
+
+    def clean(self):
+        cleaned = super().clean()
+        committee, meeting, item = cleaned.get("committee"), cleaned.get("meeting"), cleaned.get("agenda_item")
+        if item is not None:
+            if meeting is not None and meeting.pk != item.meeting_id:
+                self.add_error("agenda_item", _("Der Tagesordnungspunkt gehört zu einer anderen Sitzung."))
+                return cleaned
+            meeting = cleaned["meeting"] = item.meeting
+            others = Consultation.objects.filter(report=self.instance.report_id, agenda_item=item)
+            if others.exclude(pk=self.instance.pk).exists():
+                self.add_error("agenda_item", _("Die Vorlage steht schon unter diesem Tagesordnungspunkt."))
+        if meeting is not None and committee is not None and meeting.committee_id != committee.pk:
+            self.add_error("meeting", _("Die Sitzung ist eine Sitzung eines anderen Gremiums."))
+        return cleaned

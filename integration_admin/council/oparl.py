@@ -1,0 +1,486 @@
+"""OParl 1.1 (https://oparl.org/): committees, public meetings and agenda items, released public papers.
+
+Read-only JSON for council information systems and portals. One body (the Kreis, from
+settings). What is shown:
+
+- Organization: every committee.
+- Meeting: every meeting, with only its public agenda items embedded.
+- AgendaItem: public agenda items.
+- Paper, Consultation, File: released public reports, their Beratungsfolge and the stored PDF
+  (size and SHA-512 of exactly the bytes that are served).
+
+Lists are external object lists with ``pagination`` and ``links`` and the filters OParl 1.1
+requires (``created_since``, ``created_until``, ``modified_since``, ``modified_until``) plus
+``limit`` and ``page``. Bad parameters give a JSON error with status 400, never a 500.
+Like every page, the interface needs a login for now (LoginRequiredMiddleware).
+"""
+
+import datetime
+import math
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_safe
+
+from integration_admin.models import (
+    AgendaItem,
+    Committee,
+    Consultation,
+    Meeting,
+    Report,
+    ReportFile,
+)
+
+SCHEMA = "https://schema.oparl.org/1.1/"
+BODY_ID = 1
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class BadRequest(Exception):
+    pass
+
+
+def _url(request, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(f"oparl:{name}", args=args))
+
+
+def _web(request, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+def _moment(value: datetime.datetime) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return _json({"error": {"code": status, "message": message}}, status=status)
+
+
+def oparl_view(function):
+    """GET/HEAD only; a missing object or a bad parameter answers in JSON."""
+
+    @require_safe
+    def view(request, *args, **kwargs):
+        try:
+            return function(request, *args, **kwargs)
+        except Http404:
+            return _error("Objekt nicht gefunden.", 404)
+        except BadRequest as error:
+            return _error(str(error), 400)
+
+    view.__name__ = function.__name__
+    view.__doc__ = function.__doc__
+    return view
+
+
+def _body_or_404(pk: int) -> None:
+    if pk != BODY_ID:
+        raise Http404
+
+
+# --- Querysets: only what is public ------------------------------------------------------------
+
+
+def published_reports():
+    return Report.objects.published()
+
+
+def published_consultations():
+    return Consultation.objects.filter(report__in=published_reports())
+
+
+def public_items():
+    return AgendaItem.objects.filter(public=True).prefetch_related(
+        Prefetch("consultations", published_consultations().order_by("pk"), to_attr="published_consultations")
+    )
+
+
+def meetings():
+    return Meeting.objects.select_related("committee").prefetch_related(
+        Prefetch("agenda_items", public_items().order_by("order", "number"), to_attr="public_items")
+    )
+
+
+def papers():
+    return (
+        published_reports()
+        .select_related("supplements", "file")
+        .defer("snapshot", "file__content")
+        .prefetch_related(
+            Prefetch("consultations", Consultation.objects.select_related("committee").order_by("order", "pk")),
+            Prefetch(
+                "supplement_reports", published_reports().only("pk", "supplements"), to_attr="published_supplements"
+            ),
+        )
+    )
+
+
+def files():
+    return ReportFile.objects.filter(report__in=published_reports()).defer("content").select_related("report")
+
+
+# --- Objects -------------------------------------------------------------------------------------
+
+
+def system_object(request) -> dict:
+    return {
+        "id": _url(request, "system"),
+        "type": SCHEMA + "System",
+        "oparlVersion": SCHEMA,
+        "body": _url(request, "body-list"),
+        "name": f"Integrationsverwaltung {settings.SITE_BODY_NAME}",
+        "website": request.build_absolute_uri("/"),
+        "web": request.build_absolute_uri("/"),
+    }
+
+
+def body_object(request) -> dict:
+    return {
+        "id": _url(request, "body", BODY_ID),
+        "type": SCHEMA + "Body",
+        "system": _url(request, "system"),
+        "name": settings.SITE_BODY_NAME,
+        "shortName": settings.SITE_BODY_NAME,
+        "organization": _url(request, "organization-list", BODY_ID),
+        "person": _url(request, "person-list", BODY_ID),
+        "meeting": _url(request, "meeting-list", BODY_ID),
+        "paper": _url(request, "paper-list", BODY_ID),
+        "agendaItem": _url(request, "agendaitem-list", BODY_ID),
+        "file": _url(request, "file-list", BODY_ID),
+        "legislativeTerm": [],
+        "web": request.build_absolute_uri("/"),
+    }
+
+
+def organization_object(request, committee: Committee) -> dict:
+    data = {
+        "id": _url(request, "organization", committee.pk),
+        "type": SCHEMA + "Organization",
+        "body": _url(request, "body", BODY_ID),
+        "name": committee.name,
+        "organizationType": "Gremium",
+        "classification": committee.classification,
+        "meeting": _url(request, "organization-meeting-list", committee.pk),
+        "created": _moment(committee.created),
+        "modified": _moment(committee.modified),
+        "web": _web(request, "meetings:committee-detail", committee.pk),
+    }
+    if committee.short_name:
+        data["shortName"] = committee.short_name
+    return data
+
+
+MEETING_STATES = {"planned": "terminiert", "invited": "eingeladen", "held": "durchgeführt"}
+
+
+def location_object(request, meeting: Meeting) -> dict:
+    return {
+        "id": _url(request, "location", meeting.pk),
+        "type": SCHEMA + "Location",
+        "description": meeting.location,
+        "meetings": [_url(request, "meeting", meeting.pk)],
+        "created": _moment(meeting.created),
+        "modified": _moment(meeting.modified),
+    }
+
+
+def agenda_item_object(request, item: AgendaItem) -> dict:
+    data = {
+        "id": _url(request, "agendaitem", item.pk),
+        "type": SCHEMA + "AgendaItem",
+        "meeting": _url(request, "meeting", item.meeting_id),
+        "number": item.number,
+        "order": item.order,
+        "name": item.title,
+        "public": item.public,
+        "created": _moment(item.created),
+        "modified": _moment(item.modified),
+        "web": _web(request, "meetings:agendaitem-detail", item.pk),
+    }
+    if item.result:
+        data["result"] = item.result
+    if item.published_consultations:
+        data["consultation"] = _url(request, "consultation", item.published_consultations[0].pk)
+    return data
+
+
+def meeting_object(request, meeting: Meeting) -> dict:
+    data = {
+        "id": _url(request, "meeting", meeting.pk),
+        "type": SCHEMA + "Meeting",
+        "name": meeting.name,
+        "meetingState": MEETING_STATES[meeting.state],
+        "cancelled": meeting.cancelled,
+        "start": _moment(meeting.start),
+        "organization": [_url(request, "organization", meeting.committee_id)],
+        "agendaItem": [agenda_item_object(request, item) for item in meeting.public_items],
+        "created": _moment(meeting.created),
+        "modified": _moment(meeting.modified),
+        "web": _web(request, "meetings:meeting-detail", meeting.pk),
+    }
+    if meeting.end:
+        data["end"] = _moment(meeting.end)
+    if meeting.location:
+        data["location"] = location_object(request, meeting)
+    return data
+
+
+def file_object(request, stored: ReportFile) -> dict:
+    report = stored.report
+    return {
+        "id": _url(request, "file", stored.pk),
+        "type": SCHEMA + "File",
+        "name": f"Vorlage {report.reference}",
+        "fileName": stored.file_name,
+        "mimeType": stored.mime_type,
+        "date": timezone.localtime(report.released_at).date().isoformat(),
+        "size": stored.size,
+        "sha512Checksum": stored.sha512,
+        "accessUrl": _web(request, "reports:report-pdf", report.pk),
+        "downloadUrl": _url(request, "file-download", stored.pk),
+        "paper": [_url(request, "paper", report.pk)],
+        "created": _moment(stored.created),
+        "modified": _moment(stored.created),
+    }
+
+
+def consultation_object(request, consultation: Consultation, report: Report) -> dict:
+    data = {
+        "id": _url(request, "consultation", consultation.pk),
+        "type": SCHEMA + "Consultation",
+        "paper": _url(request, "paper", report.pk),
+        "organization": [_url(request, "organization", consultation.committee_id)],
+        "authoritative": consultation.authoritative,
+        "role": consultation.get_role_display(),
+        "created": _moment(consultation.created),
+        "modified": _moment(consultation.modified),
+    }
+    if consultation.meeting_id:
+        data["meeting"] = _url(request, "meeting", consultation.meeting_id)
+    if consultation.agenda_item_id:
+        data["agendaItem"] = _url(request, "agendaitem", consultation.agenda_item_id)
+    return data
+
+
+def paper_object(request, report: Report) -> dict:
+    related = []
+    if report.supplements and report.supplements.is_released and report.supplements.public:
+        related.append(_url(request, "paper", report.supplements_id))
+    related += [_url(request, "paper", supplement.pk) for supplement in report.published_supplements]
+    stored = report.file
+    stored.report = report
+    data = {
+        "id": _url(request, "paper", report.pk),
+        "type": SCHEMA + "Paper",
+        "body": _url(request, "body", BODY_ID),
+        "name": report.title,
+        "reference": report.reference,
+        "date": report.date.isoformat(),
+        "paperType": report.get_paper_type_display(),
+        "mainFile": file_object(request, stored),
+        "consultation": [consultation_object(request, c, report) for c in report.consultations.all()],
+        "created": _moment(report.created),
+        "modified": _moment(report.modified),
+        "web": _web(request, "reports:report-detail", report.pk),
+    }
+    if related:
+        data["relatedPaper"] = related
+    return data
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+
+def _since_until(request, queryset, *, has_modified: bool = True):
+    for parameter, lookup in (
+        ("created_since", "created__gte"),
+        ("created_until", "created__lte"),
+        ("modified_since", "modified__gte" if has_modified else "created__gte"),
+        ("modified_until", "modified__lte" if has_modified else "created__lte"),
+    ):
+        value = request.GET.get(parameter)
+        if value is None:
+            continue
+        try:
+            # A "+" of the offset arrives as a space when the client did not encode it.
+            moment = parse_datetime(value.strip().replace(" ", "+")) if len(value) < 40 else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise BadRequest(f"{parameter}: kein gültiger Zeitpunkt nach ISO 8601, z. B. 2020-08-25T00:00:00+02:00.")
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        queryset = queryset.filter(**{lookup: moment})
+    return queryset
+
+
+def _int_parameter(request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or len(raw) > 6:
+        raise BadRequest(f"{name}: bitte eine ganze Zahl angeben.")
+    return min(max(int(raw), low), high)
+
+
+def external_list(request, queryset, serialize, *, has_modified: bool = True) -> JsonResponse:
+    queryset = _since_until(request, queryset, has_modified=has_modified)
+    limit = _int_parameter(request, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    total = queryset.count()
+    pages = max(1, math.ceil(total / limit))
+    page = min(_int_parameter(request, "page", 1, 1, 10**6), pages)
+    rows = list(queryset[(page - 1) * limit : page * limit])
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    links = {"first": link(1), "last": link(pages), "self": link(page)}
+    if page > 1:
+        links["prev"] = link(page - 1)
+    if page < pages:
+        links["next"] = link(page + 1)
+    return _json(
+        {
+            "data": [serialize(request, obj) for obj in rows],
+            "pagination": {
+                "totalElements": total,
+                "elementsPerPage": limit,
+                "currentPage": page,
+                "totalPages": pages,
+            },
+            "links": links,
+        }
+    )
+
+
+# --- Views ---------------------------------------------------------------------------------------
+
+
+def _get(queryset, pk: int):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+@oparl_view
+def system(request):
+    return _json(system_object(request))
+
+
+@oparl_view
+def body_list(request):
+    body = body_object(request)
+    return _json(
+        {
+            "data": [body],
+            "pagination": {"totalElements": 1, "elementsPerPage": PAGE_SIZE, "currentPage": 1, "totalPages": 1},
+            "links": {key: _url(request, "body-list") for key in ("first", "last", "self")},
+        }
+    )
+
+
+@oparl_view
+def body(request, pk):
+    _body_or_404(pk)
+    return _json(body_object(request))
+
+
+@oparl_view
+def organization_list(request, pk):
+    _body_or_404(pk)
+    return external_list(request, Committee.objects.order_by("pk"), organization_object)
+
+
+@oparl_view
+def organization(request, pk):
+    return _json(organization_object(request, _get(Committee.objects.all(), pk)))
+
+
+@oparl_view
+def organization_meeting_list(request, pk):
+    committee = _get(Committee.objects.all(), pk)
+    return external_list(request, meetings().filter(committee=committee).order_by("pk"), meeting_object)
+
+
+@oparl_view
+def meeting_list(request, pk):
+    _body_or_404(pk)
+    return external_list(request, meetings().order_by("pk"), meeting_object)
+
+
+@oparl_view
+def meeting(request, pk):
+    return _json(meeting_object(request, _get(meetings(), pk)))
+
+
+@oparl_view
+def location(request, pk):
+    found = _get(Meeting.objects.exclude(location=""), pk)
+    return _json(location_object(request, found))
+
+
+@oparl_view
+def agenda_item_list(request, pk):
+    _body_or_404(pk)
+    return external_list(request, public_items().order_by("pk"), agenda_item_object)
+
+
+@oparl_view
+def agenda_item(request, pk):
+    return _json(agenda_item_object(request, _get(public_items(), pk)))
+
+
+@oparl_view
+def paper_list(request, pk):
+    _body_or_404(pk)
+    return external_list(request, papers().order_by("pk"), paper_object)
+
+
+@oparl_view
+def paper(request, pk):
+    return _json(paper_object(request, _get(papers(), pk)))
+
+
+@oparl_view
+def consultation(request, pk):
+    found = _get(published_consultations().select_related("report"), pk)
+    return _json(consultation_object(request, found, found.report))
+
+
+@oparl_view
+def file_list(request, pk):
+    _body_or_404(pk)
+    return external_list(request, files().order_by("pk"), file_object, has_modified=False)
+
+
+@oparl_view
+def file(request, pk):
+    return _json(file_object(request, _get(files(), pk)))
+
+
+@oparl_view
+def file_download(request, pk):
+    stored = _get(ReportFile.objects.filter(report__in=published_reports()), pk)
+    response = HttpResponse(bytes(stored.content), content_type=stored.mime_type)
+    response["Content-Disposition"] = f'attachment; filename="{stored.file_name}"'
+    response["Content-Length"] = str(stored.size)
+    return response
+
+
+@oparl_view
+def person_list(request, pk):
+    """No person data is published (the only personal data are position holders, never exported)."""
+    _body_or_404(pk)
+    return external_list(request, Committee.objects.none(), organization_object)

@@ -1,0 +1,550 @@
+"""Pages for committees, meetings, agenda items and reports (council papers).
+
+Everyone logged in reads; the department head and the administrator compose, release and print
+(``HeadOrAdministratorRequiredMixin``: 403 otherwise). A released report is frozen: every view
+that would change it or its sections or consultations answers 403.
+
+PDF views run outside the request transaction (``non_atomic_requests``): rendering takes a while
+and must not hold a transaction open; releasing writes in its own short transaction.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Prefetch, ProtectedError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
+
+from integration_admin.council import services
+from integration_admin.council.documents import (
+    EXCERPT_TEMPLATE,
+    PAPER_TEMPLATE,
+    excerpt_context,
+    paper_context,
+    render_excerpt_pdf,
+    render_report_pdf,
+    report_snapshot,
+)
+from integration_admin.council.filters import CommitteeFilter, MeetingFilter, ReportFilter
+from integration_admin.council.forms import (
+    RESULT_SUGGESTIONS,
+    AgendaItemForm,
+    CommitteeForm,
+    ConsultationForm,
+    MeetingForm,
+    ReportForm,
+    SectionForm,
+)
+from integration_admin.council.pdf import RenderError
+from integration_admin.council.tables import CommitteeTable, MeetingTable, ReportTable
+from integration_admin.models import (
+    AgendaItem,
+    Committee,
+    Consultation,
+    Meeting,
+    Report,
+    ReportSection,
+)
+from integration_admin.permissions import HeadOrAdministratorRequiredMixin
+from integration_admin.views import FilteredTableView
+from staffing.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+non_atomic = method_decorator(transaction.non_atomic_requests, name="dispatch")
+
+
+def can_compose(user) -> bool:
+    return user.is_authenticated and (user.is_head or user.is_administrator)
+
+
+def pdf_response(content: bytes, file_name: str, *, etag: str | None = None) -> HttpResponse:
+    response = HttpResponse(bytes(content), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    response["Content-Length"] = str(len(content))
+    if etag:
+        response["ETag"] = f'"{etag}"'
+    return response
+
+
+def render_failed(request, error: Exception, what: str) -> TemplateResponse:
+    """Log the failure and tell the user in German; nothing was changed."""
+    logger.error("PDF-Erzeugung fehlgeschlagen (%s): %s", what, error, exc_info=error)
+    return TemplateResponse(request, "reports/pdf_error.html", {"what": what}, status=500)
+
+
+class ProtectedDeleteMixin:
+    """Deleting something other records still refer to gives a message, never a 500."""
+
+    protected_message = ""
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except ProtectedError:
+            messages.error(self.request, self.protected_message)
+            return redirect(self.object.get_absolute_url())
+
+
+# --- Committees --------------------------------------------------------------------------------
+
+
+class CommitteeListView(FilteredTableView):
+    queryset = Committee.objects.annotate(meeting_count=Count("meetings")).order_by("sort_order", "name")
+    table_class = CommitteeTable
+    filterset_class = CommitteeFilter
+    template_name = "meetings/committee_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
+
+
+class CommitteeDetailView(DetailView):
+    template_name = "meetings/committee_detail.html"
+    model = Committee
+
+    def get_context_data(self, **kwargs):
+        meetings = self.object.meetings.annotate(item_count=Count("agenda_items")).order_by("-start")
+        return super().get_context_data(meetings=meetings, can_compose=can_compose(self.request.user), **kwargs)
+
+
+class CommitteeCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+    template_name = "meetings/committee_form.html"
+    model = Committee
+    form_class = CommitteeForm
+
+
+class CommitteeUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
+    template_name = "meetings/committee_form.html"
+    model = Committee
+    form_class = CommitteeForm
+
+
+class CommitteeDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
+    template_name = "meetings/committee_confirm_delete.html"
+    model = Committee
+    success_url = reverse_lazy("meetings:committee-list")
+    protected_message = "Das Gremium hat Sitzungen oder Beratungen und kann nicht gelöscht werden."
+
+
+# --- Meetings and agenda items ----------------------------------------------------------------
+
+
+class MeetingListView(FilteredTableView):
+    queryset = (
+        Meeting.objects.select_related("committee").annotate(item_count=Count("agenda_items")).order_by("-start", "pk")
+    )
+    table_class = MeetingTable
+    filterset_class = MeetingFilter
+    template_name = "meetings/meeting_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
+
+
+class MeetingDetailView(DetailView):
+    template_name = "meetings/meeting_detail.html"
+    queryset = Meeting.objects.select_related("committee").prefetch_related(
+        Prefetch(
+            "agenda_items",
+            AgendaItem.objects.order_by("order", "number").prefetch_related(
+                Prefetch("consultations", Consultation.objects.select_related("report"))
+            ),
+        )
+    )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
+
+
+class MeetingCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+    template_name = "meetings/meeting_form.html"
+    model = Meeting
+    form_class = MeetingForm
+
+    def get_initial(self):
+        wanted = self.request.GET.get("committee", "")
+        committee = Committee.objects.filter(pk=int(wanted)).first() if wanted.isdigit() and len(wanted) < 10 else None
+        return {"committee": committee} if committee else {}
+
+
+class MeetingUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
+    template_name = "meetings/meeting_form.html"
+    model = Meeting
+    form_class = MeetingForm
+
+
+class MeetingDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
+    template_name = "meetings/meeting_confirm_delete.html"
+    model = Meeting
+    success_url = reverse_lazy("meetings:meeting-list")
+    protected_message = (
+        "Die Sitzung kann nicht gelöscht werden: Vorlagen beziehen sich auf sie oder auf ihre Tagesordnungspunkte."
+    )
+
+
+class AgendaItemDetailView(DetailView):
+    template_name = "meetings/agendaitem_detail.html"
+    queryset = AgendaItem.objects.select_related("meeting__committee").prefetch_related(
+        Prefetch("consultations", Consultation.objects.select_related("report"))
+    )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
+
+
+class AgendaItemCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+    template_name = "meetings/agendaitem_form.html"
+    model = AgendaItem
+    form_class = AgendaItemForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.meeting = get_object_or_404(Meeting.objects.select_related("committee"), pk=kwargs["meeting_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = AgendaItem(meeting=self.meeting)
+        return kwargs
+
+    def get_initial(self):
+        last = self.meeting.agenda_items.order_by("-order").values_list("order", flat=True).first()
+        return {"order": (last or 0) + 1}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(meeting=self.meeting, suggestions=RESULT_SUGGESTIONS, **kwargs)
+
+    def get_success_url(self):
+        return self.meeting.get_absolute_url()
+
+
+class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
+    template_name = "meetings/agendaitem_form.html"
+    queryset = AgendaItem.objects.select_related("meeting__committee")
+    form_class = AgendaItemForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(meeting=self.object.meeting, suggestions=RESULT_SUGGESTIONS, **kwargs)
+
+
+class AgendaItemDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
+    template_name = "meetings/agendaitem_confirm_delete.html"
+    queryset = AgendaItem.objects.select_related("meeting__committee")
+    protected_message = "Der Tagesordnungspunkt kann nicht gelöscht werden: Vorlagen beziehen sich auf ihn."
+
+    def get_success_url(self):
+        return self.object.meeting.get_absolute_url()
+
+
+class AgendaItemExcerptView(DetailView):
+    """ "Auszug aus der Niederschrift": HTML preview, or the PDF with ``?format=pdf``."""
+
+    queryset = AgendaItem.objects.select_related("meeting__committee")
+
+    def render_to_response(self, context, **response_kwargs):
+        context = excerpt_context(self.object)
+        with translation.override("de"):  # rendered now, in German: the excerpt is a German document
+            return render(self.request, EXCERPT_TEMPLATE, {**context, "preview": self.preview_links()})
+
+    def preview_links(self) -> dict:
+        return {
+            "back_url": self.object.get_absolute_url(),
+            "pdf_url": reverse("meetings:agendaitem-excerpt-pdf", args=[self.object.pk]),
+        }
+
+
+@non_atomic
+class AgendaItemExcerptPdfView(DetailView):
+    queryset = AgendaItem.objects.select_related("meeting__committee")
+
+    def render_to_response(self, context, **response_kwargs):
+        item = self.object
+        try:
+            content = render_excerpt_pdf(item)
+        except RenderError as error:
+            return render_failed(self.request, error, f"Auszug TOP {item.number}, Sitzung {item.meeting_id}")
+        name = f"Auszug-{item.meeting.committee.short_name or item.meeting.committee.pk}-"
+        name += f"{item.meeting.local_start:%Y-%m-%d}-TOP-{item.number}.pdf"
+        return pdf_response(content, "".join(c if c.isalnum() or c in "-._" else "-" for c in name))
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+class ReportListView(FilteredTableView):
+    queryset = Report.objects.select_related("lead_office").order_by("-date", "-pk")
+    table_class = ReportTable
+    filterset_class = ReportFilter
+    template_name = "reports/report_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
+
+
+class ReportDetailView(DetailView):
+    template_name = "reports/report_detail.html"
+    queryset = Report.objects.select_related(
+        "lead_office", "related_agenda_item__meeting__committee", "supplements", "released_by", "file"
+    ).prefetch_related(
+        Prefetch("consultations", Consultation.objects.select_related("committee", "meeting", "agenda_item")),
+        Prefetch("sections", ReportSection.objects.select_related("programme")),
+        "supplement_reports",
+    )
+
+    def get_queryset(self):
+        return super().get_queryset().defer("file__content", "snapshot")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
+
+
+class DraftReportMixin(HeadOrAdministratorRequiredMixin):
+    """Views that change a report or its parts: only for drafts."""
+
+    report_kwarg = "report_pk"
+
+    def get_report(self) -> Report:
+        if not hasattr(self, "_report"):
+            pk = self.kwargs.get(self.report_kwarg)
+            self._report = get_object_or_404(Report, pk=pk) if pk is not None else self.get_object().report
+        return self._report
+
+    def check_draft(self, report: Report) -> None:
+        if report.is_released:
+            raise PermissionDenied(_("Eine freigegebene Vorlage kann nicht mehr geändert werden."))
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.test_func():
+            return self.handle_no_permission()
+        self.check_draft(self.get_report())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url(self):
+        return self.get_report().get_absolute_url()
+
+
+class ReportCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+    template_name = "reports/report_form.html"
+    model = Report
+    form_class = ReportForm
+
+    def get_initial(self):
+        return {
+            "date": timezone.localdate(),
+            "lead_office": Organisation.objects.filter(short_name="KI").first(),
+            "proposal": _("Der Bericht wird zur Kenntnis genommen."),
+        }
+
+
+class ReportUpdateView(DraftReportMixin, UpdateView):
+    template_name = "reports/report_form.html"
+    model = Report
+    form_class = ReportForm
+    report_kwarg = "pk"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.touch(self.object)
+        return response
+
+
+class ReportDeleteView(DraftReportMixin, DeleteView):
+    template_name = "reports/report_confirm_delete.html"
+    model = Report
+    report_kwarg = "pk"
+    success_url = reverse_lazy("reports:report-list")
+
+    def get_success_url(self):
+        return self.success_url
+
+
+class SectionCreateView(DraftReportMixin, CreateView):
+    template_name = "reports/reportsection_form.html"
+    model = ReportSection
+    form_class = SectionForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = ReportSection(report=self.get_report())
+        return kwargs
+
+    def get_initial(self):
+        last = self.get_report().sections.order_by("-order").values_list("order", flat=True).first()
+        return {"order": (last or 0) + 1}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(report=self.get_report(), **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.touch(self.get_report())
+        return response
+
+
+class SectionUpdateView(DraftReportMixin, UpdateView):
+    template_name = "reports/reportsection_form.html"
+    queryset = ReportSection.objects.select_related("report")
+    form_class = SectionForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(report=self.get_report(), **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.touch(self.get_report())
+        return response
+
+
+class SectionDeleteView(DraftReportMixin, DeleteView):
+    template_name = "reports/reportsection_confirm_delete.html"
+    queryset = ReportSection.objects.select_related("report")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.touch(self.get_report())
+        return response
+
+
+class ConsultationCreateView(DraftReportMixin, CreateView):
+    template_name = "reports/consultation_form.html"
+    model = Consultation
+    form_class = ConsultationForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Consultation(report=self.get_report())
+        return kwargs
+
+    def get_initial(self):
+        last = self.get_report().consultations.order_by("-order").values_list("order", flat=True).first()
+        return {"order": (last or 0) + 1}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(report=self.get_report(), **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.touch(self.get_report())
+        return response
+
+
+class ConsultationUpdateView(DraftReportMixin, UpdateView):
+    template_name = "reports/consultation_form.html"
+    queryset = Consultation.objects.select_related("report")
+    form_class = ConsultationForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(report=self.get_report(), **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.touch(self.get_report())
+        return response
+
+
+class ConsultationDeleteView(DraftReportMixin, DeleteView):
+    template_name = "reports/consultation_confirm_delete.html"
+    queryset = Consultation.objects.select_related("report", "committee")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.touch(self.get_report())
+        return response
+
+
+class ReportPreviewView(DetailView):
+    """The paper as HTML, from the same template as the PDF."""
+
+    model = Report
+
+    def render_to_response(self, context, **response_kwargs):
+        report = self.object
+        with translation.override("de"):
+            context = {
+                **paper_context(report_snapshot(report)),
+                "preview": {
+                    "back_url": report.get_absolute_url(),
+                    "pdf_url": reverse("reports:report-pdf", args=[report.pk]),
+                },
+            }
+            return render(self.request, PAPER_TEMPLATE, context)
+
+
+@non_atomic
+class ReportPdfView(View):
+    """A released report: exactly the stored file. A draft: rendered now (head and administrator only)."""
+
+    def get(self, request, pk):
+        report = get_object_or_404(Report.objects.defer("snapshot"), pk=pk)
+        if report.is_released:
+            stored = report.file
+            return pdf_response(stored.content, stored.file_name, etag=stored.sha256)
+        if not can_compose(request.user):
+            raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
+        try:
+            content = render_report_pdf(report_snapshot(report))
+        except RenderError as error:
+            return render_failed(request, error, f"Vorlage {report.pk}")
+        return pdf_response(content, report.pdf_file_name)
+
+
+@non_atomic
+class ReportReleaseView(HeadOrAdministratorRequiredMixin, DetailView):
+    """GET: what releasing means, POST: release (number, frozen figures and text, stored PDF)."""
+
+    model = Report
+    template_name = "reports/report_confirm_release.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("lead_office").prefetch_related("sections", "consultations")
+
+    def get_context_data(self, **kwargs):
+        report = self.object
+        warnings = []
+        if not report.consultations.all():
+            warnings.append(_("Es ist noch keine Beratung (Gremium, Sitzung) eingetragen."))
+        if not report.sections.all():
+            warnings.append(_("Die Vorlage hat noch keinen Abschnitt im Sachverhalt."))
+        if not report.signatory_name:
+            warnings.append(_("Es ist noch niemand als Unterzeichner/in eingetragen."))
+        return super().get_context_data(warnings=warnings, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        report = self.get_object()
+        try:
+            report = services.release_report(report=report, user=request.user)
+        except services.ReleaseError as error:
+            messages.error(request, str(error))
+            return redirect(report.get_absolute_url())
+        except RenderError as error:
+            return render_failed(request, error, f"Freigabe der Vorlage {report.pk}")
+        messages.success(
+            request,
+            _("Die Vorlage ist freigegeben: Vorlagen-Nr. %(reference)s. Das PDF ist gespeichert.")
+            % {"reference": report.reference},
+        )
+        return redirect(report.get_absolute_url())
+
+
+class ReportSupplementView(HeadOrAdministratorRequiredMixin, View):
+    """POST: start a supplement ("0123/2020/1") to a released report, as a draft copy."""
+
+    def post(self, request, pk):
+        report = get_object_or_404(Report, pk=pk)
+        try:
+            supplement = services.create_supplement(report=report)
+        except services.ReleaseError as error:
+            messages.error(request, str(error))
+            return redirect(report.get_absolute_url())
+        messages.success(request, _("Die Ergänzung ist als Entwurf angelegt."))
+        return redirect(supplement.get_absolute_url())

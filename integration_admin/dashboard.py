@@ -1,0 +1,294 @@
+"""The figures of the home page, per funding programme, aggregated in the database.
+
+A fixed number of queries whatever the data size: programmes with blocks (2 queries, plus one
+for funders), FTE per block/organisation/status and per programme/organisation with their totals
+(4), current decision versions with their decisions and the sum called off (1 + prefetches for
+blocks and cost shares), and the open proof-of-use deadlines and uncalled money (2) for "what is
+due in the next 90 days and what is overdue".
+
+A Kreis has a handful of organisations per block; a state-wide installation has hundreds. So the
+home page may ask for the largest few rows per block and organisations per programme only
+(``rows_per_block``, ``organisations``): the database ranks them (a window function) and reports
+how many there are and their total, and the page says "n weitere". Programme pages show all.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Prefetch, Q, Sum, Window
+from django.db.models.functions import RowNumber
+
+from funding.models import (
+    CALL_OFF_WARNING_DAYS,
+    DEADLINE_HORIZON_DAYS,
+    CostShare,
+    DecisionVersion,
+    ProofOfUse,
+    cents_to_euro,
+)
+from funding.warnings import MoneyWarning, uncalled_warning
+from integration_admin.db import cents, from_thousandths, thousandths
+from programs.models import BuildingBlock, Programme
+from staffing.models import Position
+
+ZERO_FTE = Decimal("0.000")
+ZERO_MONEY = Decimal("0.00")
+
+
+@dataclass
+class StaffingRow:
+    """FTE of one building block at one organisation in one status."""
+
+    organisation: str
+    status: str
+    status_label: str
+    fte: Decimal
+    positions: int
+
+
+@dataclass
+class BlockSummary:
+    block: BuildingBlock
+    rows: list[StaffingRow] = field(default_factory=list)  # the largest first; maybe not all
+    versions: list[DecisionVersion] = field(default_factory=list)
+    fte: Decimal = ZERO_FTE  # of all rows
+    row_count: int = 0  # how many rows there are in all
+
+    @property
+    def has_decision_without_application(self) -> bool:
+        return any(version.decision.without_application for version in self.versions)
+
+    @property
+    def more_rows(self) -> int:
+        return self.row_count - len(self.rows)
+
+    @property
+    def more_fte(self) -> Decimal:
+        return self.fte - sum((row.fte for row in self.rows), ZERO_FTE)
+
+
+@dataclass
+class ProgrammeSummary:
+    programme: Programme
+    blocks: list[BlockSummary]
+    fte_by_organisation: dict[str, Decimal]  # largest first: "1,5 KI + 1,0 DRK"; maybe not all
+    versions: list[DecisionVersion]
+    fte_total: Decimal = ZERO_FTE
+    organisation_count: int = 0
+
+    @property
+    def more_organisations(self) -> int:
+        return self.organisation_count - len(self.fte_by_organisation)
+
+    @property
+    def more_fte(self) -> Decimal:
+        return self.fte_total - sum(self.fte_by_organisation.values(), ZERO_FTE)
+
+    @property
+    def staffed_blocks(self) -> list[BlockSummary]:
+        return [block for block in self.blocks if block.rows]
+
+    def _sum(self, attribute: str) -> Decimal | None:
+        values = [getattr(v, attribute) for v in self.versions if getattr(v, attribute) is not None]
+        return sum(values, ZERO_MONEY) if values else None
+
+    @property
+    def eligible_total(self) -> Decimal | None:
+        return self._sum("eligible_expenditure")
+
+    @property
+    def granted_total(self) -> Decimal | None:
+        return self._sum("granted_amount")
+
+    @property
+    def own_share_total(self) -> Decimal | None:
+        return self._sum("own_share")
+
+
+def ranked(queryset, partition: str, limit: int | None):
+    """Rank grouped FTE rows within ``partition`` (largest first); keep the first ``limit``."""
+    queryset = queryset.annotate(fte_milli=Sum(thousandths("fte")), positions=Count("id")).annotate(
+        rank=Window(RowNumber(), partition_by=[F(partition)], order_by=[F("fte_milli").desc(), F("pk_order").asc()]),
+        rows_in_partition=Window(Count("*"), partition_by=[F(partition)]),
+    )
+    if limit is not None:
+        queryset = queryset.filter(rank__lte=limit)
+    return queryset.order_by(partition, "rank")
+
+
+def programme_summaries(
+    programmes=None, *, rows_per_block: int | None = None, organisations: int | None = None
+) -> list[ProgrammeSummary]:
+    """One summary per programme: blocks, FTE per organisation and status, current decisions.
+
+    ``rows_per_block`` and ``organisations`` limit the listed rows to the largest ones (totals
+    and counts always cover all).
+    """
+    if programmes is None:
+        programmes = Programme.objects.all()
+    programmes = list(
+        programmes.prefetch_related(
+            "funders",
+            Prefetch("building_blocks", BuildingBlock.objects.select_related("delivering_organisation")),
+        )
+    )
+    ids = [p.pk for p in programmes]
+    status_labels = dict(Position._meta.get_field("status").choices)
+    positions = Position.objects.filter(building_block__programme__in=ids).annotate(
+        pk_order=F("organisation__short_name")
+    )
+
+    rows_by_block: dict[int, list[StaffingRow]] = defaultdict(list)
+    row_counts: dict[int, int] = {}
+    block_rows = []
+    if rows_per_block != 0:
+        block_rows = ranked(positions.values("building_block_id", "organisation__short_name", "status", "pk_order"),
+                            "building_block_id", rows_per_block)  # fmt: skip
+    for row in block_rows:
+        row_counts[row["building_block_id"]] = row["rows_in_partition"]
+        rows_by_block[row["building_block_id"]].append(
+            StaffingRow(
+                organisation=row["organisation__short_name"],
+                status=row["status"],
+                status_label=status_labels[row["status"]],
+                fte=from_thousandths(row["fte_milli"]),
+                positions=row["positions"],
+            )
+        )
+    block_totals = {
+        row["building_block_id"]: (from_thousandths(row["total"]), row_counts.get(row["building_block_id"], 0))
+        for row in positions.values("building_block_id").annotate(total=Sum(thousandths("fte"))).order_by()
+    }
+    fte_by_programme: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    organisation_rows = ranked(
+        positions.values("building_block__programme_id", "organisation__short_name", "pk_order"),
+        "building_block__programme_id",
+        organisations,
+    )
+    for row in organisation_rows:
+        fte_by_programme[row["building_block__programme_id"]][row["organisation__short_name"]] = from_thousandths(
+            row["fte_milli"]
+        )
+    programme_totals = {
+        row["building_block__programme_id"]: (from_thousandths(row["total"]), row["organisations"])
+        for row in positions.values("building_block__programme_id")
+        .annotate(total=Sum(thousandths("fte")), organisations=Count("organisation_id", distinct=True))
+        .order_by()
+    }  # the organisations per programme come from here (the ranked rows may be cut off)
+
+    versions_by_programme: dict[int, list[DecisionVersion]] = defaultdict(list)
+    versions = (
+        DecisionVersion.objects.current()
+        .with_called_cents()
+        .filter(decision__programme__in=ids)
+        .select_related("decision__funder", "decision__application")
+        .prefetch_related(
+            "decision__building_blocks",
+            Prefetch("cost_shares", CostShare.objects.select_related("organisation")),
+        )
+        .order_by("decision__programme_id", "period_start", "decision__title")
+    )
+    versions_by_block: dict[int, list[DecisionVersion]] = defaultdict(list)
+    for version in versions:
+        versions_by_programme[version.decision.programme_id].append(version)
+        for block in version.decision.building_blocks.all():
+            versions_by_block[block.pk].append(version)
+
+    return [
+        ProgrammeSummary(
+            programme=programme,
+            blocks=[
+                BlockSummary(
+                    block,
+                    rows_by_block.get(block.pk, []),
+                    versions_by_block.get(block.pk, []),
+                    *block_totals.get(block.pk, (ZERO_FTE, 0)),
+                )
+                for block in programme.building_blocks.all()
+            ],
+            fte_by_organisation=fte_by_programme.get(programme.pk, {}),
+            versions=versions_by_programme.get(programme.pk, []),
+            fte_total=programme_totals.get(programme.pk, (ZERO_FTE, 0))[0],
+            organisation_count=programme_totals.get(programme.pk, (ZERO_FTE, 0))[1],
+        )
+        for programme in programmes
+    ]
+
+
+@dataclass
+class DecisionWarning:
+    version: DecisionVersion
+    warning: MoneyWarning
+
+
+@dataclass
+class Deadlines:
+    """What is overdue and what is due in the next 90 days: the most urgent, and how many in all."""
+
+    overdue: list[ProofOfUse]
+    due: list[ProofOfUse]
+    call_offs: list[DecisionWarning]
+    overdue_count: int = 0
+    due_count: int = 0
+    call_off_count: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue_count or self.due_count or self.call_off_count)
+
+    @property
+    def more_overdue(self) -> int:
+        return self.overdue_count - len(self.overdue)
+
+    @property
+    def more_due(self) -> int:
+        return self.due_count - len(self.due)
+
+    @property
+    def more_call_offs(self) -> int:
+        return self.call_off_count - len(self.call_offs)
+
+
+DEADLINES_LISTED = 10
+
+
+def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines:
+    """Open proof-of-use deadlines, overdue and due within 90 days, and money still uncalled near or
+    after the end of a grant period (current versions ending within the warning window whose grant
+    exceeds what was called, compared in whole cents in the database).
+
+    Lists the ``listed`` most urgent of each (oldest deadline first) and counts them all: a
+    state-wide installation has hundreds; /proofs/ has the full list. Four queries.
+    """
+    horizon = today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS)
+    proofs = ProofOfUse.objects.open().filter(due_on__lte=horizon).select_related("decision")
+    counts = proofs.aggregate(
+        overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today))
+    )
+    upcoming = list(proofs.filter(due_on__gte=today).order_by("due_on", "pk")[:listed])
+    overdue = list(proofs.filter(due_on__lt=today).order_by("due_on", "pk")[:listed])
+    versions = (
+        DecisionVersion.objects.current()
+        .with_called_cents()
+        .annotate(granted_cents=cents("granted_amount"))
+        .filter(
+            period_end__lte=today + datetime.timedelta(days=CALL_OFF_WARNING_DAYS), granted_cents__gt=F("called_cents")
+        )
+        .select_related("decision")
+        .order_by("period_end", "decision__title")
+    )
+    call_offs = []
+    for version in versions:
+        warning = uncalled_warning(version, cents_to_euro(version.called_cents), today)
+        if warning is not None:
+            call_offs.append(DecisionWarning(version, warning))
+    return Deadlines(
+        overdue=overdue,
+        due=upcoming,
+        call_offs=call_offs[:listed],
+        overdue_count=counts["overdue"],
+        due_count=counts["due"],
+        call_off_count=len(call_offs),
+    )

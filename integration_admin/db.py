@@ -1,0 +1,98 @@
+"""Exact sums of money and FTE on every backend.
+
+PostgreSQL sums NUMERIC exactly. SQLite stores decimals as floating point and its ``SUM`` adds
+floats (321.200000000001 was seen). So sums are taken over whole units as integers: cents for
+money, thousandths for FTE. ``ROUND(x * 100)`` of a stored amount is its exact number of cents
+(the float is within far less than half a cent of it), and SQLite adds 64-bit integers exactly.
+
+Two ways to use this:
+
+- ``MoneySum`` / ``FteSum`` in a top-level ``aggregate()`` or ``annotate()``: they return
+  ``Decimal`` (scaled back in a converter).
+- Inside a ``Subquery`` (where no converter runs) or in SQL arithmetic: ``cents(expr)`` /
+  ``thousandths(expr)`` and ``CentsSum`` give integers; turn them back with ``from_cents`` /
+  ``from_thousandths`` in Python.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import DecimalField, F, Sum
+from django.db.models.functions import Cast, Round
+
+
+def scaled(expression, places: int):
+    """``expression`` as a whole number of its smallest unit (10^-places), as a 64-bit integer."""
+    if isinstance(expression, str):
+        expression = F(expression)
+    return Cast(Round(expression * 10**places), models.BigIntegerField())
+
+
+def cents(expression):
+    return scaled(expression, 2)
+
+
+def thousandths(expression):
+    return scaled(expression, 3)
+
+
+def _unscale(value, places: int) -> Decimal | None:
+    if value is None:
+        return None
+    unit = Decimal(1).scaleb(-places)
+    return (Decimal(int(value)) * unit).quantize(unit)
+
+
+def from_cents(value) -> Decimal | None:
+    return _unscale(value, 2)
+
+
+def from_thousandths(value) -> Decimal | None:
+    return _unscale(value, 3)
+
+
+class CentsSum(Sum):
+    """Sum of money in whole cents (an integer): exact everywhere, also inside a subquery."""
+
+    def __init__(self, expression, **extra):
+        extra.setdefault("output_field", models.BigIntegerField())
+        super().__init__(cents(expression), **extra)
+
+
+class ExactDecimalSum(Sum):
+    """``SUM`` of a decimal column that returns an exact ``Decimal`` on every backend (top level only)."""
+
+    places = 2
+    max_digits = 18
+
+    def __init__(self, expression, **extra):
+        extra.setdefault("output_field", DecimalField(max_digits=self.max_digits, decimal_places=self.places))
+        super().__init__(expression, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        scale = 10**self.places
+        template = f"SUM(CAST(ROUND(%(expressions)s * {scale}) AS INTEGER))"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def convert_value(self, value, expression, connection):
+        if value is None:
+            return None
+        if connection.vendor == "sqlite":
+            return _unscale(value, self.places)
+        unit = Decimal(1).scaleb(-self.places)
+        return Decimal(value).quantize(unit)
+
+    def get_db_converters(self, connection):
+        return [self.convert_value]
+
+
+class MoneySum(ExactDecimalSum):
+    """Exact sum of money, to the cent (top-level aggregates; use ``CentsSum`` in subqueries)."""
+
+    places = 2
+
+
+class FteSum(ExactDecimalSum):
+    """Exact sum of FTE, to the thousandth (top-level aggregates; use ``thousandths`` in subqueries)."""
+
+    places = 3

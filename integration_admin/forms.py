@@ -1,0 +1,129 @@
+"""Form fields and a form mixin shared by the apps.
+
+Caseworkers type numbers the German way: "0,5", "1.234,50", "624.493,60 €". Dates as
+"10.08.2020". Bad input gets a German message on the form, never an exception.
+"""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from integration_admin.formats import format_decimal
+from integration_admin.widgets import FastSelect, FastSelectMultiple
+
+THOUSANDS_ONLY = re.compile(r"[-+]?\d{1,3}(\.\d{3})+")
+
+
+def normalise_german_number(value: str) -> str:
+    """Turn German number input into Python's notation: "1.234,50 €" -> "1234.50".
+
+    A comma is the decimal separator and dots are thousands separators. Without a comma, a dot
+    is a thousands separator only where every group after it has three digits ("1.234"),
+    otherwise a decimal point ("0.5"), because people also type numbers the English way.
+    """
+    text = value.strip().replace("\N{NO-BREAK SPACE}", "").replace(" ", "").replace("€", "").replace("%", "")
+    if "," in text:
+        return text.replace(".", "").replace(",", ".")
+    if THOUSANDS_ONLY.fullmatch(text):
+        return text.replace(".", "")
+    return text
+
+
+class GermanDecimalField(forms.DecimalField):
+    """A DecimalField that reads and shows numbers in German notation.
+
+    ``display_places`` fixes the decimals shown when a value is redisplayed (money: 2);
+    otherwise trailing zeros are dropped ("1,5" rather than "1,500").
+    """
+
+    default_error_messages = {"invalid": _("Bitte eine Zahl eingeben, z. B. 1,5 oder 1.234,50.")}
+
+    def __init__(self, *args, display_places: int | None = None, **kwargs):
+        self.display_places = display_places
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+        # Limits in the messages in German notation ("mindestens 0,001", not "0.001").
+        if self.min_value is not None and "min_value" not in kwargs.get("error_messages", {}):
+            self.error_messages["min_value"] = _("Der Wert muss mindestens %(limit)s sein.") % {
+                "limit": format_decimal(self.min_value)
+            }
+        if self.max_value is not None and "max_value" not in kwargs.get("error_messages", {}):
+            self.error_messages["max_value"] = _("Der Wert darf höchstens %(limit)s sein.") % {
+                "limit": format_decimal(self.max_value)
+            }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = normalise_german_number(value)
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return format_decimal(value, places=self.display_places, grouping=False)
+        return value
+
+    def widget_attrs(self, widget):
+        # No HTML number-input attributes: the browser would refuse a German comma.
+        attrs = super().widget_attrs(widget)
+        for key in ("step", "min", "max"):
+            attrs.pop(key, None)
+        return attrs
+
+
+def money_field(**kwargs) -> GermanDecimalField:
+    """A form field for an amount in euro, e.g. "624.493,60"."""
+    kwargs.setdefault("max_digits", 14)
+    kwargs.setdefault("decimal_places", 2)
+    kwargs.setdefault("min_value", Decimal("0"))
+    return GermanDecimalField(display_places=2, **kwargs)
+
+
+class GermanDateField(forms.DateField):
+    """A date typed as "10.08.2020" (ISO "2020-08-10" is accepted too)."""
+
+    default_error_messages = {"invalid": _("Bitte ein Datum im Format TT.MM.JJJJ eingeben, z. B. 10.08.2020.")}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("input_formats", ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"])
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "TT.MM.JJJJ", "autocomplete": "off"}),
+        )
+        super().__init__(*args, **kwargs)
+
+
+class BootstrapFormMixin:
+    """Give every widget Bootstrap's classes and mark fields with errors as invalid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            # Same HTML, rendered in Python instead of one template per <option> (see widgets.py).
+            if type(widget) is forms.Select:
+                widget.__class__ = FastSelect
+            elif type(widget) is forms.SelectMultiple:
+                widget.__class__ = FastSelectMultiple
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(
+                widget, forms.CheckboxSelectMultiple
+            ):
+                css = "form-select"
+            elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                css = ""
+            else:
+                css = "form-control"
+            if css:
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_error"

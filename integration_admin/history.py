@@ -1,0 +1,128 @@
+"""Readable change history (audit trail) from django-simple-history records.
+
+``history_entries(obj)`` answers "who changed what, when, from which value to which, and why"
+for one object, with a fixed number of queries: the history rows with their users (1) and one
+lookup per kind of related object that appears in a changed foreign key.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from integration_admin.formats import format_decimal
+
+ACTIONS = {"+": _("angelegt"), "~": _("geändert"), "-": _("gelöscht")}
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    user: str
+    action: str
+    reason: str
+    changes: list[Change] = field(default_factory=list)
+    subject: str = ""
+
+
+def _display(model_field, value, related: dict) -> str:
+    if value is None or value == "":
+        return "–"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.ForeignKey):
+        obj = related.get((model_field.related_model, value))
+        return str(obj) if obj is not None else f"#{value}"
+    if isinstance(model_field, models.BooleanField):
+        return str(_("ja") if value else _("nein"))
+    if isinstance(value, Decimal):
+        return format_decimal(value, places=model_field.decimal_places if model_field.decimal_places == 2 else None)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def history_entries(instance, ignore: tuple[str, ...] = ("modified", "revision"), records=None) -> list[HistoryEntry]:
+    """The object's history, newest first, with the changed fields of every change.
+
+    ``records`` may pass the object's history rows already loaded (newest first, with
+    ``history_user``), e.g. when the rows of several objects were read in one query.
+    """
+    if records is None:
+        records = instance.history.select_related("history_user").order_by("-history_date", "-history_id")
+    return entries_from_records(records, instance._meta.model, ignore=ignore)
+
+
+def entries_from_records(
+    records,
+    model,
+    ignore: tuple[str, ...] = ("modified", "revision"),
+    subject=None,
+    show_created_values: bool = False,
+) -> list[HistoryEntry]:
+    """History entries from history rows of one model, possibly of several objects, newest first.
+
+    Each row is compared with the previous row of the same object. ``subject(record)`` names the
+    object in the entry (for a timeline that mixes objects); ``show_created_values`` lists the
+    first values of a created object as changes from "–".
+    """
+    records = list(records)
+    tracked = {f.attname: f for f in model._meta.concrete_fields if f.name not in ignore and f.attname != "id"}
+    pk_name = model._meta.pk.attname
+
+    by_object = defaultdict(list)
+    for record in records:
+        by_object[getattr(record, pk_name)].append(record)
+    previous = {}
+    for rows in by_object.values():
+        for newer, older in zip(rows, [*rows[1:], None], strict=True):
+            previous[newer.history_id] = older
+
+    diffs = []
+    wanted = defaultdict(set)
+    for newer in records:
+        older = previous[newer.history_id]
+        changed = []
+        if older is not None or (show_created_values and newer.history_type == "+"):
+            for attname, model_field in tracked.items():
+                old, new = (getattr(older, attname, None) if older is not None else None), getattr(newer, attname, None)
+                if old != new and not (older is None and new in (None, "")):
+                    changed.append((model_field, old, new))
+                    if isinstance(model_field, models.ForeignKey):
+                        wanted[model_field.related_model].update(v for v in (old, new) if v is not None)
+        diffs.append((newer, changed))
+
+    related = {}
+    for related_model, ids in wanted.items():
+        for pk, obj in related_model._default_manager.in_bulk(ids).items():
+            related[(related_model, pk)] = obj
+
+    entries = []
+    for record, changed in diffs:
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                user=(user.get_full_name() or user.username) if user else str(_("System")),
+                action=str(ACTIONS.get(record.history_type, record.history_type)),
+                reason=record.history_change_reason or "",
+                changes=[
+                    Change(str(f.verbose_name), _display(f, old, related), _display(f, new, related))
+                    for f, old, new in changed
+                ],
+                subject=subject(record) if subject is not None else "",
+            )
+        )
+    return entries

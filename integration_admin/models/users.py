@@ -1,0 +1,63 @@
+"""Users and their roles.
+
+Three roles (SECURITY.md): a caseworker belongs to one organisation and may change only that
+organisation's positions; the department head reads everything; the administrator may do
+everything, including grant decisions and the Django admin.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Sachbearbeitung")
+    HEAD = "head", _("Amts-/Dezernatsleitung")
+    ADMINISTRATOR = "administrator", _("Administration")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.CASEWORKER)
+    organisation = models.ForeignKey(
+        "staffing.Organisation",
+        verbose_name=_("Organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("Für Sachbearbeitung Pflicht: die Organisation, deren Stellen die Person pflegt."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("Benutzer")
+        verbose_name_plural = _("Benutzer")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="caseworker") | Q(organisation__isnull=False),
+                name="user_caseworker_has_organisation",
+                violation_error_message=_("Sachbearbeiterinnen und Sachbearbeiter brauchen eine Organisation."),
+            ),
+        ]
+
+    @property
+    def is_caseworker(self) -> bool:
+        return self.role == Role.CASEWORKER and not self.is_superuser
+
+    @property
+    def is_head(self) -> bool:
+        return self.role == Role.HEAD and not self.is_superuser
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR or self.is_superuser
+
+    def can_change_organisation(self, organisation_id: int | None) -> bool:
+        """May this user create or change records that belong to ``organisation_id``?"""
+        if self.is_administrator:
+            return True
+        return self.is_caseworker and organisation_id is not None and organisation_id == self.organisation_id
+
+    def can_change_grants(self) -> bool:
+        """Only the administrator changes grant decisions and everything attached to them."""
+        return self.is_administrator

@@ -1,0 +1,130 @@
+"""Funders, funding programmes and their building blocks (Förderbausteine)."""
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Funder(models.Model):
+    """A ministry or other body that runs programmes and issues grant decisions."""
+
+    short_name = models.CharField(_("Kurzbezeichnung"), max_length=30, unique=True)
+    name = models.CharField(_("Name"), max_length=300)
+    website = models.URLField(_("Website"), blank=True)
+
+    class Meta:
+        verbose_name = _("Zuwendungsgeber")
+        verbose_name_plural = _("Zuwendungsgeber")
+        ordering = ["short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date) -> "ProgrammeQuerySet":
+        return self.filter(Q(start__isnull=True) | Q(start__lte=day), Q(end__isnull=True) | Q(end__gte=day))
+
+
+class Programme(models.Model):
+    """A funding programme (Förderprogramm) of the Land, e.g. KIM or Durchstarten."""
+
+    name = models.CharField(_("Name"), max_length=300)
+    short_name = models.CharField(_("Kurzbezeichnung"), max_length=60, unique=True)
+    joint_initiative = models.CharField(
+        _("gemeinsame Initiative"),
+        max_length=300,
+        blank=True,
+        help_text=_("Initiative, mit der das Programm gemeinsam auftritt, z. B. „Gemeinsam klappt’s“."),
+    )
+    funders = models.ManyToManyField(Funder, verbose_name=_("Zuwendungsgeber"), related_name="programmes")
+    target_group = models.CharField(_("Zielgruppe"), max_length=500, blank=True)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    start = models.DateField(_("Beginn"), null=True, blank=True)
+    end = models.DateField(_("Ende"), null=True, blank=True)
+    website = models.URLField(_("Website"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Förderprogramm")
+        verbose_name_plural = _("Förderprogramme")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(start__lte=F("end")),
+                name="programme_period_ordered",
+                violation_error_message=_("Das Ende des Programms liegt vor seinem Beginn."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:programme-detail", args=[self.pk])
+
+
+class GuidelineStatus(models.TextChoices):
+    EXPECTED = "expected", _("erwartet")
+    DRAFT = "draft", _("im Entwurf")
+    IN_FORCE = "in_force", _("in Kraft")
+
+
+class BuildingBlock(models.Model):
+    """A building block (Baustein) of a programme: what it pays for and under which guideline."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("Förderprogramm"), on_delete=models.CASCADE, related_name="building_blocks"
+    )
+    number = models.PositiveSmallIntegerField(_("Nummer"))
+    title = models.CharField(_("Titel"), max_length=300)
+    short_title = models.CharField(
+        _("Kurztitel"), max_length=80, blank=True, help_text=_("Für Tabellen, z. B. „Case-Management“.")
+    )
+    description = models.TextField(_("Beschreibung"), blank=True)
+    delivering_organisation = models.ForeignKey(
+        "staffing.Organisation",
+        verbose_name=_("umsetzende Organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delivered_blocks",
+        help_text=_("Wer die Maßnahmen des Bausteins durchführt, z. B. die VHS."),
+    )
+    guideline_status = models.CharField(
+        _("Stand der Förderrichtlinie"),
+        max_length=20,
+        choices=GuidelineStatus.choices,
+        default=GuidelineStatus.IN_FORCE,
+    )
+    guideline_expected_on = models.DateField(
+        _("Richtlinie erwartet im"),
+        null=True,
+        blank=True,
+        help_text=_("Monat, in dem die endgültige Richtlinie erwartet wird."),
+    )
+    guideline_note = models.CharField(_("Hinweis zur Richtlinie"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("Baustein")
+        verbose_name_plural = _("Bausteine")
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="building_block_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="building_block_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.short_name} – {_('Baustein')} {self.number}: {self.display_title}"
+
+    def get_absolute_url(self) -> str:
+        return self.programme.get_absolute_url() + f"#baustein-{self.number}"
+
+    @property
+    def display_title(self) -> str:
+        return self.short_title or self.title

@@ -1,0 +1,278 @@
+"""Annual employer cost of positions (Arbeitgeberbrutto) and the coverage gap of flat rates.
+
+DOMAIN.md section 5: monthly pay x months + annual bonus (Jahressonderzahlung) + employer social
+insurance + supplementary pension levy, all from data the administrator keeps per year:
+
+- the pay table (:class:`~staffing.models.PayTableEntry`): monthly pay per grade and step, valid
+  from a date, so a pay round on 01.04. changes the pay from April on;
+- the annual bonus rate per grade group and year (:class:`~staffing.models.AnnualBonusRate`),
+  applied to the monthly pay valid on 1 September (TVöD: the average of July to September);
+- the employer contribution rates per year (:class:`~staffing.models.EmployerContributionRate`).
+
+A position counts in every calendar month it touches (angefangene Monate, as for flat rates),
+times its FTE. The bonus is pro rata: months / 12.
+
+:func:`load_cost_tables` reads all rate data in three queries; computing the cost of any number
+of positions then needs no further query.
+"""
+
+import datetime
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from funding.models import FlatRate
+from integration_admin.formats import round_money
+from staffing.models import AnnualBonusRate, EmployerContributionRate, PayGrade, PayTableEntry, Position
+
+HUNDRED = Decimal("100")
+TWELVE = Decimal("12")
+BONUS_REFERENCE_MONTH = 9
+
+
+@dataclass
+class CostTables:
+    """Everything the cost rules read, loaded once."""
+
+    # (pay_grade_id, step) -> sorted [(valid_from, monthly_amount)]
+    pay: dict[tuple[int, int], list[tuple[datetime.date, Decimal]]] = field(default_factory=dict)
+    grade_group: dict[int, int] = field(default_factory=dict)  # pay_grade_id -> group_id
+    bonus: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (year, group_id) -> rate %
+    employer: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)  # year -> (social, pension) %
+    flat_rates: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (block_id, year) -> per FTE
+    # Which of those figures are illustrative (examples, not from a real pay table or decision).
+    illustrative_pay: set[tuple[int, int, datetime.date]] = field(default_factory=set)  # (grade, step, valid_from)
+    illustrative_bonus: set[tuple[int, int]] = field(default_factory=set)  # (year, group_id)
+    illustrative_employer: set[int] = field(default_factory=set)  # year
+    illustrative_flat_rates: set[tuple[int, int]] = field(default_factory=set)  # (block_id, year)
+    _pay_dates: dict[tuple[int, int], list[datetime.date]] = field(default_factory=dict, repr=False)
+
+    def pay_entry(self, pay_grade_id: int, step: int, day: datetime.date) -> tuple[datetime.date, Decimal] | None:
+        """The pay-table entry valid on ``day``: (valid_from, monthly amount)."""
+        entries = self.pay.get((pay_grade_id, step))
+        if not entries:
+            return None
+        dates = self._pay_dates.get((pay_grade_id, step))
+        if dates is None:
+            dates = self._pay_dates[(pay_grade_id, step)] = [valid_from for valid_from, _ in entries]
+        index = bisect_right(dates, day)
+        return entries[index - 1] if index else None
+
+    def monthly_pay(self, pay_grade_id: int, step: int, day: datetime.date) -> Decimal | None:
+        entry = self.pay_entry(pay_grade_id, step, day)
+        return entry[1] if entry else None
+
+    def years(self) -> list[int]:
+        """Years for which employer rates exist (without them no cost can be computed)."""
+        return sorted(self.employer)
+
+
+def cost_years(today: datetime.date | None = None) -> tuple[list[int], int]:
+    """The years with employer rates (one query) and the year lists show by default.
+
+    The default is this year, or the latest year with rates before it, or the first one after.
+    """
+    years = sorted(EmployerContributionRate.objects.values_list("year", flat=True))
+    this_year = (today or timezone.localdate()).year
+    past = [year for year in years if year <= this_year]
+    default = past[-1] if past else (years[0] if years else this_year)
+    return years, default
+
+
+def load_cost_tables(years: Iterable[int] | None = None) -> CostTables:
+    """Pay table, bonus rates, employer rates and flat rates (optionally only for ``years``), in five queries."""
+    tables = CostTables()
+    pay: dict[tuple[int, int], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    for grade_id, step, valid_from, amount, illustrative in PayTableEntry.objects.order_by("valid_from").values_list(
+        "pay_grade_id", "step", "valid_from", "monthly_amount", "is_illustrative"
+    ):
+        pay[(grade_id, step)].append((valid_from, amount))
+        if illustrative:
+            tables.illustrative_pay.add((grade_id, step, valid_from))
+    tables.pay = dict(pay)
+    tables.grade_group = dict(PayGrade.objects.values_list("pk", "group_id"))
+    bonus = AnnualBonusRate.objects.all()
+    employer = EmployerContributionRate.objects.all()
+    flat = FlatRate.objects.all()
+    if years is not None:
+        years = list(years)
+        bonus, employer, flat = (
+            bonus.filter(year__in=years),
+            employer.filter(year__in=years),
+            flat.filter(year__in=years),
+        )
+    for year, group, rate, illustrative in bonus.values_list("year", "group_id", "rate", "is_illustrative"):
+        tables.bonus[(year, group)] = rate
+        if illustrative:
+            tables.illustrative_bonus.add((year, group))
+    for year, social, pension, illustrative in employer.values_list(
+        "year", "social_insurance_rate", "pension_levy_rate", "is_illustrative"
+    ):
+        tables.employer[year] = (social, pension)
+        if illustrative:
+            tables.illustrative_employer.add(year)
+    tables.flat_rates, tables.illustrative_flat_rates = _flat_rates(flat)
+    return tables
+
+
+def _flat_rates(queryset) -> tuple[dict[tuple[int, int], Decimal], set[tuple[int, int]]]:
+    rates, illustrative = {}, set()
+    for block, year, amount, is_illustrative in queryset.values_list(
+        "building_block_id", "year", "amount_per_fte", "is_illustrative"
+    ):
+        rates[(block, year)] = amount
+        if is_illustrative:
+            illustrative.add((block, year))
+    return rates, illustrative
+
+
+def active_months(position: Position, year: int) -> list[int]:
+    """The calendar months of ``year`` the position touches."""
+    months = []
+    for month in range(1, 13):
+        first = datetime.date(year, month, 1)
+        last = (datetime.date(year + month // 12, month % 12 + 1, 1)) - datetime.timedelta(days=1)
+        if (position.start is None or position.start <= last) and (position.end is None or position.end >= first):
+            months.append(month)
+    return months
+
+
+@dataclass
+class AnnualCost:
+    year: int
+    months: int
+    gross_pay: Decimal
+    annual_bonus: Decimal
+    employer_contributions: Decimal
+    is_illustrative: bool = False  # computed from illustrative pay data or an illustrative pay grade
+
+    @property
+    def total(self) -> Decimal:
+        return self.gross_pay + self.annual_bonus + self.employer_contributions
+
+
+def annual_cost(position: Position, year: int, tables: CostTables) -> AnnualCost | None:
+    """The employer cost of ``position`` in ``year``; ``None`` where pay data are missing.
+
+    Missing data (no pay grade or step, no pay-table entry, no bonus or employer rates for the
+    year) give ``None`` rather than a wrong figure.
+    """
+    if position.pay_grade_id is None or position.pay_step is None:
+        return None
+    months = active_months(position, year)
+    if not months:
+        return AnnualCost(year, 0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+    group = tables.grade_group.get(position.pay_grade_id)
+    bonus_rate = tables.bonus.get((year, group))
+    employer = tables.employer.get(year)
+    if bonus_rate is None or employer is None:
+        return None
+    illustrative = (
+        getattr(position, "pay_grade_is_illustrative", False)
+        or (year, group) in tables.illustrative_bonus
+        or year in tables.illustrative_employer
+    )
+    gross = Decimal("0")
+    for month in months:
+        entry = tables.pay_entry(position.pay_grade_id, position.pay_step, datetime.date(year, month, 1))
+        if entry is None:
+            return None
+        gross += entry[1] * position.fte
+        illustrative = illustrative or (position.pay_grade_id, position.pay_step, entry[0]) in tables.illustrative_pay
+    reference = tables.pay_entry(
+        position.pay_grade_id, position.pay_step, datetime.date(year, BONUS_REFERENCE_MONTH, 1)
+    )
+    if reference is None:
+        return None
+    illustrative = illustrative or (position.pay_grade_id, position.pay_step, reference[0]) in tables.illustrative_pay
+    gross = round_money(gross)
+    bonus = round_money(reference[1] * bonus_rate / HUNDRED * position.fte * len(months) / TWELVE)
+    social, pension = employer
+    contributions = round_money((gross + bonus) * (social + pension) / HUNDRED)
+    return AnnualCost(year, len(months), gross, bonus, contributions, illustrative)
+
+
+def flat_rate_funding(position: Position, year: int, tables: CostTables) -> Decimal | None:
+    """What a flat rate per FTE and year of the position's building block pays for it in ``year``."""
+    rate = tables.flat_rates.get((position.building_block_id, year))
+    if rate is None:
+        return None
+    return round_money(rate * position.fte * len(active_months(position, year)) / TWELVE)
+
+
+def coverage_gap(position: Position, year: int, tables: CostTables) -> Decimal | None:
+    """Cost minus flat-rate funding: what the organisation itself carries (positive) in ``year``.
+
+    ``None`` when the position is not funded by a flat rate that year or its cost is unknown.
+    """
+    funding = flat_rate_funding(position, year, tables)
+    cost = annual_cost(position, year, tables)
+    if funding is None or cost is None:
+        return None
+    return cost.total - funding
+
+
+@dataclass
+class YearCost:
+    """The cost of several positions in one year, and what flat rates cover of it."""
+
+    year: int
+    cost: Decimal = Decimal("0.00")
+    positions: int = 0
+    is_illustrative: bool = False
+    funded_positions: int = 0  # positions whose building block pays a flat rate that year
+    funded_cost: Decimal = Decimal("0.00")
+    flat_rate_funding: Decimal = Decimal("0.00")
+    flat_rate_illustrative: bool = False
+
+    @property
+    def coverage_gap(self) -> Decimal | None:
+        """Cost of the flat-rate positions minus the flat rates: what the organisations carry."""
+        if not self.funded_positions:
+            return None
+        return self.funded_cost - self.flat_rate_funding
+
+
+def costs_by_year(position_costs, key=lambda row: None) -> dict:
+    """Sum stored position costs per ``key(row)`` and year, with flat-rate funding and coverage gap.
+
+    ``position_costs`` is a queryset of :class:`~staffing.models.PositionCost`; it is read once
+    (with its position's block and FTE), the flat rates once: two queries in all. Returns
+    ``{key: {year: YearCost}}``, years ascending.
+    """
+    rows = list(
+        position_costs.order_by("year").values(
+            "year",
+            "months",
+            "total",
+            "is_illustrative",
+            "position__building_block_id",
+            "position__fte",
+            "position__organisation_id",
+            "position__organisation__short_name",
+            "position__building_block__programme_id",
+        )
+    )
+    years = {row["year"] for row in rows}
+    rates, illustrative = _flat_rates(FlatRate.objects.filter(year__in=years)) if years else ({}, set())
+    result: dict = defaultdict(dict)
+    for row in rows:
+        group = result[key(row)]
+        summary = group.get(row["year"])
+        if summary is None:
+            summary = group[row["year"]] = YearCost(row["year"])
+        summary.cost += row["total"]
+        summary.positions += 1
+        summary.is_illustrative = summary.is_illustrative or row["is_illustrative"]
+        block_year = (row["position__building_block_id"], row["year"])
+        rate = rates.get(block_year)
+        if rate is not None:
+            summary.funded_positions += 1
+            summary.funded_cost += row["total"]
+            summary.flat_rate_funding += round_money(rate * row["position__fte"] * row["months"] / TWELVE)
+            summary.flat_rate_illustrative = summary.flat_rate_illustrative or block_year in illustrative
+    return dict(result)

@@ -1,0 +1,146 @@
+"""Filters of the position and organisation lists.
+
+Choices are read once per request (one query per kind) and validated against those lists, so an
+unknown or malformed value gives a German message on the filter form, never a 500 and never a
+query per option. Invalid filters are left out (the list shows the form's message).
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from integration_admin.filters import BaseFilterSet, GermanDateFilter
+from programs.models import BuildingBlock
+from staffing.costs import cost_years
+from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus
+
+NO_PAY_GRADE = "ohne"
+
+
+def search_widget(placeholder) -> forms.TextInput:
+    return forms.TextInput(attrs={"type": "search", "placeholder": placeholder})
+
+
+class CostYearFilterSet(BaseFilterSet):
+    """A filter set with a "Kostenjahr": the years with employer rates, by default the current one.
+
+    The filter set is always bound (a first visit has no query string), so that the list is
+    annotated with the cost of the year even then.
+    """
+
+    year = django_filters.ChoiceFilter(label=_("Kostenjahr"), method="keep", empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cost_years, self.default_year = cost_years()
+        self.filters["year"].extra["choices"] = [(str(y), str(y)) for y in self.cost_years or [self.default_year]]
+        data = self.data.copy()
+        if not data.get("year"):
+            data["year"] = str(self.default_year)
+        self.data, self.is_bound = data, True
+
+    def cleaned(self, name: str):
+        self.form.is_valid()  # cleans the form once; invalid fields are left out of cleaned_data
+        return self.form.cleaned_data.get(name)
+
+    @property
+    def cost_year(self) -> int:
+        value = self.cleaned("year")
+        return int(value) if value else self.default_year
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+
+class PositionFilter(CostYearFilterSet):
+    q = django_filters.CharFilter(
+        label=_("Suche"), method="filter_text", max_length=200, widget=search_widget(_("Bezeichnung, Name, …"))
+    )
+    programme = django_filters.ChoiceFilter(label=_("Programm"), method="filter_programme", empty_label=_("alle"))
+    building_block = django_filters.ChoiceFilter(
+        label=_("Baustein"), field_name="building_block_id", empty_label=_("alle")
+    )
+    organisation = django_filters.ChoiceFilter(
+        label=_("Organisation"), field_name="organisation_id", empty_label=_("alle")
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=PositionStatus.choices, empty_label=_("alle"))
+    pay_grade = django_filters.ChoiceFilter(label=_("Entgeltgruppe"), method="filter_pay_grade", empty_label=_("alle"))
+    active_on = GermanDateFilter(label=_("aktiv am"), method="filter_active_on")
+    vacancy = django_filters.ChoiceFilter(
+        label=_("Besetzung am Tag"),
+        method="filter_vacancy",
+        empty_label=_("alle"),
+        choices=[("frei", _("mit freien Anteilen")), ("voll", _("voll besetzt"))],
+    )
+
+    class Meta(BaseFilterSet.Meta):
+        model = Position
+        fields = ["q", "programme", "building_block", "organisation", "status", "pay_grade", "active_on", "vacancy"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        blocks = BuildingBlock.objects.order_by("programme", "number").values_list(
+            "pk", "number", "short_title", "title", "programme_id", "programme__short_name"
+        )  # tuples, not model instances: hundreds of options on a state-wide installation
+        programmes: dict[int, str] = {}
+        grouped: dict[str, list] = {}
+        for pk, number, short_title, title, programme_id, programme in blocks:
+            programmes[programme_id] = programme
+            grouped.setdefault(programme, []).append((str(pk), f"{number}: {short_title or title}"))
+        self.filters["programme"].extra["choices"] = [(str(pk), short) for pk, short in programmes.items()]
+        self.filters["building_block"].extra["choices"] = list(grouped.items())
+        self.filters["organisation"].extra["choices"] = [
+            (str(pk), short) for pk, short in Organisation.objects.values_list("pk", "short_name")
+        ]
+        self.filters["pay_grade"].extra["choices"] = [
+            *((str(pk), code) for pk, code in PayGrade.objects.values_list("pk", "code")),
+            (NO_PAY_GRADE, _("ohne Entgeltgruppe")),
+        ]
+
+    @property
+    def day(self) -> datetime.date:
+        """The day on which holders and free shares are counted: "aktiv am", else today."""
+        return self.cleaned("active_on") or timezone.localdate()
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.with_staffing(self.day).with_cost(self.cost_year))
+
+    def filter_text(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_programme(self, queryset, name, value):
+        return queryset.filter(building_block__programme_id=value)
+
+    def filter_pay_grade(self, queryset, name, value):
+        if value == NO_PAY_GRADE:
+            return queryset.filter(pay_grade__isnull=True)
+        return queryset.filter(pay_grade_id=value)
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.active_on(value)
+
+    def filter_vacancy(self, queryset, name, value):
+        return queryset.with_vacancy(value == "frei")
+
+
+class OrganisationFilter(CostYearFilterSet):
+    q = django_filters.CharFilter(
+        label=_("Suche"), method="filter_text", max_length=200, widget=search_widget(_("Kurzbezeichnung oder Name"))
+    )
+    kind = django_filters.ChoiceFilter(label=_("Art"), choices=OrganisationKind.choices, empty_label=_("alle"))
+
+    class Meta(BaseFilterSet.Meta):
+        model = Organisation
+        fields = ["q", "kind"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.with_figures(timezone.localdate(), self.cost_year))
+
+    def filter_text(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(short_name__icontains=word) | Q(name__icontains=word))
+        return queryset

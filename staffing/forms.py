@@ -1,0 +1,161 @@
+"""Forms for positions and assignments: German input, German messages, explicit fields only."""
+
+import datetime
+import unicodedata
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from integration_admin.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField
+from programs.models import BuildingBlock
+from staffing.models import FTE_MAX_DIGITS, FTE_PLACES, Assignment, Organisation, PayGrade, Position
+
+NOTE_MAX_LENGTH = 2000
+REASON_MAX_LENGTH = 300
+STEP_CHOICES = [("", "–"), *((step, _("Stufe %(step)s") % {"step": step}) for step in range(1, 7))]
+
+
+def reject_control_characters(value: str) -> None:
+    """Names and titles are printed in reports and exports: no control characters in them."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError(_("Bitte keine Steuerzeichen (z. B. Tabulator oder Zeilenumbruch) eingeben."))
+
+
+def fte_field(**kwargs) -> GermanDecimalField:
+    kwargs.setdefault("max_digits", FTE_MAX_DIGITS)
+    kwargs.setdefault("decimal_places", FTE_PLACES)
+    kwargs.setdefault("min_value", Decimal("0.001"))
+    return GermanDecimalField(**kwargs)
+
+
+class BuildingBlockChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: BuildingBlock) -> str:
+        return f"{obj.programme.short_name} – {_('Baustein')} {obj.number}: {obj.display_title}"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put the errors a service raised on the form: on their fields where the form has them."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class PositionForm(BootstrapFormMixin, forms.ModelForm):
+    building_block = BuildingBlockChoiceField(
+        label=_("Programm und Baustein"),
+        queryset=BuildingBlock.objects.select_related("programme").order_by("programme", "number"),
+        help_text=_("Der Förderbaustein, aus dem die Stelle finanziert wird."),
+    )
+    title = forms.CharField(label=_("Bezeichnung"), max_length=200, validators=[reject_control_characters])
+    fte = fte_field(label=_("Stellenumfang (VZÄ)"), help_text=_("Vollzeitäquivalente, z. B. 1,5 oder 0,5."))
+    pay_step = forms.TypedChoiceField(
+        label=_("Stufe (Kostenplanung)"),
+        choices=STEP_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Für die Berechnung der Personalkosten."),
+    )
+    start = GermanDateField(label=_("Beginn"), required=False)
+    end = GermanDateField(
+        label=_("Ende"), required=False, help_text=_("Bei befristeten Stellen das Ende der Befristung.")
+    )
+    note = forms.CharField(
+        label=_("Bemerkung"), required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    change_reason = forms.CharField(
+        label=_("Grund der Änderung"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        validators=[reject_control_characters],
+        help_text=_("Freiwillig; erscheint im Änderungsverlauf."),
+    )
+    lapses_when_vacant = forms.BooleanField(
+        label=_("kw-Vermerk (künftig wegfallend)"),
+        required=False,
+        help_text=_("Die Stelle fällt weg, sobald sie frei wird."),
+    )
+    fixed_term = forms.BooleanField(label=_("befristet"), required=False)
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Position
+        fields = [
+            "building_block",
+            "organisation",
+            "title",
+            "fte",
+            "pay_grade",
+            "pay_step",
+            "start",
+            "end",
+            "status",
+            "fixed_term",
+            "lapses_when_vacant",
+            "note",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisation = self.fields["organisation"]
+        if user.is_administrator:
+            organisation.queryset = Organisation.objects.order_by("short_name")
+        else:
+            organisation.queryset = Organisation.objects.filter(pk=user.organisation_id)
+            organisation.empty_label = None
+            organisation.help_text = _("Sie können Stellen Ihrer eigenen Organisation anlegen und ändern.")
+        self.fields["pay_grade"].queryset = PayGrade.objects.order_by("sort_order", "code")
+        self.fields["pay_grade"].empty_label = "–"
+        self.fields["building_block"].empty_label = _("– bitte wählen –")
+        if self.instance.pk:
+            self.fields["loaded_at"].initial = self.instance.modified.isoformat()
+        else:
+            del self.fields["change_reason"]
+            del self.fields["loaded_at"]
+
+    def clean_loaded_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data.get("loaded_at")
+        if not value:
+            return None
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(_("Das Formular ist beschädigt. Bitte laden Sie die Seite neu.")) from None
+
+    def clean(self):
+        if "loaded_at" in self._errors:
+            # A hidden field: its message goes on top of the form, where the user sees it.
+            del self._errors["loaded_at"]
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        cleaned = super().clean()
+        if cleaned.get("pay_step") and not cleaned.get("pay_grade"):
+            self.add_error("pay_grade", _("Zur Stufe gehört eine Entgeltgruppe."))
+        return cleaned
+
+
+class AssignmentForm(BootstrapFormMixin, forms.ModelForm):
+    holder_name = forms.CharField(
+        label=_("Stelleninhaber/-in"),
+        max_length=200,
+        validators=[reject_control_characters],
+        help_text=_("Nur der Name; weitere persönliche Daten werden nicht erfasst."),
+    )
+    fte_share = fte_field(label=_("Stellenanteil (VZÄ)"), help_text=_("z. B. 0,5 für eine halbe Stelle."))
+    start = GermanDateField(label=_("von"))
+    end = GermanDateField(label=_("bis"), required=False, help_text=_("Leer lassen, solange kein Ende feststeht."))
+
+    class Meta:
+        model = Assignment
+        fields = ["holder_name", "fte_share", "start", "end"]
+
+
+class EndAssignmentForm(BootstrapFormMixin, forms.ModelForm):
+    end = GermanDateField(label=_("letzter Tag"), help_text=_("Der letzte Tag, an dem die Person die Stelle innehat."))
+
+    class Meta:
+        model = Assignment
+        fields = ["end"]

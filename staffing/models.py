@@ -1,0 +1,665 @@
+"""Organisations, positions (Stellen), assignments (Besetzungen) and personnel-cost data."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from integration_admin.db import FteSum, MoneySum, cents, from_thousandths, thousandths
+from integration_admin.formats import fte as format_fte
+
+FTE_MAX_DIGITS = 6
+FTE_PLACES = 3
+NAME_SEPARATOR = "\x1f"  # ASCII unit separator; holder names may not contain control characters
+
+
+class JoinedText(models.Aggregate):
+    """Text values joined by :data:`NAME_SEPARATOR` (PostgreSQL ``STRING_AGG``, SQLite ``GROUP_CONCAT``).
+
+    The order is not defined; :func:`split_joined` sorts.
+    """
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, CHR(31))"
+    output_field = models.TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s, CHAR(31))"
+        )
+
+
+def split_joined(value: str | None) -> list[str]:
+    return sorted(value.split(NAME_SEPARATOR), key=str.casefold) if value else []
+
+
+class OrganisationKind(models.TextChoices):
+    KREIS_UNIT = "kreis_unit", _("Einrichtung des Kreises")
+    WELFARE = "welfare", _("Wohlfahrtsverband")
+    OTHER = "other", _("Sonstige")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def with_figures(self, day: datetime.date, year: int) -> "OrganisationQuerySet":
+        """Annotate positions, FTE, FTE held and free on ``day`` and the cost of ``year``.
+
+        FTE in thousandths and cost in cents (exact sums); one correlated subquery each, so the
+        list stays one query whatever its length.
+        """
+        positions = Position.objects.filter(organisation=OuterRef("pk")).order_by().values("organisation")
+        staffable = positions.filter(active_on_condition(day), status__in=STAFFABLE_STATUSES)
+        held = (
+            Assignment.objects.filter(position__organisation=OuterRef("pk"), position__status__in=STAFFABLE_STATUSES)
+            .filter(active_on_condition(day, prefix="position__"))
+            .active_on(day)
+            .order_by()
+            .values("position__organisation")
+            .annotate(total=Sum(thousandths(F("fte_share"))))
+            .values("total")
+        )
+        cost = (
+            PositionCost.objects.filter(position__organisation=OuterRef("pk"), year=year)
+            .order_by()
+            .values("position__organisation")
+            .annotate(total=Sum(cents(F("total"))))
+            .values("total")
+        )
+        integer = models.BigIntegerField()
+        return self.annotate(
+            position_count=Coalesce(Subquery(positions.annotate(n=Count("pk")).values("n"), output_field=integer), 0),
+            fte_milli=Coalesce(
+                Subquery(positions.annotate(total=Sum(thousandths(F("fte")))).values("total"), output_field=integer), 0
+            ),
+            staffable_milli=Coalesce(
+                Subquery(staffable.annotate(total=Sum(thousandths(F("fte")))).values("total"), output_field=integer), 0
+            ),
+            assigned_milli=Coalesce(Subquery(held, output_field=integer), 0),
+            cost_cents=Subquery(cost, output_field=integer),
+        ).annotate(vacant_milli=F("staffable_milli") - F("assigned_milli"))
+
+
+class Organisation(models.Model):
+    """Where positions sit: the KI, the ABH, the DRK, the VHS ..."""
+
+    short_name = models.CharField(_("Kurzbezeichnung"), max_length=30, unique=True)
+    name = models.CharField(_("Name"), max_length=300)
+    kind = models.CharField(_("Art"), max_length=20, choices=OrganisationKind.choices)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Organisation")
+        verbose_name_plural = _("Organisationen")
+        ordering = ["short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("staffing:organisation-detail", args=[self.pk])
+
+    @property
+    def is_kreis_unit(self) -> bool:
+        return self.kind == OrganisationKind.KREIS_UNIT
+
+
+# Personnel-cost data (DOMAIN.md section 5): pay tables and employer cost factors are data that
+# the administrator keeps per year, never constants in code.
+
+
+class PayGradeGroup(models.Model):
+    """Pay grades that share an annual bonus rate, e.g. "E 9a – E 12"."""
+
+    name = models.CharField(_("Bezeichnung"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("Entgeltgruppen-Bereich")
+        verbose_name_plural = _("Entgeltgruppen-Bereiche")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PayGrade(models.Model):
+    """A pay grade of the TVöD VKA, e.g. "E 9b", "E 11", "S 12"."""
+
+    code = models.CharField(_("Entgeltgruppe"), max_length=10, unique=True)
+    group = models.ForeignKey(
+        PayGradeGroup, verbose_name=_("Bereich"), on_delete=models.PROTECT, related_name="pay_grades"
+    )
+    sort_order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        verbose_name = _("Entgeltgruppe")
+        verbose_name_plural = _("Entgeltgruppen")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PayTableEntry(models.Model):
+    """Monthly pay of one grade and step, valid from a date (pay rounds change it mid-year)."""
+
+    pay_grade = models.ForeignKey(
+        PayGrade, verbose_name=_("Entgeltgruppe"), on_delete=models.CASCADE, related_name="pay_table_entries"
+    )
+    step = models.PositiveSmallIntegerField(_("Stufe"), validators=[MinValueValidator(1), MaxValueValidator(6)])
+    valid_from = models.DateField(_("gültig ab"))
+    monthly_amount = models.DecimalField(
+        _("Monatsentgelt"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    is_illustrative = models.BooleanField(
+        _("illustrative Angabe"),
+        default=False,
+        help_text=_("Beispielwert, nicht aus einer geltenden Entgelttabelle übernommen."),
+    )
+
+    class Meta:
+        verbose_name = _("Entgelttabellen-Eintrag")
+        verbose_name_plural = _("Entgelttabelle")
+        ordering = ["pay_grade", "step", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["pay_grade", "step", "valid_from"], name="pay_table_entry_unique"),
+            models.CheckConstraint(condition=Q(step__gte=1, step__lte=6), name="pay_table_step_range"),
+            models.CheckConstraint(condition=Q(monthly_amount__gt=0), name="pay_table_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pay_grade} {_('Stufe')} {self.step} ab {self.valid_from:%d.%m.%Y}"
+
+
+class AnnualBonusRate(models.Model):
+    """Jahressonderzahlung as a percentage of a monthly pay, per year and grade group."""
+
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    group = models.ForeignKey(
+        PayGradeGroup, verbose_name=_("Bereich"), on_delete=models.CASCADE, related_name="bonus_rates"
+    )
+    rate = models.DecimalField(
+        _("Satz in %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    is_illustrative = models.BooleanField(
+        _("illustrative Angabe"),
+        default=False,
+        help_text=_("Beispielwert, nicht aus einer geltenden Entgelttabelle übernommen."),
+    )
+
+    class Meta:
+        verbose_name = _("Jahressonderzahlung")
+        verbose_name_plural = _("Jahressonderzahlungen")
+        ordering = ["-year", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "group"], name="bonus_rate_unique"),
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=100), name="bonus_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.group}: {self.rate} %"
+
+
+class EmployerContributionRate(models.Model):
+    """Employer contributions per year: social insurance and supplementary pension levy."""
+
+    year = models.PositiveSmallIntegerField(_("Jahr"), unique=True)
+    social_insurance_rate = models.DecimalField(
+        _("Sozialversicherung (Arbeitgeber) in %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    pension_levy_rate = models.DecimalField(
+        _("Zusatzversorgung (Umlage) in %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    is_illustrative = models.BooleanField(
+        _("illustrative Angabe"),
+        default=False,
+        help_text=_("Beispielwert, nicht aus einer geltenden Entgelttabelle übernommen."),
+    )
+
+    class Meta:
+        verbose_name = _("Arbeitgeberanteile")
+        verbose_name_plural = _("Arbeitgeberanteile")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(social_insurance_rate__gte=0, social_insurance_rate__lte=100)
+                & Q(pension_levy_rate__gte=0, pension_levy_rate__lte=100),
+                name="employer_rates_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class PositionStatus(models.TextChoices):
+    APPLICABLE = "applicable", _("beantragbar")
+    APPLIED = "applied", _("beantragt")
+    APPROVED = "approved", _("bewilligt")
+    FILLED = "filled", _("besetzt")
+    VACANT = "vacant", _("unbesetzt")
+    ENDED = "ended", _("beendet")
+
+
+# Statuses in which a position exists and can be held by people; only these can be vacant.
+STAFFABLE_STATUSES = (PositionStatus.APPROVED, PositionStatus.FILLED, PositionStatus.VACANT)
+
+
+def active_on_condition(day: datetime.date, prefix: str = "") -> Q:
+    return (
+        (Q(**{f"{prefix}start__isnull": True}) | Q(**{f"{prefix}start__lte": day}))
+        & (Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gte": day}))
+        & ~Q(**{f"{prefix}status": PositionStatus.ENDED})
+    )
+
+
+class PositionQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date) -> "PositionQuerySet":
+        """Positions whose period contains ``day`` (an open start or end counts as unbounded)."""
+        return self.filter(active_on_condition(day))
+
+    def search(self, text: str) -> "PositionQuerySet":
+        """Every word must appear in the title, note, organisation, programme, block, pay grade or a holder's name."""
+        qs = self
+        for word in text.split():
+            holders = Assignment.objects.filter(position=OuterRef("pk"), holder_name__icontains=word)
+            qs = qs.filter(
+                Q(title__icontains=word)
+                | Q(note__icontains=word)
+                | Q(organisation__short_name__icontains=word)
+                | Q(organisation__name__icontains=word)
+                | Q(building_block__title__icontains=word)
+                | Q(building_block__short_title__icontains=word)
+                | Q(building_block__programme__short_name__icontains=word)
+                | Q(building_block__programme__name__icontains=word)
+                | Q(pay_grade__code__icontains=word)
+                | Exists(holders)
+            )
+        return qs
+
+    def with_staffing(self, day: datetime.date) -> "PositionQuerySet":
+        """Annotate the FTE held on ``day`` and what is free, in thousandths (see :func:`thousandths`).
+
+        ``staffable_on_day`` is true where the position exists on ``day`` in a status that people
+        can hold; only there does a vacancy mean something.
+        """
+        shares = (
+            Assignment.objects.filter(position=OuterRef("pk"))
+            .active_on(day)
+            .order_by()
+            .values("position")
+            .annotate(total=Sum(thousandths(F("fte_share"))))
+            .values("total")
+        )
+        return self.annotate(
+            assigned_milli=Coalesce(Subquery(shares, output_field=models.BigIntegerField()), 0),
+            staffable_on_day=Case(
+                When(active_on_condition(day) & Q(status__in=STAFFABLE_STATUSES), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            ),
+        ).annotate(vacant_milli=thousandths(F("fte")) - F("assigned_milli"))
+
+    def with_holders(self, day: datetime.date) -> "PositionQuerySet":
+        """Annotate the names of the people holding the position on ``day`` (see :func:`split_joined`)."""
+        names = (
+            Assignment.objects.filter(position=OuterRef("pk"))
+            .active_on(day)
+            .order_by()
+            .values("position")
+            .annotate(names=JoinedText("holder_name"))
+            .values("names")
+        )
+        return self.annotate(holder_names=Subquery(names, output_field=models.TextField()))
+
+    def with_vacancy(self, vacant: bool) -> "PositionQuerySet":
+        """After :meth:`with_staffing`: positions with a free share on the day, or fully held ones."""
+        if vacant:
+            return self.filter(staffable_on_day=True, vacant_milli__gt=0)
+        return self.filter(staffable_on_day=True, vacant_milli__lte=0)
+
+    def with_cost(self, year: int) -> "PositionQuerySet":
+        """Annotate the stored annual employer cost of ``year`` (``None`` where it is unknown)."""
+        return self.annotate(cost_row=FilteredRelation("costs", condition=Q(costs__year=year))).annotate(
+            annual_cost=F("cost_row__total"), cost_is_illustrative=F("cost_row__is_illustrative")
+        )
+
+    def totals(self) -> dict:
+        """Count, FTE, held and free FTE and cost of the whole (filtered) set, in one query.
+
+        Needs :meth:`with_staffing` and :meth:`with_cost`.
+        """
+        result = self.order_by().aggregate(
+            count=Count("pk"),
+            fte=FteSum("fte"),
+            # (aliases must differ from the annotations they sum, or Django replaces the annotation)
+            assigned_total=Sum(Case(When(staffable_on_day=True, then=F("assigned_milli")), default=0)),
+            vacant_total=Sum(Case(When(staffable_on_day=True, then=F("vacant_milli")), default=0)),
+            cost=MoneySum("annual_cost"),
+            cost_known=Count("annual_cost"),
+            cost_illustrative=Count("pk", filter=Q(cost_is_illustrative=True)),
+        )
+        return {
+            "count": result["count"],
+            "fte": result["fte"] or Decimal("0.000"),
+            "assigned": from_thousandths(result["assigned_total"] or 0),
+            "vacant": from_thousandths(result["vacant_total"] or 0),
+            "cost": result["cost"] if result["cost"] is not None else None,
+            "cost_known": result["cost_known"],
+            "cost_missing": result["count"] - result["cost_known"],
+            "cost_illustrative": result["cost_illustrative"] > 0,
+        }
+
+    def for_programme(self, programme) -> "PositionQuerySet":
+        return self.filter(building_block__programme=programme)
+
+    def total_fte(self) -> Decimal:
+        return self.aggregate(total=FteSum("fte"))["total"] or Decimal("0")
+
+    def fte_by_organisation(self):
+        """Rows of (programme, block, organisation, status) with their summed FTE, in the database."""
+        return (
+            self.values(
+                "building_block__programme_id",
+                "building_block_id",
+                "organisation_id",
+                "organisation__short_name",
+                "status",
+            )
+            .annotate(fte_total=FteSum("fte"), positions=models.Count("id"))
+            .order_by("building_block__programme_id", "building_block__number", "organisation__short_name", "status")
+        )
+
+
+class Position(models.Model):
+    """A staff position (Stelle) paid by a building block, at an organisation, of a size in FTE."""
+
+    building_block = models.ForeignKey(
+        "programs.BuildingBlock", verbose_name=_("Baustein"), on_delete=models.PROTECT, related_name="positions"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("Organisation"), on_delete=models.PROTECT, related_name="positions"
+    )
+    title = models.CharField(_("Bezeichnung"), max_length=200)
+    fte = models.DecimalField(
+        _("VZÄ"),
+        max_digits=FTE_MAX_DIGITS,
+        decimal_places=FTE_PLACES,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Vollzeitäquivalente, z. B. 1,5 oder 0,5."),
+    )
+    pay_grade = models.ForeignKey(
+        PayGrade, verbose_name=_("Entgeltgruppe"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pay_step = models.PositiveSmallIntegerField(
+        _("Stufe (Kostenplanung)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+    )
+    pay_grade_is_illustrative = models.BooleanField(
+        _("Entgeltgruppe/Stufe illustrativ"),
+        default=False,
+        help_text=_("Beispielangabe der Demo; wird beim Ändern von Entgeltgruppe oder Stufe zurückgesetzt."),
+    )
+    start = models.DateField(_("Beginn"), null=True, blank=True)
+    end = models.DateField(_("Ende"), null=True, blank=True)
+    status = models.CharField(_("Status"), max_length=20, choices=PositionStatus.choices)
+    fixed_term = models.BooleanField(_("befristet"), default=True)
+    lapses_when_vacant = models.BooleanField(
+        _("kw-Vermerk"), default=False, help_text=_("Die Stelle fällt weg, sobald sie frei wird.")
+    )
+    note = models.TextField(_("Bemerkung"), blank=True)
+    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    modified = models.DateTimeField(_("geändert"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Stelle")
+        verbose_name_plural = _("Stellen")
+        ordering = ["building_block__programme", "building_block__number", "organisation__short_name", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fte__gt=0),
+                name="position_fte_positive",
+                violation_error_message=_("Der Stellenumfang (VZÄ) muss größer als 0 sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(start__lte=F("end")),
+                name="position_period_ordered",
+                violation_error_message=_("Das Ende der Stelle liegt vor ihrem Beginn."),
+            ),
+            models.CheckConstraint(
+                condition=Q(pay_step__isnull=True) | Q(pay_step__gte=1, pay_step__lte=6),
+                name="position_pay_step_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.organisation.short_name}, {format_fte(self.fte)} VZÄ)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("staffing:position-detail", args=[self.pk])
+
+    def contains(self, day: datetime.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("Das Ende der Stelle liegt vor ihrem Beginn.")})
+        if self.pk and self.fte:
+            peak = peak_assigned_fte(self.assignments.all())
+            if peak > self.fte:
+                raise ValidationError(
+                    {
+                        "fte": _(
+                            "Der Stelle sind an einem Tag bereits %(peak)s VZÄ zugeordnet; "
+                            "der Umfang kann nicht kleiner werden."
+                        )
+                        % {"peak": format_fte(peak)}
+                    }
+                )
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date) -> "AssignmentQuerySet":
+        return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
+
+    def overlapping(self, start: datetime.date, end: datetime.date | None) -> "AssignmentQuerySet":
+        qs = self.filter(Q(end__isnull=True) | Q(end__gte=start))
+        if end is not None:
+            qs = qs.filter(start__lte=end)
+        return qs
+
+
+def peak_assigned_fte(assignments) -> Decimal:
+    """The largest sum of FTE shares held on any single day by the given assignments.
+
+    Sweeps over start and end dates: a share counts from its start day to its end day inclusive.
+    """
+    events: list[tuple[datetime.date, int, Decimal]] = []
+    for a in assignments:
+        events.append((a.start, 0, a.fte_share))
+        if a.end is not None:
+            events.append((a.end + datetime.timedelta(days=1), -1, -a.fte_share))
+    # On the same day, ends (-1) are processed before starts (0).
+    events.sort(key=lambda event: (event[0], event[1]))
+    peak = running = Decimal("0")
+    for _day, _order, delta in events:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+class Assignment(models.Model):
+    """A person holds an FTE share of a position from a date, possibly to a date (Besetzung)."""
+
+    position = models.ForeignKey(
+        Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    holder_name = models.CharField(_("Stelleninhaber/-in"), max_length=200)
+    fte_share = models.DecimalField(
+        _("Stellenanteil (VZÄ)"),
+        max_digits=FTE_MAX_DIGITS,
+        decimal_places=FTE_PLACES,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    start = models.DateField(_("von"))
+    end = models.DateField(_("bis"), null=True, blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative Angabe"), default=False, help_text=_("Fiktive Besetzung der Demo-Daten.")
+    )
+    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    modified = models.DateTimeField(_("geändert"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Besetzung")
+        verbose_name_plural = _("Besetzungen")
+        ordering = ["position", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fte_share__gt=0),
+                name="assignment_share_positive",
+                violation_error_message=_("Der Stellenanteil muss größer als 0 sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(start__lte=F("end")),
+                name="assignment_period_ordered",
+                violation_error_message=_("Das Ende der Besetzung liegt vor ihrem Beginn."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name} ({format_fte(self.fte_share)} VZÄ)"
+
+    def get_absolute_url(self) -> str:
+        return self.position.get_absolute_url() + "#besetzungen"
+
+    def clean(self) -> None:
+        """Shares never exceed the position's FTE on any day; the assignment lies inside the position."""
+        super().clean()
+        if self.start is None or self.fte_share is None or self.position_id is None:
+            return
+        if self.end is not None and self.end < self.start:
+            raise ValidationError({"end": _("Das Ende der Besetzung liegt vor ihrem Beginn.")})
+        position = self.position
+        if position.start and self.start < position.start:
+            raise ValidationError(
+                {"start": _("Die Besetzung beginnt vor der Stelle (%(day)s).") % {"day": f"{position.start:%d.%m.%Y}"}}
+            )
+        if position.end and (self.end is None or self.end > position.end):
+            raise ValidationError(
+                {"end": _("Die Besetzung endet nach der Stelle (%(day)s).") % {"day": f"{position.end:%d.%m.%Y}"}}
+            )
+        others = position.assignments.overlapping(self.start, self.end).exclude(pk=self.pk)
+        peak = peak_assigned_fte([*others, self])
+        if peak > position.fte:
+            raise ValidationError(
+                {
+                    "fte_share": _(
+                        "Zusammen mit den anderen Besetzungen wären %(peak)s VZÄ zugeordnet, "
+                        "die Stelle hat aber nur %(fte)s VZÄ."
+                    )
+                    % {"peak": format_fte(peak), "fte": format_fte(position.fte)}
+                }
+            )
+
+
+@dataclass
+class StaffingPeriod:
+    """A stretch of days on which the same FTE of a position is held (``None`` = open end)."""
+
+    start: datetime.date | None
+    end: datetime.date | None
+    assigned: Decimal
+    fte: Decimal
+
+    @property
+    def vacant(self) -> Decimal:
+        return self.fte - self.assigned
+
+
+def staffing_periods(position: Position, assignments) -> list[StaffingPeriod]:
+    """The position's period cut into stretches of equal held FTE, from its assignments.
+
+    Stretches with a free share are vacancies. An open start or end of the position stays open.
+    """
+    one_day = datetime.timedelta(days=1)
+    assignments = list(assignments)
+    cuts = {a.start for a in assignments} | {a.end + one_day for a in assignments if a.end is not None}
+    if position.start is not None:
+        cuts = {day for day in cuts if day > position.start} | {position.start}
+    if position.end is not None:
+        cuts = {day for day in cuts if day <= position.end}
+    bounds: list[datetime.date | None] = sorted(cuts)
+    if position.start is None:
+        bounds.insert(0, None)
+    periods: list[StaffingPeriod] = []
+    for index, start in enumerate(bounds):
+        following = bounds[index + 1] if index + 1 < len(bounds) else None
+        end = following - one_day if following is not None else position.end
+        probe = start if start is not None else (end if end is not None else datetime.date.min)
+        assigned = sum(
+            (a.fte_share for a in assignments if a.start <= probe and (a.end is None or a.end >= probe)),
+            Decimal("0"),
+        )
+        if periods and periods[-1].assigned == assigned:
+            periods[-1].end = end
+        else:
+            periods.append(StaffingPeriod(start, end, assigned, position.fte))
+    if not periods:
+        periods.append(StaffingPeriod(position.start, position.end, Decimal("0"), position.fte))
+    return periods
+
+
+class PositionCost(models.Model):
+    """The annual employer cost of one position in one year, as :mod:`staffing.costs` computes it.
+
+    Derived data, never typed in: :func:`staffing.services.refresh_costs` writes it whenever a
+    position or the pay data change (``manage.py refresh_costs`` rebuilds all of it). It is
+    stored so that lists can show, sort and sum the cost of any number of positions in the
+    database. A year without the data to compute it has no row.
+    """
+
+    position = models.ForeignKey(Position, verbose_name=_("Stelle"), on_delete=models.CASCADE, related_name="costs")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    months = models.PositiveSmallIntegerField(_("Monate"), validators=[MaxValueValidator(12)])
+    gross_pay = models.DecimalField(_("Entgelt"), max_digits=12, decimal_places=2)
+    annual_bonus = models.DecimalField(_("Jahressonderzahlung"), max_digits=12, decimal_places=2)
+    employer_contributions = models.DecimalField(_("Arbeitgeberanteile"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(_("Arbeitgeberbrutto"), max_digits=12, decimal_places=2)
+    is_illustrative = models.BooleanField(_("illustrativ"), default=False)
+
+    class Meta:
+        verbose_name = _("Personalkosten einer Stelle")
+        verbose_name_plural = _("Personalkosten der Stellen")
+        ordering = ["position", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["position", "year"], name="position_cost_unique"),
+            models.CheckConstraint(condition=Q(months__lte=12), name="position_cost_months_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position_id} {self.year}: {self.total}"

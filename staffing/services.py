@@ -1,0 +1,140 @@
+"""Workflows that change positions and assignments, each in one transaction.
+
+Every change to a position or its assignments first locks the position's row
+(``SELECT … FOR UPDATE``), then validates, then writes. Two people saving at the same moment
+are thus checked one after the other: together they can never assign more FTE than the
+position has, and a position cannot shrink below what a parallel save just assigned.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from staffing.costs import annual_cost, load_cost_tables
+from staffing.models import Assignment, Position, PositionCost
+
+COST_FIELDS = ("months", "gross_pay", "annual_bonus", "employer_contributions", "total", "is_illustrative")
+
+
+def _lock(position_id: int) -> Position:
+    return Position.objects.select_for_update().get(pk=position_id)
+
+
+@transaction.atomic
+def save_position(*, position: Position, loaded_at: datetime.datetime | None = None, reason: str = "") -> Position:
+    """Create or change a position.
+
+    ``loaded_at`` is the position's ``modified`` time when the user opened the form: if someone
+    saved it since, the change is refused instead of silently overwriting theirs.
+    """
+    if position.pk:
+        current = _lock(position.pk)
+        if loaded_at is not None and current.modified != loaded_at:
+            last = current.history.select_related("history_user").order_by("-history_date").first()
+            who = last.history_user if last and last.history_user else None
+            raise ValidationError(
+                _(
+                    "Diese Stelle wurde inzwischen geändert (%(when)s%(who)s). Bitte laden Sie die Seite neu "
+                    "und tragen Sie Ihre Änderung erneut ein."
+                )
+                % {
+                    "when": f"{timezone.localtime(current.modified):%d.%m.%Y %H:%M}",
+                    "who": f", {who.get_full_name() or who.username}" if who else "",
+                },
+                code="conflict",
+            )
+        if (current.pay_grade_id, current.pay_step) != (position.pay_grade_id, position.pay_step):
+            position.pay_grade_is_illustrative = False
+    position.full_clean()
+    if reason:
+        position._change_reason = reason
+    position.save()
+    refresh_costs(positions=Position.objects.filter(pk=position.pk))
+    return position
+
+
+@transaction.atomic
+def delete_position(*, position: Position) -> None:
+    locked = _lock(position.pk)
+    if locked.assignments.exists():
+        raise ValidationError(
+            _(
+                "Eine Stelle mit Besetzungen kann nicht gelöscht werden. "
+                "Setzen Sie stattdessen ein Ende oder den Status „beendet“."
+            )
+        )
+    locked.delete()
+
+
+@transaction.atomic
+def save_assignment(*, assignment: Assignment, reason: str = "") -> Assignment:
+    """Create or change an assignment; the shares on the position never exceed its FTE on any day."""
+    assignment.position = _lock(assignment.position_id)
+    assignment.full_clean()
+    if reason:
+        assignment._change_reason = reason
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(*, assignment: Assignment, end: datetime.date) -> Assignment:
+    """Set the last day of an assignment (the person leaves or reduces to zero)."""
+    assignment.end = end
+    return save_assignment(assignment=assignment, reason=_("Besetzung beendet"))
+
+
+@transaction.atomic
+def delete_assignment(*, assignment: Assignment) -> None:
+    """Remove an assignment entered by mistake (the history keeps it)."""
+    _lock(assignment.position_id)
+    assignment.delete()
+
+
+@transaction.atomic
+def refresh_costs(*, positions=None) -> int:
+    """Recompute the stored annual cost of ``positions`` (all when ``None``) for every year with rates.
+
+    Called after a position or the pay data change; writes only what differs and returns the
+    number of rows created, changed or deleted.
+    """
+    tables = load_cost_tables()
+    years = tables.years()
+    queryset = Position.objects.all() if positions is None else positions
+    wanted: dict[tuple[int, int], PositionCost] = {}
+    fields = ("pk", "building_block_id", "fte", "pay_grade_id", "pay_step", "start", "end", "pay_grade_is_illustrative")
+    for position in queryset.only(*fields).order_by().iterator(chunk_size=2000):
+        for year in years:
+            cost = annual_cost(position, year, tables)
+            if cost is None:
+                continue
+            wanted[(position.pk, year)] = PositionCost(
+                position_id=position.pk,
+                year=year,
+                months=cost.months,
+                gross_pay=cost.gross_pay,
+                annual_bonus=cost.annual_bonus,
+                employer_contributions=cost.employer_contributions,
+                total=cost.total,
+                is_illustrative=cost.is_illustrative,
+            )
+    existing_rows = PositionCost.objects.all()
+    if positions is not None:
+        existing_rows = existing_rows.filter(position__in=positions.values("pk"))
+    stale, changed = [], []
+    for row in existing_rows.iterator(chunk_size=2000):
+        new = wanted.pop((row.position_id, row.year), None)
+        if new is None:
+            stale.append(row.pk)
+        elif any(getattr(row, name) != getattr(new, name) for name in COST_FIELDS):
+            for name in COST_FIELDS:
+                setattr(row, name, getattr(new, name))
+            changed.append(row)
+    for start in range(0, len(stale), 500):
+        PositionCost.objects.filter(pk__in=stale[start : start + 500]).delete()
+    PositionCost.objects.bulk_update(changed, COST_FIELDS, batch_size=500)
+    PositionCost.objects.bulk_create(wanted.values(), batch_size=500)
+    return len(stale) + len(changed) + len(wanted)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from staffing import views
+
+app_name = "staffing"
+
+urlpatterns = [
+    path("positions/", views.PositionListView.as_view(), name="position-list"),
+    path("positions/new/", views.PositionCreateView.as_view(), name="position-create"),
+    path("positions/<int:pk>/", views.PositionDetailView.as_view(), name="position-detail"),
+    path("positions/<int:pk>/edit/", views.PositionUpdateView.as_view(), name="position-update"),
+    path("positions/<int:pk>/delete/", views.PositionDeleteView.as_view(), name="position-delete"),
+    path("positions/<int:pk>/assignments/new/", views.AssignmentCreateView.as_view(), name="assignment-create"),
+    path("assignments/<int:pk>/edit/", views.AssignmentUpdateView.as_view(), name="assignment-update"),
+    path("assignments/<int:pk>/end/", views.AssignmentEndView.as_view(), name="assignment-end"),
+    path("assignments/<int:pk>/delete/", views.AssignmentDeleteView.as_view(), name="assignment-delete"),
+    path("pay-tables/", views.PayTableView.as_view(), name="paytable-list"),
+    path("organisations/", views.OrganisationListView.as_view(), name="organisation-list"),
+    path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation-detail"),
+]

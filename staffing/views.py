@@ -1,0 +1,476 @@
+"""Pages for positions, their assignments and the organisations that employ them.
+
+Everyone logged in reads everything; a caseworker creates and changes only positions (and their
+assignments) of their own organisation, the administrator all of them, the department head
+none (``OrganisationEditMixin``: 403 otherwise). Changes go through :mod:`staffing.services`,
+which lock the position row while they validate and write.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+from django_tables2 import RequestConfig
+
+from funding.models import CostShare, DecisionVersion, FlatRate
+from integration_admin.db import FteSum
+from integration_admin.history import history_entries
+from integration_admin.permissions import OrganisationEditMixin
+from integration_admin.views import FilteredTableView
+from staffing import services
+from staffing.costs import active_months, annual_cost, cost_years, costs_by_year, flat_rate_funding, load_cost_tables
+from staffing.exports import csv_response, xlsx_response
+from staffing.filters import OrganisationFilter, PositionFilter
+from staffing.forms import AssignmentForm, EndAssignmentForm, PositionForm, add_service_errors
+from staffing.models import (
+    STAFFABLE_STATUSES,
+    AnnualBonusRate,
+    Assignment,
+    EmployerContributionRate,
+    Organisation,
+    PayTableEntry,
+    Position,
+    PositionCost,
+    PositionStatus,
+    staffing_periods,
+)
+from staffing.tables import OrganisationTable, PositionTable
+
+EXPORT_FORMATS = ("csv", "xlsx")
+POSITION_ROWS = Position.objects.select_related("building_block__programme", "organisation", "pay_grade")
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator that is told the number of rows (counted with the totals) instead of counting again."""
+
+    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.__dict__["count"] = count
+
+
+def filter_description(filterset) -> list[tuple[str, str]]:
+    """The filters in effect, as (label, value) in words, for the export's cover sheet."""
+    form = filterset.form
+    form.is_valid()
+    described = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        if hasattr(field, "choices"):
+            flat = {}
+            for key, label in field.choices:
+                if isinstance(label, list | tuple):
+                    flat.update({str(k): f"{key}: {v}" for k, v in label})
+                else:
+                    flat[str(key)] = label
+            value = flat.get(str(value), value)
+        elif hasattr(value, "strftime"):
+            value = value.strftime("%d.%m.%Y")
+        described.append((str(field.label), str(value)))
+    return described
+
+
+def requested_cost_year(request) -> int:
+    """``?year=`` if it is a year with employer rates, else the default cost year."""
+    years, default = cost_years()
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() and int(value) in years else default
+
+
+class PositionTableMixin:
+    """Builds a :class:`PositionTable` for a filtered, annotated position queryset with totals."""
+
+    def position_table(self, queryset, *, day, cost_year: int, per_page: int | None = 25, exclude=()):
+        """``queryset``: positions with :meth:`~staffing.models.PositionQuerySet.with_staffing` and ``with_cost``."""
+        totals = queryset.totals()
+        table = PositionTable(queryset.with_holders(day), cost_year=cost_year, totals=totals, exclude=exclude)
+        paginate = False
+        if per_page:
+            paginate = {"per_page": per_page, "paginator_class": KnownCountPaginator, "count": totals["count"]}
+        RequestConfig(self.request, paginate=paginate).configure(table)
+        return table
+
+
+class PositionListView(FilteredTableView):
+    """/positions/: every position, filtered, sorted, paged, with totals and exports."""
+
+    queryset = POSITION_ROWS
+    table_class = PositionTable
+    filterset_class = PositionFilter
+    template_name = "staffing/position_list.html"
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("_export")
+        if export not in EXPORT_FORMATS:
+            return super().get(request, *args, **kwargs)
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        queryset = self.filterset.qs
+        totals = queryset.totals()
+        table = PositionTable(
+            queryset.with_holders(self.filterset.day), cost_year=self.filterset.cost_year, totals=totals
+        )
+        RequestConfig(request, paginate=False).configure(table)
+        sums = {
+            "title": _("Summe"),
+            "fte": totals["fte"],
+            "assigned": totals["assigned"],
+            "vacant": totals["vacant"],
+            "annual_cost": totals["cost"],
+        }
+        totals_row = [
+            sums.get(column.name) for column in table.columns.iterall() if not column.column.exclude_from_export
+        ]
+        if export == "csv":
+            return csv_response(table, "stellen", totals_row)
+        return xlsx_response(table, "stellen", _("Stellen"), totals_row, filter_description(self.filterset))
+
+    def get_context_data(self, **kwargs):
+        self.totals = self.object_list.totals()
+        user = self.request.user
+        return super().get_context_data(
+            totals=self.totals,
+            cost_year=self.filterset.cost_year,
+            staffing_day=self.filterset.day,
+            can_create=user.is_administrator or user.is_caseworker,
+            **kwargs,
+        )
+
+    def get_table_data(self):
+        return self.object_list.with_holders(self.filterset.day)
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "cost_year": self.filterset.cost_year, "totals": self.totals}
+
+    def get_table_pagination(self, table):
+        paginate = super().get_table_pagination(table)
+        if isinstance(paginate, dict):
+            paginate.update(paginator_class=KnownCountPaginator, count=self.totals["count"])
+        return paginate
+
+
+class PositionDetailView(DetailView):
+    queryset = Position.objects.select_related(
+        "building_block__programme", "organisation", "pay_grade__group"
+    ).prefetch_related(Prefetch("assignments", Assignment.objects.order_by("start", "holder_name")))
+
+    def get_context_data(self, **kwargs):
+        position = self.object
+        today = timezone.localdate()
+        assignments = list(position.assignments.all())
+        for assignment in assignments:
+            assignment.is_current = assignment.start <= today and (assignment.end is None or assignment.end >= today)
+            assignment.is_past = assignment.end is not None and assignment.end < today
+        held_today = sum((a.fte_share for a in assignments if a.is_current), position.fte * 0)
+        staffable_today = position.contains(today) and position.status in STAFFABLE_STATUSES
+
+        tables = load_cost_tables()
+        costs = []
+        for year in tables.years():
+            if not active_months(position, year):
+                continue
+            cost = annual_cost(position, year, tables)
+            funding = flat_rate_funding(position, year, tables)
+            costs.append(
+                {
+                    "year": year,
+                    "cost": cost,
+                    "flat_rate": tables.flat_rates.get((position.building_block_id, year)),
+                    "flat_rate_illustrative": (position.building_block_id, year) in tables.illustrative_flat_rates,
+                    "funding": funding,
+                    "gap": cost.total - funding if cost is not None and funding is not None else None,
+                }
+            )
+
+        versions = (
+            DecisionVersion.objects.current()
+            .filter(decision__building_blocks=position.building_block_id)
+            .select_related("decision__funder", "decision__application")
+            .prefetch_related(
+                Prefetch(
+                    "cost_shares",
+                    CostShare.objects.filter(organisation=position.organisation_id).select_related("organisation"),
+                )
+            )
+            .order_by("period_start", "decision__title")
+        )
+
+        records = defaultdict(list)
+        for record in (
+            Assignment.history.filter(position_id=position.pk)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+        ):
+            records[record.id].append(record)
+        history = history_entries(position)
+        for assignment_id, rows in records.items():
+            for entry in history_entries(Assignment(pk=assignment_id), records=rows):
+                entry.action = _("Besetzung %(name)s %(action)s") % {
+                    "name": rows[0].holder_name,
+                    "action": entry.action,
+                }
+                history.append(entry)
+        history.sort(key=lambda entry: entry.when, reverse=True)
+
+        return super().get_context_data(
+            today=today,
+            assignments=assignments,
+            held_today=held_today,
+            staffable_today=staffable_today,
+            free_today=position.fte - held_today,
+            periods=staffing_periods(position, assignments),
+            costs=costs,
+            versions=versions,
+            history=history,
+            can_edit=self.request.user.can_change_organisation(position.organisation_id),
+            **kwargs,
+        )
+
+
+class CreatorRequiredMixin:
+    """Only caseworkers (for their organisation) and the administrator create positions."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.is_administrator or user.is_caseworker):
+            raise PermissionDenied(_("Nur Sachbearbeitung und Administration legen Stellen an."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PositionFormMixin(OrganisationEditMixin):
+    model = Position
+    form_class = PositionForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        position = form.instance
+        self.check_organisation(position.organisation_id)
+        try:
+            self.object = services.save_position(
+                position=position,
+                loaded_at=form.cleaned_data.get("loaded_at"),
+                reason=form.cleaned_data.get("change_reason", ""),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message % {"title": position.title})
+        return redirect(self.object.get_absolute_url())
+
+
+class PositionCreateView(CreatorRequiredMixin, PositionFormMixin, CreateView):
+    success_message = gettext_lazy("Die Stelle „%(title)s“ wurde angelegt.")
+
+    def get_initial(self):
+        initial = {
+            "organisation": self.request.user.organisation_id,
+            "fixed_term": True,
+            "status": PositionStatus.APPROVED,
+        }
+        block = self.request.GET.get("building_block", "")
+        if block.isdigit():
+            initial["building_block"] = int(block)
+        return initial
+
+
+class PositionUpdateView(PositionFormMixin, UpdateView):
+    queryset = Position.objects.select_related("organisation", "building_block__programme")
+    success_message = gettext_lazy("Die Stelle „%(title)s“ wurde gespeichert.")
+
+
+class PositionDeleteView(OrganisationEditMixin, DeleteView):
+    model = Position
+
+    def form_valid(self, form):
+        try:
+            services.delete_position(position=self.object)
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+            return redirect(self.object.get_absolute_url())
+        messages.success(self.request, _("Die Stelle „%(title)s“ wurde gelöscht.") % {"title": self.object.title})
+        return redirect("staffing:position-list")
+
+
+class AssignmentFormMixin(OrganisationEditMixin):
+    model = Assignment
+    organisation_field = "position__organisation_id"
+    success_message = gettext_lazy("Die Besetzung wurde gespeichert.")
+
+    def form_valid(self, form):
+        try:
+            self.object = services.save_assignment(assignment=form.instance, reason=self.change_reason)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect(self.object.position.get_absolute_url() + "#besetzungen")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(position=self.position, **kwargs)
+
+
+class AssignmentCreateView(AssignmentFormMixin, CreateView):
+    form_class = AssignmentForm
+    change_reason = ""
+    success_message = gettext_lazy("Die Besetzung wurde angelegt.")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.position = get_object_or_404(Position.objects.select_related("organisation"), pk=kwargs["pk"])
+        if request.user.is_authenticated:
+            self.check_organisation(self.position.organisation_id)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": Assignment(position=self.position)}
+
+    def get_initial(self):
+        today = timezone.localdate()
+        start = self.position.start if self.position.start and self.position.start > today else today
+        held = sum((a.fte_share for a in self.position.assignments.active_on(start)), self.position.fte * 0)
+        free = self.position.fte - held
+        return {"start": start, "end": self.position.end, "fte_share": free if free > 0 else None}
+
+
+class AssignmentUpdateView(AssignmentFormMixin, UpdateView):
+    form_class = AssignmentForm
+    queryset = Assignment.objects.select_related("position__organisation")
+    change_reason = ""
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        self.position = obj.position
+        return obj
+
+
+class AssignmentEndView(AssignmentUpdateView):
+    form_class = EndAssignmentForm
+    template_name = "staffing/assignment_end.html"
+    success_message = gettext_lazy("Die Besetzung wurde beendet.")
+    change_reason = gettext_lazy("Besetzung beendet")
+
+    def get_initial(self):
+        return {"end": self.object.end or timezone.localdate()}
+
+
+class AssignmentDeleteView(OrganisationEditMixin, DeleteView):
+    model = Assignment
+    queryset = Assignment.objects.select_related("position__organisation")
+    organisation_field = "position__organisation_id"
+
+    def form_valid(self, form):
+        position = self.object.position
+        services.delete_assignment(assignment=self.object)
+        messages.success(self.request, _("Die Besetzung wurde gelöscht."))
+        return redirect(position.get_absolute_url() + "#besetzungen")
+
+
+class PayTableView(TemplateView):
+    """/pay-tables/: the pay data the cost figures come from, for one year (read-only; the
+    administrator keeps them in the admin)."""
+
+    template_name = "staffing/paytable_list.html"
+
+    def get_context_data(self, **kwargs):
+        years, _default = cost_years()
+        year = requested_cost_year(self.request)
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        entries = PayTableEntry.objects.filter(valid_from__lte=last).select_related("pay_grade__group")
+        by_grade: dict = defaultdict(lambda: defaultdict(list))  # grade -> step -> [(valid_from, entry)]
+        for entry in entries.order_by("valid_from"):
+            by_grade[entry.pay_grade][entry.step].append(entry)
+        rows = []
+        for grade in sorted(by_grade, key=lambda g: (g.sort_order, g.code)):
+            steps = by_grade[grade]
+            starts = {e.valid_from for entries in steps.values() for e in entries if e.valid_from > first}
+            latest_before = [e.valid_from for entries in steps.values() for e in entries if e.valid_from <= first]
+            if latest_before:
+                starts.add(max(latest_before))
+            for start in sorted(starts):
+                cells = []
+                for step in range(1, 7):
+                    valid = [e for e in steps.get(step, []) if e.valid_from <= max(start, first)]
+                    cells.append(valid[-1] if valid else None)
+                rows.append(
+                    {
+                        "grade": grade,
+                        "from": max(start, first),
+                        "cells": cells,
+                        "illustrative": any(cell and cell.is_illustrative for cell in cells),
+                    }
+                )
+        return super().get_context_data(
+            years=years,
+            year=year,
+            rows=rows,
+            steps=range(1, 7),
+            bonus_rates=AnnualBonusRate.objects.filter(year=year).select_related("group").order_by("group__name"),
+            employer_rates=EmployerContributionRate.objects.filter(year=year).first(),
+            flat_rates=FlatRate.objects.filter(year=year).select_related("building_block__programme"),
+            **kwargs,
+        )
+
+
+class OrganisationListView(FilteredTableView):
+    """/organisations/: each organisation with its positions, FTE, free shares and cost."""
+
+    queryset = Organisation.objects.all()
+    table_class = OrganisationTable
+    filterset_class = OrganisationFilter
+    template_name = "staffing/organisation_list.html"
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "cost_year": self.filterset.cost_year}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cost_year=self.filterset.cost_year, **kwargs)
+
+
+class OrganisationDetailView(PositionTableMixin, DetailView):
+    """One organisation: FTE per programme and block, cost and coverage gap per year, its positions."""
+
+    model = Organisation
+
+    def get_context_data(self, **kwargs):
+        organisation = self.object
+        today = timezone.localdate()
+        year = requested_cost_year(self.request)
+        positions = self.position_table(
+            POSITION_ROWS.filter(organisation=organisation).with_staffing(today).with_cost(year),
+            day=today,
+            cost_year=year,
+            exclude=("organisation",),
+        )
+        by_programme = (
+            Position.objects.filter(organisation=organisation)
+            .values(
+                "building_block__programme_id",
+                "building_block__programme__short_name",
+                "building_block__number",
+                "building_block__title",
+                "building_block__short_title",
+                "status",
+            )
+            .annotate(fte_total=FteSum("fte"), positions=Count("id"))
+            .order_by("building_block__programme__sort_order", "building_block__number", "status")
+        )
+        status_labels = dict(Position._meta.get_field("status").choices)
+        rows = [{**row, "status_label": status_labels[row["status"]]} for row in by_programme]
+        years = costs_by_year(PositionCost.objects.filter(position__organisation=organisation)).get(None, {})
+        return super().get_context_data(
+            table=positions,
+            programme_rows=rows,
+            cost_years=list(years.values()),
+            cost_year=year,
+            can_create=self.request.user.can_change_organisation(organisation.pk),
+            **kwargs,
+        )

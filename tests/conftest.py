@@ -1,0 +1,85 @@
+import pytest
+from django.utils import translation
+
+from integration_admin.demo import DEMO_PASSWORD, load_demo
+from integration_admin.models import User
+
+
+@pytest.fixture(autouse=True)
+def german_by_default():
+    """Every test starts in German, the UI's first language (a request may switch the thread to English)."""
+    translation.activate("de")
+    yield
+    translation.activate("de")
+
+
+@pytest.fixture
+def demo(db):
+    """The founding example as `make run` loads it."""
+    load_demo()
+
+
+def login_as(client, username: str):
+    """Log ``client`` in as an existing user, the way a session after the login form looks.
+
+    django-axes needs a request for authenticate(), so client.login() can't be used; the login
+    form itself is tested in tests/security/test_deployment.py.
+    """
+    user = User.objects.get(username=username)
+    client.force_login(user, backend="integration_admin.backends.ModelBackendWithOrganisation")
+    return client
+
+
+@pytest.fixture
+def login(client, demo):
+    """Log the test client in as one of the demo users: ``login("sb-drk")``."""
+
+    def _login(username: str):
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
+        return login_as(client, username)
+
+    return _login
+
+
+TRANSACTION_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT", "ROLLBACK")
+USER_ORGANISATION = 'FROM "staffing_organisation" WHERE "staffing_organisation"."id" = '
+
+
+def is_bookkeeping(sql: str) -> bool:
+    """Transaction statements, the session (read and save) and the logged-in user with the
+    organisation shown in the menu: the same on every page, so not counted against a page."""
+    return (
+        sql.startswith(TRANSACTION_STATEMENTS)
+        or '"django_session"' in sql
+        or 'FROM "integration_admin_user"' in sql
+        or (USER_ORGANISATION in sql and sql.endswith("LIMIT 21"))
+    )
+
+
+@pytest.fixture
+def data_queries():
+    """``data_queries(client, url)``: (response, the page's own SQL statements, see ``is_bookkeeping``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def _run(client, url):
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+        return response, [q["sql"] for q in context.captured_queries if not is_bookkeeping(q["sql"])]
+
+    return _run
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 takes ~0.2 s per hash by design; the demo logins would make every test seconds slower."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Tests serve static files from static/ directly; the hashed manifest exists only after collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

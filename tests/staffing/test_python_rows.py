@@ -1,0 +1,35 @@
+"""The position table's body rendered in Python (PythonRowsMixin) equals django-tables2's own cells."""
+
+import datetime
+import re
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django_tables2 import RequestConfig
+
+from staffing.models import Position
+from staffing.tables import PositionTable
+from staffing.views import POSITION_ROWS
+
+pytestmark = pytest.mark.django_db
+
+
+def cells(html: str) -> list[str]:
+    body = html.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
+
+
+def test_python_rows_equal_django_tables2_rows(demo):
+    day = datetime.date(2021, 6, 1)
+    queryset = POSITION_ROWS.with_staffing(day).with_cost(2021).with_holders(day).order_by("pk")
+    assert queryset.count() == Position.objects.count() >= 5
+    request = RequestFactory().get("/positions/")
+    tables = []
+    for template in ("includes/_python_rows_table.html", "django_tables2/bootstrap5.html"):
+        table = PositionTable(queryset, cost_year=2021, totals=queryset.totals(), template_name=template)
+        RequestConfig(request, paginate={"per_page": 25}).configure(table)
+        tables.append(render_to_string(template, {"table": table, "request": request}))
+    ours, theirs = (cells(html) for html in tables)
+    assert ours == theirs
+    assert any("besetzt" in cell for cell in ours) and any("€" in cell for cell in ours)

@@ -1,0 +1,115 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from funding.models import ProofOfUse
+from tests import factories
+
+NBSP = "\N{NO-BREAK SPACE}"
+
+
+@pytest.mark.django_db
+def test_dashboard_needs_login(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_dashboard_shows_the_founding_example(login):
+    client = login("leitung")
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Durchstarten / Gemeinsam klappt's: 1,5 KI + 1,0 DRK = 2,5
+    assert "Durchstarten in Ausbildung und Arbeit" in html and "Gemeinsam klappt’s" in html
+    assert "1,5 KI + 1,0 DRK" in html
+    assert "= <strong>2,5 VZÄ</strong>" in html
+    assert f"780.617,00{NBSP}€" in html
+    assert f"624.493,60{NBSP}€" in html
+    assert f"156.123,40{NBSP}€" in html
+    assert "27.03.2020" in html and "10.08.2020" in html and "31.12.2022" in html
+    # KIM: 3,5 strategic overhead (applicable, draft), 5 case management (decision without application), 1 ABH
+    assert "3,5 VZÄ KI" in html and "beantragbar" in html and "im Entwurf, erwartet September 2020" in html
+    assert "5,0 VZÄ KI" in html and "Bescheid ohne Antrag" in html
+    assert "1,0 VZÄ ABH" in html and "besetzt" in html
+    for number in range(1, 7):
+        assert f'id="baustein-{number}"' in html
+
+
+def test_dashboard_query_count_does_not_grow_with_data(login, data_queries):
+    client = login("leitung")
+    response, before = data_queries(client, reverse("dashboard"))
+    assert response.status_code == 200
+    # paginator count, programmes, funders, blocks, 4 staffing aggregates, decisions (+2 prefetches),
+    # proof deadlines (counts, overdue, due), uncalled money
+    assert len(before) <= 15
+    for p in range(12):  # more programmes than one page holds, more organisations than are listed
+        programme = factories.programme(f"EXTRA{p}")
+        for number in range(1, 4):
+            block = factories.building_block(programme, number)
+            for i in range(6):
+                factories.position(block, factories.organisation(f"O{p}-{number}{i}"), fte=f"{i + 1}")
+    response, after = data_queries(client, reverse("dashboard"))
+    assert len(after) <= len(before)  # (fewer where a page has no decisions to prefetch for)
+    html = response.content.decode()
+    assert "Seite 1 von 2 (14 Programme)" in html
+    response, _queries = data_queries(client, reverse("dashboard") + "?page=2")
+    html = " ".join(response.content.decode().split())
+    # 6 organisations per block: the 4 largest are listed, the rest counted (1 + 2 FTE)
+    assert "und 2 weitere Zeilen mit 3,0 VZÄ" in html
+    # 18 organisations in the programme: the 5 largest listed (6+6+6+5+5), the rest summed (35)
+    assert "+ 5,0 O8-24 + 35,0 bei 13 weiteren Organisationen" in html
+    assert "= <strong>63,0 VZÄ</strong>" in html
+
+
+def test_programme_pages(login):
+    client = login("sb-drk")
+    response = client.get(reverse("programs:programme-list"))
+    assert response.status_code == 200
+    assert "Kommunales Integrationsmanagement" in response.content.decode()
+    from programs.models import Programme
+
+    kim = Programme.objects.get(short_name="KIM")
+    response = client.get(kim.get_absolute_url())
+    assert response.status_code == 200
+    assert (
+        "Strategischer Overhead" in response.content.decode() or "strategischer Overhead" in response.content.decode()
+    )
+
+
+def test_german_whatever_the_browser_says(login):
+    client = login("leitung")
+    response = client.get(reverse("dashboard"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert response["Content-Language"] == "de"
+    assert "1,5 KI + 1,0 DRK" in response.content.decode()
+
+
+def test_english_is_available(login):
+    client = login("leitung")
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert 'lang="en"' in response.content.decode()
+
+
+def test_ping_needs_login_and_touches_no_data(client, login, data_queries):
+    assert client.get(reverse("ping")).status_code == 302
+    client = login("leitung")
+    response, queries = data_queries(client, reverse("ping"))
+    assert response.content == b"ok"
+    assert queries == []
+
+
+def test_dashboard_lists_the_most_urgent_deadlines_and_counts_the_rest(login):
+    client = login("leitung")
+    decision = factories.decision(title="Viele Fristen")
+    for day in range(1, 16):
+        factories.proof(decision, datetime.date(2021, 1, day))
+    html = " ".join(client.get(reverse("dashboard")).content.decode().split())
+    overdue = html.split('class="list-unstyled overdue">')[1].split("</ul>")[0]
+    assert overdue.count("<li>") == 10
+    assert "01.01.2021" in overdue and "15.01.2021" not in overdue  # the oldest first
+    more = ProofOfUse.objects.open().filter(due_on__lt=datetime.date.today()).count() - 10
+    assert f"und {more} weitere überfällige Fristen" in html
