@@ -11,7 +11,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production HTTPS=0 STATIC_MA
 
 WEB_CONCURRENCY ?= 3
 
-.PHONY: serve run test test-postgres lint format migrate demo messages clean venv backup restore
+.PHONY: serve run test test-postgres lint format migrate demo messages clean venv backup restore bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,13 @@ serve: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/gunicorn integration_admin.wsgi:application --bind $${BIND:-127.0.0.1:$(PORT)} \
 		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+# The benchmark at the size of a whole Land (bench/run.py): generates the data set into its own
+# PostgreSQL database (BENCH_DATABASE_URL, default ia_bench on 127.0.0.1), runs gunicorn and wrk
+# (Debian package, installed when missing and root), writes bench/results/latest.{md,json}.
+# BENCH_ARGS=--reuse keeps an existing data set; BENCH_ARGS=--quick for a short trial run.
+bench: $(VENV)/.installed
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Backups of the database named by DATABASE_URL (SQLite in var/ when unset); see README.
 backup: $(VENV)/.installed

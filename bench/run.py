@@ -331,6 +331,7 @@ def ensure_wrk() -> None:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         log("installing wrk (Debian package)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
         return
     raise SystemExit("wrk fehlt: sudo apt-get install -y wrk")
@@ -515,6 +516,9 @@ def main() -> None:
     db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     started = datetime.datetime.now().astimezone()
 
+    # Production serves hashed, compressed static files; the manifest must exist before anything renders.
+    log("collecting static files")
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=django_env(db_url), check=True)
     data = prepare_database(db_url, args.positions, args.reuse)
     log("queries per page and aggregates (in process)")
     # In a child process: Django is set up there against the benchmark database.
