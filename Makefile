@@ -11,7 +11,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production HTTPS=0 STATIC_MA
 
 WEB_CONCURRENCY ?= 3
 
-.PHONY: serve run test test-postgres lint format migrate demo messages clean venv backup restore bench
+.PHONY: serve run worker test test-postgres lint format migrate demo messages clean venv backup restore bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,15 @@ run: demo
 	@echo "    sb-ki    – Sachbearbeitung Kommunales Integrationszentrum"
 	@echo "    sb-drk   – Sachbearbeitung DRK Kreisverband"
 	@echo ""
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "  Hintergrunddienst (db_worker) für lange PDFs läuft mit; er endet mit dem Server."
+	@echo ""
+	@$(DEV_ENV) $(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The background worker alone (long report PDFs), e.g. beside `make serve`; production: see README.
+worker: $(VENV)/.installed
+	$(if $(SECRET_KEY),,$(DEV_ENV)) $(PY) manage.py db_worker --no-reload
 
 # The browser tests (tests/browser, Playwright) drive Debian's Chromium, never a downloaded browser.
 # BROWSER_TESTS=0 leaves them out (and does not need Chromium).

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "simple_history",
     "template_partials",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +233,16 @@ STORAGES = {
         if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# Background jobs (long report PDFs): django-tasks with its database backend, so the queue lives in
+# the same database as everything else and any app server can enqueue. `manage.py db_worker` runs
+# them (`make run` starts one beside the development server; see README for production).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

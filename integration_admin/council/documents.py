@@ -4,6 +4,9 @@ Both are rendered from one template each, for the browser preview and for the PD
 (``reports/paper.html``, ``meetings/excerpt.html``).
 """
 
+import logging
+import math
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -53,3 +56,98 @@ def excerpt_context(item: AgendaItem) -> dict:
 
 def render_excerpt_pdf(item: AgendaItem, *, fetcher: StaticFilesOnlyFetcher | None = None) -> bytes:
     return render_document(EXCERPT_TEMPLATE, excerpt_context(item), fetcher=fetcher)
+
+
+# --- length of a paper ------------------------------------------------------------------------
+
+# Lines of 10,5 pt text on an A4 page of the paper (report.css: 251 mm of height, 1,38 line height),
+# and characters in a line of running text (167 mm wide). Tables count a line per row and a
+# little more for their heading and borders. Calibrated against rendered papers; an estimate
+# only decides whether a paper is printed at once or by a background job.
+LINES_PER_PAGE = 58
+CHARS_PER_LINE = 100
+# Papers up to this many pages are printed at once; longer ones by a background job.
+DIRECT_PDF_MAX_PAGES = 20
+
+
+def _text_lines(text: str) -> float:
+    paragraphs = [p for p in (text or "").split("\n\n") if p.strip()]
+    return sum(math.ceil(len(p) / CHARS_PER_LINE) + 0.6 for p in paragraphs)
+
+
+def _table_lines(rows: int, extra: int = 0) -> float:
+    return 2.5 + rows * 1.25 + extra * 1.25 if rows or extra else 0
+
+
+def section_lines(section: dict) -> float:
+    lines = 2.5 + _text_lines(section["text"])
+    programme = section.get("programme")
+    if programme:
+        lines += 4
+        lines += 2 + _table_lines(len(programme["blocks"]))
+        staffing_footer = len(programme["fte_by_organisation"]) + 1 if programme["staffing"] else 0
+        lines += 2 + _table_lines(len(programme["staffing"]), staffing_footer) + 1
+        lines += 2
+        for decision in programme["decisions"]:
+            lines += 2 + 4 * 1.3 + _table_lines(len(decision["shares"]), 1)
+    return lines
+
+
+def estimate_lines(paper: dict) -> float:
+    """About how many lines of the paper's page height its content needs."""
+    lines = 30.0  # letterhead, facts, Betreff, Bezug, Beschlussvorschlag headings
+    lines += _table_lines(len(paper["consultations"]))
+    lines += _text_lines(paper["proposal"])
+    lines += sum(section_lines(section) for section in paper["sections"])
+    finance = paper["finance"]
+    rows = finance["rows"]
+    if rows:
+        lines += 3 + _table_lines(len(rows), 1) + 18  # table and chart
+        lines += 4 + _table_lines(len(finance["own_share_by_year"]["rows"]), 1)
+        lines += 4 + _table_lines(len(finance["coverage_gap"].get("rows", [])), 1)
+    lines += _text_lines(paper.get("finance_text", "")) + len(paper.get("attachments") or []) + 8
+    return lines
+
+
+def estimate_pages(paper: dict) -> int:
+    """About how many pages the paper will have (never less than 1)."""
+    return max(1, math.ceil(estimate_lines(paper) / LINES_PER_PAGE))
+
+
+class _LayoutProgress(logging.Handler):
+    """Hears WeasyPrint's progress log ("Creating layout - Page 12", "Creating PDF") and reports it."""
+
+    def __init__(self, callback):
+        super().__init__(logging.INFO)
+        self.callback = callback
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = str(record.msg)
+        if "Creating layout - Page" in message and record.args:
+            self.callback(int(record.args[0]), "layout")
+        elif "Creating PDF" in message:
+            self.callback(None, "writing")
+
+
+def render_report_document(paper: dict, *, progress=None) -> bytes:
+    """The PDF of a paper, as the background job and the benchmark make it.
+
+    ``progress(pages, phase)`` is called for every page laid out (``phase`` "layout") and once
+    when the PDF is written (``pages`` None, ``phase`` "writing"). The whole paper is rendered in
+    one WeasyPrint document, so that "Seite x von y", the running header and the PDF/A structure
+    tree stay exactly as in a short paper (README, "Große Vorlagen" for the memory this takes).
+    """
+    if progress is None:
+        return render_report_pdf(paper)
+    logger = logging.getLogger("weasyprint.progress")
+    handler = _LayoutProgress(progress)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # the progress is for the job, not for the log
+    try:
+        return render_report_pdf(paper)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate

@@ -24,10 +24,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
-from integration_admin.council import services
+from integration_admin.council import jobs, services
 from integration_admin.council.documents import (
+    DIRECT_PDF_MAX_PAGES,
     EXCERPT_TEMPLATE,
     PAPER_TEMPLATE,
+    estimate_pages,
     excerpt_context,
     paper_context,
     render_excerpt_pdf,
@@ -52,6 +54,8 @@ from integration_admin.models import (
     Consultation,
     Meeting,
     Report,
+    ReportJob,
+    ReportJobStatus,
     ReportSection,
 )
 from integration_admin.permissions import HeadOrAdministratorRequiredMixin
@@ -491,8 +495,14 @@ class ReportPdfView(View):
             return pdf_response(stored.content, stored.file_name, etag=stored.sha256)
         if not can_compose(request.user):
             raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
+        paper = report_snapshot(report)
+        pages = estimate_pages(paper)
+        if pages > DIRECT_PDF_MAX_PAGES:  # too long to print within a request: offer the background job
+            recent = report.jobs.defer("content").filter(report_revision=report.revision)[:5]
+            context = {"report": report, "pages": pages, "jobs": recent}
+            return TemplateResponse(request, "reports/job_offer.html", context)
         try:
-            content = render_report_pdf(report_snapshot(report))
+            content = render_report_pdf(paper)
         except RenderError as error:
             return render_failed(request, error, f"Vorlage {report.pk}")
         return pdf_response(content, report.pdf_file_name)
@@ -548,3 +558,68 @@ class ReportSupplementView(HeadOrAdministratorRequiredMixin, View):
             return redirect(report.get_absolute_url())
         messages.success(request, _("Die Ergänzung ist als Entwurf angelegt."))
         return redirect(supplement.get_absolute_url())
+
+
+# --- Long papers: PDF as a background job -------------------------------------------------------
+
+
+class ReportJobMixin:
+    """Jobs print drafts, so they are for the department head and the administrator, like a draft's PDF."""
+
+    def check_compose(self, request) -> None:
+        if not can_compose(request.user):
+            raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
+
+    def get_job(self, request, pk) -> ReportJob:
+        self.check_compose(request)
+        return get_object_or_404(ReportJob.objects.defer("content").select_related("report"), pk=pk)
+
+
+class ReportJobStartView(ReportJobMixin, View):
+    """POST: start making the report's PDF in the background, then watch the job."""
+
+    def post(self, request, pk):
+        self.check_compose(request)
+        report = get_object_or_404(Report.objects.defer("snapshot"), pk=pk)
+        if report.is_released:  # its PDF is stored already
+            return redirect("reports:report-pdf", pk=report.pk)
+        job = jobs.start_job(report, request.user)
+        return redirect(job.get_absolute_url())
+
+
+class ReportJobDetailView(ReportJobMixin, View):
+    """The job's page: progress (refreshed by htmx), the download when done, the error and a retry."""
+
+    template_name = "reports/job_detail.html"
+    fragment_name = "reports/_job_status.html"
+
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        return TemplateResponse(request, self.template_name, {"job": job, "report": job.report})
+
+
+class ReportJobStatusView(ReportJobDetailView):
+    """The small fragment the job page polls every second."""
+
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        return TemplateResponse(request, self.fragment_name, {"job": job, "report": job.report})
+
+
+class ReportJobRetryView(ReportJobMixin, View):
+    def post(self, request, pk):
+        job = self.get_job(request, pk)
+        if not job.can_retry:
+            messages.info(request, _("Der Auftrag läuft noch oder ist schon fertig."))
+        else:
+            jobs.retry_job(job)
+        return redirect(job.get_absolute_url())
+
+
+class ReportJobPdfView(ReportJobMixin, View):
+    """The finished PDF of a job (the same people as a draft's PDF)."""
+
+    def get(self, request, pk):
+        self.check_compose(request)
+        job = get_object_or_404(ReportJob, pk=pk, status=ReportJobStatus.DONE)
+        return pdf_response(job.content, job.file_name, etag=job.sha256)

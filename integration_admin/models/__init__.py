@@ -14,6 +14,8 @@ from integration_admin.models.reports import (
     PaperType,
     Report,
     ReportFile,
+    ReportJob,
+    ReportJobStatus,
     ReportSection,
     ReportStatus,
 )
@@ -30,6 +32,8 @@ __all__ = [
     "PaperType",
     "Report",
     "ReportFile",
+    "ReportJob",
+    "ReportJobStatus",
     "ReportSection",
     "ReportStatus",
     "Role",

@@ -7,10 +7,13 @@ the PDF with its checksums in :class:`ReportFile`. From then on the report is ne
 can only be followed by a supplement ("0123/2020/1"), a new report that ``supplements`` it.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.models.meetings import AgendaItem, Committee, Meeting
@@ -328,3 +331,89 @@ class PaperCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+class ReportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("wartet")
+    RUNNING = "running", _("läuft")
+    DONE = "done", _("fertig")
+    FAILED = "failed", _("fehlgeschlagen")
+
+
+class ReportJob(models.Model):
+    """A PDF of a long report, made off the request path by the task queue (``council.jobs``).
+
+    The job row is what the user watches: status, progress (pages laid out of the estimated
+    total), a German error message, and when done the PDF itself, stored in the database like a
+    released report's file, so that any app server can hand it out.
+    """
+
+    # A running job that has not reported progress for this long is taken as dead (worker killed).
+    STALE_AFTER = datetime.timedelta(minutes=10)
+
+    report = models.ForeignKey(Report, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="jobs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("angefordert von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="report_jobs",
+    )
+    status = models.CharField(
+        _("Status"), max_length=20, choices=ReportJobStatus.choices, default=ReportJobStatus.QUEUED
+    )
+    progress_done = models.PositiveIntegerField(_("erledigt"), default=0)
+    progress_total = models.PositiveIntegerField(_("geschätzte Seiten"), default=0)
+    phase = models.CharField(_("Schritt"), max_length=100, blank=True)
+    error = models.TextField(_("Fehlermeldung"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    task_id = models.CharField(_("Auftrags-ID der Warteschlange"), max_length=64, blank=True)
+    report_revision = models.PositiveIntegerField(_("Bearbeitungsstand der Vorlage"), default=0)
+    page_count = models.PositiveIntegerField(_("Seiten"), null=True, blank=True)
+    file_name = models.CharField(_("Dateiname"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("Größe in Bytes"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    content = models.BinaryField(_("Inhalt"), null=True, editable=False)
+    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    modified = models.DateTimeField(_("geändert"), auto_now=True)
+    started_at = models.DateTimeField(_("begonnen"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF-Auftrag")
+        verbose_name_plural = _("PDF-Aufträge")
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(content__isnull=False, size__isnull=False),
+                name="report_job_done_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PDF {self.report_id} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:job-detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ReportJobStatus.DONE, ReportJobStatus.FAILED)
+
+    @property
+    def is_stale(self) -> bool:
+        """Running or queued, but nothing has happened for :attr:`STALE_AFTER` (the worker died or is down)."""
+        return not self.is_finished and self.modified < timezone.now() - self.STALE_AFTER
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == ReportJobStatus.FAILED or self.is_stale
+
+    @property
+    def percent(self) -> int:
+        if self.status == ReportJobStatus.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        # Laying out pages is most of the work; writing the PDF the rest.
+        return min(95, round(95 * self.progress_done / self.progress_total))
