@@ -24,8 +24,8 @@ venv: $(VENV)/.installed
 # Refresh the English catalogue after changing German source strings (needs GNU gettext);
 # the compiled .mo file is committed, so run and test need no gettext on the machine.
 messages: $(VENV)/.installed
-	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --no-obsolete
-	$(DEV_ENV) $(PY) manage.py compilemessages -l en --ignore=.venv
+	$(DEV_ENV) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=static --ignore=var --ignore=bench --ignore=tests --no-obsolete
+	$(DEV_ENV) $(PY) manage.py compilemessages -l en --ignore=.venv --ignore=staticfiles
 
 migrate: $(VENV)/.installed
 	mkdir -p var

@@ -527,6 +527,8 @@ class DecisionVersion(models.Model):
         if self.financing_type == FinancingType.FULL and not self.full_financing_reason.strip():
             errors["full_financing_reason"] = _("Eine Vollfinanzierung braucht eine schriftliche Begründung.")
         if self.financing_type == FinancingType.SHARE and self.rate is not None and self.rate <= 0:
+            # The message is shown as it is (not %-formatted): "0 % l" is no placeholder.
+            # xgettext:no-python-format
             errors["rate"] = _("Der Fördersatz muss über 0 % liegen.")
         if errors:
             raise ValidationError(errors)

@@ -454,7 +454,7 @@ class Position(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.organisation.short_name}, {format_fte(self.fte)} VZÄ)"
+        return f"{self.title} ({self.organisation.short_name}, {format_fte(self.fte)} {_('VZÄ')})"
 
     def get_absolute_url(self) -> str:
         return reverse("staffing:position-detail", args=[self.pk])
@@ -552,7 +552,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.holder_name} ({format_fte(self.fte_share)} VZÄ)"
+        return f"{self.holder_name} ({format_fte(self.fte_share)} {_('VZÄ')})"
 
     def get_absolute_url(self) -> str:
         return self.position.get_absolute_url() + "#besetzungen"

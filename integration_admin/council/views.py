@@ -21,6 +21,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
@@ -138,7 +139,7 @@ class CommitteeDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin
     template_name = "meetings/committee_confirm_delete.html"
     model = Committee
     success_url = reverse_lazy("meetings:committee-list")
-    protected_message = "Das Gremium hat Sitzungen oder Beratungen und kann nicht gelöscht werden."
+    protected_message = gettext_lazy("Das Gremium hat Sitzungen oder Beratungen und kann nicht gelöscht werden.")
 
 
 # --- Meetings and agenda items ----------------------------------------------------------------
@@ -192,7 +193,7 @@ class MeetingDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, 
     template_name = "meetings/meeting_confirm_delete.html"
     model = Meeting
     success_url = reverse_lazy("meetings:meeting-list")
-    protected_message = (
+    protected_message = gettext_lazy(
         "Die Sitzung kann nicht gelöscht werden: Vorlagen beziehen sich auf sie oder auf ihre Tagesordnungspunkte."
     )
 
@@ -244,7 +245,9 @@ class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
 class AgendaItemDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
     template_name = "meetings/agendaitem_confirm_delete.html"
     queryset = AgendaItem.objects.select_related("meeting__committee")
-    protected_message = "Der Tagesordnungspunkt kann nicht gelöscht werden: Vorlagen beziehen sich auf ihn."
+    protected_message = gettext_lazy(
+        "Der Tagesordnungspunkt kann nicht gelöscht werden: Vorlagen beziehen sich auf ihn."
+    )
 
     def get_success_url(self):
         return self.object.meeting.get_absolute_url()
