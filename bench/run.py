@@ -518,7 +518,9 @@ def main() -> None:
 
     # Production serves hashed, compressed static files; the manifest must exist before anything renders.
     log("collecting static files")
-    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=django_env(db_url), check=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=django_env(db_url), check=True
+    )
     data = prepare_database(db_url, args.positions, args.reuse)
     log("queries per page and aggregates (in process)")
     # In a child process: Django is set up there against the benchmark database.
