@@ -16,7 +16,12 @@ def client_address(request) -> str:
 
 
 def log_access(request, action: str, obj) -> None:
-    """Record that ``request.user`` did ``action`` (e.g. "pdf-download") on ``obj``."""
+    """Record that ``request.user`` did ``action`` (e.g. "pdf-download") on ``obj``.
+
+    Actions in use: ``pdf-download`` (a report's or an agenda item excerpt's PDF, a stored file
+    over OParl), ``position-view`` (a position's page, which lists its holders) and
+    ``assignment-view`` (the forms that show one assignment: edit, end, delete).
+    """
     logger.info(
         "%s user=%s object=%s.%s:%s address=%s",
         action,
@@ -24,6 +29,19 @@ def log_access(request, action: str, obj) -> None:
         obj._meta.app_label,
         obj._meta.model_name,
         obj.pk,
+        client_address(request),
+    )
+
+
+def log_export(request, action: str, model, count: int) -> None:
+    """Record that ``request.user`` exported ``count`` rows of ``model`` (e.g. the position list with its holders)."""
+    logger.info(
+        "%s user=%s objects=%s.%s count=%s address=%s",
+        action,
+        getattr(request.user, "username", "-"),
+        model._meta.app_label,
+        model._meta.model_name,
+        count,
         client_address(request),
     )
 

@@ -21,6 +21,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, TemplateVie
 from django_tables2 import RequestConfig
 
 from funding.models import CostShare, DecisionVersion, FlatRate
+from integration_admin.audit import log_access, log_export
 from integration_admin.db import FteSum
 from integration_admin.history import history_entries
 from integration_admin.permissions import OrganisationEditMixin
@@ -119,6 +120,7 @@ class PositionListView(FilteredTableView):
             queryset.with_holders(self.filterset.day), cost_year=self.filterset.cost_year, totals=totals
         )
         RequestConfig(request, paginate=False).configure(table)
+        log_export(request, f"position-export-{export}", Position, totals["count"])
         sums = {
             "title": _("Summe"),
             "fte": totals["fte"],
@@ -157,7 +159,19 @@ class PositionListView(FilteredTableView):
         return paginate
 
 
-class PositionDetailView(DetailView):
+class AccessLogMixin:
+    """Logs every successful GET of the page's object (it shows a person's assignment): who, when, which object."""
+
+    access_action = ""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        log_access(request, self.access_action, self.object)
+        return response
+
+
+class PositionDetailView(AccessLogMixin, DetailView):
+    access_action = "position-view"  # the page lists the position's holders
     queryset = Position.objects.select_related(
         "building_block__programme", "organisation", "pay_grade__group"
     ).prefetch_related(Prefetch("assignments", Assignment.objects.order_by("start", "holder_name")))
@@ -341,7 +355,8 @@ class AssignmentCreateView(AssignmentFormMixin, CreateView):
         return {"start": start, "end": self.position.end, "fte_share": free if free > 0 else None}
 
 
-class AssignmentUpdateView(AssignmentFormMixin, UpdateView):
+class AssignmentUpdateView(AccessLogMixin, AssignmentFormMixin, UpdateView):
+    access_action = "assignment-view"
     form_class = AssignmentForm
     queryset = Assignment.objects.select_related("position__organisation")
     change_reason = ""
@@ -362,7 +377,8 @@ class AssignmentEndView(AssignmentUpdateView):
         return {"end": self.object.end or timezone.localdate()}
 
 
-class AssignmentDeleteView(OrganisationEditMixin, DeleteView):
+class AssignmentDeleteView(AccessLogMixin, OrganisationEditMixin, DeleteView):
+    access_action = "assignment-view"
     model = Assignment
     queryset = Assignment.objects.select_related("position__organisation")
     organisation_field = "position__organisation_id"

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
+from integration_admin.audit import log_access
 from integration_admin.models import (
     AgendaItem,
     Committee,
@@ -473,6 +474,7 @@ def file(request, pk):
 @oparl_view
 def file_download(request, pk):
     stored = _get(ReportFile.objects.filter(report__in=published_reports()), pk)
+    log_access(request, "pdf-download", stored)
     response = HttpResponse(bytes(stored.content), content_type=stored.mime_type)
     response["Content-Disposition"] = f'attachment; filename="{stored.file_name}"'
     response["Content-Length"] = str(stored.size)

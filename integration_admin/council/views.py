@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
+from integration_admin.audit import log_access
 from integration_admin.council import jobs, services
 from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
@@ -282,6 +283,7 @@ class AgendaItemExcerptPdfView(DetailView):
             return render_failed(self.request, error, f"Auszug TOP {item.number}, Sitzung {item.meeting_id}")
         name = f"Auszug-{item.meeting.committee.short_name or item.meeting.committee.pk}-"
         name += f"{item.meeting.local_start:%Y-%m-%d}-TOP-{item.number}.pdf"
+        log_access(self.request, "pdf-download", item)
         return pdf_response(content, "".join(c if c.isalnum() or c in "-._" else "-" for c in name))
 
 
@@ -495,6 +497,7 @@ class ReportPdfView(View):
         report = get_object_or_404(Report.objects.defer("snapshot"), pk=pk)
         if report.is_released:
             stored = report.file
+            log_access(request, "pdf-download", report)
             return pdf_response(stored.content, stored.file_name, etag=stored.sha256)
         if not can_compose(request.user):
             raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
@@ -508,6 +511,7 @@ class ReportPdfView(View):
             content = render_report_pdf(paper)
         except RenderError as error:
             return render_failed(request, error, f"Vorlage {report.pk}")
+        log_access(request, "pdf-download", report)
         return pdf_response(content, report.pdf_file_name)
 
 
@@ -625,4 +629,5 @@ class ReportJobPdfView(ReportJobMixin, View):
     def get(self, request, pk):
         self.check_compose(request)
         job = get_object_or_404(ReportJob, pk=pk, status=ReportJobStatus.DONE)
+        log_access(request, "pdf-download", job)
         return pdf_response(job.content, job.file_name, etag=job.sha256)

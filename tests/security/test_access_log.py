@@ -1,0 +1,124 @@
+"""Every PDF download and every view of a person's assignment is logged (issue 6, SECURITY.md):
+who, when (the log record's time), which object, and never the holder's name."""
+
+import logging
+
+import pytest
+from django.urls import reverse
+
+from integration_admin.council import documents
+from integration_admin.models import AgendaItem, Report, ReportFile
+from staffing.models import Assignment, Position
+from tests import factories
+
+AUDIT = "integration_admin.audit"
+
+
+@pytest.fixture
+def audit_log(caplog):
+    caplog.set_level(logging.INFO, logger=AUDIT)
+
+    def lines(action: str) -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == AUDIT and r.getMessage().startswith(action)]
+
+    return lines
+
+
+@pytest.fixture
+def fast_pdfs(monkeypatch):
+    monkeypatch.setattr(documents, "render_document", lambda *args, **kwargs: b"%PDF-1.7 log test")
+
+
+def holder_names() -> set[str]:
+    return set(Assignment.objects.values_list("holder_name", flat=True))
+
+
+def assert_no_names(lines: list[str]) -> None:
+    for line in lines:
+        for name in holder_names():
+            assert name not in line
+            for part in name.split():
+                assert part not in line.split(), (part, line)
+
+
+def test_position_page_is_logged_without_holder_names(login, client, audit_log):
+    position = Position.objects.filter(assignments__isnull=False).order_by("pk").first()
+    login("sb-drk")
+    response = client.get(position.get_absolute_url())
+    assert response.status_code == 200
+    assert position.assignments.first().holder_name in response.content.decode()  # the page shows names
+    lines = audit_log("position-view")
+    assert lines == [f"position-view user=sb-drk object=staffing.position:{position.pk} address=127.0.0.1"]
+    assert_no_names(lines)
+    assert holder_names()
+
+
+ASSIGNMENT_PAGES = ["staffing:assignment-update", "staffing:assignment-end", "staffing:assignment-delete"]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENT_PAGES)
+def test_assignment_pages_are_logged_without_holder_name(login, client, audit_log, name):
+    assignment = Assignment.objects.filter(position__organisation__short_name="KI").order_by("pk").first()
+    login("sb-ki")
+    response = client.get(reverse(name, args=[assignment.pk]))
+    assert response.status_code == 200
+    lines = audit_log("assignment-view")
+    assert lines == [f"assignment-view user=sb-ki object=staffing.assignment:{assignment.pk} address=127.0.0.1"]
+    assert_no_names(lines)
+
+
+def test_refused_assignment_page_is_not_logged_as_a_view(login, client, audit_log):
+    assignment = Assignment.objects.filter(position__organisation__short_name="KI").order_by("pk").first()
+    login("sb-drk")
+    assert client.get(reverse("staffing:assignment-update", args=[assignment.pk])).status_code == 403
+    assert audit_log("assignment-view") == []
+
+
+def test_released_report_pdf_is_logged(login, client, audit_log):
+    report = Report.objects.filter(file__isnull=False).get()
+    login("sb-drk")
+    response = client.get(reverse("reports:report-pdf", args=[report.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert audit_log("pdf-download") == [
+        f"pdf-download user=sb-drk object=integration_admin.report:{report.pk} address=127.0.0.1"
+    ]
+
+
+def test_draft_report_pdf_is_logged(login, client, audit_log, fast_pdfs):
+    draft = factories.report(title="Entwurf")
+    login("leitung")
+    assert client.get(reverse("reports:report-pdf", args=[draft.pk])).status_code == 200
+    assert audit_log("pdf-download") == [
+        f"pdf-download user=leitung object=integration_admin.report:{draft.pk} address=127.0.0.1"
+    ]
+
+
+def test_excerpt_pdf_is_logged(login, client, audit_log, fast_pdfs):
+    item = AgendaItem.objects.order_by("pk").first()
+    login("admin")
+    assert client.get(reverse("meetings:agendaitem-excerpt-pdf", args=[item.pk])).status_code == 200
+    assert audit_log("pdf-download") == [
+        f"pdf-download user=admin object=integration_admin.agendaitem:{item.pk} address=127.0.0.1"
+    ]
+
+
+def test_oparl_file_download_is_logged(login, client, audit_log):
+    stored = ReportFile.objects.get()
+    login("sb-ki")
+    response = client.get(reverse("oparl:file-download", args=[stored.pk]))
+    assert response.status_code == 200
+    assert audit_log("pdf-download") == [
+        f"pdf-download user=sb-ki object=integration_admin.reportfile:{stored.pk} address=127.0.0.1"
+    ]
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_position_export_with_holders_is_logged_without_names(login, client, audit_log, export):
+    login("leitung")
+    response = client.get(reverse("staffing:position-list"), {"_export": export})
+    assert response.status_code == 200
+    lines = audit_log(f"position-export-{export}")
+    count = Position.objects.count()
+    assert lines == [f"position-export-{export} user=leitung objects=staffing.position count={count} address=127.0.0.1"]
+    assert_no_names(lines)

@@ -1,0 +1,471 @@
+"""The access matrix (SECURITY.md, "Accounts and access"): every URL x GET/POST x role.
+
+The URLs come from the URL configuration (``get_resolver()``), not from a list kept by hand: a
+URL name that has no row in ``EXPECTED`` fails the test, so a new page cannot go live without
+someone deciding who may use it.
+
+Roles: anonymous, the caseworker of the KI (``sb-ki``), the caseworker of the DRK (``sb-drk``),
+the department head (``leitung``) and the administrator (``admin``), the demo users. Objects in
+URLs belong to the KI, so for ``sb-drk`` every object URL is one of *another* organisation.
+
+Outcomes: ``OK`` (200, or a redirect that is not to a login page), ``LOGIN`` (redirect to the
+login page), ``NO`` (403 or 404), ``NA`` (405, method not allowed).
+
+A POST sends what the administrator's form on the same page would send (the fields of the page's
+POST form, scraped from the administrator's GET), so a missing permission check would really
+save something. After every refused POST the whole database (every table but sessions and the
+login-attempt log) must be unchanged; every request runs in a transaction that is rolled back,
+so an allowed POST (a delete, say) does not change the data the next request sees.
+
+The Django admin (``admin:`` names, about 150 generated URLs) is covered by a rule instead of a
+row per URL: Django's ``AdminSite.admin_view`` guards all of them alike (only active staff;
+everyone else is redirected to the admin's login page), and the only staff user is the
+administrator. ``test_admin_site_only_for_staff`` checks the rule on the index, every model's
+list and add page and one change page, by GET and POST.
+"""
+
+import hashlib
+from html.parser import HTMLParser
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db import connection, transaction
+from django.test import Client, RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from funding.models import Application, CallOff, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
+from integration_admin.council import documents
+from integration_admin.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportFile, User
+from programs.models import Programme
+from staffing.models import Assignment, Organisation, Position
+from tests import factories
+from tests.conftest import login_as
+
+ROLES = ("anonymous", "sb-ki", "sb-drk", "leitung", "admin")
+
+OK, LOGIN, NO, NA = "ok", "login", "forbidden", "not allowed"
+
+# Rows: {"GET": outcome per role in ROLES order, "POST": ...}
+READ = {"GET": (LOGIN, OK, OK, OK, OK), "POST": (LOGIN, NA, NA, NA, NA)}
+"""Everyone logged in reads; nothing to post."""
+KI_EDIT = {"GET": (LOGIN, OK, NO, NO, OK), "POST": (LOGIN, OK, NO, NO, OK)}
+"""A KI record: its caseworker and the administrator change it; the DRK's caseworker and the head don't."""
+CREATE_POSITION = {"GET": (LOGIN, OK, OK, NO, OK), "POST": (LOGIN, OK, OK, NO, OK)}
+"""Caseworkers create positions (of their own organisation only: the form offers no other)."""
+ADMIN_ONLY = {"GET": (LOGIN, NO, NO, NO, OK), "POST": (LOGIN, NO, NO, NO, OK)}
+"""Grant decisions and everything hanging on them: the administrator only."""
+HEAD_OR_ADMIN = {"GET": (LOGIN, NO, NO, OK, OK), "POST": (LOGIN, NO, NO, OK, OK)}
+"""Committees, meetings, reports: composed by the department head and the administrator."""
+HEAD_OR_ADMIN_POST_ONLY = {"GET": (LOGIN, NO, NO, NA, NA), "POST": (LOGIN, NO, NO, OK, OK)}
+"""Starting a supplement: a POST for the department head and the administrator."""
+DRAFT_PDF = {"GET": (LOGIN, NO, NO, OK, OK), "POST": (LOGIN, NA, NA, NA, NA)}
+"""A draft's PDF is printed only by those who compose reports."""
+LOGGED_IN_ANY = {"GET": (LOGIN, OK, OK, OK, OK), "POST": (LOGIN, OK, OK, OK, OK)}
+
+EXPECTED = {
+    # integration_admin
+    "dashboard": READ,
+    "ping": LOGGED_IN_ANY,
+    "login": {"GET": (OK, OK, OK, OK, OK), "POST": (OK, OK, OK, OK, OK)},
+    # Logging out succeeds with a redirect to the login page (LOGOUT_REDIRECT_URL); GET is not allowed.
+    "logout": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
+    "set_language": LOGGED_IN_ANY,
+    # programs
+    "programs:programme-list": READ,
+    "programs:programme-detail": READ,
+    # staffing: a KI position, its assignment, the KI
+    "staffing:position-list": READ,
+    "staffing:position-create": CREATE_POSITION,
+    "staffing:position-detail": READ,
+    "staffing:position-update": KI_EDIT,
+    "staffing:position-delete": KI_EDIT,
+    "staffing:assignment-create": KI_EDIT,
+    "staffing:assignment-update": KI_EDIT,
+    "staffing:assignment-end": KI_EDIT,
+    "staffing:assignment-delete": KI_EDIT,
+    "staffing:paytable-list": READ,
+    "staffing:organisation-list": READ,
+    "staffing:organisation-detail": READ,
+    # funding: no one but the administrator changes grant decisions
+    "funding:decision-list": READ,
+    "funding:decision-create": ADMIN_ONLY,
+    "funding:decision-detail": READ,
+    "funding:decision-update": ADMIN_ONLY,
+    "funding:decision-delete": ADMIN_ONLY,
+    "funding:decision-as-of": READ,
+    "funding:decision-amend": ADMIN_ONLY,
+    "funding:decision-shares": ADMIN_ONLY,
+    "funding:calloff-create": ADMIN_ONLY,
+    "funding:calloff-update": ADMIN_ONLY,
+    "funding:calloff-delete": ADMIN_ONLY,
+    "funding:proof-create": ADMIN_ONLY,
+    "funding:proof-list": READ,
+    "funding:proof-update": ADMIN_ONLY,
+    "funding:proof-delete": ADMIN_ONLY,
+    "funding:passthrough-create": ADMIN_ONLY,
+    "funding:passthrough-update": ADMIN_ONLY,
+    "funding:passthrough-delete": ADMIN_ONLY,
+    "funding:application-list": READ,
+    "funding:application-create": ADMIN_ONLY,
+    "funding:application-detail": READ,
+    "funding:application-update": ADMIN_ONLY,
+    "funding:application-delete": ADMIN_ONLY,
+    "funding:controlling": READ,
+    # committee sessions
+    "meetings:meeting-list": READ,
+    "meetings:meeting-create": HEAD_OR_ADMIN,
+    "meetings:meeting-detail": READ,
+    "meetings:meeting-update": HEAD_OR_ADMIN,
+    "meetings:meeting-delete": HEAD_OR_ADMIN,
+    "meetings:agendaitem-create": HEAD_OR_ADMIN,
+    "meetings:agendaitem-detail": READ,
+    "meetings:agendaitem-update": HEAD_OR_ADMIN,
+    "meetings:agendaitem-delete": HEAD_OR_ADMIN,
+    "meetings:agendaitem-excerpt": READ,
+    "meetings:agendaitem-excerpt-pdf": READ,
+    "meetings:committee-list": READ,
+    "meetings:committee-create": HEAD_OR_ADMIN,
+    "meetings:committee-detail": READ,
+    "meetings:committee-update": HEAD_OR_ADMIN,
+    "meetings:committee-delete": HEAD_OR_ADMIN,
+    # council papers: a draft, except where a released report is needed (see OBJECTS)
+    "reports:report-list": READ,
+    "reports:report-create": HEAD_OR_ADMIN,
+    "reports:report-detail": READ,
+    "reports:report-update": HEAD_OR_ADMIN,
+    "reports:report-delete": HEAD_OR_ADMIN,
+    "reports:report-preview": READ,
+    "reports:report-pdf": DRAFT_PDF,
+    "reports:report-release": HEAD_OR_ADMIN,
+    "reports:report-supplement": HEAD_OR_ADMIN_POST_ONLY,
+    "reports:section-create": HEAD_OR_ADMIN,
+    "reports:section-update": HEAD_OR_ADMIN,
+    "reports:section-delete": HEAD_OR_ADMIN,
+    "reports:consultation-create": HEAD_OR_ADMIN,
+    "reports:consultation-update": HEAD_OR_ADMIN,
+    "reports:consultation-delete": HEAD_OR_ADMIN,
+    # OParl: read-only JSON, GET/HEAD only; like every page behind the login for now
+    **{
+        f"oparl:{name}": READ
+        for name in (
+            "system",
+            "body-list",
+            "body",
+            "organization-list",
+            "meeting-list",
+            "paper-list",
+            "agendaitem-list",
+            "file-list",
+            "person-list",
+            "organization",
+            "organization-meeting-list",
+            "meeting",
+            "location",
+            "agendaitem",
+            "paper",
+            "consultation",
+            "file",
+            "file-download",
+        )
+    },
+}
+
+# Extra rows for objects that the URL's own row does not describe well.
+RELEASED_REPORT_PDF = READ  # a released report's stored PDF: everyone logged in
+"""Checked in addition to ``reports:report-pdf`` on a draft."""
+
+
+def url_names(resolver=None, namespace=""):
+    """Every URL pattern as (name, pattern), namespaces joined with ':'; unnamed ones by their route."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else f"{namespace}<unnamed {pattern.pattern}>"), pattern
+
+
+def matrix_names() -> list[str]:
+    return sorted({name for name, _pattern in url_names() if not name.startswith("admin:")})
+
+
+class PostFormParser(HTMLParser):
+    """The fields of the page's main POST form (not the logout and language forms of the menu)."""
+
+    SKIP_ACTIONS = ("/accounts/logout/", "/i18n/")
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[list[tuple[str, str]]] = []
+        self.current = None
+        self.select = None
+        self.select_value = None
+        self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            action = attrs.get("action") or ""
+            if (attrs.get("method") or "").lower() == "post" and not action.startswith(self.SKIP_ACTIONS):
+                self.current = []
+                self.forms.append(self.current)
+            return
+        if self.current is None or not attrs.get("name"):
+            if tag == "option" and self.select is not None:
+                self._option(attrs)
+            return
+        name = attrs["name"]
+        if tag == "input":
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.current.append((name, attrs.get("value") or "on"))
+            elif kind not in ("submit", "button", "file"):
+                self.current.append((name, attrs.get("value") or ""))
+        elif tag == "select":
+            self.select, self.select_value = name, None
+        elif tag == "textarea":
+            self.textarea = [name, ""]
+
+    def _option(self, attrs):
+        value = attrs.get("value") or ""
+        if "selected" in attrs or (self.select_value is None and value):
+            self.select_value = value
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.current = None
+        elif tag == "select" and self.select is not None:
+            if self.current is not None:
+                self.current.append((self.select, self.select_value or ""))
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            if self.current is not None:
+                self.current.append(tuple(self.textarea))
+            self.textarea = None
+
+
+def form_data(html: str) -> dict:
+    parser = PostFormParser()
+    parser.feed(html)
+    data: dict[str, list[str]] = {}
+    for form in parser.forms[:1]:
+        for name, value in form:
+            data.setdefault(name, []).append(value)
+    return data
+
+
+UNWATCHED_TABLES = ("django_session", "axes_", "integration_admin_user")
+
+
+def database_fingerprint() -> str:
+    """A hash of every row of every table (but sessions, login attempts and users' last login)."""
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            table = model._meta.db_table
+            if table.startswith(UNWATCHED_TABLES):
+                continue
+            columns = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
+            cursor.execute(f"SELECT {columns} FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608
+            digest.update(table.encode())
+            digest.update(repr(cursor.fetchall()).encode())
+    return digest.hexdigest()
+
+
+def classify(response) -> str:
+    status = response.status_code
+    if status in (301, 302, 303):
+        location = response.headers.get("Location", "")
+        return LOGIN if location.startswith(("/accounts/login/", "/admin/login/")) else OK
+    if status in (200, 204):
+        return OK
+    if status in (403, 404):
+        return NO
+    if status == 405:
+        return NA
+    return f"status {status}"
+
+
+@pytest.fixture
+def matrix_data(demo):
+    """The objects in the URLs: the KI's, and a draft report with a section and a consultation."""
+    ki = Organisation.objects.get(short_name="KI")
+    position = Position.objects.filter(organisation=ki, assignments__isnull=False).order_by("pk").first()
+    assignment = position.assignments.order_by("pk").first()
+    released = Report.objects.filter(file__isnull=False).get()
+    draft = factories.report(lead_office=ki, title="Entwurf für die Matrix")
+    section = factories.section(draft)
+    item = AgendaItem.objects.order_by("pk").first()
+    consultation = factories.consultation(draft, item=item)
+    decision = GrantDecision.objects.order_by("pk").first()
+    pks = {
+        "programme": Programme.objects.order_by("pk").first().pk,
+        "position": position.pk,
+        "assignment": assignment.pk,
+        "organisation": ki.pk,
+        "decision": decision.pk,
+        "calloff": CallOff.objects.order_by("pk").first().pk,
+        "proof": ProofOfUse.objects.order_by("pk").first().pk,
+        "passthrough": PassThrough.objects.order_by("pk").first().pk,
+        "application": Application.objects.order_by("pk").first().pk,
+        "meeting": item.meeting_id,
+        "agendaitem": item.pk,
+        "committee": Committee.objects.order_by("pk").first().pk,
+        "report": draft.pk,
+        "released": released.pk,
+        "section": section.pk,
+        "consultation": consultation.pk,
+        "oparl-consultation": Consultation.objects.filter(report=released).first().pk,
+        "file": ReportFile.objects.get(report=released).pk,
+        "meeting-public": Meeting.objects.filter(agenda_items__isnull=False).order_by("pk").first().pk,
+    }
+    return pks
+
+
+def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
+    """The URL's keyword arguments: objects of the KI (the organisation sb-drk does not belong to)."""
+    app, _, short = name.rpartition(":")
+    noun = short.split("-")[0]
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        if key != "pk":
+            kwargs[key] = pks[key.removesuffix("_pk")]
+        elif app == "oparl":
+            kwargs[key] = {
+                "body": 1,
+                "organization": pks["committee"],
+                "organization-meeting-list": pks["committee"],
+                "meeting": pks["meeting-public"],
+                "location": pks["meeting-public"],
+                "agendaitem": pks["agendaitem"],
+                "paper": pks["released"],
+                "consultation": pks["oparl-consultation"],
+                "file": pks["file"],
+                "file-download": pks["file"],
+            }.get(short, 1)
+        elif name == "reports:report-supplement":
+            kwargs[key] = pks["released"]
+        else:
+            kwargs[key] = pks[noun]
+    return kwargs
+
+
+@pytest.fixture
+def fast_pdfs(monkeypatch):
+    """The matrix is about who gets a PDF, not about rendering it: a stand-in takes milliseconds."""
+    monkeypatch.setattr(documents, "render_document", lambda *args, **kwargs: b"%PDF-1.7 matrix")
+
+
+def request_as(client: Client, role: str, method: str, url: str, data: dict, baseline: str | None = None):
+    """One request in a transaction that is rolled back: (response, whether the database changed).
+
+    ``baseline`` is the fingerprint of the data before (the same before every request, as each is
+    rolled back); a POST is compared with it.
+    """
+    with transaction.atomic():
+        if role != "anonymous":
+            login_as(client, role)
+        response = client.get(url) if method == "GET" else client.post(url, data)
+        changed = method == "POST" and baseline is not None and database_fingerprint() != baseline
+        transaction.set_rollback(True)
+    client.cookies.clear()
+    return response, changed
+
+
+def test_every_url_has_a_matrix_row():
+    missing = [name for name in matrix_names() if name not in EXPECTED]
+    assert not missing, f"URLs without a row in the access matrix (EXPECTED): {missing}"
+    stale = sorted(set(EXPECTED) - set(matrix_names()))
+    assert not stale, f"rows in the access matrix for URLs that no longer exist: {stale}"
+
+
+def test_access_matrix(client, matrix_data, fast_pdfs):
+    patterns = dict(url_names())
+    baseline = database_fingerprint()
+    failures = []
+    for name in matrix_names():
+        row = EXPECTED.get(name)
+        if row is None:
+            failures.append(f"{name}: no row in the access matrix")
+            continue
+        url = reverse(name, kwargs=kwargs_for(name, patterns[name], matrix_data))
+        with transaction.atomic():
+            login_as(client, "admin")
+            admin_page = client.get(url)
+            transaction.set_rollback(True)
+        client.cookies.clear()
+        is_page = admin_page.status_code == 200 and admin_page["Content-Type"].startswith("text/html")
+        data = form_data(admin_page.content.decode()) if is_page else {}
+        for method in ("GET", "POST"):
+            for role, expected in zip(ROLES, row[method], strict=True):
+                response, changed = request_as(client, role, method, url, data, baseline)
+                outcome = classify(response)
+                if outcome != expected:
+                    failures.append(f"{method} {name} ({url}) as {role}: {outcome}, expected {expected}")
+                if outcome != OK and changed:
+                    failures.append(f"{method} {name} ({url}) as {role}: refused ({outcome}) but the data changed")
+    assert not failures, f"{len(failures)} departures from the access matrix:\n" + "\n".join(failures)
+
+
+def test_released_report_pdf_for_everyone_logged_in(client, matrix_data):
+    url = reverse("reports:report-pdf", args=[matrix_data["released"]])
+    for role, expected in zip(ROLES, RELEASED_REPORT_PDF["GET"], strict=True):
+        response, _changed = request_as(client, role, "GET", url, {})
+        assert classify(response) == expected, role
+
+
+def test_static_files_and_login_page_for_anonymous(client, db):
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get("/static/css/report.css").status_code == 200
+
+
+ADMIN_MODELS = [Position, Assignment, Organisation, GrantDecision, DecisionVersion, User, Report]
+
+
+@pytest.mark.django_db
+def test_admin_site_only_for_staff(client, demo):
+    """Only active staff (the administrator) get the Django admin; everyone else goes to its login page."""
+    ki_position = Position.objects.filter(organisation__short_name="KI").first()
+    urls = [reverse("admin:index"), reverse("admin:staffing_position_change", args=[ki_position.pk])]
+    for model in apps.get_models():
+        opts = model._meta
+        try:
+            urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+            urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        except Exception:  # noqa: S112 (a model without an admin page)
+            continue
+    admin_request = RequestFactory().get("/admin/")
+    admin_request.user = User.objects.get(username="admin")
+    no_add = {
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
+        for model, model_admin in admin.site._registry.items()
+        if not model_admin.has_add_permission(admin_request)
+    }
+    baseline = database_fingerprint()
+    failures = []
+    for url in urls:
+        for role in ROLES:
+            for method in ("GET", "POST"):
+                data = {"title": "geändert", "name": "geändert", "username": "neu"}
+                response, changed = request_as(client, role, method, url, data, baseline)
+                # The administrator is refused only where the ModelAdmin allows no one to add (history, logs).
+                expected = (NO if url in no_add else OK) if role == "admin" else LOGIN
+                if classify(response) != expected:
+                    failures.append(f"{method} {url} as {role}: {classify(response)}, expected {expected}")
+                if role != "admin" and changed:
+                    failures.append(f"{method} {url} as {role}: refused but the data changed")
+    assert not failures, "\n".join(failures)
+
+
+def test_fingerprint_sees_a_change(matrix_data):
+    """The check after refused POSTs would notice a change, even one of a single field."""
+    before = database_fingerprint()
+    Position.objects.filter(pk=matrix_data["position"]).update(note="geändert")
+    assert database_fingerprint() != before
