@@ -36,7 +36,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from funding.models import Application, CallOff, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
 from integration_admin.council import documents
-from integration_admin.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportFile, User
+from integration_admin.models import (
+    AgendaItem,
+    Committee,
+    Consultation,
+    Meeting,
+    Report,
+    ReportFile,
+    ReportJob,
+    ReportJobStatus,
+    User,
+)
 from programs.models import Programme
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
@@ -59,6 +69,8 @@ HEAD_OR_ADMIN = {"GET": (LOGIN, NO, NO, OK, OK), "POST": (LOGIN, NO, NO, OK, OK)
 """Committees, meetings, reports: composed by the department head and the administrator."""
 HEAD_OR_ADMIN_POST_ONLY = {"GET": (LOGIN, NO, NO, NA, NA), "POST": (LOGIN, NO, NO, OK, OK)}
 """Starting a supplement: a POST for the department head and the administrator."""
+JOB_ACTION = {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, OK)}
+"""Starting or retrying a PDF job: POST only (a GET is 405 for everyone), for head and administrator."""
 DRAFT_PDF = {"GET": (LOGIN, NO, NO, OK, OK), "POST": (LOGIN, NA, NA, NA, NA)}
 """A draft's PDF is printed only by those who compose reports."""
 LOGGED_IN_ANY = {"GET": (LOGIN, OK, OK, OK, OK), "POST": (LOGIN, OK, OK, OK, OK)}
@@ -138,6 +150,11 @@ EXPECTED = {
     "reports:report-preview": READ,
     "reports:report-pdf": DRAFT_PDF,
     "reports:report-release": HEAD_OR_ADMIN,
+    "reports:report-pdf-job": JOB_ACTION,
+    "reports:job-detail": DRAFT_PDF,
+    "reports:job-status": DRAFT_PDF,
+    "reports:job-pdf": DRAFT_PDF,
+    "reports:job-retry": JOB_ACTION,
     "reports:report-supplement": HEAD_OR_ADMIN_POST_ONLY,
     "reports:section-create": HEAD_OR_ADMIN,
     "reports:section-update": HEAD_OR_ADMIN,
@@ -305,6 +322,14 @@ def matrix_data(demo):
     item = AgendaItem.objects.order_by("pk").first()
     consultation = factories.consultation(draft, item=item)
     decision = GrantDecision.objects.order_by("pk").first()
+    job = ReportJob.objects.create(
+        report=draft,
+        status=ReportJobStatus.DONE,
+        content=b"%PDF-1.7 matrix",
+        size=15,
+        page_count=1,
+        file_name="matrix.pdf",
+    )
     pks = {
         "programme": Programme.objects.order_by("pk").first().pk,
         "position": position.pk,
@@ -322,6 +347,7 @@ def matrix_data(demo):
         "released": released.pk,
         "section": section.pk,
         "consultation": consultation.pk,
+        "job": job.pk,
         "oparl-consultation": Consultation.objects.filter(report=released).first().pk,
         "file": ReportFile.objects.get(report=released).pk,
         "meeting-public": Meeting.objects.filter(agenda_items__isnull=False).order_by("pk").first().pk,
