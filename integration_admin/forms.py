@@ -31,6 +31,17 @@ def normalise_german_number(value: str) -> str:
     return text
 
 
+def query_int(value: str | None, max_digits: int = 18) -> int | None:
+    """A whole number from a query parameter, or None: ASCII digits only, at most ``max_digits``.
+
+    ``str.isdigit()`` alone is not enough before ``int()``: "²" and "٣" are digits to it, and
+    ``int()`` refuses the first and a 5000-digit number (a 500 in the views that trusted it).
+    """
+    if value and len(value) <= max_digits and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 class GermanDecimalField(forms.DecimalField):
     """A DecimalField that reads and shows numbers in German notation.
 

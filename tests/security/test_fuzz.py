@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.apps import apps
 from django.core.handlers import wsgi
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -114,6 +114,8 @@ def model_of(name: str, pattern):
         queryset = getattr(view, "queryset", None)
         if queryset is not None:
             return queryset.model
+        if name not in PK_MODELS and hasattr(view, "get_queryset"):
+            return view().get_queryset().model  # e.g. a get_queryset() with prefetches, no request needed
     return PK_MODELS.get(name)
 
 
@@ -352,7 +354,7 @@ def insane(row: dict) -> list[str]:
 def server_error(response) -> str:
     exc_info = getattr(response, "exc_info", None)
     if exc_info:
-        return f"{exc_info[0].__name__}: {exc_info[1]}"
+        return f"{exc_info[0].__name__}: {str(exc_info[1])[:300]}"
     return response.content.decode(errors="replace")[:500]
 
 
