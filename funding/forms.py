@@ -219,6 +219,13 @@ class RevisionForm(BootstrapFormMixin, forms.Form):
         help_text=_("Pflicht, wenn sich Beträge oder Daten des Bescheids ändern; erscheint im Änderungsverlauf."),
     )
 
+    def clean(self):
+        if "revision" in self._errors:
+            # A hidden field: its message goes on top of the form, where the user sees it.
+            del self._errors["revision"]
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        return super().clean()
+
 
 class AmendmentForm(VersionFiguresForm):
     """An amendment (Änderungsbescheid): a new letter with its date, reason and (changed) figures."""

@@ -283,6 +283,12 @@ def demo_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
             load_demo()
+            # The demo's council paper is released (frozen); a supplement is a draft to edit,
+            # with copies of its sections and consultations.
+            from integration_admin.council.services import create_supplement
+            from integration_admin.models import Report
+
+            create_supplement(report=Report.objects.released().first())
             yield
             transaction.set_rollback(True)
 
@@ -505,6 +511,9 @@ def payload_size(data: dict) -> int:
 def test_forms_survive_bad_input(clients, name, route, pattern):
     role, client, path, response = open_page(clients, name, route, pattern, want_form=True)
     if path is None:
+        if any(line.endswith(": 405") for line in response):
+            # An action without a page (a button on another page posts to it): nothing is typed.
+            return
         pytest.fail(f"{name}: kein Formular gefunden, das ein Demo-Benutzer öffnen kann ({response})")
     form = page_form(response.content.decode(), path)
     baseline = fillable(form)
