@@ -25,6 +25,7 @@ and numbers beyond 64 bits where SQLite is lenient.
 """
 
 import datetime
+import os
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -57,8 +58,10 @@ SKIPPED_PREFIXES = {"admin/": "Djangos Admin (nur für die Administration, Djang
 # Least privileged first: a form is fuzzed as the first of these users who may open it.
 ROLES = ("sb-drk", "leitung", "admin")
 
-FORM_EXAMPLES = 20
-QUERY_EXAMPLES = 15
+# Examples per form and per view that reads parameters; FUZZ_SCALE=10 for a longer run.
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+FORM_EXAMPLES = max(1, round(20 * SCALE))
+QUERY_EXAMPLES = max(1, round(15 * SCALE))
 FUZZ = settings(
     deadline=None,
     # The client, the database and the demo data are shared by the examples on purpose: every
@@ -108,15 +111,17 @@ FORM_TARGETS = [target for target in TARGETS if shows_form(target[2])]
 def model_of(name: str, pattern):
     """The model whose primary key the URL's ``<int:pk>`` names."""
     view = view_class(pattern)
+    if name in PK_MODELS:
+        return PK_MODELS[name]
     if view is not None:
         if getattr(view, "model", None) is not None:
             return view.model
         queryset = getattr(view, "queryset", None)
         if queryset is not None:
             return queryset.model
-        if name not in PK_MODELS and hasattr(view, "get_queryset"):
+        if hasattr(view, "get_queryset"):
             return view().get_queryset().model  # e.g. a get_queryset() with prefetches, no request needed
-    return PK_MODELS.get(name)
+    return None
 
 
 def _oparl_files():
@@ -125,8 +130,9 @@ def _oparl_files():
     return files()
 
 
-# URLs whose view names no model: which objects their ``pk`` means.
+# URLs whose view names no model, or another one than the ``pk`` in the path: which objects it means.
 PK_MODELS = {
+    "staffing:assignment-create": "staffing.Position",
     "funding:decision-update": "funding.GrantDecision",
     "funding:decision-amend": "funding.GrantDecision",
     "funding:decision-shares": "funding.GrantDecision",
