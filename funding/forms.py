@@ -61,7 +61,8 @@ class BlockChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for item in value:
             text = str(item).strip().lstrip("+-")
-            if text.isdigit() and int(text) > 2**63 - 1:
+            # isascii(): "²" is a digit to isdigit() but int() refuses it (that was a 500).
+            if text.isascii() and text.isdigit() and (len(text) > 19 or int(text) > 2**63 - 1):
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
                 )
@@ -218,6 +219,13 @@ class RevisionForm(BootstrapFormMixin, forms.Form):
         required=False,
         help_text=_("Pflicht, wenn sich Beträge oder Daten des Bescheids ändern; erscheint im Änderungsverlauf."),
     )
+
+    def clean(self):
+        if "revision" in self._errors:
+            # A hidden field: its message goes on top of the form, where the user sees it.
+            del self._errors["revision"]
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        return super().clean()
 
 
 class AmendmentForm(VersionFiguresForm):

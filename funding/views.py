@@ -50,7 +50,7 @@ from funding.models import (
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings
-from integration_admin.forms import BootstrapFormMixin, GermanDateField
+from integration_admin.forms import BootstrapFormMixin, GermanDateField, query_int
 from integration_admin.history import history_entries
 from integration_admin.permissions import AdministratorRequiredMixin
 from integration_admin.views import FilteredTableView
@@ -198,8 +198,8 @@ class DecisionCreateView(AdministratorRequiredMixin, View):
 
     def get(self, request):
         initial = {}
-        application = request.GET.get("application", "")
-        if application.isdigit():
+        application = query_int(request.GET.get("application"))
+        if application is not None:
             found = Application.objects.filter(pk=application).first()
             if found is not None:
                 initial = {"application": found, "programme": found.programme_id}

@@ -31,6 +31,17 @@ def normalise_german_number(value: str) -> str:
     return text
 
 
+def query_int(value: str | None, max_digits: int = 18) -> int | None:
+    """A whole number from a query parameter, or None: ASCII digits only, at most ``max_digits``.
+
+    ``str.isdigit()`` alone is not enough before ``int()``: "²" and "٣" are digits to it, and
+    ``int()`` refuses the first and a 5000-digit number (a 500 in the views that trusted it).
+    """
+    if value and len(value) <= max_digits and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 class GermanDecimalField(forms.DecimalField):
     """A DecimalField that reads and shows numbers in German notation.
 
@@ -81,9 +92,17 @@ def money_field(**kwargs) -> GermanDecimalField:
 
 
 class GermanDateField(forms.DateField):
-    """A date typed as "10.08.2020" (ISO "2020-08-10" is accepted too)."""
+    """A date typed as "10.08.2020" (ISO "2020-08-10" is accepted too).
 
-    default_error_messages = {"invalid": _("Bitte ein Datum im Format TT.MM.JJJJ eingeben, z. B. 10.08.2020.")}
+    Only years from 1900 to 2200: "01.01.0001" or "31.12.9999" are typing errors here, and dates
+    at the ends of Python's range overflow in date arithmetic (a year later, the end of a day).
+    """
+
+    MIN_YEAR, MAX_YEAR = 1900, 2200
+    default_error_messages = {
+        "invalid": _("Bitte ein Datum im Format TT.MM.JJJJ eingeben, z. B. 10.08.2020."),
+        "out_of_range": _("Bitte ein Datum zwischen den Jahren %(min)s und %(max)s eingeben."),
+    }
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"])
@@ -92,6 +111,16 @@ class GermanDateField(forms.DateField):
             forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "TT.MM.JJJJ", "autocomplete": "off"}),
         )
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not self.MIN_YEAR <= day.year <= self.MAX_YEAR:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"],
+                code="out_of_range",
+                params={"min": self.MIN_YEAR, "max": self.MAX_YEAR},
+            )
+        return day
 
 
 class BootstrapFormMixin:

@@ -3,12 +3,30 @@
 from functools import lru_cache
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django_tables2 import utils as tables_utils
 
 from integration_admin.formats import euro, fte
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+
+
+class PageSizePaginator(Paginator):
+    """Pages of one of the offered sizes only (``PAGE_SIZES``), whatever the query string says.
+
+    django-tables2's RequestConfig takes the page size from the query string (the table's
+    ``per_page`` field) without checking it: ``?per_page=-1`` made the last page "smaller than 1"
+    and the list a 500. Any size that is not offered means the default size.
+    """
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        if per_page not in PAGE_SIZES:
+            per_page = DEFAULT_PAGE_SIZE
+        super().__init__(object_list, per_page, *args, **kwargs)
 
 
 class EuroColumn(tables.Column):

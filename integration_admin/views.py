@@ -6,6 +6,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from integration_admin.dashboard import deadlines, programme_summaries
+from integration_admin.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PageSizePaginator
 from programs.models import Programme
 
 
@@ -44,8 +45,9 @@ class FilteredTableView(SingleTableMixin, FilterView):
     million rows or for zero.
     """
 
-    paginate_by = 25
-    page_sizes = (10, 25, 50, 100)
+    paginate_by = DEFAULT_PAGE_SIZE
+    page_sizes = PAGE_SIZES
+    paginator_class = PageSizePaginator  # the table's paginator: it checks the size RequestConfig reads
     strict = False  # invalid filter input shows the form errors and an unfiltered table, never a 500
 
     def get_paginate_by(self, table_data=None):

@@ -11,7 +11,6 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -23,8 +22,10 @@ from django_tables2 import RequestConfig
 from funding.models import CostShare, DecisionVersion, FlatRate
 from integration_admin.audit import log_access, log_export
 from integration_admin.db import FteSum
+from integration_admin.forms import query_int
 from integration_admin.history import history_entries
 from integration_admin.permissions import OrganisationEditMixin
+from integration_admin.tables import PageSizePaginator
 from integration_admin.views import FilteredTableView
 from staffing import services
 from staffing.costs import active_months, annual_cost, cost_years, costs_by_year, flat_rate_funding, load_cost_tables
@@ -49,7 +50,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 POSITION_ROWS = Position.objects.select_related("building_block__programme", "organisation", "pay_grade")
 
 
-class KnownCountPaginator(Paginator):
+class KnownCountPaginator(PageSizePaginator):
     """A paginator that is told the number of rows (counted with the totals) instead of counting again."""
 
     def __init__(self, object_list, per_page, *args, count: int, **kwargs):
@@ -83,8 +84,8 @@ def filter_description(filterset) -> list[tuple[str, str]]:
 def requested_cost_year(request) -> int:
     """``?year=`` if it is a year with employer rates, else the default cost year."""
     years, default = cost_years()
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and int(value) in years else default
+    value = query_int(request.GET.get("year"), max_digits=4)
+    return value if value in years else default
 
 
 class PositionTableMixin:
@@ -291,9 +292,9 @@ class PositionCreateView(CreatorRequiredMixin, PositionFormMixin, CreateView):
             "fixed_term": True,
             "status": PositionStatus.APPROVED,
         }
-        block = self.request.GET.get("building_block", "")
-        if block.isdigit():
-            initial["building_block"] = int(block)
+        block = query_int(self.request.GET.get("building_block"))
+        if block is not None:
+            initial["building_block"] = block
         return initial
 
 

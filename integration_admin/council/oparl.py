@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
 from integration_admin.audit import log_access
+from integration_admin.forms import query_int
 from integration_admin.models import (
     AgendaItem,
     Committee,
@@ -328,9 +329,10 @@ def _int_parameter(request, name: str, default: int, low: int, high: int) -> int
     raw = request.GET.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 6:
+    value = query_int(raw, max_digits=6)
+    if value is None:
         raise BadRequest(f"{name}: bitte eine ganze Zahl angeben.")
-    return min(max(int(raw), low), high)
+    return min(max(value, low), high)
 
 
 def external_list(request, queryset, serialize, *, has_modified: bool = True) -> JsonResponse:

@@ -50,6 +50,7 @@ from integration_admin.council.forms import (
 )
 from integration_admin.council.pdf import RenderError
 from integration_admin.council.tables import CommitteeTable, MeetingTable, ReportTable
+from integration_admin.forms import query_int
 from integration_admin.models import (
     AgendaItem,
     Committee,
@@ -179,8 +180,8 @@ class MeetingCreateView(HeadOrAdministratorRequiredMixin, CreateView):
     form_class = MeetingForm
 
     def get_initial(self):
-        wanted = self.request.GET.get("committee", "")
-        committee = Committee.objects.filter(pk=int(wanted)).first() if wanted.isdigit() and len(wanted) < 10 else None
+        wanted = query_int(self.request.GET.get("committee"))
+        committee = Committee.objects.filter(pk=wanted).first() if wanted is not None else None
         return {"committee": committee} if committee else {}
 
 
