@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, Sum, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 
 from funding.models import (
@@ -128,13 +128,14 @@ def programme_summaries(
     """
     if programmes is None:
         programmes = Programme.objects.all()
-    programmes = list(
-        programmes.prefetch_related(
-            "funders",
-            Prefetch("building_blocks", BuildingBlock.objects.select_related("delivering_organisation")),
-        )
-    )
+    related = ("funders", Prefetch("building_blocks", BuildingBlock.objects.select_related("delivering_organisation")))
+    if isinstance(programmes, QuerySet):
+        programmes = list(programmes.prefetch_related(*related))
+    else:  # programmes already loaded, e.g. a detail page's object: no second query for them
+        programmes = list(programmes)
+        prefetch_related_objects(programmes, *related)
     ids = [p.pk for p in programmes]
+    block_programme = {block.pk: p.pk for p in programmes for block in p.building_blocks.all()}
     status_labels = dict(Position._meta.get_field("status").choices)
     positions = Position.objects.filter(building_block__programme__in=ids).annotate(
         pk_order=F("organisation__short_name")
@@ -146,9 +147,15 @@ def programme_summaries(
     if rows_per_block != 0:
         block_rows = ranked(positions.values("building_block_id", "organisation__short_name", "status", "pk_order"),
                             "building_block_id", rows_per_block)  # fmt: skip
+    # Without a limit, the rows are all there is: totals and the organisations' FTE are sums of them.
+    milli_by_block: dict[int, int] = defaultdict(int)
+    milli_by_organisation: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in block_rows:
-        row_counts[row["building_block_id"]] = row["rows_in_partition"]
-        rows_by_block[row["building_block_id"]].append(
+        block = row["building_block_id"]
+        row_counts[block] = row["rows_in_partition"]
+        milli_by_block[block] += row["fte_milli"]
+        milli_by_organisation[block_programme[block]][row["organisation__short_name"]] += row["fte_milli"]
+        rows_by_block[block].append(
             StaffingRow(
                 organisation=row["organisation__short_name"],
                 status=row["status"],
@@ -157,44 +164,56 @@ def programme_summaries(
                 positions=row["positions"],
             )
         )
-    block_totals = {
-        row["building_block_id"]: (from_thousandths(row["total"]), row_counts.get(row["building_block_id"], 0))
-        for row in positions.values("building_block_id").annotate(total=Sum(thousandths("fte"))).order_by()
-    }
+    if rows_per_block is None:
+        block_totals = {block: (from_thousandths(milli), row_counts[block]) for block, milli in milli_by_block.items()}
+    else:
+        block_totals = {
+            row["building_block_id"]: (from_thousandths(row["total"]), row_counts.get(row["building_block_id"], 0))
+            for row in positions.values("building_block_id").annotate(total=Sum(thousandths("fte"))).order_by()
+        }
+    # A position belongs to one block of one programme: the programme's FTE is the sum of its blocks'.
+    programme_fte: dict[int, Decimal] = defaultdict(lambda: ZERO_FTE)
+    for block, (fte, _rows) in block_totals.items():
+        programme_fte[block_programme[block]] += fte
+
     fte_by_programme: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    organisation_rows = ranked(
-        positions.values("building_block__programme_id", "organisation__short_name", "pk_order"),
-        "building_block__programme_id",
-        organisations,
-    )
-    for row in organisation_rows:
-        fte_by_programme[row["building_block__programme_id"]][row["organisation__short_name"]] = from_thousandths(
-            row["fte_milli"]
+    organisation_counts: dict[int, int] = {}
+    if rows_per_block is None and organisations is None:
+        for programme_id, by_organisation in milli_by_organisation.items():
+            ordered = sorted(by_organisation.items(), key=lambda item: (-item[1], item[0]))
+            fte_by_programme[programme_id] = {name: from_thousandths(milli) for name, milli in ordered}
+            organisation_counts[programme_id] = len(ordered)
+    else:
+        organisation_rows = ranked(
+            positions.values("building_block__programme_id", "organisation__short_name", "pk_order"),
+            "building_block__programme_id",
+            organisations,
         )
-    programme_totals = {
-        row["building_block__programme_id"]: (from_thousandths(row["total"]), row["organisations"])
-        for row in positions.values("building_block__programme_id")
-        .annotate(total=Sum(thousandths("fte")), organisations=Count("organisation_id", distinct=True))
-        .order_by()
-    }  # the organisations per programme come from here (the ranked rows may be cut off)
+        for row in organisation_rows:
+            programme_id = row["building_block__programme_id"]
+            # organisations are grouped by their (unique) short name: the partition's size is their number
+            organisation_counts[programme_id] = row["rows_in_partition"]
+            fte_by_programme[programme_id][row["organisation__short_name"]] = from_thousandths(row["fte_milli"])
 
     versions_by_programme: dict[int, list[DecisionVersion]] = defaultdict(list)
     versions = (
         DecisionVersion.objects.current()
         .with_called_cents()
         .filter(decision__programme__in=ids)
+        # one row per version and building block of its decision (the join instead of a prefetch)
+        .annotate(block_id=F("decision__building_blocks"))
         .select_related("decision__funder", "decision__application")
-        .prefetch_related(
-            "decision__building_blocks",
-            Prefetch("cost_shares", CostShare.objects.select_related("organisation")),
-        )
-        .order_by("decision__programme_id", "period_start", "decision__title")
+        .prefetch_related(Prefetch("cost_shares", CostShare.objects.select_related("organisation")))
+        .order_by("decision__programme_id", "period_start", "decision__title", "pk")
     )
     versions_by_block: dict[int, list[DecisionVersion]] = defaultdict(list)
-    for version in versions:
-        versions_by_programme[version.decision.programme_id].append(version)
-        for block in version.decision.building_blocks.all():
-            versions_by_block[block.pk].append(version)
+    seen: dict[int, DecisionVersion] = {}
+    for row in versions:
+        version = seen.setdefault(row.pk, row)
+        if version is row:
+            versions_by_programme[version.decision.programme_id].append(version)
+        if row.block_id is not None:
+            versions_by_block[row.block_id].append(version)
 
     return [
         ProgrammeSummary(
@@ -210,8 +229,8 @@ def programme_summaries(
             ],
             fte_by_organisation=fte_by_programme.get(programme.pk, {}),
             versions=versions_by_programme.get(programme.pk, []),
-            fte_total=programme_totals.get(programme.pk, (ZERO_FTE, 0))[0],
-            organisation_count=programme_totals.get(programme.pk, (ZERO_FTE, 0))[1],
+            fte_total=programme_fte[programme.pk],
+            organisation_count=organisation_counts.get(programme.pk, 0),
         )
         for programme in programmes
     ]

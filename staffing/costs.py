@@ -295,12 +295,18 @@ class YearCost:
 def costs_by_year(position_costs, key=lambda row: None) -> dict:
     """Sum stored position costs per ``key(row)`` and year, with flat-rate funding and coverage gap.
 
-    ``position_costs`` is a queryset of :class:`~staffing.models.PositionCost`; it is read once
-    (with its position's block and FTE), the flat rates once: two queries in all. Returns
-    ``{key: {year: YearCost}}``, years ascending.
+    ``position_costs`` is a queryset of :class:`~staffing.models.PositionCost`; it is read once,
+    with its position's block and FTE and the flat rate of that block and year (a subquery on the
+    unique block and year): one query in all. Returns ``{key: {year: YearCost}}``, years ascending.
     """
+    flat = FlatRate.objects.filter(building_block=OuterRef("position__building_block_id"), year=OuterRef("year"))
     rows = list(
-        position_costs.order_by("year").values(
+        position_costs.annotate(
+            flat_rate=Subquery(flat.values("amount_per_fte")[:1]),
+            flat_rate_illustrative=Subquery(flat.values("is_illustrative")[:1]),
+        )
+        .order_by("year")
+        .values(
             "year",
             "months",
             "total",
@@ -310,10 +316,10 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
             "position__organisation_id",
             "position__organisation__short_name",
             "position__building_block__programme_id",
+            "flat_rate",
+            "flat_rate_illustrative",
         )
     )
-    years = {row["year"] for row in rows}
-    rates, illustrative = _flat_rates(FlatRate.objects.filter(year__in=years)) if years else ({}, set())
     result: dict = defaultdict(dict)
     for row in rows:
         group = result[key(row)]
@@ -323,11 +329,10 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
         summary.cost += row["total"]
         summary.positions += 1
         summary.is_illustrative = summary.is_illustrative or row["is_illustrative"]
-        block_year = (row["position__building_block_id"], row["year"])
-        rate = rates.get(block_year)
+        rate = row["flat_rate"]
         if rate is not None:
             summary.funded_positions += 1
             summary.funded_cost += row["total"]
             summary.flat_rate_funding += round_money(rate * row["position__fte"] * row["months"] / TWELVE)
-            summary.flat_rate_illustrative = summary.flat_rate_illustrative or block_year in illustrative
+            summary.flat_rate_illustrative = summary.flat_rate_illustrative or bool(row["flat_rate_illustrative"])
     return dict(result)
