@@ -72,7 +72,7 @@ class DecisionListView(FilteredTableView):
 
 
 def decision_queryset():
-    return GrantDecision.objects.select_related("programme", "funder", "application").prefetch_related(
+    return GrantDecision.objects.select_related("programme", "funder", "application__programme").prefetch_related(
         "building_blocks",
         Prefetch(
             "versions",
