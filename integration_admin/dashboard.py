@@ -1,10 +1,19 @@
 """The figures of the home page, per funding programme, aggregated in the database.
 
-A fixed number of queries whatever the data size: programmes with blocks (2 queries, plus one
-for funders), FTE per block/organisation/status and per programme/organisation with their totals
-(4), current decision versions with their decisions and the sum called off (1 + prefetches for
-blocks and cost shares), and the open proof-of-use deadlines and uncalled money (2) for "what is
-due in the next 90 days and what is overdue".
+A fixed number of queries whatever the data size. Per table, for the dashboard (10 programmes a
+page, limited rows) — 11 queries:
+
+- programmes: 2 (the paginator's count, the page);
+- funders, building blocks: 1 each (prefetched);
+- positions: 3 (FTE per block/organisation/status ranked, FTE per block, FTE per programme and
+  organisation ranked; the programme totals and organisation counts come from these);
+- decision versions: 2 (current versions with called-off sums and their blocks joined in; those
+  with money still uncalled near the period's end, in :func:`deadlines`);
+- cost shares: 1 (prefetched);
+- proofs of use: 1 (ranked and counted within overdue/due by window functions).
+
+Without limits (a programme's page) the FTE per block and per organisation are sums of the
+ranked rows, so positions take one query there; the programme list (no rows per block) takes two.
 
 A Kreis has a handful of organisations per block; a state-wide installation has hundreds. So the
 home page may ask for the largest few rows per block and organisations per programme only
@@ -17,7 +26,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Prefetch,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 
 from funding.models import (
@@ -279,15 +300,29 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
     exceeds what was called, compared in whole cents in the database).
 
     Lists the ``listed`` most urgent of each (oldest deadline first) and counts them all: a
-    state-wide installation has hundreds; /proofs/ has the full list. Four queries.
+    state-wide installation has hundreds; /proofs/ has the full list. Two queries: proofs, versions.
     """
     horizon = today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS)
-    proofs = ProofOfUse.objects.open().filter(due_on__lte=horizon).select_related("decision")
-    counts = proofs.aggregate(
-        overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today))
+    # One query: the proofs ranked and counted within "overdue" and "due" (window functions), the
+    # first ``listed`` of each kept.
+    is_overdue = Case(When(due_on__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField())
+    proofs = (
+        ProofOfUse.objects.open()
+        .filter(due_on__lte=horizon)
+        .select_related("decision")
+        .annotate(
+            is_overdue=is_overdue,
+            rank=Window(RowNumber(), partition_by=[is_overdue], order_by=[F("due_on").asc(), F("pk").asc()]),
+            in_group=Window(Count("*"), partition_by=[is_overdue]),
+        )
+        .filter(rank__lte=listed)
+        .order_by("due_on", "pk")
     )
-    upcoming = list(proofs.filter(due_on__gte=today).order_by("due_on", "pk")[:listed])
-    overdue = list(proofs.filter(due_on__lt=today).order_by("due_on", "pk")[:listed])
+    overdue, upcoming = [], []
+    counts = {"overdue": 0, "due": 0}
+    for proof in proofs:
+        (overdue if proof.is_overdue else upcoming).append(proof)
+        counts["overdue" if proof.is_overdue else "due"] = proof.in_group
     versions = (
         DecisionVersion.objects.current()
         .with_called_cents()
