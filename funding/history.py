@@ -26,8 +26,12 @@ def _rows(model, **filters):
     return model.history.filter(**filters).select_related("history_user").order_by("-history_date", "-history_id")
 
 
-def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
-    """Who changed what and when on the decision and everything attached to it, newest first."""
+def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
+    """Who changed what and when on the decision and everything attached to it, newest first.
+
+    One query per history table. ``known``: related objects the caller has loaded anyway (the
+    decision's programme, funder, organisations …); their names in changed fields need no lookup.
+    """
     version_rows = list(_rows(DecisionVersion, decision_id=decision.pk))
     numbers = {row.id: row.number for row in version_rows}
 
@@ -43,6 +47,7 @@ def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
             ignore=IGNORE,
             subject=lambda r: _("Bescheid"),
             show_created_values=True,
+            known=known,
         ),
         *entries_from_records(
             version_rows,
@@ -50,6 +55,7 @@ def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
             ignore=(*IGNORE, "decision"),
             subject=lambda r: version_label(r.number),
             show_created_values=True,
+            known=known,
         ),
         *entries_from_records(
             _rows(CostShare, version_id__in=list(numbers)),
@@ -57,6 +63,7 @@ def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
             ignore=(*IGNORE, "version"),
             subject=share_subject,
             show_created_values=True,
+            known=known,
         ),
         *entries_from_records(
             _rows(CallOff, decision_id=decision.pk),
@@ -64,6 +71,7 @@ def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Mittelabruf vom %(day)s") % {"day": f"{r.called_on:%d.%m.%Y}"},
             show_created_values=True,
+            known=known,
         ),
         *entries_from_records(
             _rows(ProofOfUse, decision_id=decision.pk),
@@ -71,6 +79,7 @@ def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Nachweis, Frist %(day)s") % {"day": f"{r.due_on:%d.%m.%Y}"},
             show_created_values=True,
+            known=known,
         ),
         *entries_from_records(
             _rows(PassThrough, decision_id=decision.pk),
@@ -78,6 +87,7 @@ def decision_history(decision: GrantDecision) -> list[HistoryEntry]:
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Weiterleitung"),
             show_created_values=True,
+            known=known,
         ),
     ]
     entries.sort(key=lambda entry: entry.when, reverse=True)

@@ -72,7 +72,7 @@ class DecisionListView(FilteredTableView):
 
 
 def decision_queryset():
-    return GrantDecision.objects.select_related("programme", "funder", "application").prefetch_related(
+    return GrantDecision.objects.select_related("programme", "funder", "application__programme").prefetch_related(
         "building_blocks",
         Prefetch(
             "versions",
@@ -142,7 +142,17 @@ class DecisionDetailView(DetailView):
             proofs=proofs,
             pass_throughs=list(decision.pass_throughs.all()),
             current_shares=list(current.cost_shares.all()) if current else [],
-            history=decision_history(decision),
+            history=decision_history(
+                decision,
+                known=[
+                    decision.programme,
+                    decision.funder,
+                    decision.application,
+                    *decision.building_blocks.all(),
+                    *(share.organisation for version in versions for share in version.cost_shares.all()),
+                    *(pass_through.recipient for pass_through in decision.pass_throughs.all()),
+                ],
+            ),
             as_of_form=AsOfForm(),
             can_edit=self.request.user.can_change_grants(),
             **money_context(decision, versions, call_offs, proofs, today),

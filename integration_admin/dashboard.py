@@ -1,10 +1,19 @@
 """The figures of the home page, per funding programme, aggregated in the database.
 
-A fixed number of queries whatever the data size: programmes with blocks (2 queries, plus one
-for funders), FTE per block/organisation/status and per programme/organisation with their totals
-(4), current decision versions with their decisions and the sum called off (1 + prefetches for
-blocks and cost shares), and the open proof-of-use deadlines and uncalled money (2) for "what is
-due in the next 90 days and what is overdue".
+A fixed number of queries whatever the data size. Per table, for the dashboard (10 programmes a
+page, limited rows) — 11 queries:
+
+- programmes: 2 (the paginator's count, the page);
+- funders, building blocks: 1 each (prefetched);
+- positions: 3 (FTE per block/organisation/status ranked, FTE per block, FTE per programme and
+  organisation ranked; the programme totals and organisation counts come from these);
+- decision versions: 2 (current versions with called-off sums and their blocks joined in; those
+  with money still uncalled near the period's end, in :func:`deadlines`);
+- cost shares: 1 (prefetched);
+- proofs of use: 1 (ranked and counted within overdue/due by window functions).
+
+Without limits (a programme's page) the FTE per block and per organisation are sums of the
+ranked rows, so positions take one query there; the programme list (no rows per block) takes two.
 
 A Kreis has a handful of organisations per block; a state-wide installation has hundreds. So the
 home page may ask for the largest few rows per block and organisations per programme only
@@ -17,7 +26,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, Sum, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Prefetch,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 
 from funding.models import (
@@ -128,13 +149,14 @@ def programme_summaries(
     """
     if programmes is None:
         programmes = Programme.objects.all()
-    programmes = list(
-        programmes.prefetch_related(
-            "funders",
-            Prefetch("building_blocks", BuildingBlock.objects.select_related("delivering_organisation")),
-        )
-    )
+    related = ("funders", Prefetch("building_blocks", BuildingBlock.objects.select_related("delivering_organisation")))
+    if isinstance(programmes, QuerySet):
+        programmes = list(programmes.prefetch_related(*related))
+    else:  # programmes already loaded, e.g. a detail page's object: no second query for them
+        programmes = list(programmes)
+        prefetch_related_objects(programmes, *related)
     ids = [p.pk for p in programmes]
+    block_programme = {block.pk: p.pk for p in programmes for block in p.building_blocks.all()}
     status_labels = dict(Position._meta.get_field("status").choices)
     positions = Position.objects.filter(building_block__programme__in=ids).annotate(
         pk_order=F("organisation__short_name")
@@ -146,9 +168,15 @@ def programme_summaries(
     if rows_per_block != 0:
         block_rows = ranked(positions.values("building_block_id", "organisation__short_name", "status", "pk_order"),
                             "building_block_id", rows_per_block)  # fmt: skip
+    # Without a limit, the rows are all there is: totals and the organisations' FTE are sums of them.
+    milli_by_block: dict[int, int] = defaultdict(int)
+    milli_by_organisation: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in block_rows:
-        row_counts[row["building_block_id"]] = row["rows_in_partition"]
-        rows_by_block[row["building_block_id"]].append(
+        block = row["building_block_id"]
+        row_counts[block] = row["rows_in_partition"]
+        milli_by_block[block] += row["fte_milli"]
+        milli_by_organisation[block_programme[block]][row["organisation__short_name"]] += row["fte_milli"]
+        rows_by_block[block].append(
             StaffingRow(
                 organisation=row["organisation__short_name"],
                 status=row["status"],
@@ -157,44 +185,56 @@ def programme_summaries(
                 positions=row["positions"],
             )
         )
-    block_totals = {
-        row["building_block_id"]: (from_thousandths(row["total"]), row_counts.get(row["building_block_id"], 0))
-        for row in positions.values("building_block_id").annotate(total=Sum(thousandths("fte"))).order_by()
-    }
+    if rows_per_block is None:
+        block_totals = {block: (from_thousandths(milli), row_counts[block]) for block, milli in milli_by_block.items()}
+    else:
+        block_totals = {
+            row["building_block_id"]: (from_thousandths(row["total"]), row_counts.get(row["building_block_id"], 0))
+            for row in positions.values("building_block_id").annotate(total=Sum(thousandths("fte"))).order_by()
+        }
+    # A position belongs to one block of one programme: the programme's FTE is the sum of its blocks'.
+    programme_fte: dict[int, Decimal] = defaultdict(lambda: ZERO_FTE)
+    for block, (fte, _rows) in block_totals.items():
+        programme_fte[block_programme[block]] += fte
+
     fte_by_programme: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    organisation_rows = ranked(
-        positions.values("building_block__programme_id", "organisation__short_name", "pk_order"),
-        "building_block__programme_id",
-        organisations,
-    )
-    for row in organisation_rows:
-        fte_by_programme[row["building_block__programme_id"]][row["organisation__short_name"]] = from_thousandths(
-            row["fte_milli"]
+    organisation_counts: dict[int, int] = {}
+    if rows_per_block is None and organisations is None:
+        for programme_id, by_organisation in milli_by_organisation.items():
+            ordered = sorted(by_organisation.items(), key=lambda item: (-item[1], item[0]))
+            fte_by_programme[programme_id] = {name: from_thousandths(milli) for name, milli in ordered}
+            organisation_counts[programme_id] = len(ordered)
+    else:
+        organisation_rows = ranked(
+            positions.values("building_block__programme_id", "organisation__short_name", "pk_order"),
+            "building_block__programme_id",
+            organisations,
         )
-    programme_totals = {
-        row["building_block__programme_id"]: (from_thousandths(row["total"]), row["organisations"])
-        for row in positions.values("building_block__programme_id")
-        .annotate(total=Sum(thousandths("fte")), organisations=Count("organisation_id", distinct=True))
-        .order_by()
-    }  # the organisations per programme come from here (the ranked rows may be cut off)
+        for row in organisation_rows:
+            programme_id = row["building_block__programme_id"]
+            # organisations are grouped by their (unique) short name: the partition's size is their number
+            organisation_counts[programme_id] = row["rows_in_partition"]
+            fte_by_programme[programme_id][row["organisation__short_name"]] = from_thousandths(row["fte_milli"])
 
     versions_by_programme: dict[int, list[DecisionVersion]] = defaultdict(list)
     versions = (
         DecisionVersion.objects.current()
         .with_called_cents()
         .filter(decision__programme__in=ids)
+        # one row per version and building block of its decision (the join instead of a prefetch)
+        .annotate(block_id=F("decision__building_blocks"))
         .select_related("decision__funder", "decision__application")
-        .prefetch_related(
-            "decision__building_blocks",
-            Prefetch("cost_shares", CostShare.objects.select_related("organisation")),
-        )
-        .order_by("decision__programme_id", "period_start", "decision__title")
+        .prefetch_related(Prefetch("cost_shares", CostShare.objects.select_related("organisation")))
+        .order_by("decision__programme_id", "period_start", "decision__title", "pk")
     )
     versions_by_block: dict[int, list[DecisionVersion]] = defaultdict(list)
-    for version in versions:
-        versions_by_programme[version.decision.programme_id].append(version)
-        for block in version.decision.building_blocks.all():
-            versions_by_block[block.pk].append(version)
+    seen: dict[int, DecisionVersion] = {}
+    for row in versions:
+        version = seen.setdefault(row.pk, row)
+        if version is row:
+            versions_by_programme[version.decision.programme_id].append(version)
+        if row.block_id is not None:
+            versions_by_block[row.block_id].append(version)
 
     return [
         ProgrammeSummary(
@@ -210,8 +250,8 @@ def programme_summaries(
             ],
             fte_by_organisation=fte_by_programme.get(programme.pk, {}),
             versions=versions_by_programme.get(programme.pk, []),
-            fte_total=programme_totals.get(programme.pk, (ZERO_FTE, 0))[0],
-            organisation_count=programme_totals.get(programme.pk, (ZERO_FTE, 0))[1],
+            fte_total=programme_fte[programme.pk],
+            organisation_count=organisation_counts.get(programme.pk, 0),
         )
         for programme in programmes
     ]
@@ -260,15 +300,29 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
     exceeds what was called, compared in whole cents in the database).
 
     Lists the ``listed`` most urgent of each (oldest deadline first) and counts them all: a
-    state-wide installation has hundreds; /proofs/ has the full list. Four queries.
+    state-wide installation has hundreds; /proofs/ has the full list. Two queries: proofs, versions.
     """
     horizon = today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS)
-    proofs = ProofOfUse.objects.open().filter(due_on__lte=horizon).select_related("decision")
-    counts = proofs.aggregate(
-        overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today))
+    # One query: the proofs ranked and counted within "overdue" and "due" (window functions), the
+    # first ``listed`` of each kept.
+    is_overdue = Case(When(due_on__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField())
+    proofs = (
+        ProofOfUse.objects.open()
+        .filter(due_on__lte=horizon)
+        .select_related("decision")
+        .annotate(
+            is_overdue=is_overdue,
+            rank=Window(RowNumber(), partition_by=[is_overdue], order_by=[F("due_on").asc(), F("pk").asc()]),
+            in_group=Window(Count("*"), partition_by=[is_overdue]),
+        )
+        .filter(rank__lte=listed)
+        .order_by("due_on", "pk")
     )
-    upcoming = list(proofs.filter(due_on__gte=today).order_by("due_on", "pk")[:listed])
-    overdue = list(proofs.filter(due_on__lt=today).order_by("due_on", "pk")[:listed])
+    overdue, upcoming = [], []
+    counts = {"overdue": 0, "due": 0}
+    for proof in proofs:
+        (overdue if proof.is_overdue else upcoming).append(proof)
+        counts["overdue" if proof.is_overdue else "due"] = proof.in_group
     versions = (
         DecisionVersion.objects.current()
         .with_called_cents()

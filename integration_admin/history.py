@@ -71,12 +71,14 @@ def entries_from_records(
     ignore: tuple[str, ...] = ("modified", "revision"),
     subject=None,
     show_created_values: bool = False,
+    known=(),
 ) -> list[HistoryEntry]:
     """History entries from history rows of one model, possibly of several objects, newest first.
 
     Each row is compared with the previous row of the same object. ``subject(record)`` names the
     object in the entry (for a timeline that mixes objects); ``show_created_values`` lists the
-    first values of a created object as changes from "–".
+    first values of a created object as changes from "–". ``known`` are related objects the
+    caller has loaded anyway (e.g. a decision's programme): foreign keys to them are not looked up.
     """
     records = list(records)
     tracked = {f.attname: f for f in model._meta.concrete_fields if f.name not in ignore and f.attname != "id"}
@@ -104,10 +106,12 @@ def entries_from_records(
                         wanted[model_field.related_model].update(v for v in (old, new) if v is not None)
         diffs.append((newer, changed))
 
-    related = {}
+    related = {(type(obj), obj.pk): obj for obj in known if obj is not None}
     for related_model, ids in wanted.items():
-        for pk, obj in related_model._default_manager.in_bulk(ids).items():
-            related[(related_model, pk)] = obj
+        missing = {pk for pk in ids if (related_model, pk) not in related}
+        if missing:
+            for pk, obj in related_model._default_manager.in_bulk(missing).items():
+                related[(related_model, pk)] = obj
 
     entries = []
     for record, changed in diffs:

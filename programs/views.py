@@ -26,7 +26,7 @@ class ProgrammeDetailView(PositionTableMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         programme = self.object
-        [summary] = programme_summaries(Programme.objects.filter(pk=programme.pk))
+        [summary] = programme_summaries([programme])
         today = timezone.localdate()
         year = requested_cost_year(self.request)
         positions = self.position_table(

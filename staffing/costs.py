@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from funding.models import FlatRate
@@ -116,6 +117,60 @@ def load_cost_tables(years: Iterable[int] | None = None) -> CostTables:
         if illustrative:
             tables.illustrative_employer.add(year)
     tables.flat_rates, tables.illustrative_flat_rates = _flat_rates(flat)
+    return tables
+
+
+def load_position_cost_tables(position: Position) -> CostTables:
+    """The rate data one position's cost needs, in two queries (:func:`load_cost_tables` reads all in five).
+
+    One query reads the years with employer rates, each with the bonus rate of the position's grade
+    group and the flat rate of its building block (subqueries); the other its pay-table entries.
+    ``position.pay_grade`` should be loaded with it (``select_related``); only years with employer
+    rates are filled in, which are the years :meth:`CostTables.years` offers anyway.
+    """
+    tables = CostTables()
+    group = position.pay_grade.group_id if position.pay_grade_id is not None else None
+    if position.pay_grade_id is not None:
+        tables.grade_group = {position.pay_grade_id: group}
+    bonus = AnnualBonusRate.objects.filter(year=OuterRef("year"), group=group)
+    flat = FlatRate.objects.filter(year=OuterRef("year"), building_block=position.building_block_id)
+    rows = EmployerContributionRate.objects.annotate(
+        bonus_rate=Subquery(bonus.values("rate")[:1]),
+        bonus_illustrative=Subquery(bonus.values("is_illustrative")[:1]),
+        flat_rate=Subquery(flat.values("amount_per_fte")[:1]),
+        flat_illustrative=Subquery(flat.values("is_illustrative")[:1]),
+    ).values_list(
+        "year",
+        "social_insurance_rate",
+        "pension_levy_rate",
+        "is_illustrative",
+        "bonus_rate",
+        "bonus_illustrative",
+        "flat_rate",
+        "flat_illustrative",
+    )
+    block = position.building_block_id
+    for year, social, pension, illustrative, bonus_rate, bonus_illustrative, flat_rate, flat_illustrative in rows:
+        tables.employer[year] = (social, pension)
+        if illustrative:
+            tables.illustrative_employer.add(year)
+        if bonus_rate is not None:
+            tables.bonus[(year, group)] = bonus_rate
+            if bonus_illustrative:
+                tables.illustrative_bonus.add((year, group))
+        if flat_rate is not None:
+            tables.flat_rates[(block, year)] = flat_rate
+            if flat_illustrative:
+                tables.illustrative_flat_rates.add((block, year))
+    if position.pay_grade_id is not None and position.pay_step is not None:
+        key = (position.pay_grade_id, position.pay_step)
+        entries = PayTableEntry.objects.filter(pay_grade=position.pay_grade_id, step=position.pay_step)
+        for valid_from, amount, illustrative in entries.order_by("valid_from").values_list(
+            "valid_from", "monthly_amount", "is_illustrative"
+        ):
+            tables.pay.setdefault(key, []).append((valid_from, amount))
+            if illustrative:
+                tables.illustrative_pay.add((*key, valid_from))
     return tables
 
 
@@ -240,12 +295,18 @@ class YearCost:
 def costs_by_year(position_costs, key=lambda row: None) -> dict:
     """Sum stored position costs per ``key(row)`` and year, with flat-rate funding and coverage gap.
 
-    ``position_costs`` is a queryset of :class:`~staffing.models.PositionCost`; it is read once
-    (with its position's block and FTE), the flat rates once: two queries in all. Returns
-    ``{key: {year: YearCost}}``, years ascending.
+    ``position_costs`` is a queryset of :class:`~staffing.models.PositionCost`; it is read once,
+    with its position's block and FTE and the flat rate of that block and year (a subquery on the
+    unique block and year): one query in all. Returns ``{key: {year: YearCost}}``, years ascending.
     """
+    flat = FlatRate.objects.filter(building_block=OuterRef("position__building_block_id"), year=OuterRef("year"))
     rows = list(
-        position_costs.order_by("year").values(
+        position_costs.annotate(
+            flat_rate=Subquery(flat.values("amount_per_fte")[:1]),
+            flat_rate_illustrative=Subquery(flat.values("is_illustrative")[:1]),
+        )
+        .order_by("year")
+        .values(
             "year",
             "months",
             "total",
@@ -255,10 +316,10 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
             "position__organisation_id",
             "position__organisation__short_name",
             "position__building_block__programme_id",
+            "flat_rate",
+            "flat_rate_illustrative",
         )
     )
-    years = {row["year"] for row in rows}
-    rates, illustrative = _flat_rates(FlatRate.objects.filter(year__in=years)) if years else ({}, set())
     result: dict = defaultdict(dict)
     for row in rows:
         group = result[key(row)]
@@ -268,11 +329,10 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
         summary.cost += row["total"]
         summary.positions += 1
         summary.is_illustrative = summary.is_illustrative or row["is_illustrative"]
-        block_year = (row["position__building_block_id"], row["year"])
-        rate = rates.get(block_year)
+        rate = row["flat_rate"]
         if rate is not None:
             summary.funded_positions += 1
             summary.funded_cost += row["total"]
             summary.flat_rate_funding += round_money(rate * row["position__fte"] * row["months"] / TWELVE)
-            summary.flat_rate_illustrative = summary.flat_rate_illustrative or block_year in illustrative
+            summary.flat_rate_illustrative = summary.flat_rate_illustrative or bool(row["flat_rate_illustrative"])
     return dict(result)

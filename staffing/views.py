@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 from django_tables2 import RequestConfig
 
-from funding.models import CostShare, DecisionVersion, FlatRate
+from funding.models import DecisionVersion, FlatRate
 from integration_admin.audit import log_access, log_export
 from integration_admin.db import FteSum
 from integration_admin.forms import query_int
@@ -28,7 +28,14 @@ from integration_admin.permissions import OrganisationEditMixin
 from integration_admin.tables import PageSizePaginator
 from integration_admin.views import FilteredTableView
 from staffing import services
-from staffing.costs import active_months, annual_cost, cost_years, costs_by_year, flat_rate_funding, load_cost_tables
+from staffing.costs import (
+    active_months,
+    annual_cost,
+    cost_years,
+    costs_by_year,
+    flat_rate_funding,
+    load_position_cost_tables,
+)
 from staffing.exports import csv_response, xlsx_response
 from staffing.filters import OrganisationFilter, PositionFilter
 from staffing.forms import AssignmentForm, EndAssignmentForm, PositionForm, add_service_errors
@@ -187,7 +194,7 @@ class PositionDetailView(AccessLogMixin, DetailView):
         held_today = sum((a.fte_share for a in assignments if a.is_current), position.fte * 0)
         staffable_today = position.contains(today) and position.status in STAFFABLE_STATUSES
 
-        tables = load_cost_tables()
+        tables = load_position_cost_tables(position)
         costs = []
         for year in tables.years():
             if not active_months(position, year):
@@ -209,11 +216,12 @@ class PositionDetailView(AccessLogMixin, DetailView):
             DecisionVersion.objects.current()
             .filter(decision__building_blocks=position.building_block_id)
             .select_related("decision__funder", "decision__application")
-            .prefetch_related(
-                Prefetch(
-                    "cost_shares",
-                    CostShare.objects.filter(organisation=position.organisation_id).select_related("organisation"),
-                )
+            # The organisation's share (at most one per version) joined in rather than prefetched.
+            .annotate(
+                share=FilteredRelation("cost_shares", condition=Q(cost_shares__organisation=position.organisation_id)),
+                share_eligible=F("share__eligible_amount"),
+                share_grant=F("share__grant_amount"),
+                share_own=F("share__own_share"),
             )
             .order_by("period_start", "decision__title")
         )

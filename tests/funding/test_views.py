@@ -440,3 +440,7 @@ def test_detail_page_uses_a_constant_number_of_queries(founding, login):
         )  # fmt: skip
         factories.proof(founding, datetime.date(2024, 1, 1 + number))
     assert queries_without_savepoints(client, url) == before
+    # the decision with blocks, versions, cost shares, call-offs, proofs
+    # and pass-throughs (7), their six history tables; names of the decision's own programme,
+    # funder and organisations in the history are not looked up again
+    assert before <= 7 + 6, before

@@ -75,3 +75,20 @@ def test_coverage_gap_of_a_flat_rate(e11):
     assert flat_rate_funding(position, 2022, tables) == Decimal("55000.00")
     assert coverage_gap(position, 2022, tables) == Decimal("13136.20")
     assert coverage_gap(position, 2021, tables) is None  # no flat rate that year
+
+
+def test_one_positions_tables_give_the_same_figures_in_two_queries(demo, django_assert_num_queries):
+    """The position page reads only its position's rates; every cost and flat rate comes out the same."""
+    from staffing.costs import load_position_cost_tables
+    from staffing.models import Position
+
+    everything = load_cost_tables()
+    for position in Position.objects.select_related("pay_grade"):
+        with django_assert_num_queries(2 if position.pay_grade_id and position.pay_step else 1):
+            own = load_position_cost_tables(position)
+        assert own.years() == everything.years()
+        for year in own.years():
+            assert annual_cost(position, year, own) == annual_cost(position, year, everything)
+            assert flat_rate_funding(position, year, own) == flat_rate_funding(position, year, everything)
+            key = (position.building_block_id, year)
+            assert (key in own.illustrative_flat_rates) == (key in everything.illustrative_flat_rates)

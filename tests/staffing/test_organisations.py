@@ -74,6 +74,8 @@ def test_organisation_page_query_count(login, data_queries):
     response, many = data_queries(client, drk.get_absolute_url())
     assert response.context["table"].paginator.count == 61
     assert len(many) == len(few)
+    # organisation, cost years, position totals and page, programmes/blocks table, costs with flat rates
+    assert len(many) <= 6, many
 
 
 def test_programme_pages(login, data_queries):
@@ -88,9 +90,14 @@ def test_programme_pages(login, data_queries):
         factories.building_block(factories.programme(f"P{number}"), 1)
     _, more = data_queries(client, reverse("programs:programme-list"))
     assert len(more) == len(queries)
+    # paginator-free list: programmes, funders, blocks, FTE per block, ranked organisations, decisions, cost shares
+    assert len(more) <= 7, more
 
     durchstarten = Position.objects.get(organisation__short_name="DRK").building_block.programme
-    response = client.get(durchstarten.get_absolute_url())
+    response, queries = data_queries(client, durchstarten.get_absolute_url())
+    # programme, funders, blocks, FTE rows, decisions, cost shares, cost years, position totals and page,
+    # costs with flat rates
+    assert len(queries) <= 10, queries
     html = response.content.decode()
     assert "1,5 KI + 1,0 DRK" in html
     assert "Stellen des Programms" in html and "Lieschen Müller" not in html  # ended 31.12.2022
