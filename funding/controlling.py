@@ -3,9 +3,9 @@ what remains, the own share by organisation and the coverage gap of flat rates.
 
 Everything is read in a fixed number of queries whatever the data size (at most two per table):
 programmes, current versions, cost shares, call-offs (called and received per year), the
-decisions' building blocks, flat rates, positions (for the coverage gap and the positions that
-are applicable but not yet applied for) and the pay data of ``staffing.costs``. The rest is
-computed in Python from those rows.
+decisions' building blocks, flat rates, the stored cost per position and year with its block's
+flat rate (for the coverage gap, one query) and the positions that are applicable but not yet
+applied for. The rest is computed in Python from those rows.
 """
 
 import datetime
@@ -20,8 +20,8 @@ from funding import money
 from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, FlatRate, GrantDecision
 from integration_admin.db import FteSum, MoneySum
 from programs.models import GuidelineStatus, Programme
-from staffing.costs import coverage_gap, load_cost_tables
-from staffing.models import Position, PositionStatus
+from staffing.costs import costs_by_year
+from staffing.models import Position, PositionCost, PositionStatus
 
 
 def _add(total: Decimal | None, value: Decimal | None) -> Decimal | None:
@@ -197,31 +197,23 @@ def controlling_overview(programme_ids: list[int] | None = None, year: int | Non
     flat_versions = [v for v in versions if v.financing_type == FinancingType.FLAT_RATE]
     flat_blocks = {block for v in flat_versions for block in blocks_by_decision[v.decision_id]}
     rates_by_block: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    positions_by_block: dict[int, list[Position]] = defaultdict(list)
-    tables = None
+    # Coverage gaps from the stored cost per position and year (PositionCost, kept current by
+    # staffing.services), summed per block and organisation in one query with the block's flat rate.
+    gaps_by_block: dict[int, dict[str, dict]] = defaultdict(dict)
     if flat_blocks:
         for block_id, rate_year, amount in FlatRate.objects.filter(building_block__in=flat_blocks).values_list(
             "building_block_id", "year", "amount_per_fte"
         ):
             rates_by_block[block_id][rate_year] = amount
-        for position in (
-            Position.objects.filter(building_block__in=flat_blocks)
-            .exclude(status__in=[PositionStatus.APPLICABLE, PositionStatus.APPLIED])
-            .select_related("organisation")
-            .only(
-                "building_block_id",
-                "organisation__short_name",
-                "fte",
-                "start",
-                "end",
-                "pay_grade_id",
-                "pay_step",
-                "pay_grade_is_illustrative",
-            )
-        ):
-            positions_by_block[position.building_block_id].append(position)
-        if positions_by_block:
-            tables = load_cost_tables()
+        stored_costs = PositionCost.objects.filter(position__building_block__in=flat_blocks).exclude(
+            position__status__in=[PositionStatus.APPLICABLE, PositionStatus.APPLIED]
+        )
+        by_block_and_org = costs_by_year(
+            stored_costs,
+            key=lambda row: (row["position__building_block_id"], row["position__organisation__short_name"]),
+        )
+        for (block_id, organisation), years in by_block_and_org.items():
+            gaps_by_block[block_id][organisation] = years
 
     for version in versions:
         decision_id = version.decision_id
@@ -238,9 +230,11 @@ def controlling_overview(programme_ids: list[int] | None = None, year: int | Non
                     )
                 except KeyError:
                     granted_by_year = {}
-        positions = []
-        if version.financing_type == FinancingType.FLAT_RATE and tables is not None:
-            positions = [p for block in blocks_by_decision[decision_id] for p in positions_by_block[block]]
+        decision_gaps = []
+        if version.financing_type == FinancingType.FLAT_RATE:
+            decision_gaps = [
+                gaps_by_block[block] for block in blocks_by_decision[decision_id] if block in gaps_by_block
+            ]
         balance = {
             row["year"]: row
             for row in money.running_balance(version.granted_amount, called[decision_id], received[decision_id])
@@ -253,11 +247,13 @@ def controlling_overview(programme_ids: list[int] | None = None, year: int | Non
                 called_total, received_total = entry["called_total"], entry["received_total"]
             gap = None
             gap_by_org: dict[str, Decimal] = defaultdict(lambda: ZERO)
-            for position in positions:
-                value = coverage_gap(position, row_year, tables)
-                if value is not None:
-                    gap = _add(gap, value)
-                    gap_by_org[position.organisation.short_name] += value
+            for block_gaps in decision_gaps:
+                for organisation, years in block_gaps.items():
+                    summary = years.get(row_year)
+                    value = None if summary is None else summary.coverage_gap
+                    if value is not None:
+                        gap = _add(gap, value)
+                        gap_by_org[organisation] += value
             year_rows.append(
                 YearRow(
                     year=row_year,
