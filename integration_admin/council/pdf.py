@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pydyf
 import pyphen
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -161,28 +160,6 @@ def load_hyphenation() -> None:
         hyph_dict = pyphen.HyphDict(path)
         _write_hyphenation_patterns(cache_file, hyph_dict.patterns)
     pyphen.hdcache[path] = hyph_dict
-
-
-def _cached_page_references(pdf):
-    """``pydyf.PDF.page_references``, built once per page count instead of on every call.
-
-    pydyf builds the tuple of all page references anew on each access; WeasyPrint's PDF/A
-    tagging reads it once per tagged box (``tags.py``: ``pdf.page_references[page_number]``),
-    which makes tagging quadratic in the number of pages (a 200-page paper: tens of
-    thousands of tuples of 200 strings). The pages' ``Kids`` array only ever grows, so its
-    length identifies the tuple. Same references, same bytes.
-    """
-    kids = pdf.pages["Kids"]
-    cached = pdf.__dict__.get("_page_references_cache")
-    if cached is None or cached[0] is not kids or cached[1] != len(kids):
-        cached = (kids, len(kids), _pydyf_page_references(pdf))
-        pdf.__dict__["_page_references_cache"] = cached
-    return cached[2]
-
-
-_pydyf_page_references = getattr(pydyf.PDF.__dict__.get("page_references"), "fget", None)
-if _pydyf_page_references is not None:
-    pydyf.PDF.page_references = property(_cached_page_references)
 
 
 def html_to_pdf(html: str, *, fetcher: StaticFilesOnlyFetcher | None = None) -> bytes:
