@@ -378,6 +378,8 @@ def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
             }.get(short, 1)
         elif name == "reports:report-supplement":
             kwargs[key] = pks["released"]
+        elif name == "staffing:assignment-create":  # /positions/<pk>/assignments/new/: a position
+            kwargs[key] = pks["position"]
         else:
             kwargs[key] = pks[noun]
     return kwargs
