@@ -303,7 +303,14 @@ def demo_data(django_db_setup, django_db_blocker):
             from integration_admin.council.services import create_supplement
             from integration_admin.models import Report
 
-            create_supplement(report=Report.objects.released().first())
+            supplement = create_supplement(report=Report.objects.released().first())
+            # A finished and a failed PDF job of that draft, for the job pages (retry, download).
+            from integration_admin.models import ReportJob, ReportJobStatus
+
+            ReportJob.objects.create(
+                report=supplement, status=ReportJobStatus.DONE, content=b"%PDF-1.7 fuzz", size=13, page_count=1
+            )
+            ReportJob.objects.create(report=supplement, status=ReportJobStatus.FAILED, error="Testfehler")
             yield
             transaction.set_rollback(True)
 
