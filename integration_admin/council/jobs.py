@@ -18,7 +18,6 @@ from django.utils import timezone
 from django_tasks import task
 
 from integration_admin.council.documents import estimate_pages, render_report_document, report_snapshot
-from integration_admin.council.pdf import RenderError
 from integration_admin.models import Report, ReportJob, ReportJobStatus
 
 logger = logging.getLogger(__name__)
@@ -42,10 +41,11 @@ def start_job(report: Report, user) -> ReportJob:
 
 def retry_job(job: ReportJob) -> ReportJob:
     """Queue a failed (or dead) job again; its earlier attempts stay counted."""
-    updated = ReportJob.objects.filter(
-        Q(status=ReportJobStatus.FAILED) | Q(pk=job.pk, modified__lt=timezone.now() - ReportJob.STALE_AFTER),
-        pk=job.pk,
-    ).update(
+    stale = Q(
+        status__in=[ReportJobStatus.QUEUED, ReportJobStatus.RUNNING],
+        modified__lt=timezone.now() - ReportJob.STALE_AFTER,
+    )
+    updated = ReportJob.objects.filter(Q(status=ReportJobStatus.FAILED) | stale, pk=job.pk).update(
         status=ReportJobStatus.QUEUED,
         error="",
         phase="",
@@ -114,9 +114,7 @@ def run_job(job_id: int) -> ReportJob | None:
         content = render_report_document(paper, progress=progress)
     except Report.DoesNotExist:
         return _fail(job, REPORT_GONE, None)
-    except RenderError as error:
-        return _fail(job, RENDER_FAILED, error)
-    except Exception as error:  # noqa: BLE001 (anything else: the job fails, the worker lives on)
+    except Exception as error:  # noqa: BLE001 (a RenderError or anything else: the job fails, the worker lives on)
         return _fail(job, RENDER_FAILED, error)
     pages = laid_out
     _update(

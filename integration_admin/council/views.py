@@ -599,7 +599,6 @@ class ReportJobDetailView(ReportJobMixin, View):
     """The job's page: progress (refreshed by htmx), the download when done, the error and a retry."""
 
     template_name = "reports/job_detail.html"
-    fragment_name = "reports/_job_status.html"
 
     def get(self, request, pk):
         job = self.get_job(request, pk)
@@ -609,9 +608,7 @@ class ReportJobDetailView(ReportJobMixin, View):
 class ReportJobStatusView(ReportJobDetailView):
     """The small fragment the job page polls every second."""
 
-    def get(self, request, pk):
-        job = self.get_job(request, pk)
-        return TemplateResponse(request, self.fragment_name, {"job": job, "report": job.report})
+    template_name = "reports/_job_status.html"
 
 
 class ReportJobRetryView(ReportJobMixin, View):

@@ -150,6 +150,17 @@ def test_a_job_whose_worker_died_can_be_retried(login, draft, django_capture_on_
     assert job.status == ReportJobStatus.QUEUED
 
 
+def test_an_old_finished_job_is_not_queued_again(draft, django_capture_on_commit_callbacks):
+    """retry_job follows ReportJob.can_retry: only failed jobs and stale queued or running ones."""
+    job = ReportJob.objects.create(report=draft, status=ReportJobStatus.DONE, content=b"%PDF", size=4, page_count=1)
+    ReportJob.objects.filter(pk=job.pk).update(modified=job.created - ReportJob.STALE_AFTER * 2)
+    job.refresh_from_db()
+    assert not job.can_retry
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        jobs.retry_job(job)
+    assert job.status == ReportJobStatus.DONE and not callbacks
+
+
 def test_caseworkers_may_not_start_watch_or_download_draft_jobs(login, draft, django_capture_on_commit_callbacks):
     client = login("leitung")
     job = start(client, draft, django_capture_on_commit_callbacks)
