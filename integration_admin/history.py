@@ -54,15 +54,18 @@ def _display(model_field, value, related: dict) -> str:
     return str(value)
 
 
-def history_entries(instance, ignore: tuple[str, ...] = ("modified", "revision"), records=None) -> list[HistoryEntry]:
+def history_entries(
+    instance, ignore: tuple[str, ...] = ("modified", "revision"), records=None, known=()
+) -> list[HistoryEntry]:
     """The object's history, newest first, with the changed fields of every change.
 
     ``records`` may pass the object's history rows already loaded (newest first, with
-    ``history_user``), e.g. when the rows of several objects were read in one query.
+    ``history_user``), e.g. when the rows of several objects were read in one query. ``known``:
+    related objects loaded anyway, whose names need no lookup (see :func:`entries_from_records`).
     """
     if records is None:
         records = instance.history.select_related("history_user").order_by("-history_date", "-history_id")
-    return entries_from_records(records, instance._meta.model, ignore=ignore)
+    return entries_from_records(records, instance._meta.model, ignore=ignore, known=known)
 
 
 def entries_from_records(

@@ -5,6 +5,7 @@ from functools import lru_cache
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django_tables2 import utils as tables_utils
@@ -27,6 +28,18 @@ class PageSizePaginator(Paginator):
         if per_page not in PAGE_SIZES:
             per_page = DEFAULT_PAGE_SIZE
         super().__init__(object_list, per_page, *args, **kwargs)
+
+
+def url_with_pk(viewname: str):
+    """``pk -> URL`` of a view whose only argument is an integer pk, reversed once.
+
+    A table builds one link per row; ``reverse()`` per row was a tenth of the positions list's
+    time. The URL is reversed with a marker pk and the marker replaced (the URL pattern is
+    ``<int:pk>``, so a pk is digits and needs no quoting).
+    """
+    marker = 9081726354
+    head, tail = reverse(viewname, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 class EuroColumn(tables.Column):

@@ -6,7 +6,7 @@ from django.views.generic import DetailView, TemplateView
 
 from integration_admin.dashboard import programme_summaries
 from programs.models import Programme
-from staffing.costs import costs_by_year
+from staffing.costs import YearCost, costs_by_year
 from staffing.models import PositionCost
 from staffing.views import POSITION_ROWS, PositionTableMixin, requested_cost_year
 
@@ -39,10 +39,22 @@ class ProgrammeDetailView(PositionTableMixin, DetailView):
             PositionCost.objects.filter(position__building_block__programme=programme),
             key=lambda row: row["position__organisation__short_name"],
         )
-        cost_rows = []
-        for organisation, years in by_organisation.items():
+        # All organisations together per year; each organisation only in the chosen cost year (a
+        # state-wide programme has hundreds: all years of all of them were a 240 KB page).
+        by_year: dict[int, YearCost] = {}
+        for years in by_organisation.values():
             for row in years.values():
-                row.key = organisation
-                cost_rows.append(row)
-        cost_rows.sort(key=lambda row: (row.year, row.key))
-        return super().get_context_data(summary=summary, table=positions, cost_rows=cost_rows, **kwargs)
+                by_year.setdefault(row.year, YearCost(row.year)).add(row)
+        cost_rows = []
+        for organisation, years in sorted(by_organisation.items()):
+            if year in years:
+                years[year].key = organisation
+                cost_rows.append(years[year])
+        return super().get_context_data(
+            summary=summary,
+            table=positions,
+            cost_year=year,
+            cost_years=[by_year[y] for y in sorted(by_year)],
+            cost_rows=cost_rows,
+            **kwargs,
+        )

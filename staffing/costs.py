@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from funding.models import FlatRate
 from integration_admin.formats import round_money
-from staffing.models import AnnualBonusRate, EmployerContributionRate, PayGrade, PayTableEntry, Position
+from staffing.models import AnnualBonusRate, EmployerContributionRate, PayGrade, PayTableEntry, Position, PositionCost
 
 HUNDRED = Decimal("100")
 TWELVE = Decimal("12")
@@ -117,60 +117,6 @@ def load_cost_tables(years: Iterable[int] | None = None) -> CostTables:
         if illustrative:
             tables.illustrative_employer.add(year)
     tables.flat_rates, tables.illustrative_flat_rates = _flat_rates(flat)
-    return tables
-
-
-def load_position_cost_tables(position: Position) -> CostTables:
-    """The rate data one position's cost needs, in two queries (:func:`load_cost_tables` reads all in five).
-
-    One query reads the years with employer rates, each with the bonus rate of the position's grade
-    group and the flat rate of its building block (subqueries); the other its pay-table entries.
-    ``position.pay_grade`` should be loaded with it (``select_related``); only years with employer
-    rates are filled in, which are the years :meth:`CostTables.years` offers anyway.
-    """
-    tables = CostTables()
-    group = position.pay_grade.group_id if position.pay_grade_id is not None else None
-    if position.pay_grade_id is not None:
-        tables.grade_group = {position.pay_grade_id: group}
-    bonus = AnnualBonusRate.objects.filter(year=OuterRef("year"), group=group)
-    flat = FlatRate.objects.filter(year=OuterRef("year"), building_block=position.building_block_id)
-    rows = EmployerContributionRate.objects.annotate(
-        bonus_rate=Subquery(bonus.values("rate")[:1]),
-        bonus_illustrative=Subquery(bonus.values("is_illustrative")[:1]),
-        flat_rate=Subquery(flat.values("amount_per_fte")[:1]),
-        flat_illustrative=Subquery(flat.values("is_illustrative")[:1]),
-    ).values_list(
-        "year",
-        "social_insurance_rate",
-        "pension_levy_rate",
-        "is_illustrative",
-        "bonus_rate",
-        "bonus_illustrative",
-        "flat_rate",
-        "flat_illustrative",
-    )
-    block = position.building_block_id
-    for year, social, pension, illustrative, bonus_rate, bonus_illustrative, flat_rate, flat_illustrative in rows:
-        tables.employer[year] = (social, pension)
-        if illustrative:
-            tables.illustrative_employer.add(year)
-        if bonus_rate is not None:
-            tables.bonus[(year, group)] = bonus_rate
-            if bonus_illustrative:
-                tables.illustrative_bonus.add((year, group))
-        if flat_rate is not None:
-            tables.flat_rates[(block, year)] = flat_rate
-            if flat_illustrative:
-                tables.illustrative_flat_rates.add((block, year))
-    if position.pay_grade_id is not None and position.pay_step is not None:
-        key = (position.pay_grade_id, position.pay_step)
-        entries = PayTableEntry.objects.filter(pay_grade=position.pay_grade_id, step=position.pay_step)
-        for valid_from, amount, illustrative in entries.order_by("valid_from").values_list(
-            "valid_from", "monthly_amount", "is_illustrative"
-        ):
-            tables.pay.setdefault(key, []).append((valid_from, amount))
-            if illustrative:
-                tables.illustrative_pay.add((*key, valid_from))
     return tables
 
 
@@ -272,6 +218,60 @@ def coverage_gap(position: Position, year: int, tables: CostTables) -> Decimal |
 
 
 @dataclass
+class PositionYear:
+    """One year of a position's page: its stored cost, the flat rate of its block, the gap."""
+
+    year: int
+    cost: AnnualCost | None  # None: pay data of the year missing
+    flat_rate: Decimal | None
+    flat_rate_illustrative: bool
+    funding: Decimal | None
+    gap: Decimal | None
+
+
+def position_years(position: Position) -> list[PositionYear]:
+    """The position's cost per year in which it runs, as stored (:class:`PositionCost`), in one query.
+
+    The years are those with employer rates (the years any cost can be computed for); each comes
+    with the position's stored cost of that year (missing where pay data are missing) and the flat
+    rate of its building block, which funds ``rate x FTE x months / 12``.
+    """
+    stored = PositionCost.objects.filter(position=position.pk, year=OuterRef("year")).order_by()
+    flat = FlatRate.objects.filter(year=OuterRef("year"), building_block=position.building_block_id).order_by()
+    fields = ("months", "gross_pay", "annual_bonus", "employer_contributions", "is_illustrative")
+    rows = (
+        EmployerContributionRate.objects.order_by("year")
+        .annotate(
+            **{f"cost_{name}": Subquery(stored.values(name)[:1]) for name in fields},
+            flat_rate=Subquery(flat.values("amount_per_fte")[:1]),
+            flat_illustrative=Subquery(flat.values("is_illustrative")[:1]),
+        )
+        .values("year", *(f"cost_{name}" for name in fields), "flat_rate", "flat_illustrative")
+    )
+    years = []
+    for row in rows:
+        months = len(active_months(position, row["year"]))
+        if not months:
+            continue
+        cost = None
+        if row["cost_months"] is not None:
+            cost = AnnualCost(row["year"], *(row[f"cost_{name}"] for name in fields))
+        rate = row["flat_rate"]
+        funding = None if rate is None else round_money(rate * position.fte * months / TWELVE)
+        years.append(
+            PositionYear(
+                year=row["year"],
+                cost=cost,
+                flat_rate=rate,
+                flat_rate_illustrative=bool(row["flat_illustrative"]),
+                funding=funding,
+                gap=cost.total - funding if cost is not None and funding is not None else None,
+            )
+        )
+    return years
+
+
+@dataclass
 class YearCost:
     """The cost of several positions in one year, and what flat rates cover of it."""
 
@@ -283,6 +283,16 @@ class YearCost:
     funded_cost: Decimal = Decimal("0.00")
     flat_rate_funding: Decimal = Decimal("0.00")
     flat_rate_illustrative: bool = False
+
+    def add(self, other: "YearCost") -> None:
+        """Add the figures of ``other`` (the same year, other positions) to these."""
+        self.cost += other.cost
+        self.positions += other.positions
+        self.is_illustrative = self.is_illustrative or other.is_illustrative
+        self.funded_positions += other.funded_positions
+        self.funded_cost += other.funded_cost
+        self.flat_rate_funding += other.flat_rate_funding
+        self.flat_rate_illustrative = self.flat_rate_illustrative or other.flat_rate_illustrative
 
     @property
     def coverage_gap(self) -> Decimal | None:
@@ -299,7 +309,10 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
     with its position's block and FTE and the flat rate of that block and year (a subquery on the
     unique block and year): one query in all. Returns ``{key: {year: YearCost}}``, years ascending.
     """
-    flat = FlatRate.objects.filter(building_block=OuterRef("position__building_block_id"), year=OuterRef("year"))
+    # (order_by(): the default ordering would join block and programme into every subquery)
+    flat = FlatRate.objects.filter(
+        building_block=OuterRef("position__building_block_id"), year=OuterRef("year")
+    ).order_by()
     rows = list(
         position_costs.annotate(
             flat_rate=Subquery(flat.values("amount_per_fte")[:1]),

@@ -328,6 +328,20 @@ class PositionQuerySet(models.QuerySet):
         )
         return self.annotate(holder_names=Subquery(names, output_field=models.TextField()))
 
+    def with_labels(self) -> "PositionQuerySet":
+        """Annotate the names the position tables show (programme, block, organisation, pay grade).
+
+        The same joins as ``select_related`` but plain values: a 50-row page builds 50 model
+        instances instead of 250.
+        """
+        return self.annotate(
+            programme_short_name=F("building_block__programme__short_name"),
+            block_number=F("building_block__number"),
+            block_title=F("building_block__title"),
+            organisation_short_name=F("organisation__short_name"),
+            pay_grade_code=F("pay_grade__code"),
+        )
+
     def with_vacancy(self, vacant: bool) -> "PositionQuerySet":
         """After :meth:`with_staffing`: positions with a free share on the day, or fully held ones."""
         if vacant:

@@ -1,13 +1,15 @@
 """The position and organisation tables (django-tables2); exports use the plain values."""
 
 from decimal import Decimal
+from functools import cached_property
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.formats import euro, fte
-from integration_admin.tables import EuroColumn, FteColumn, GermanDateColumn, PythonRowsMixin
+from integration_admin.tables import EuroColumn, FteColumn, GermanDateColumn, PythonRowsMixin, url_with_pk
 from staffing.models import Organisation, Position, PositionStatus, from_thousandths, split_joined
 
 ILLUSTRATIVE_BADGE = '<span class="badge badge-illustrative" title="{}">{}</span>'
@@ -42,25 +44,26 @@ class MilliFteColumn(FteColumn):
 class PositionTable(PythonRowsMixin, tables.Table):
     programme = tables.Column(
         _("Programm"),
-        accessor="building_block__programme__short_name",
+        accessor="programme_short_name",
         order_by=("building_block__programme__sort_order", "building_block__programme__short_name"),
     )
     building_block = tables.Column(
         _("Baustein"),
-        accessor="building_block__number",
+        accessor="block_number",
         order_by=("building_block__programme__sort_order", "building_block__number"),
     )
     organisation = tables.Column(
         _("Organisation"),
-        accessor="organisation__short_name",
-        linkify=lambda record: record.organisation.get_absolute_url(),
+        accessor="organisation_short_name",
+        order_by=("organisation__short_name",),
+        linkify=lambda record: reverse("staffing:organisation-detail", args=[record.organisation_id]),
     )
     title = tables.Column(verbose_name=_("Bezeichnung"), linkify=True, footer=_("Summe"))
     fte = FteColumn(
         verbose_name=_("VZÄ"), footer=lambda table: fte(table.totals["fte"]) if hasattr(table, "totals") else ""
     )
     pay_grade = tables.Column(
-        _("Entgeltgruppe"), accessor="pay_grade__code", order_by=("pay_grade__sort_order", "pay_step"), default="–"
+        _("Entgeltgruppe"), accessor="pay_grade_code", order_by=("pay_grade__sort_order", "pay_step"), default="–"
     )
     pay_step = tables.Column(verbose_name=_("Stufe"), visible=False)
     holders = tables.Column(
@@ -108,12 +111,12 @@ class PositionTable(PythonRowsMixin, tables.Table):
         """The plain values of one position for the CSV/XLSX export (see staffing.exports)."""
         staffable = record.staffable_on_day
         values = {
-            "programme": record.building_block.programme.short_name,
-            "building_block": record.building_block.number,
-            "organisation": record.organisation.short_name,
+            "programme": record.programme_short_name,
+            "building_block": record.block_number,
+            "organisation": record.organisation_short_name,
             "title": record.title,
             "fte": record.fte,
-            "pay_grade": record.pay_grade.code if record.pay_grade_id else "",
+            "pay_grade": record.pay_grade_code or "",
             "pay_step": record.pay_step,
             "holders": ", ".join(split_joined(record.holder_names)),
             "assigned": from_thousandths(record.assigned_milli) if staffable else None,
@@ -145,23 +148,31 @@ class PositionTable(PythonRowsMixin, tables.Table):
     # The body cells (PythonRowsMixin): the same output as the render_ methods below, per record.
 
     def cell_programme(self, record):
-        return record.building_block.programme.short_name
+        return record.programme_short_name
 
     def cell_building_block(self, record):
-        return self.render_building_block(record.building_block.number, record)
+        return self.render_building_block(record.block_number, record)
 
     def cell_organisation(self, record):
-        organisation = record.organisation
-        return format_html('<a href="{}">{}</a>', organisation.get_absolute_url(), organisation.short_name)
+        url = self.urls["organisation"](record.organisation_id)
+        return format_html('<a href="{}">{}</a>', url, record.organisation_short_name)
 
     def cell_title(self, record):
-        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.title)
+        return format_html('<a href="{}">{}</a>', self.urls["position"](record.pk), record.title)
+
+    @cached_property
+    def urls(self):
+        """The detail URLs of the rows, reversed once per table rather than twice per row."""
+        return {
+            "organisation": url_with_pk("staffing:organisation-detail"),
+            "position": url_with_pk("staffing:position-detail"),
+        }
 
     def cell_fte(self, record):
         return fte(record.fte)
 
     def cell_pay_grade(self, record):
-        return self.render_pay_grade(record.pay_grade.code, record) if record.pay_grade_id else None
+        return self.render_pay_grade(record.pay_grade_code, record) if record.pay_grade_id else None
 
     def cell_pay_step(self, record):
         return record.pay_step
@@ -194,7 +205,7 @@ class PositionTable(PythonRowsMixin, tables.Table):
         return _("ja") if record.cost_is_illustrative else _("nein")
 
     def render_building_block(self, value, record):
-        return format_html('<span title="{}">{}</span>', record.building_block.title, value)
+        return format_html('<span title="{}">{}</span>', record.block_title, value)
 
     def render_pay_grade(self, value, record):
         text = f"{value} / {record.pay_step}" if record.pay_step else value
@@ -206,7 +217,7 @@ class PositionTable(PythonRowsMixin, tables.Table):
         return value
 
     def value_pay_grade(self, value, record):
-        return record.pay_grade.code if record.pay_grade_id else ""
+        return record.pay_grade_code or ""
 
     def value_annual_cost(self, value):
         return value

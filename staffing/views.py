@@ -29,12 +29,9 @@ from integration_admin.tables import PageSizePaginator
 from integration_admin.views import FilteredTableView
 from staffing import services
 from staffing.costs import (
-    active_months,
-    annual_cost,
     cost_years,
     costs_by_year,
-    flat_rate_funding,
-    load_position_cost_tables,
+    position_years,
 )
 from staffing.exports import csv_response, xlsx_response
 from staffing.filters import OrganisationFilter, PositionFilter
@@ -54,7 +51,7 @@ from staffing.models import (
 from staffing.tables import OrganisationTable, PositionTable
 
 EXPORT_FORMATS = ("csv", "xlsx")
-POSITION_ROWS = Position.objects.select_related("building_block__programme", "organisation", "pay_grade")
+POSITION_ROWS = Position.objects.with_labels()
 
 
 class KnownCountPaginator(PageSizePaginator):
@@ -194,24 +191,6 @@ class PositionDetailView(AccessLogMixin, DetailView):
         held_today = sum((a.fte_share for a in assignments if a.is_current), position.fte * 0)
         staffable_today = position.contains(today) and position.status in STAFFABLE_STATUSES
 
-        tables = load_position_cost_tables(position)
-        costs = []
-        for year in tables.years():
-            if not active_months(position, year):
-                continue
-            cost = annual_cost(position, year, tables)
-            funding = flat_rate_funding(position, year, tables)
-            costs.append(
-                {
-                    "year": year,
-                    "cost": cost,
-                    "flat_rate": tables.flat_rates.get((position.building_block_id, year)),
-                    "flat_rate_illustrative": (position.building_block_id, year) in tables.illustrative_flat_rates,
-                    "funding": funding,
-                    "gap": cost.total - funding if cost is not None and funding is not None else None,
-                }
-            )
-
         versions = (
             DecisionVersion.objects.current()
             .filter(decision__building_blocks=position.building_block_id)
@@ -233,7 +212,7 @@ class PositionDetailView(AccessLogMixin, DetailView):
             .order_by("-history_date", "-history_id")
         ):
             records[record.id].append(record)
-        history = history_entries(position)
+        history = history_entries(position, known=[position.building_block, position.organisation, position.pay_grade])
         for assignment_id, rows in records.items():
             for entry in history_entries(Assignment(pk=assignment_id), records=rows):
                 entry.action = _("Besetzung %(name)s %(action)s") % {
@@ -250,7 +229,7 @@ class PositionDetailView(AccessLogMixin, DetailView):
             staffable_today=staffable_today,
             free_today=position.fte - held_today,
             periods=staffing_periods(position, assignments),
-            costs=costs,
+            costs=position_years(position),
             versions=versions,
             history=history,
             can_edit=self.request.user.can_change_organisation(position.organisation_id),
