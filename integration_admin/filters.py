@@ -2,6 +2,8 @@
 
 import django_filters
 from django import forms
+from django.utils.choices import normalize_choices
+from django.utils.functional import Promise
 from django_filters.fields import ChoiceIterator
 
 from integration_admin.forms import BootstrapFormMixin, GermanDateField
@@ -30,6 +32,42 @@ class _FieldsMadeForOneForm(dict):
         return dict(self)
 
 
+def _is_label(value) -> bool:
+    return isinstance(value, str | Promise)
+
+
+def _already_normal(choices) -> bool:
+    """Whether ``choices`` is a list of (value, label) pairs, or of (group, [pairs]) groups.
+
+    Such a list is what Django's ``normalize_choices`` would return anyway; the filters build
+    theirs in this form (hundreds of organisations and blocks), so the walk can be skipped.
+    """
+    return isinstance(choices, list) and all(
+        type(choice) is tuple
+        and len(choice) == 2
+        and (
+            _is_label(choice[1])
+            or (
+                isinstance(choice[1], list)
+                and all(type(option) is tuple and len(option) == 2 and _is_label(option[1]) for option in choice[1])
+            )
+        )
+        for choice in choices
+    )
+
+
+def _materialised(iterator: ChoiceIterator) -> list:
+    """What iterating django-filter's choice iterator yields: empty and null choice, then the choices."""
+    field = iterator.field
+    head = []
+    if field.empty_label is not None:
+        head.append(("", field.empty_label))
+    if field.null_label is not None:
+        head.append((field.null_value, field.null_label))
+    choices = iterator.choices
+    return head + (choices if _already_normal(choices) else normalize_choices(choices))
+
+
 class BaseFilterSet(django_filters.FilterSet):
     """Subclasses write ``class Meta(BaseFilterSet.Meta)`` to keep the styled form."""
 
@@ -43,5 +81,5 @@ class BaseFilterSet(django_filters.FilterSet):
             # django-filter's choice iterator normalises the whole list on every pass (validating a
             # value, rendering, counting: about ten per request); materialise it once.
             if isinstance(getattr(field, "_choices", None), ChoiceIterator):
-                field._choices = field.widget._choices = list(field._choices)  # normalised already
+                field._choices = field.widget._choices = _materialised(field._choices)
         return form_class
