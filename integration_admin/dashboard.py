@@ -4,7 +4,7 @@ A fixed number of queries whatever the data size. Per table, for the dashboard (
 page, limited rows) — 11 queries:
 
 - programmes: 2 (the paginator's count, the page);
-- funders, building blocks: 1 each (prefetched);
+- building blocks: 1 (prefetched; the funders' names are joined into the programme query);
 - positions: 3 (FTE per block/organisation/status ranked, FTE per block, FTE per programme and
   organisation ranked; the programme totals and organisation counts come from these);
 - decision versions: 2 (current versions with called-off sums and their blocks joined in; those
@@ -51,7 +51,7 @@ from funding.models import (
 )
 from funding.warnings import MoneyWarning, uncalled_warning
 from integration_admin.db import cents, from_thousandths, thousandths
-from programs.models import BuildingBlock, Programme
+from programs.models import BuildingBlock, Programme, funder_short_names
 from staffing.models import Position
 
 ZERO_FTE = Decimal("0.000")
@@ -93,6 +93,7 @@ class BlockSummary:
 @dataclass
 class ProgrammeSummary:
     programme: Programme
+    funders: list[str]  # short names
     blocks: list[BlockSummary]
     fte_by_organisation: dict[str, Decimal]  # largest first: "1,5 KI + 1,0 DRK"; maybe not all
     versions: list[DecisionVersion]
@@ -149,12 +150,16 @@ def programme_summaries(
     """
     if programmes is None:
         programmes = Programme.objects.all()
-    related = ("funders", Prefetch("building_blocks", BuildingBlock.objects.select_related("delivering_organisation")))
+    blocks = Prefetch("building_blocks", BuildingBlock.objects.select_related("delivering_organisation"))
     if isinstance(programmes, QuerySet):
-        programmes = list(programmes.prefetch_related(*related))
+        if not programmes.query.is_sliced and "funder_names" not in programmes.query.annotations:
+            programmes = programmes.with_funder_names()
+        programmes = list(programmes.prefetch_related(blocks))
     else:  # programmes already loaded, e.g. a detail page's object: no second query for them
         programmes = list(programmes)
-        prefetch_related_objects(programmes, *related)
+        prefetch_related_objects(programmes, blocks)
+    # Loaded without the funders' names (another queryset, a slice): the funders in one query.
+    prefetch_related_objects([p for p in programmes if not hasattr(p, "funder_names")], "funders")
     ids = [p.pk for p in programmes]
     block_programme = {block.pk: p.pk for p in programmes for block in p.building_blocks.all()}
     status_labels = dict(Position._meta.get_field("status").choices)
@@ -239,6 +244,7 @@ def programme_summaries(
     return [
         ProgrammeSummary(
             programme=programme,
+            funders=funder_short_names(programme),
             blocks=[
                 BlockSummary(
                     block,

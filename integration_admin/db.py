@@ -96,3 +96,26 @@ class FteSum(ExactDecimalSum):
     """Exact sum of FTE, to the thousandth (top-level aggregates; use ``thousandths`` in subqueries)."""
 
     places = 3
+
+
+NAME_SEPARATOR = "\x1f"  # ASCII unit separator; holder names may not contain control characters
+
+
+class JoinedText(models.Aggregate):
+    """Text values joined by :data:`NAME_SEPARATOR` (PostgreSQL ``STRING_AGG``, SQLite ``GROUP_CONCAT``).
+
+    The order is not defined; :func:`split_joined` sorts.
+    """
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, CHR(31))"
+    output_field = models.TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s, CHAR(31))"
+        )
+
+
+def split_joined(value: str | None) -> list[str]:
+    return sorted(value.split(NAME_SEPARATOR), key=str.casefold) if value else []

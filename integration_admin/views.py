@@ -28,7 +28,9 @@ class DashboardView(TemplateView):
     programmes_per_page = 10
 
     def get_context_data(self, **kwargs):
-        page = Paginator(Programme.objects.all(), self.programmes_per_page).get_page(self.request.GET.get("page"))
+        page = Paginator(Programme.objects.with_funder_names(), self.programmes_per_page).get_page(
+            self.request.GET.get("page")
+        )
         summaries = programme_summaries(page.object_list, rows_per_block=4, organisations=5)
         return super().get_context_data(
             summaries=summaries, page_obj=page, deadlines=deadlines(timezone.localdate()), **kwargs

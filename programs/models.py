@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.db import JoinedText, split_joined
+
 
 class Funder(models.Model):
     """A ministry or other body that runs programmes and issues grant decisions."""
@@ -27,6 +29,22 @@ class Funder(models.Model):
 class ProgrammeQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date) -> "ProgrammeQuerySet":
         return self.filter(Q(start__isnull=True) | Q(start__lte=day), Q(end__isnull=True) | Q(end__gte=day))
+
+    def with_funder_names(self) -> "ProgrammeQuerySet":
+        """Annotate ``funder_names``, the funders' short names joined (see :func:`funder_short_names`).
+
+        The lists show only the names: joined in the programme query, not prefetched in a second one.
+        """
+        annotated = self.annotate(funder_names=JoinedText("funders__short_name"))
+        # A grouped query ignores Meta.ordering: keep the programmes' order explicitly.
+        return annotated if self.query.order_by else annotated.order_by(*self.model._meta.ordering)
+
+
+def funder_short_names(programme: "Programme") -> list[str]:
+    """The short names of the programme's funders, sorted; from ``funder_names`` where annotated."""
+    if hasattr(programme, "funder_names"):
+        return split_joined(programme.funder_names)
+    return sorted((funder.short_name for funder in programme.funders.all()), key=str.casefold)
 
 
 class Programme(models.Model):

@@ -22,7 +22,7 @@ class ProgrammeListView(TemplateView):
 
 
 class ProgrammeDetailView(PositionTableMixin, DetailView):
-    model = Programme
+    queryset = Programme.objects.with_funder_names()
 
     def get_context_data(self, **kwargs):
         programme = self.object

@@ -13,32 +13,19 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from integration_admin.db import FteSum, MoneySum, cents, from_thousandths, thousandths
+from integration_admin.db import (  # noqa: F401 (JoinedText, split_joined: used here and by the tables)
+    FteSum,
+    JoinedText,
+    MoneySum,
+    cents,
+    from_thousandths,
+    split_joined,
+    thousandths,
+)
 from integration_admin.formats import fte as format_fte
 
 FTE_MAX_DIGITS = 6
 FTE_PLACES = 3
-NAME_SEPARATOR = "\x1f"  # ASCII unit separator; holder names may not contain control characters
-
-
-class JoinedText(models.Aggregate):
-    """Text values joined by :data:`NAME_SEPARATOR` (PostgreSQL ``STRING_AGG``, SQLite ``GROUP_CONCAT``).
-
-    The order is not defined; :func:`split_joined` sorts.
-    """
-
-    function = "STRING_AGG"
-    template = "%(function)s(%(expressions)s, CHR(31))"
-    output_field = models.TextField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s, CHAR(31))"
-        )
-
-
-def split_joined(value: str | None) -> list[str]:
-    return sorted(value.split(NAME_SEPARATOR), key=str.casefold) if value else []
 
 
 class OrganisationKind(models.TextChoices):

@@ -365,7 +365,10 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
     sections = list(report.sections.select_related("programme"))
     programme_ids = [section.programme_id for section in sections if section.programme_id]
     summaries = {
-        summary.programme.pk: summary for summary in programme_summaries(Programme.objects.filter(pk__in=programme_ids))
+        summary.programme.pk: summary
+        for summary in programme_summaries(
+            Programme.objects.filter(pk__in=programme_ids).prefetch_related("funders")  # full names too
+        )
     }
     programmes_in_order = []
     section_rows = []
