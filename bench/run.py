@@ -171,6 +171,7 @@ def inprocess(db_url: str) -> dict:
         "programme detail": programme.get_absolute_url() + "?per_page={n}",
         "organisation detail": Organisation.objects.get(short_name="B007").get_absolute_url() + "?per_page={n}",
         "decision detail": GrantDecision.objects.filter(programme=programme).first().get_absolute_url(),
+        "decision history": GrantDecision.objects.filter(programme=programme).first().get_absolute_url() + "history/",
     }
     report = Report.objects.order_by("pk").first()
     if report is not None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("decisions/<int:pk>/edit/", views.DecisionUpdateView.as_view(), name="decision-update"),
     path("decisions/<int:pk>/delete/", views.DecisionDeleteView.as_view(), name="decision-delete"),
     path("decisions/<int:pk>/as-of/", views.DecisionAsOfView.as_view(), name="decision-as-of"),
+    path("decisions/<int:pk>/history/", views.DecisionHistoryView.as_view(), name="decision-history"),
     path("decisions/<int:pk>/amend/", views.AmendmentCreateView.as_view(), name="decision-amend"),
     path("decisions/<int:pk>/own-shares/", views.CostShareSplitView.as_view(), name="decision-shares"),
     path("decisions/<int:decision_pk>/call-offs/new/", views.CallOffCreateView.as_view(), name="calloff-create"),

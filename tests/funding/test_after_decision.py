@@ -260,7 +260,7 @@ def test_pass_through_goes_to_another_body(running, login, demo):
     assert "nicht an eine Einrichtung des Kreises" in response.content.decode()
 
 
-def test_call_off_and_proof_history_is_on_the_decision_page(running, login, demo):
+def test_call_off_and_proof_history_is_in_the_decision_history(running, login, demo):
     client = login("admin")
     post_call_off(client, running, amount="1.234,56")
     call_off = CallOff.objects.get(decision=running)
@@ -270,7 +270,9 @@ def test_call_off_and_proof_history_is_on_the_decision_page(running, login, demo
     )
     client.post(reverse("funding:calloff-delete", args=[call_off.pk]))
     assert not CallOff.objects.filter(pk=call_off.pk).exists()
-    history = client.get(running.get_absolute_url()).content.decode().split('id="verlauf"')[1]
+    history_url = reverse("funding:decision-history", args=[running.pk])
+    assert f'href="{history_url}"' in client.get(running.get_absolute_url()).content.decode()
+    history = client.get(history_url).content.decode().split('id="verlauf"')[1]
     assert history.count("Mittelabruf vom 01.02.2021") == 3
     assert "gelöscht" in history and "15.02.2021" in history and "1.234,56" in history
 

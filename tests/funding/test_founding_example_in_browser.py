@@ -124,8 +124,12 @@ def test_administrator_enters_the_founding_example_from_scratch(no_funding_recor
     assert rows["DRK"] == ["1,0", euro("312.246,80"), euro("249.797,44"), euro("62.449,36")]
     assert "27.03.2020" in html and "10.08.2020" in html and "31.12.2022" in html
     assert "Anteilsfinanzierung" in html and "Zuweisung/Zuschuss" in html
-    # The history: who created what, with the values.
-    history = html[html.index('id="verlauf"') :]
+    # The history (its own page; the decision page loads it with htmx or links to it): who created
+    # what, with the values.
+    history_url = reverse("funding:decision-history", args=[decision.pk])
+    assert f'hx-get="{history_url}"' in html and f'href="{history_url}"' in html
+    history_html = client.get(history_url).content.decode()
+    history = history_html[history_html.index('id="verlauf"') :]
     assert "Demo Administration" in history
     assert "angelegt" in history
     assert "780.617,00" in history and "624.493,60" in history

@@ -147,7 +147,8 @@ def test_correcting_figures_needs_a_reason_and_shows_it_in_the_history(founding,
     founding.refresh_from_db()
     assert founding.revision == 2
     html = client.get(founding.get_absolute_url()).content.decode()
-    history = html[html.index('id="verlauf"') :]
+    history_html = client.get(reverse("funding:decision-history", args=[founding.pk])).content.decode()
+    history = history_html[history_html.index('id="verlauf"') :]
     assert "Tippfehler im Betrag berichtigt" in history
     assert "624.493,60" in history and "640.000,00" in history  # old and new grant
     assert "Abweichung zum berechneten Betrag" in html  # the letter still says 624.493,60

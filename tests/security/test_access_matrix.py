@@ -106,6 +106,7 @@ EXPECTED = {
     "funding:decision-update": ADMIN_ONLY,
     "funding:decision-delete": ADMIN_ONLY,
     "funding:decision-as-of": READ,
+    "funding:decision-history": READ,
     "funding:decision-amend": ADMIN_ONLY,
     "funding:decision-shares": ADMIN_ONLY,
     "funding:calloff-create": ADMIN_ONLY,
