@@ -214,3 +214,4 @@ def test_bench_support_uses_the_job_code_path(demo):
     assert bench_support.report_of_pages(6) == report  # found again, not made twice
     content, pages = bench_support.render(report)
     assert content.startswith(b"%PDF") and 4 <= pages <= 8
+    assert pages == len(PdfReader(io.BytesIO(content)).pages)  # counted from the progress, as the job does
