@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from funding.models import FlatRate
@@ -306,17 +306,17 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
     """Sum stored position costs per ``key(row)`` and year, with flat-rate funding and coverage gap.
 
     ``position_costs`` is a queryset of :class:`~staffing.models.PositionCost`; it is read once,
-    with its position's block and FTE and the flat rate of that block and year (a subquery on the
+    with its position's block and FTE and the flat rate of that block and year (joined on the
     unique block and year): one query in all. Returns ``{key: {year: YearCost}}``, years ascending.
     """
-    # (order_by(): the default ordering would join block and programme into every subquery)
-    flat = FlatRate.objects.filter(
-        building_block=OuterRef("position__building_block_id"), year=OuterRef("year")
-    ).order_by()
+    # A join, not a subquery per row: on a small table the planner scans FlatRate for every row
+    # (1.100 rows of a programme: 35 ms); the join is one hash of the table.
+    flat = FilteredRelation(
+        "position__building_block__flat_rates", condition=Q(position__building_block__flat_rates__year=F("year"))
+    )
     rows = list(
         position_costs.annotate(
-            flat_rate=Subquery(flat.values("amount_per_fte")[:1]),
-            flat_rate_illustrative=Subquery(flat.values("is_illustrative")[:1]),
+            flat=flat, flat_rate=F("flat__amount_per_fte"), flat_rate_illustrative=F("flat__is_illustrative")
         )
         .order_by("year")
         .values(
