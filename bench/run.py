@@ -152,6 +152,7 @@ def inprocess(db_url: str) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     from funding.controlling import controlling_overview, controlling_totals
     from funding.models import CallOff, DecisionVersion, GrantDecision
@@ -167,6 +168,7 @@ def inprocess(db_url: str) -> dict:
 
     programme = Programme.objects.filter(short_name__startswith="BP").order_by("pk")[7]
     position = Position.objects.filter(building_block__programme=programme).order_by("pk").first()
+    decision = GrantDecision.objects.filter(programme=programme).first()
     pages = {
         "dashboard": "/",
         "positions list": "/positions/?per_page={n}",
@@ -181,8 +183,8 @@ def inprocess(db_url: str) -> dict:
         "position detail": position.get_absolute_url(),
         "programme detail": programme.get_absolute_url() + "?per_page={n}",
         "organisation detail": Organisation.objects.get(short_name="B007").get_absolute_url() + "?per_page={n}",
-        "decision detail": GrantDecision.objects.filter(programme=programme).first().get_absolute_url(),
-        "decision history": GrantDecision.objects.filter(programme=programme).first().get_absolute_url() + "history/",
+        "decision detail": decision.get_absolute_url(),
+        "decision history": reverse("funding:decision-history", args=[decision.pk]),
     }
     report = Report.objects.order_by("pk").first()
     if report is not None:

@@ -197,12 +197,17 @@ def annual_cost(position: Position, year: int, tables: CostTables) -> AnnualCost
     return AnnualCost(year, len(months), gross, bonus, contributions, illustrative)
 
 
+def flat_rate_share(rate: Decimal, fte: Decimal, months: int) -> Decimal:
+    """What a flat rate per FTE and year pays for ``fte`` over ``months`` months of a year."""
+    return round_money(rate * fte * months / TWELVE)
+
+
 def flat_rate_funding(position: Position, year: int, tables: CostTables) -> Decimal | None:
     """What a flat rate per FTE and year of the position's building block pays for it in ``year``."""
     rate = tables.flat_rates.get((position.building_block_id, year))
     if rate is None:
         return None
-    return round_money(rate * position.fte * len(active_months(position, year)) / TWELVE)
+    return flat_rate_share(rate, position.fte, len(active_months(position, year)))
 
 
 def coverage_gap(position: Position, year: int, tables: CostTables) -> Decimal | None:
@@ -257,7 +262,7 @@ def position_years(position: Position) -> list[PositionYear]:
         if row["cost_months"] is not None:
             cost = AnnualCost(row["year"], *(row[f"cost_{name}"] for name in fields))
         rate = row["flat_rate"]
-        funding = None if rate is None else round_money(rate * position.fte * months / TWELVE)
+        funding = None if rate is None else flat_rate_share(rate, position.fte, months)
         years.append(
             PositionYear(
                 year=row["year"],
@@ -346,6 +351,6 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
         if rate is not None:
             summary.funded_positions += 1
             summary.funded_cost += row["total"]
-            summary.flat_rate_funding += round_money(rate * row["position__fte"] * row["months"] / TWELVE)
+            summary.flat_rate_funding += flat_rate_share(rate, row["position__fte"], row["months"])
             summary.flat_rate_illustrative = summary.flat_rate_illustrative or bool(row["flat_rate_illustrative"])
     return dict(result)

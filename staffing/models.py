@@ -13,15 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from integration_admin.db import (  # noqa: F401 (JoinedText, split_joined: used here and by the tables)
-    FteSum,
-    JoinedText,
-    MoneySum,
-    cents,
-    from_thousandths,
-    split_joined,
-    thousandths,
-)
+from integration_admin.db import FteSum, JoinedText, MoneySum, cents, from_thousandths, thousandths
 from integration_admin.formats import fte as format_fte
 
 FTE_MAX_DIGITS = 6

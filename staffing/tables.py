@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.db import split_joined
 from integration_admin.formats import euro, fte
 from integration_admin.tables import EuroColumn, FteColumn, GermanDateColumn, PythonRowsMixin, url_with_pk
-from staffing.models import Organisation, Position, PositionStatus, from_thousandths, split_joined
+from staffing.models import Organisation, Position, PositionStatus, from_thousandths
 
 ILLUSTRATIVE_BADGE = '<span class="badge badge-illustrative" title="{}">{}</span>'
 
