@@ -12,15 +12,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Round
+from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Round
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding import money
-from integration_admin.db import CentsSum, MoneySum, from_cents
+from integration_admin.db import NAME_SEPARATOR, CentsSum, JoinedText, MoneySum, from_cents
 from integration_admin.formats import euro
 from integration_admin.formats import fte as format_fte
 
@@ -108,6 +108,22 @@ def call_off_cents(outer: str, field: str) -> Subquery:
 
 
 class GrantDecisionQuerySet(models.QuerySet):
+    def with_block_labels(self) -> "GrantDecisionQuerySet":
+        """Annotate ``block_labels_joined``, "number: title" of each building block, joined.
+
+        The decision page shows only these labels: joined in the decision query instead of a
+        second query for the blocks (see :attr:`GrantDecision.block_labels`).
+        """
+        label = Concat(
+            Cast("building_blocks__number", models.TextField()),
+            Value(": "),
+            "building_blocks__title",
+            output_field=models.TextField(),
+        )
+        # NULL without blocks (the aggregate skips it), not ": ".
+        label = Case(When(building_blocks__isnull=False, then=label))
+        return self.annotate(block_labels_joined=JoinedText(label))
+
     def with_current_version(self) -> "GrantDecisionQuerySet":
         return self.prefetch_related(
             models.Prefetch("versions", DecisionVersion.objects.filter(is_current=True), to_attr="current_versions")
@@ -205,6 +221,15 @@ class GrantDecision(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("funding:decision-detail", args=[self.pk])
+
+    @property
+    def block_labels(self) -> list[str]:
+        """ "1: Coaching", … by block number; from ``with_block_labels()`` where annotated."""
+        if hasattr(self, "block_labels_joined"):
+            labels = self.block_labels_joined.split(NAME_SEPARATOR) if self.block_labels_joined else []
+        else:
+            labels = [f"{block.number}: {block.title}" for block in self.building_blocks.all()]
+        return sorted(labels, key=lambda label: int(label.partition(":")[0]))
 
     @property
     def without_application(self) -> bool:

@@ -72,8 +72,8 @@ class DecisionListView(FilteredTableView):
 
 
 def decision_queryset():
-    return GrantDecision.objects.select_related("programme", "funder", "application__programme").prefetch_related(
-        "building_blocks",
+    queryset = GrantDecision.objects.with_block_labels()
+    return queryset.select_related("programme", "funder", "application__programme").prefetch_related(
         Prefetch(
             "versions",
             DecisionVersion.objects.order_by("-number").prefetch_related(

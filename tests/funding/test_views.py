@@ -441,7 +441,21 @@ def test_detail_page_uses_a_constant_number_of_queries(founding, login):
         )  # fmt: skip
         factories.proof(founding, datetime.date(2024, 1, 1 + number))
     assert queries_without_savepoints(client, url) == before
-    # the decision with blocks, versions, cost shares, call-offs, proofs
-    # and pass-throughs (7), their six history tables; names of the decision's own programme,
-    # funder and organisations in the history are not looked up again
-    assert before <= 7 + 6, before
+    # the decision with its blocks' labels, versions, cost shares, call-offs, proofs and
+    # pass-throughs; the audit trail is its own page (loaded when scrolled to)
+    assert before <= 6, before
+    assert "6: Teilhabemanagement" in client.get(url).content.decode()
+
+
+def test_block_labels_are_joined_in_the_decision_query_in_number_order(db):
+    decision = factories.decision()
+    blocks = [factories.building_block(decision.programme, number=n, title=f"Baustein {n}") for n in (10, 2)]
+    bare = factories.decision()
+    decision.building_blocks.set(blocks)
+    with CaptureQueriesContext(connection) as captured:
+        annotated = GrantDecision.objects.with_block_labels().get(pk=decision.pk)
+        assert annotated.block_labels == ["2: Baustein 2", "10: Baustein 10"]
+    assert len(captured) == 1
+    # Without the annotation the same labels come from the relation; none without blocks.
+    assert GrantDecision.objects.get(pk=decision.pk).block_labels == annotated.block_labels
+    assert GrantDecision.objects.with_block_labels().get(pk=bare.pk).block_labels == []
