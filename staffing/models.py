@@ -7,13 +7,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Sum, When, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from integration_admin.db import FteSum, JoinedText, MoneySum, cents, from_thousandths, thousandths
+from integration_admin.db import FteSum, JoinedText, MoneySum, cents, from_cents, from_thousandths, thousandths
 from integration_admin.formats import fte as format_fte
 
 FTE_MAX_DIGITS = 6
@@ -348,16 +348,33 @@ class PositionQuerySet(models.QuerySet):
             cost_known=Count("annual_cost"),
             cost_illustrative=Count("pk", filter=Q(cost_is_illustrative=True)),
         )
-        return {
-            "count": result["count"],
-            "fte": result["fte"] or Decimal("0.000"),
-            "assigned": from_thousandths(result["assigned_total"] or 0),
-            "vacant": from_thousandths(result["vacant_total"] or 0),
-            "cost": result["cost"] if result["cost"] is not None else None,
-            "cost_known": result["cost_known"],
-            "cost_missing": result["count"] - result["cost_known"],
-            "cost_illustrative": result["cost_illustrative"] > 0,
-        }
+        return _totals(
+            count=result["count"],
+            fte=result["fte"] or Decimal("0.000"),
+            assigned_milli=result["assigned_total"] or 0,
+            vacant_milli=result["vacant_total"] or 0,
+            cost=result["cost"],
+            cost_known=result["cost_known"],
+            cost_illustrative=result["cost_illustrative"],
+        )
+
+    def with_set_totals(self) -> "PositionQuerySet":
+        """Annotate every row with the totals of the whole (filtered) set, as :meth:`totals` gives them.
+
+        Window aggregates over all rows the filters leave, computed before the page's LIMIT: the
+        rows of a page bring the list's totals and count along, without a query of their own
+        (read them with :func:`set_totals`). Needs :meth:`with_staffing` and :meth:`with_cost`.
+        """
+        staffable = Q(staffable_on_day=True)
+        return self.annotate(
+            set_count=Window(Count("pk")),
+            set_fte_milli=Window(Sum(thousandths(F("fte")))),
+            set_assigned_milli=Window(Sum(Case(When(staffable, then=F("assigned_milli")), default=0))),
+            set_vacant_milli=Window(Sum(Case(When(staffable, then=F("vacant_milli")), default=0))),
+            set_cost_cents=Window(Sum(cents(F("annual_cost")))),
+            set_cost_known=Window(Count("annual_cost")),
+            set_cost_illustrative=Window(Sum(Case(When(cost_is_illustrative=True, then=1), default=0))),
+        )
 
     def for_programme(self, programme) -> "PositionQuerySet":
         return self.filter(building_block__programme=programme)
@@ -378,6 +395,32 @@ class PositionQuerySet(models.QuerySet):
             .annotate(fte_total=FteSum("fte"), positions=models.Count("id"))
             .order_by("building_block__programme_id", "building_block__number", "organisation__short_name", "status")
         )
+
+
+def _totals(*, count, fte, assigned_milli, vacant_milli, cost, cost_known, cost_illustrative) -> dict:
+    return {
+        "count": count,
+        "fte": fte,
+        "assigned": from_thousandths(assigned_milli),
+        "vacant": from_thousandths(vacant_milli),
+        "cost": cost if cost_known else None,
+        "cost_known": cost_known,
+        "cost_missing": count - cost_known,
+        "cost_illustrative": cost_illustrative > 0,
+    }
+
+
+def set_totals(position) -> dict:
+    """The totals that :meth:`PositionQuerySet.with_set_totals` put on a row (any row of the set)."""
+    return _totals(
+        count=position.set_count,
+        fte=from_thousandths(position.set_fte_milli or 0),
+        assigned_milli=position.set_assigned_milli or 0,
+        vacant_milli=position.set_vacant_milli or 0,
+        cost=from_cents(position.set_cost_cents),
+        cost_known=position.set_cost_known,
+        cost_illustrative=position.set_cost_illustrative or 0,
+    )
 
 
 class Position(models.Model):

@@ -46,6 +46,7 @@ from staffing.models import (
     Position,
     PositionCost,
     PositionStatus,
+    set_totals,
     staffing_periods,
 )
 from staffing.tables import OrganisationTable, PositionTable
@@ -54,12 +55,37 @@ EXPORT_FORMATS = ("csv", "xlsx")
 POSITION_ROWS = Position.objects.with_labels()
 
 
-class KnownCountPaginator(PageSizePaginator):
-    """A paginator that is told the number of rows (counted with the totals) instead of counting again."""
+class SetTotalsPaginator(PageSizePaginator):
+    """Pages of positions that carry their set's totals (:meth:`~staffing.models.PositionQuerySet.with_set_totals`).
 
-    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
+    The requested page is read first; its rows tell the count and the totals, so the list needs
+    neither a COUNT nor a totals query. Only a page without rows (an empty list, a page number
+    past the end) asks ``totals_query`` (the list's :meth:`~staffing.models.PositionQuerySet.totals`)
+    and then paginates as usual. ``self.totals`` holds the totals afterwards.
+    """
+
+    def __init__(self, object_list, per_page, *args, totals_query, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
-        self.__dict__["count"] = count
+        self.totals_query = totals_query
+        self.totals = None
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 0  # not a page: let the usual validation answer
+        if number >= 1:
+            bottom = (number - 1) * self.per_page
+            rows = self.object_list[bottom : bottom + self.per_page]  # django-tables2's rows: sliced lazily
+            records = list(rows.data)
+            if records:
+                self.totals = set_totals(records[0])
+                self.__dict__["count"] = self.totals["count"]
+                return self._get_page(rows, number, self)
+        if self.totals is None:
+            self.totals = self.totals_query()
+            self.__dict__["count"] = self.totals["count"]
+        return super().page(number)
 
 
 def filter_description(filterset) -> list[tuple[str, str]]:
@@ -97,12 +123,15 @@ class PositionTableMixin:
 
     def position_table(self, queryset, *, day, cost_year: int, per_page: int | None = 25, exclude=()):
         """``queryset``: positions with :meth:`~staffing.models.PositionQuerySet.with_staffing` and ``with_cost``."""
-        totals = queryset.totals()
-        table = PositionTable(queryset.with_holders(day), cost_year=cost_year, totals=totals, exclude=exclude)
-        paginate = False
-        if per_page:
-            paginate = {"per_page": per_page, "paginator_class": KnownCountPaginator, "count": totals["count"]}
+        if not per_page:
+            totals = queryset.totals()
+            table = PositionTable(queryset.with_holders(day), cost_year=cost_year, totals=totals, exclude=exclude)
+            RequestConfig(self.request, paginate=False).configure(table)
+            return table
+        table = PositionTable(queryset.with_holders(day).with_set_totals(), cost_year=cost_year, exclude=exclude)
+        paginate = {"per_page": per_page, "paginator_class": SetTotalsPaginator, "totals_query": queryset.totals}
         RequestConfig(self.request, paginate=paginate).configure(table)
+        table.totals = table.paginator.totals
         return table
 
 
@@ -141,26 +170,28 @@ class PositionListView(FilteredTableView):
         return xlsx_response(table, "stellen", _("Stellen"), totals_row, filter_description(self.filterset))
 
     def get_context_data(self, **kwargs):
-        self.totals = self.object_list.totals()
         user = self.request.user
-        return super().get_context_data(
-            totals=self.totals,
+        context = super().get_context_data(
             cost_year=self.filterset.cost_year,
             staffing_day=self.filterset.day,
             can_create=user.is_administrator or user.is_caseworker,
             **kwargs,
         )
+        # The table has read its page now, and with it the totals (see SetTotalsPaginator).
+        table = context["table"]
+        table.totals = context["totals"] = table.paginator.totals
+        return context
 
     def get_table_data(self):
-        return self.object_list.with_holders(self.filterset.day)
+        return self.object_list.with_holders(self.filterset.day).with_set_totals()
 
     def get_table_kwargs(self):
-        return {**super().get_table_kwargs(), "cost_year": self.filterset.cost_year, "totals": self.totals}
+        return {**super().get_table_kwargs(), "cost_year": self.filterset.cost_year}
 
     def get_table_pagination(self, table):
         paginate = super().get_table_pagination(table)
         if isinstance(paginate, dict):
-            paginate.update(paginator_class=KnownCountPaginator, count=self.totals["count"])
+            paginate.update(paginator_class=SetTotalsPaginator, totals_query=self.object_list.totals)
         return paginate
 
 
