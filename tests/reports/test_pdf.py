@@ -307,3 +307,22 @@ def test_sections_in_their_order(demo):
         s.heading[:20] for s in ReportSection.objects.filter(report=report).order_by("order")
     ]
     assert [s["programme"]["short_name"] for s in snapshot["sections"] if s["programme"]] == ["Durchstarten", "KIM"]
+
+
+def test_layout_runs_with_fewer_garbage_collections_and_restores_them(monkeypatch):
+    """WeasyPrint lays out with a raised threshold of the youngest GC generation; afterwards,
+    also when rendering fails, the process has its thresholds back."""
+    import gc
+
+    before = gc.get_threshold()
+    seen = []
+
+    def write_pdf(self, **kwargs):
+        seen.append(gc.get_threshold())
+        raise ValueError("kaputt")
+
+    monkeypatch.setattr(pdf_module.HTML, "write_pdf", write_pdf)
+    with pytest.raises(pdf_module.RenderError):
+        pdf_module.html_to_pdf("<p>x</p>")
+    assert seen == [(max(before[0], pdf_module.LAYOUT_GC_THRESHOLD), *before[1:])]
+    assert gc.get_threshold() == before
