@@ -1,12 +1,12 @@
 """The figures of the home page, per funding programme, aggregated in the database.
 
 A fixed number of queries whatever the data size. Per table, for the dashboard (10 programmes a
-page, limited rows) — 11 queries:
+page, limited rows) — 9 queries:
 
 - programmes: 2 (the paginator's count, the page);
 - building blocks: 1 (prefetched; the funders' names are joined into the programme query);
-- positions: 3 (FTE per block/organisation/status ranked, FTE per block, FTE per programme and
-  organisation ranked; the programme totals and organisation counts come from these);
+- positions: 2 (FTE per block/organisation/status ranked, each row with its block's total FTE
+  and number of rows; FTE per programme and organisation ranked, with their number);
 - decision versions: 2 (current versions with called-off sums and their blocks joined in; those
   with money still uncalled near the period's end, in :func:`deadlines`);
 - cost shares: 1 (prefetched);
@@ -14,6 +14,7 @@ page, limited rows) — 11 queries:
 
 Without limits (a programme's page) the FTE per block and per organisation are sums of the
 ranked rows, so positions take one query there; the programme list (no rows per block) takes two.
+The programme totals are the sums of their blocks'.
 
 A Kreis has a handful of organisations per block; a state-wide installation has hundreds. So the
 home page may ask for the largest few rows per block and organisations per programme only
@@ -27,10 +28,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Count,
     F,
+    Func,
     Prefetch,
     QuerySet,
     Sum,
@@ -129,11 +132,28 @@ class ProgrammeSummary:
         return self._sum("own_share")
 
 
+class SumOfGroups(Func):
+    """``SUM`` of an aggregate over the groups of a grouped query, inside a ``Window``.
+
+    Django refuses ``Window(Sum("an_aggregate_annotation"))``; ``SUM(SUM(x)) OVER (...)`` is what
+    the database needs to add up the groups of a partition.
+    """
+
+    function = "SUM"
+    window_compatible = True
+    output_field = BigIntegerField()
+
+
 def ranked(queryset, partition: str, limit: int | None):
-    """Rank grouped FTE rows within ``partition`` (largest first); keep the first ``limit``."""
+    """Rank grouped FTE rows within ``partition`` (largest first); keep the first ``limit``.
+
+    Every row also tells how many rows its partition has and their FTE in all (in thousandths),
+    the rows left out included.
+    """
     queryset = queryset.annotate(fte_milli=Sum(thousandths("fte")), positions=Count("id")).annotate(
         rank=Window(RowNumber(), partition_by=[F(partition)], order_by=[F("fte_milli").desc(), F("pk_order").asc()]),
         rows_in_partition=Window(Count("*"), partition_by=[F(partition)]),
+        partition_fte_milli=Window(SumOfGroups(Sum(thousandths("fte"))), partition_by=[F(partition)]),
     )
     if limit is not None:
         queryset = queryset.filter(rank__lte=limit)
@@ -176,9 +196,11 @@ def programme_summaries(
     # Without a limit, the rows are all there is: totals and the organisations' FTE are sums of them.
     milli_by_block: dict[int, int] = defaultdict(int)
     milli_by_organisation: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    partition_totals: dict[int, int] = {}
     for row in block_rows:
         block = row["building_block_id"]
         row_counts[block] = row["rows_in_partition"]
+        partition_totals[block] = row["partition_fte_milli"]
         milli_by_block[block] += row["fte_milli"]
         milli_by_organisation[block_programme[block]][row["organisation__short_name"]] += row["fte_milli"]
         rows_by_block[block].append(
@@ -192,7 +214,11 @@ def programme_summaries(
         )
     if rows_per_block is None:
         block_totals = {block: (from_thousandths(milli), row_counts[block]) for block, milli in milli_by_block.items()}
-    else:
+    elif rows_per_block:  # the largest rows only; each row brings its block's total
+        block_totals = {
+            block: (from_thousandths(milli), row_counts[block]) for block, milli in partition_totals.items()
+        }
+    else:  # no rows at all (the programme list): the totals alone
         block_totals = {
             row["building_block_id"]: (from_thousandths(row["total"]), row_counts.get(row["building_block_id"], 0))
             for row in positions.values("building_block_id").annotate(total=Sum(thousandths("fte"))).order_by()
