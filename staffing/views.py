@@ -55,6 +55,10 @@ EXPORT_FORMATS = ("csv", "xlsx")
 POSITION_ROWS = Position.objects.with_labels()
 
 
+# Far more rows than any list has, and far below what the databases take as OFFSET (64-bit).
+MAX_OFFSET = 2**31
+
+
 class SetTotalsPaginator(PageSizePaginator):
     """Pages of positions that carry their set's totals (:meth:`~staffing.models.PositionQuerySet.with_set_totals`).
 
@@ -74,8 +78,8 @@ class SetTotalsPaginator(PageSizePaginator):
             number = int(number)
         except (TypeError, ValueError):
             number = 0  # not a page: let the usual validation answer
-        if number >= 1:
-            bottom = (number - 1) * self.per_page
+        bottom = (number - 1) * self.per_page
+        if number >= 1 and bottom <= MAX_OFFSET:  # (a page number from the URL may be any size)
             rows = self.object_list[bottom : bottom + self.per_page]  # django-tables2's rows: sliced lazily
             records = list(rows.data)
             if records:
