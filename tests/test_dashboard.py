@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from funding.models import ProofOfUse
+from funding.models import FinancingType, ProofOfUse
 from tests import factories
 
 NBSP = "\N{NO-BREAK SPACE}"
@@ -114,3 +114,24 @@ def test_dashboard_lists_the_most_urgent_deadlines_and_counts_the_rest(login):
     assert "01.01.2021" in overdue and "15.01.2021" not in overdue  # the oldest first
     more = ProofOfUse.objects.open().filter(due_on__lt=datetime.date.today()).count() - 10
     assert f"und {more} weitere überfällige Fristen" in html
+
+
+def test_summary_rows_escape_what_users_typed(login):
+    """Block and decision rows are written in Python (integration_admin.summary_rows): user text
+    in them must come out escaped, in German and in English."""
+    programme = factories.programme("ESC", name="Programm <ESC>")
+    block = factories.building_block(programme, 1, title="<script>alert(1)</script> Baustein")
+    organisation = factories.organisation("A&B")
+    factories.position(block, organisation, fte="1.5")
+    decision = factories.decision(programme, title='Bescheid "<b>fett</b>"')
+    decision.building_blocks.set([block])
+    factories.version(decision, financing_type=FinancingType.FULL, full_financing_reason="x")
+    client = login("leitung")
+    html = client.get(programme.get_absolute_url()).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Baustein" in html and "<script>alert(1)" not in html
+    assert "1,5 VZÄ A&amp;B" in html
+    assert "Bescheid &quot;&lt;b&gt;fett&lt;/b&gt;&quot;" in html and "<b>fett</b>" not in html
+    assert "ohne Antrag" in html  # the decision has no application
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(programme.get_absolute_url()).content.decode()
+    assert "1.5 FTE A&amp;B" in html and "without application" in html

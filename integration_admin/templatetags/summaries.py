@@ -1,0 +1,17 @@
+"""``{{ summary.blocks|block_rows }}``, ``{{ versions|decision_rows }}``: see integration_admin.summary_rows."""
+
+from django import template
+
+from integration_admin.summary_rows import block_row, decision_row, rows_html
+
+register = template.Library()
+
+
+@register.filter
+def block_rows(blocks):
+    return rows_html(block_row, blocks)
+
+
+@register.filter
+def decision_rows(versions):
+    return rows_html(decision_row, versions)
