@@ -23,7 +23,7 @@ def _day(value) -> str:
 
 
 def guideline_text(block) -> str:
-    """ "im Entwurf, erwartet September 2020": the guideline's status (``includes/_guideline.html``)."""
+    """ "im Entwurf, erwartet September 2020": the status of the block's guideline."""
     text = block.get_guideline_status_display()
     if block.guideline_expected_on:
         text += f", {gettext('erwartet')} {date_filter(block.guideline_expected_on, 'F Y')}"

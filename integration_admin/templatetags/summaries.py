@@ -1,8 +1,9 @@
-"""``{{ summary.blocks|block_rows }}``, ``{{ versions|decision_rows }}``: see integration_admin.summary_rows."""
+"""``{{ summary.blocks|block_rows }}``, ``{{ versions|decision_rows }}``, ``{{ block|guideline }}``:
+see integration_admin.summary_rows."""
 
 from django import template
 
-from integration_admin.summary_rows import block_row, decision_row, rows_html
+from integration_admin.summary_rows import block_row, decision_row, guideline_text, rows_html
 
 register = template.Library()
 
@@ -15,3 +16,8 @@ def block_rows(blocks):
 @register.filter
 def decision_rows(versions):
     return rows_html(decision_row, versions)
+
+
+@register.filter
+def guideline(block):
+    return guideline_text(block)
