@@ -355,6 +355,8 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
     for proof in proofs:
         (overdue if proof.is_overdue else upcoming).append(proof)
         counts["overdue" if proof.is_overdue else "due"] = proof.in_group
+    # The versions ending within the warning window (or ended) with money still uncalled: exactly
+    # those for which uncalled_warning() warns. The first ``listed`` of them, and how many in all.
     versions = (
         DecisionVersion.objects.current()
         .with_called_cents()
@@ -362,19 +364,22 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
         .filter(
             period_end__lte=today + datetime.timedelta(days=CALL_OFF_WARNING_DAYS), granted_cents__gt=F("called_cents")
         )
+        .annotate(in_all=Window(Count("*")))
         .select_related("decision")
-        .order_by("period_end", "decision__title")
+        .order_by("period_end", "decision__title", "pk")[:listed]
     )
     call_offs = []
+    call_off_count = 0
     for version in versions:
+        call_off_count = version.in_all
         warning = uncalled_warning(version, cents_to_euro(version.called_cents), today)
         if warning is not None:
             call_offs.append(DecisionWarning(version, warning))
     return Deadlines(
         overdue=overdue,
         due=upcoming,
-        call_offs=call_offs[:listed],
+        call_offs=call_offs,
         overdue_count=counts["overdue"],
         due_count=counts["due"],
-        call_off_count=len(call_offs),
+        call_off_count=call_off_count,
     )

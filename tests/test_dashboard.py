@@ -135,3 +135,33 @@ def test_summary_rows_escape_what_users_typed(login):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(programme.get_absolute_url()).content.decode()
     assert "1.5 FTE A&amp;B" in html and "without application" in html
+
+
+def test_uncalled_money_lists_the_ten_ending_first_and_counts_all(login, demo):
+    """The database picks and counts the versions with money still uncalled near or after the
+    end of their period (a window count); the list shows the ten ending first."""
+    from funding.models import CALL_OFF_WARNING_DAYS, DecisionVersion
+    from integration_admin.dashboard import deadlines
+
+    today = datetime.date.today()
+    for number in range(13):
+        decision = factories.decision(title=f"Uncalled {number:02}")
+        factories.version(
+            decision,
+            financing_type=FinancingType.FULL,
+            full_financing_reason="x",
+            eligible_expenditure="1000.00",
+            period_end=today + datetime.timedelta(days=number - 20),
+        )
+    expected = [
+        v
+        for v in DecisionVersion.objects.current().select_related("decision")
+        if v.period_end and v.granted_amount and v.period_end <= today + datetime.timedelta(days=CALL_OFF_WARNING_DAYS)
+        and v.granted_amount > sum((c.amount for c in v.decision.call_offs.all()), 0)
+    ]  # fmt: skip
+    expected.sort(key=lambda v: (v.period_end, v.decision.title, v.pk))
+    result = deadlines(today)
+    assert result.call_off_count == len(expected) >= 13
+    assert [item.version.pk for item in result.call_offs] == [v.pk for v in expected[:10]]
+    html = " ".join(login("leitung").get(reverse("dashboard")).content.decode().split())
+    assert f"und {len(expected) - 10} weitere Bescheide mit nicht abgerufenen Mitteln" in html
