@@ -340,19 +340,21 @@ class PositionQuerySet(models.QuerySet):
         """
         result = self.order_by().aggregate(
             count=Count("pk"),
-            fte=FteSum("fte"),
+            fte_total=FteSum("fte"),
             # (aliases must differ from the annotations they sum, or Django replaces the annotation)
             assigned_total=Sum(Case(When(staffable_on_day=True, then=F("assigned_milli")), default=0)),
-            vacant_total=Sum(Case(When(staffable_on_day=True, then=F("vacant_milli")), default=0)),
+            # free = staffable FTE - held FTE (summing each row's free share again would run the
+            # held-FTE subquery a second time per row)
+            staffable_total=Sum(Case(When(staffable_on_day=True, then=thousandths(F("fte"))), default=0)),
             cost=MoneySum("annual_cost"),
             cost_known=Count("annual_cost"),
             cost_illustrative=Count("pk", filter=Q(cost_is_illustrative=True)),
         )
         return _totals(
             count=result["count"],
-            fte=result["fte"] or Decimal("0.000"),
+            fte=result["fte_total"] or Decimal("0.000"),
             assigned_milli=result["assigned_total"] or 0,
-            vacant_milli=result["vacant_total"] or 0,
+            vacant_milli=(result["staffable_total"] or 0) - (result["assigned_total"] or 0),
             cost=result["cost"],
             cost_known=result["cost_known"],
             cost_illustrative=result["cost_illustrative"],
@@ -370,7 +372,7 @@ class PositionQuerySet(models.QuerySet):
             set_count=Window(Count("pk")),
             set_fte_milli=Window(Sum(thousandths(F("fte")))),
             set_assigned_milli=Window(Sum(Case(When(staffable, then=F("assigned_milli")), default=0))),
-            set_vacant_milli=Window(Sum(Case(When(staffable, then=F("vacant_milli")), default=0))),
+            set_staffable_milli=Window(Sum(Case(When(staffable, then=thousandths(F("fte"))), default=0))),
             set_cost_cents=Window(Sum(cents(F("annual_cost")))),
             set_cost_known=Window(Count("annual_cost")),
             set_cost_illustrative=Window(Sum(Case(When(cost_is_illustrative=True, then=1), default=0))),
@@ -416,7 +418,7 @@ def set_totals(position) -> dict:
         count=position.set_count,
         fte=from_thousandths(position.set_fte_milli or 0),
         assigned_milli=position.set_assigned_milli or 0,
-        vacant_milli=position.set_vacant_milli or 0,
+        vacant_milli=(position.set_staffable_milli or 0) - (position.set_assigned_milli or 0),
         cost=from_cents(position.set_cost_cents),
         cost_known=position.set_cost_known,
         cost_illustrative=position.set_cost_illustrative or 0,
