@@ -13,34 +13,59 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from funding.models import FinancingType, GrantForm
 from integration_admin.formats import euro, fte, percent
+from integration_admin.tables import url_with_pk
+from programs.models import GuidelineStatus
 
 DASH = "–"
+
+
+class Texts:
+    """The rows' fixed words, choice labels and link pattern, translated and reversed once per
+    table rather than per row (``get_FOO_display()`` and ``reverse()`` were a third of a row)."""
+
+    def __init__(self):
+        self.fte_unit = gettext("VZÄ")
+        self.delivered_by = gettext("Umsetzung")
+        self.decision_without_application = gettext("Bescheid ohne Antrag")
+        self.illustrative = gettext("illustrativ")
+        self.without_application = gettext("ohne Antrag")
+        self.funded_fte = gettext("VZÄ gefördert")
+        self.until = gettext("bis")
+        self.expected = gettext("erwartet")
+        self.guideline = {value: str(label) for value, label in GuidelineStatus.choices}
+        self.form = {value: str(label) for value, label in GrantForm.choices}
+        self.financing = {value: str(label) for value, label in FinancingType.choices}
+        self.decision_url = url_with_pk("funding:decision-detail")
 
 
 def _day(value) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
 
 
-def guideline_text(block) -> str:
+def guideline_text(block, texts: Texts | None = None) -> str:
     """ "im Entwurf, erwartet September 2020": the status of the block's guideline."""
-    text = block.get_guideline_status_display()
+    if texts is None:
+        text, expected = block.get_guideline_status_display(), gettext("erwartet")
+    else:
+        text, expected = texts.guideline.get(block.guideline_status, block.guideline_status), texts.expected
     if block.guideline_expected_on:
-        text += f", {gettext('erwartet')} {date_filter(block.guideline_expected_on, 'F Y')}"
+        text += f", {expected} {date_filter(block.guideline_expected_on, 'F Y')}"
     return text
 
 
-def block_row(summary) -> str:
+def block_row(summary, texts: Texts) -> str:
     """One building block of a programme summary: number, title, guideline, staffing rows."""
     block = summary.block
     title = escape(block.title)
     if block.delivering_organisation:
         title += format_html(
             ' <span class="text-body-secondary small">({}: {})</span>',
-            gettext("Umsetzung"),
+            texts.delivered_by,
             block.delivering_organisation.short_name,
         )
-    fte_unit = gettext("VZÄ")
+    fte_unit = texts.fte_unit
     staffing = "".join(
         format_html(
             '<div>{} {} {} <span class="badge text-bg-light border">{}</span></div>',
@@ -58,38 +83,38 @@ def block_row(summary) -> str:
         staffing += format_html('<div class="small text-body-secondary">{}</div>', more)
     if summary.has_decision_without_application:
         staffing += format_html(
-            '<div><span class="badge text-bg-warning">{}</span></div>', gettext("Bescheid ohne Antrag")
+            '<div><span class="badge text-bg-warning">{}</span></div>', texts.decision_without_application
         )
     return format_html(
         '<tr id="baustein-{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
         block.number,
         block.number,
         mark_safe(title),  # noqa: S308 (escaped above)
-        guideline_text(block),
+        guideline_text(block, texts),
         mark_safe(staffing),  # noqa: S308 (every part went through format_html)
     )
 
 
-def decision_row(version) -> str:
+def decision_row(version, texts: Texts) -> str:
     """One current decision version: decision, application, receipt, financing, figures, period."""
     decision = version.decision
     first = format_html(
         '<a href="{}">{}</a><div class="small text-body-secondary">{} · {} · {}</div>',
-        decision.get_absolute_url(),
+        texts.decision_url(decision.pk),
         decision.title,
         version.label,
         decision.funder.short_name,
-        decision.get_form_display(),
+        texts.form.get(decision.form, decision.form),
     )
     if version.is_illustrative:
-        first += format_html(' <span class="badge badge-illustrative">{}</span>', gettext("illustrativ"))
+        first += format_html(' <span class="badge badge-illustrative">{}</span>', texts.illustrative)
     if decision.application:
         application = escape(_day(decision.application.submitted_on))
     else:
-        application = format_html('<span class="badge text-bg-warning">{}</span>', gettext("ohne Antrag"))
-    financing = escape(version.get_financing_type_display())
+        application = format_html('<span class="badge text-bg-warning">{}</span>', texts.without_application)
+    financing = escape(texts.financing.get(version.financing_type, version.financing_type))
     if version.funded_fte:
-        financing += format_html('<div class="small">{} {}</div>', fte(version.funded_fte), gettext("VZÄ gefördert"))
+        financing += format_html('<div class="small">{} {}</div>', fte(version.funded_fte), texts.funded_fte)
     own_share = escape(euro(version.own_share) or DASH) + "".join(
         format_html(
             '<div class="small text-body-secondary">{} {}</div>', share.organisation.short_name, euro(share.own_share)
@@ -99,7 +124,7 @@ def decision_row(version) -> str:
     if version.period_start:
         period = f"{_day(version.period_start)} – "
     elif version.period_end:
-        period = f"{gettext('bis')} "
+        period = f"{texts.until} "
     else:
         period = ""
     period += _day(version.period_end) or DASH
@@ -119,4 +144,5 @@ def decision_row(version) -> str:
 
 
 def rows_html(render, items) -> SafeString:
-    return mark_safe("\n".join(render(item) for item in items))  # noqa: S308 (each row escapes its parts)
+    texts = Texts()
+    return mark_safe("\n".join(render(item, texts) for item in items))  # noqa: S308 (each row escapes its parts)
