@@ -188,20 +188,16 @@ def programme_summaries(
     )
 
     rows_by_block: dict[int, list[StaffingRow]] = defaultdict(list)
-    row_counts: dict[int, int] = {}
     block_rows = []
     if rows_per_block != 0:
         block_rows = ranked(positions.values("building_block_id", "organisation__short_name", "status", "pk_order"),
                             "building_block_id", rows_per_block)  # fmt: skip
-    # Without a limit, the rows are all there is: totals and the organisations' FTE are sums of them.
-    milli_by_block: dict[int, int] = defaultdict(int)
+    # Without a limit, the rows are all there is: the organisations' FTE are sums of them.
     milli_by_organisation: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    partition_totals: dict[int, int] = {}
+    block_totals: dict[int, tuple[Decimal, int]] = {}
     for row in block_rows:
         block = row["building_block_id"]
-        row_counts[block] = row["rows_in_partition"]
-        partition_totals[block] = row["partition_fte_milli"]
-        milli_by_block[block] += row["fte_milli"]
+        block_totals[block] = (from_thousandths(row["partition_fte_milli"]), row["rows_in_partition"])
         milli_by_organisation[block_programme[block]][row["organisation__short_name"]] += row["fte_milli"]
         rows_by_block[block].append(
             StaffingRow(
@@ -212,15 +208,9 @@ def programme_summaries(
                 positions=row["positions"],
             )
         )
-    if rows_per_block is None:
-        block_totals = {block: (from_thousandths(milli), row_counts[block]) for block, milli in milli_by_block.items()}
-    elif rows_per_block:  # the largest rows only; each row brings its block's total
+    if rows_per_block == 0:  # no rows at all (the programme list): the totals alone
         block_totals = {
-            block: (from_thousandths(milli), row_counts[block]) for block, milli in partition_totals.items()
-        }
-    else:  # no rows at all (the programme list): the totals alone
-        block_totals = {
-            row["building_block_id"]: (from_thousandths(row["total"]), row_counts.get(row["building_block_id"], 0))
+            row["building_block_id"]: (from_thousandths(row["total"]), 0)
             for row in positions.values("building_block_id").annotate(total=Sum(thousandths("fte"))).order_by()
         }
     # A position belongs to one block of one programme: the programme's FTE is the sum of its blocks'.

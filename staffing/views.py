@@ -75,17 +75,17 @@ class SetTotalsPaginator(PageSizePaginator):
 
     def page(self, number):
         try:
-            number = int(number)
+            wanted = int(number)
         except (TypeError, ValueError):
-            number = 0  # not a page: let the usual validation answer
-        bottom = (number - 1) * self.per_page
-        if number >= 1 and bottom <= MAX_OFFSET:  # (a page number from the URL may be any size)
+            wanted = 0  # not a page: the usual validation below answers
+        bottom = (wanted - 1) * self.per_page
+        if wanted >= 1 and bottom <= MAX_OFFSET:  # (a page number from the URL may be any size)
             rows = self.object_list[bottom : bottom + self.per_page]  # django-tables2's rows: sliced lazily
             records = list(rows.data)
             if records:
                 self.totals = set_totals(records[0])
                 self.__dict__["count"] = self.totals["count"]
-                return self._get_page(rows, number, self)
+                return self._get_page(rows, wanted, self)
         if self.totals is None:
             self.totals = self.totals_query()
             self.__dict__["count"] = self.totals["count"]
