@@ -22,15 +22,18 @@ def version_label(number: int) -> str:
     return _("Erstbescheid") if number == 0 else _("%(number)s. Änderungsbescheid") % {"number": number}
 
 
-def _rows(model, **filters):
-    return model.history.filter(**filters).select_related("history_user").order_by("-history_date", "-history_id")
+def _rows(model, *related, **filters):
+    """The model's history rows, newest first, with the user and the ``related`` objects joined."""
+    query = model.history.filter(**filters).select_related("history_user", *related)
+    return query.order_by("-history_date", "-history_id")
 
 
 def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
     """Who changed what and when on the decision and everything attached to it, newest first.
 
-    One query per history table. ``known``: related objects the caller has loaded anyway (the
-    decision's programme, funder, organisations …); their names in changed fields need no lookup.
+    One query per history table, with the organisations of own shares and pass-throughs joined.
+    ``known``: related objects the caller has loaded anyway (the decision's programme, funder and
+    application with its programme); their names in changed fields need no lookup.
     """
     version_rows = list(_rows(DecisionVersion, decision_id=decision.pk))
     numbers = {row.id: row.number for row in version_rows}
@@ -58,7 +61,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
             known=known,
         ),
         *entries_from_records(
-            _rows(CostShare, version_id__in=list(numbers)),
+            _rows(CostShare, "organisation", version_id__in=list(numbers)),
             CostShare,
             ignore=(*IGNORE, "version"),
             subject=share_subject,
@@ -82,7 +85,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
             known=known,
         ),
         *entries_from_records(
-            _rows(PassThrough, decision_id=decision.pk),
+            _rows(PassThrough, "recipient", decision_id=decision.pk),
             PassThrough,
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Weiterleitung"),

@@ -158,7 +158,8 @@ class DecisionHistoryView(DetailView):
 
     context_object_name = "decision"
     template_name = "funding/grantdecision_history.html"
-    queryset = GrantDecision.objects.select_related("programme", "funder", "application")
+    # The application with its programme: its name (str) in the history needs both.
+    queryset = GrantDecision.objects.select_related("programme", "funder", "application__programme")
 
     def get_context_data(self, **kwargs):
         decision = self.object

@@ -81,7 +81,8 @@ def entries_from_records(
     Each row is compared with the previous row of the same object. ``subject(record)`` names the
     object in the entry (for a timeline that mixes objects); ``show_created_values`` lists the
     first values of a created object as changes from "–". ``known`` are related objects the
-    caller has loaded anyway (e.g. a decision's programme): foreign keys to them are not looked up.
+    caller has loaded anyway (e.g. a decision's programme): foreign keys to them are not looked up,
+    nor to objects joined into the history rows (``select_related`` on the history queryset).
     """
     records = list(records)
     tracked = {f.attname: f for f in model._meta.concrete_fields if f.name not in ignore and f.attname != "id"}
@@ -110,6 +111,14 @@ def entries_from_records(
         diffs.append((newer, changed))
 
     related = {(type(obj), obj.pk): obj for obj in known if obj is not None}
+    # Related objects joined into the history rows (select_related on the historical model).
+    for model_field in tracked.values():
+        if isinstance(model_field, models.ForeignKey) and records:
+            joined = records[0]._meta.get_field(model_field.name)
+            for record in records:
+                obj = joined.get_cached_value(record, None)
+                if obj is not None:
+                    related[(model_field.related_model, obj.pk)] = obj
     for related_model, ids in wanted.items():
         missing = {pk for pk in ids if (related_model, pk) not in related}
         if missing:

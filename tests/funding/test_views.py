@@ -1,6 +1,7 @@
 """The decision pages: who may do what, corrections with reasons, amendments, bad input, lists."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -445,6 +446,31 @@ def test_detail_page_uses_a_constant_number_of_queries(founding, login):
     # pass-throughs; the audit trail is its own page (loaded when scrolled to)
     assert before <= 6, before
     assert "6: Teilhabemanagement" in client.get(url).content.decode()
+
+
+def test_history_page_reads_each_history_table_once(founding, login, data_queries):
+    client = login("leitung")
+    url = reverse("funding:decision-history", args=[founding.pk])
+    response, queries = data_queries(client, url)
+    # The decision (programme, funder, application with its programme), then one query per
+    # history table: decision, versions, own shares and pass-throughs (organisations joined),
+    # call-offs, proofs of use. No lookups of the names the changes show.
+    assert len(queries) == 7, queries
+    assert "Empfänger" in response.content.decode()
+    recipient = factories.organisation("Caritas")
+    share = CostShare.objects.filter(version__decision=founding).order_by("pk").first()
+    old_name = share.organisation.short_name
+    share.organisation = recipient
+    share.save()
+    pass_through = PassThrough.objects.filter(decision=founding).first()
+    pass_through.recipient = recipient
+    pass_through.save()
+    response, queries = data_queries(client, url)
+    assert len(queries) == 7, queries
+    history = response.content.decode()
+    changed_share = re.search(r"Organisation</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", history)
+    assert changed_share is not None and changed_share.groups() == (old_name, "Caritas"), changed_share
+    assert history.count("Caritas") == 2  # the own share's and the pass-through's new organisation
 
 
 def test_block_labels_are_joined_in_the_decision_query_in_number_order(db):
