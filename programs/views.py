@@ -28,13 +28,6 @@ class ProgrammeDetailView(PositionTableMixin, DetailView):
         programme = self.object
         [summary] = programme_summaries([programme])
         today = timezone.localdate()
-        year = requested_cost_year(self.request)
-        positions = self.position_table(
-            POSITION_ROWS.filter(building_block__programme=programme).with_staffing(today).with_cost(year),
-            day=today,
-            cost_year=year,
-            exclude=("programme",),
-        )
         by_organisation = costs_by_year(
             PositionCost.objects.filter(position__building_block__programme=programme),
             key=lambda row: row["position__organisation__short_name"],
@@ -45,6 +38,15 @@ class ProgrammeDetailView(PositionTableMixin, DetailView):
         for years in by_organisation.values():
             for row in years.values():
                 by_year.setdefault(row.year, YearCost(row.year)).add(row)
+        # The year to show: one of the programme's cost years (the links above the table offer
+        # only those), so the page needs no query for the years with employer rates.
+        year = requested_cost_year(self.request, sorted(by_year))
+        positions = self.position_table(
+            POSITION_ROWS.filter(building_block__programme=programme).with_staffing(today).with_cost(year),
+            day=today,
+            cost_year=year,
+            exclude=("programme",),
+        )
         cost_rows = []
         for organisation, years in sorted(by_organisation.items()):
             if year in years:

@@ -78,10 +78,14 @@ def cost_years(today: datetime.date | None = None) -> tuple[list[int], int]:
     The default is this year, or the latest year with rates before it, or the first one after.
     """
     years = sorted(EmployerContributionRate.objects.values_list("year", flat=True))
+    return years, default_cost_year(years, today)
+
+
+def default_cost_year(years: list[int], today: datetime.date | None = None) -> int:
+    """Of ``years`` (ascending): this year, or the latest one before it, or the first one after."""
     this_year = (today or timezone.localdate()).year
     past = [year for year in years if year <= this_year]
-    default = past[-1] if past else (years[0] if years else this_year)
-    return years, default
+    return past[-1] if past else (years[0] if years else this_year)
 
 
 def load_cost_tables(years: Iterable[int] | None = None) -> CostTables:

@@ -412,6 +412,13 @@ def _totals(*, count, fte, assigned_milli, vacant_milli, cost, cost_known, cost_
     }
 
 
+def empty_totals() -> dict:
+    """The totals of a set without positions (what :meth:`PositionQuerySet.totals` gives for it)."""
+    return _totals(
+        count=0, fte=Decimal("0.000"), assigned_milli=0, vacant_milli=0, cost=None, cost_known=0, cost_illustrative=0
+    )
+
+
 def set_totals(position) -> dict:
     """The totals that :meth:`PositionQuerySet.with_set_totals` put on a row (any row of the set)."""
     return _totals(

@@ -31,6 +31,7 @@ from staffing import services
 from staffing.costs import (
     cost_years,
     costs_by_year,
+    default_cost_year,
     position_years,
 )
 from staffing.exports import csv_response, xlsx_response
@@ -46,6 +47,7 @@ from staffing.models import (
     Position,
     PositionCost,
     PositionStatus,
+    empty_totals,
     set_totals,
     staffing_periods,
 )
@@ -63,9 +65,10 @@ class SetTotalsPaginator(PageSizePaginator):
     """Pages of positions that carry their set's totals (:meth:`~staffing.models.PositionQuerySet.with_set_totals`).
 
     The requested page is read first; its rows tell the count and the totals, so the list needs
-    neither a COUNT nor a totals query. Only a page without rows (an empty list, a page number
-    past the end) asks ``totals_query`` (the list's :meth:`~staffing.models.PositionQuerySet.totals`)
-    and then paginates as usual. ``self.totals`` holds the totals afterwards.
+    neither a COUNT nor a totals query; an empty first page means an empty set. Only another page
+    without rows (a page number past the end) asks ``totals_query`` (the list's
+    :meth:`~staffing.models.PositionQuerySet.totals`) and then paginates as usual. ``self.totals``
+    holds the totals afterwards.
     """
 
     def __init__(self, object_list, per_page, *args, totals_query, **kwargs):
@@ -82,8 +85,9 @@ class SetTotalsPaginator(PageSizePaginator):
         if wanted >= 1 and bottom <= MAX_OFFSET:  # (a page number from the URL may be any size)
             rows = self.object_list[bottom : bottom + self.per_page]  # django-tables2's rows: sliced lazily
             records = list(rows.data)
-            if records:
-                self.totals = set_totals(records[0])
+            # (an empty first page: the set is empty, its totals are known)
+            if records or (wanted == 1 and self.allow_empty_first_page):
+                self.totals = set_totals(records[0]) if records else empty_totals()
                 self.__dict__["count"] = self.totals["count"]
                 return self._get_page(rows, wanted, self)
         if self.totals is None:
@@ -115,9 +119,13 @@ def filter_description(filterset) -> list[tuple[str, str]]:
     return described
 
 
-def requested_cost_year(request) -> int:
-    """``?year=`` if it is a year with employer rates, else the default cost year."""
-    years, default = cost_years()
+def requested_cost_year(request, years: list[int] | None = None) -> int:
+    """``?year=`` if it is one of ``years`` (ascending; default: the years with employer rates),
+    else the default of those years (:func:`~staffing.costs.default_cost_year`)."""
+    if years is None:
+        years, default = cost_years()
+    else:
+        default = default_cost_year(years)
     value = query_int(request.GET.get("year"), max_digits=4)
     return value if value in years else default
 
