@@ -1,9 +1,12 @@
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 from integration_admin.settings import BASE_DIR, database_from_url
+from programs.models import Programme
 
 
 def test_sqlite_is_the_default():
@@ -23,6 +26,30 @@ def test_postgres_url():
         "integration",
     )
     assert config["CONN_HEALTH_CHECKS"] is True
+    assert config["OPTIONS"]["server_side_binding"] is True
+    assert config["OPTIONS"]["prepare_threshold"] == 5
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler(monkeypatch):
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+    config = database_from_url("postgres://app@db.example/integration")
+    assert config["OPTIONS"]["prepare_threshold"] is None
+    assert config["OPTIONS"]["server_side_binding"] is True  # the same SQL either way
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_a_query_run_repeatedly():
+    """The setting takes effect: after five runs on a connection, a query is a prepared statement
+    (parsed and planned once); its parameters are bound on the server."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    marker = "prepared-statement-check"
+    for _ in range(7):
+        list(Programme.objects.filter(name=marker).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%programs_programme%"])
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared and all(marker not in statement for statement in prepared), prepared
 
 
 def test_language_and_time_zone():
