@@ -1,12 +1,13 @@
 """django-tables2 columns shared by the apps: money, FTE and dates in German notation."""
 
+import html
 from functools import lru_cache
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.forms.utils import flatatt
 from django.urls import reverse
-from django.utils.html import conditional_escape
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django_tables2 import utils as tables_utils
 
@@ -102,6 +103,15 @@ def _cache_call_signatures() -> None:
 _cache_call_signatures()
 
 
+def cell_html(value) -> str:
+    """``conditional_escape(value)`` without the lazy-argument check Django wraps ``escape`` in
+    (about 800 cells a page): HTML stays as it is, anything else is escaped as Django escapes it."""
+    if isinstance(value, Promise):
+        value = str(value)
+    as_html = getattr(value, "__html__", None)
+    return as_html() if as_html is not None else html.escape(str(value))
+
+
 class PythonRowsMixin:
     """Render a table's body rows in Python instead of one template and inspection per cell.
 
@@ -127,6 +137,6 @@ class PythonRowsMixin:
             cells = []
             for cell, attrs, default in columns:
                 value = cell(record)
-                cells.append(f"<td{attrs}>{conditional_escape(default if value in (None, '') else value)}</td>")
+                cells.append(f"<td{attrs}>{cell_html(default if value in (None, '') else value)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        return mark_safe("\n".join(rows))  # noqa: S308 (every cell went through conditional_escape)
+        return mark_safe("\n".join(rows))  # noqa: S308 (every cell went through cell_html)

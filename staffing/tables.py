@@ -6,11 +6,19 @@ from functools import cached_property
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.db import split_joined
 from integration_admin.formats import euro, fte
-from integration_admin.tables import EuroColumn, FteColumn, GermanDateColumn, PythonRowsMixin, url_with_pk
+from integration_admin.tables import (
+    EuroColumn,
+    FteColumn,
+    GermanDateColumn,
+    PythonRowsMixin,
+    cell_html,
+    url_with_pk,
+)
 from staffing.models import Organisation, Position, PositionStatus, from_thousandths
 
 ILLUSTRATIVE_BADGE = '<span class="badge badge-illustrative" title="{}">{}</span>'
@@ -151,15 +159,18 @@ class PositionTable(PythonRowsMixin, tables.Table):
     def cell_programme(self, record):
         return record.programme_short_name
 
+    # (f-strings with cell_html: the same escaping as format_html, without its per-call overhead
+    # on some 200 links and badges a page)
+
     def cell_building_block(self, record):
-        return self.render_building_block(record.block_number, record)
+        return mark_safe(f'<span title="{cell_html(record.block_title)}">{cell_html(record.block_number)}</span>')  # noqa: S308
 
     def cell_organisation(self, record):
         url = self.urls["organisation"](record.organisation_id)
-        return format_html('<a href="{}">{}</a>', url, record.organisation_short_name)
+        return mark_safe(f'<a href="{cell_html(url)}">{cell_html(record.organisation_short_name)}</a>')  # noqa: S308
 
     def cell_title(self, record):
-        return format_html('<a href="{}">{}</a>', self.urls["position"](record.pk), record.title)
+        return mark_safe(f'<a href="{cell_html(self.urls["position"](record.pk))}">{cell_html(record.title)}</a>')  # noqa: S308
 
     @cached_property
     def urls(self):
@@ -179,7 +190,9 @@ class PositionTable(PythonRowsMixin, tables.Table):
         return record.pay_step
 
     def cell_holders(self, record):
-        return self.render_holders(record.holder_names) if record.holder_names else None
+        if not record.holder_names:
+            return None
+        return mark_safe(", ".join(cell_html(name) for name in split_joined(record.holder_names)))  # noqa: S308
 
     def cell_assigned(self, record):
         return self.columns["assigned"].column.render(record.assigned_milli, record)
@@ -197,7 +210,8 @@ class PositionTable(PythonRowsMixin, tables.Table):
         return f"{record.end:%d.%m.%Y}" if record.end else None
 
     def cell_status(self, record):
-        return self.render_status(record)
+        label = cell_html(self.status_label(record))
+        return mark_safe(f'<span class="badge status status-{cell_html(record.status)}">{label}</span>')  # noqa: S308
 
     def cell_annual_cost(self, record):
         return self.render_annual_cost(record.annual_cost, record) if record.annual_cost is not None else None
