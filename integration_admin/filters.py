@@ -1,12 +1,17 @@
 """Shared django-filter pieces: Bootstrap-styled filter forms and German date input."""
 
+import copy
+
 import django_filters
 from django import forms
 from django.utils.choices import normalize_choices
 from django.utils.functional import Promise
 from django_filters.fields import ChoiceIterator
+from django_filters.filters import FilterMethod
+from django_filters.filterset import FilterSetMetaclass
 
 from integration_admin.forms import BootstrapFormMixin, GermanDateField
+from integration_admin.widgets import FrozenChoices, _frozen
 
 
 class BootstrapFilterForm(BootstrapFormMixin, forms.Form):
@@ -42,6 +47,8 @@ def _already_normal(choices) -> bool:
     Such a list is what Django's ``normalize_choices`` would return anyway; the filters build
     theirs in this form (hundreds of organisations and blocks), so the walk can be skipped.
     """
+    if type(choices) is FrozenChoices:
+        return True
     return isinstance(choices, list) and all(
         type(choice) is tuple
         and len(choice) == 2
@@ -65,10 +72,41 @@ def _materialised(iterator: ChoiceIterator) -> list:
     if field.null_label is not None:
         head.append((field.null_value, field.null_label))
     choices = iterator.choices
+    if type(choices) is FrozenChoices:  # the head made of strings in the request's language, too
+        return FrozenChoices((*_frozen(head), *choices))
     return head + (choices if _already_normal(choices) else normalize_choices(choices))
 
 
-class BaseFilterSet(django_filters.FilterSet):
+class _FiltersMadeForOneFilterSet(dict):
+    """A filter set's filters, copied for each instance without a deep copy.
+
+    django-filter deep-copies the class's filters for every filter set, i.e. every request,
+    lazy labels, choice lists and all. An instance needs its own filter objects (it sets
+    ``model`` and ``parent`` on them) and its own ``extra`` (the lists put their choices there),
+    nothing deeper; a filter with ``method=`` gets its own FilterMethod, which finds the method on
+    the instance's filter set.
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            copied = copy.copy(filter_)
+            copied.__dict__.pop("_field", None)  # a form field is built per instance, never shared
+            copied.extra = dict(filter_.extra)
+            if isinstance(copied.__dict__.get("filter"), FilterMethod):  # ``method=``: bound to its filter
+                copied.filter = FilterMethod(copied)
+            copies[name] = copied
+        return copies
+
+
+class _FilterSetMetaclass(FilterSetMetaclass):
+    def __new__(mcs, name, bases, attrs):
+        new_class = super().__new__(mcs, name, bases, attrs)
+        new_class.base_filters = _FiltersMadeForOneFilterSet(new_class.base_filters)
+        return new_class
+
+
+class BaseFilterSet(django_filters.FilterSet, metaclass=_FilterSetMetaclass):
     """Subclasses write ``class Meta(BaseFilterSet.Meta)`` to keep the styled form."""
 
     class Meta:

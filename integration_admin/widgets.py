@@ -33,8 +33,16 @@ def _options_html(choices: tuple, selected: frozenset) -> str:
     return "".join(parts)
 
 
+class FrozenChoices(tuple):
+    """Choices already as :func:`_frozen` makes them: (value, label) pairs of strings, or (group,
+    tuple of pairs). A filter that builds its long lists in this form spares every request the
+    walks that check, normalise and convert them (integration_admin.filters)."""
+
+
 def _frozen(choices) -> tuple:
     """Choices as a hashable tuple of strings (labels may be lazy translations: str() them)."""
+    if type(choices) is FrozenChoices:
+        return choices
     frozen = []
     for value, label in choices:
         if isinstance(label, list | tuple):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.filters import BaseFilterSet, GermanDateFilter
+from integration_admin.widgets import FrozenChoices
 from programs.models import BuildingBlock
 from staffing.costs import cost_years
 from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus
@@ -37,7 +38,9 @@ class CostYearFilterSet(BaseFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cost_years, self.default_year = cost_years()
-        self.filters["year"].extra["choices"] = [(str(y), str(y)) for y in self.cost_years or [self.default_year]]
+        self.filters["year"].extra["choices"] = FrozenChoices(
+            (str(y), str(y)) for y in self.cost_years or [self.default_year]
+        )
         data = self.data.copy()
         if not data.get("year"):
             data["year"] = str(self.default_year)
@@ -91,15 +94,21 @@ class PositionFilter(CostYearFilterSet):
         for pk, number, short_title, title, programme_id, programme in blocks:
             programmes[programme_id] = programme
             grouped.setdefault(programme, []).append((str(pk), f"{number}: {short_title or title}"))
-        self.filters["programme"].extra["choices"] = [(str(pk), short) for pk, short in programmes.items()]
-        self.filters["building_block"].extra["choices"] = list(grouped.items())
-        self.filters["organisation"].extra["choices"] = [
+        # Built as strings in the form the select widget keeps them (FrozenChoices): nothing to
+        # check, normalise or convert again on the way to the page.
+        self.filters["programme"].extra["choices"] = FrozenChoices((str(pk), short) for pk, short in programmes.items())
+        self.filters["building_block"].extra["choices"] = FrozenChoices(
+            (programme, tuple(options)) for programme, options in grouped.items()
+        )
+        self.filters["organisation"].extra["choices"] = FrozenChoices(
             (str(pk), short) for pk, short in Organisation.objects.values_list("pk", "short_name")
-        ]
-        self.filters["pay_grade"].extra["choices"] = [
-            *((str(pk), code) for pk, code in PayGrade.objects.values_list("pk", "code")),
-            (NO_PAY_GRADE, _("ohne Entgeltgruppe")),
-        ]
+        )
+        self.filters["pay_grade"].extra["choices"] = FrozenChoices(
+            (
+                *((str(pk), code) for pk, code in PayGrade.objects.values_list("pk", "code")),
+                (NO_PAY_GRADE, str(_("ohne Entgeltgruppe"))),
+            )
+        )
 
     @property
     def day(self) -> datetime.date:

@@ -95,3 +95,28 @@ def test_fast_select_renders_what_django_renders():
         )
     django_html = forms.SelectMultiple(choices=choices).render("o", ["1", "3"])
     assert normalise(FastSelectMultiple(choices=choices).render("o", ["1", "3"])) == normalise(django_html)
+
+
+@pytest.mark.django_db
+def test_filter_sets_get_their_own_filters_without_a_deep_copy():
+    """integration_admin.filters copies a filter set's filters shallowly: each instance must still
+    have its own filters, choices and bound ``method=`` filters, and the class's stay untouched."""
+    from django.http import QueryDict
+
+    from staffing.filters import PositionFilter
+    from staffing.models import Position
+    from tests import factories
+
+    factories.organisation("ERSTE")
+    first = PositionFilter(QueryDict("organisation=999999&q=x"), queryset=Position.objects.all())
+    factories.organisation("ZWEITE")
+    second = PositionFilter(QueryDict(""), queryset=Position.objects.all())
+    assert first.filters["organisation"] is not second.filters["organisation"]
+    assert first.filters["q"].parent is first and second.filters["q"].parent is second
+    assert [label for _, label in first.filters["organisation"].extra["choices"]] == ["ERSTE"]
+    assert [label for _, label in second.filters["organisation"].extra["choices"]] == ["ERSTE", "ZWEITE"]
+    assert "choices" not in PositionFilter.base_filters["organisation"].extra
+    assert getattr(PositionFilter.base_filters["q"], "parent", None) is None
+    # a method filter calls its own filter set's method; an unknown choice is a form error
+    assert list(first.qs) == [] and "organisation" in first.form.errors
+    assert first.filters["q"].filter.method.__self__ is first
