@@ -7,6 +7,7 @@ readable, and every figure knows which version it comes from.
 """
 
 import datetime
+import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding import money
-from integration_admin.db import NAME_SEPARATOR, CentsSum, JoinedText, MoneySum, from_cents
+from integration_admin.db import (
+    NAME_SEPARATOR,
+    CentsSum,
+    JoinedText,
+    JsonRows,
+    MoneySum,
+    cents,
+    from_cents,
+    from_thousandths,
+    thousandths,
+)
 from integration_admin.formats import euro
 from integration_admin.formats import fte as format_fte
 
@@ -310,6 +321,30 @@ class DecisionVersionQuerySet(models.QuerySet):
             Q(period_start__isnull=True) | Q(period_start__lte=day), Q(period_end__isnull=True) | Q(period_end__gte=day)
         )
 
+    def with_shares(self) -> "DecisionVersionQuerySet":
+        """Annotate ``share_rows``, the version's own shares as JSON (see :attr:`DecisionVersion.shares`).
+
+        Summaries of many decisions (dashboard, programme page, council paper) show every version's
+        shares: read with the versions instead of a second query for them.
+        """
+        rows = (
+            CostShare.objects.filter(version=OuterRef("pk"))
+            .order_by()
+            .values("version")
+            .annotate(
+                rows=JsonRows(
+                    "organisation_id",
+                    "organisation__short_name",
+                    thousandths("weight"),
+                    cents("eligible_amount"),
+                    cents("grant_amount"),
+                    cents("own_share"),
+                )
+            )
+            .values("rows")
+        )
+        return self.annotate(share_rows=Subquery(rows, output_field=models.TextField()))
+
     def totals(self) -> dict[str, Decimal]:
         """Eligible expenditure, grant and own share, summed exactly in the database."""
         result = self.aggregate(
@@ -440,6 +475,26 @@ class DecisionVersion(models.Model):
         if self.number == 0:
             return f"{_('Bescheid')}{day}"
         return f"{self.number}. {_('Änderungsbescheid')}{day}"
+
+    @property
+    def shares(self) -> list["CostShare"]:
+        """The own shares by organisation; from ``with_shares()`` where annotated (then unsaved
+        objects with the figures and the organisation's short name, for reading only)."""
+        if not hasattr(self, "share_rows"):
+            return list(self.cost_shares.all())
+        Organisation = CostShare._meta.get_field("organisation").related_model  # noqa: N806 (a model)
+        shares = [
+            CostShare(
+                version=self,
+                organisation=Organisation(pk=organisation_id, short_name=short_name),
+                weight=from_thousandths(weight),
+                eligible_amount=from_cents(eligible),
+                grant_amount=from_cents(granted),
+                own_share=from_cents(own),
+            )
+            for organisation_id, short_name, weight, eligible, granted, own in json.loads(self.share_rows or "[]")
+        ]
+        return sorted(shares, key=lambda share: share.organisation.short_name)
 
     @property
     def own_share(self) -> Decimal | None:

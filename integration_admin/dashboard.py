@@ -47,7 +47,6 @@ from django.db.models.functions import RowNumber
 from funding.models import (
     CALL_OFF_WARNING_DAYS,
     DEADLINE_HORIZON_DAYS,
-    CostShare,
     DecisionVersion,
     ProofOfUse,
     cents_to_euro,
@@ -245,7 +244,7 @@ def programme_summaries(
         # one row per version and building block of its decision (the join instead of a prefetch)
         .annotate(block_id=F("decision__building_blocks"))
         .select_related("decision__funder", "decision__application")
-        .prefetch_related(Prefetch("cost_shares", CostShare.objects.select_related("organisation")))
+        .with_shares()
         .order_by("decision__programme_id", "period_start", "decision__title", "pk")
     )
     versions_by_block: dict[int, list[DecisionVersion]] = defaultdict(list)

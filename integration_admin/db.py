@@ -119,3 +119,18 @@ class JoinedText(models.Aggregate):
 
 def split_joined(value: str | None) -> list[str]:
     return sorted(value.split(NAME_SEPARATOR), key=str.casefold) if value else []
+
+
+class JsonRows(models.Aggregate):
+    """The grouped rows' values as one JSON text: ``[[v1, v2, …], …]`` (PostgreSQL ``JSON_AGG``,
+    SQLite ``JSON_GROUP_ARRAY``). Read it with ``json.loads``; the order of the rows is not
+    defined. JSON escapes any text, so names need no separator that they must not contain;
+    pass amounts as whole cents or thousandths (exact integers on every backend)."""
+
+    function = "JSON_AGG"
+    template = "JSON_AGG(JSON_BUILD_ARRAY(%(expressions)s))::text"
+    output_field = models.TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "JSON_GROUP_ARRAY(JSON_ARRAY(%(expressions)s))"
+        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", template=template, **extra_context)

@@ -119,7 +119,7 @@ def decision_row(version, texts: Texts) -> str:
         format_html(
             '<div class="small text-body-secondary">{} {}</div>', share.organisation.short_name, euro(share.own_share)
         )
-        for share in version.cost_shares.all()
+        for share in version.shares
     )
     if version.period_start:
         period = f"{_day(version.period_start)} – "

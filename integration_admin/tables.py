@@ -128,7 +128,7 @@ class PythonRowsMixin:
             td = bound_column.attrs.get("td", {})
             attrs = flatatt({key: value for key, value in td.items() if value})
             columns.append((getattr(self, f"cell_{bound_column.name}"), attrs, bound_column.default))
-        if getattr(self, "page", None):
+        if getattr(self, "page", None) is not None:  # (an empty page is falsy, but still the page)
             records = (row.record for row in self.page.object_list)  # the page holds BoundRows
         else:
             records = iter(self.data)

@@ -93,20 +93,20 @@ def test_programme_page_offers_its_own_cost_years_in_constant_queries(login, dat
     html = response.content.decode()
     assert f"Je Organisation im Jahr {years[0]}" in html
     assert all(f"?year={year}#kosten-organisationen" in html for year in years)
-    # The programme with funders; blocks; FTE per block, organisation and status; decisions;
-    # own shares; the page of positions with count and totals; the costs per organisation and year.
-    assert len(queries) == 7, queries
+    # The programme with funders; blocks; FTE per block, organisation and status; decisions with
+    # their own shares; the page of positions with count and totals; the costs per organisation and year.
+    assert len(queries) == 6, queries
     block = kim.building_blocks.first()
     for number in range(20):
         factories.position(block, factories.organisation(f"Neu {number}"), fte="0.5")
     # A year that is not one of the programme's cost years: the latest up to this year instead.
     response, queries = data_queries(client, kim.get_absolute_url() + "?year=1999")
-    assert len(queries) == 7, queries
+    assert len(queries) == 6, queries
     shown = max(y for y in years if y <= datetime.date.today().year)
     assert f"Je Organisation im Jahr {shown}" in response.content.decode()
     # Without any costs: no year to choose, the same queries.
     response, queries = data_queries(client, factories.programme("OHNE").get_absolute_url() + "?year=2021")
-    assert response.status_code == 200 and len(queries) == 7, queries
+    assert response.status_code == 200 and len(queries) == 6, queries
     assert "Je Organisation im Jahr" not in response.content.decode()
 
 

@@ -142,7 +142,7 @@ def _decision(version: DecisionVersion) -> dict:
                 "granted": share.grant_amount,
                 "own_share": share.own_share,
             }
-            for share in version.cost_shares.all()
+            for share in version.shares
         ],
     }
 
@@ -213,7 +213,7 @@ def _own_share_by_year(versions: list[DecisionVersion]) -> dict:
     by_year: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     undivided: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for version in versions:
-        for share in version.cost_shares.all():
+        for share in version.shares:
             org = share.organisation.short_name
             if version.period_start and version.period_end:
                 weights = {
