@@ -20,8 +20,14 @@ from funding.models import (
     PassThrough,
     ProofOfUse,
 )
+from integration_admin.formats import format_decimal
 from tests import factories
 from tests.conftest import is_bookkeeping
+
+
+def format_money(amount) -> str:
+    return format_decimal(amount, places=2)
+
 
 NBSP = "\N{NO-BREAK SPACE}"
 
@@ -448,14 +454,14 @@ def test_detail_page_uses_a_constant_number_of_queries(founding, login):
     assert "6: Teilhabemanagement" in client.get(url).content.decode()
 
 
-def test_history_page_reads_each_history_table_once(founding, login, data_queries):
+def test_history_page_reads_the_decision_with_its_small_histories(founding, login, data_queries):
     client = login("leitung")
     url = reverse("funding:decision-history", args=[founding.pk])
     response, queries = data_queries(client, url)
-    # The decision (programme, funder, application with its programme), then one query per
-    # history table: decision, versions, own shares and pass-throughs (organisations joined),
-    # call-offs, proofs of use. No lookups of the names the changes show.
-    assert len(queries) == 7, queries
+    # The decision (programme, funder, application with its programme) with the histories of
+    # itself, its call-offs, proofs and pass-throughs as JSON; the histories of the versions and
+    # of the own shares (organisations joined). No lookups of the names the changes show.
+    assert len(queries) == 3, queries
     assert "Empfänger" in response.content.decode()
     recipient = factories.organisation("Caritas")
     share = CostShare.objects.filter(version__decision=founding).order_by("pk").first()
@@ -465,12 +471,22 @@ def test_history_page_reads_each_history_table_once(founding, login, data_querie
     pass_through = PassThrough.objects.filter(decision=founding).first()
     pass_through.recipient = recipient
     pass_through.save()
+    call_off = CallOff.objects.filter(decision=founding).order_by("called_on").last()
+    old_amount = call_off.amount
+    call_off.amount += Decimal("0.10")
+    call_off.note = 'mit "<Zeichen>" & Steuerzeichen \x1f'
+    call_off.save()
     response, queries = data_queries(client, url)
-    assert len(queries) == 7, queries
+    assert len(queries) == 3, queries
     history = response.content.decode()
     changed_share = re.search(r"Organisation</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", history)
     assert changed_share is not None and changed_share.groups() == (old_name, "Caritas"), changed_share
     assert history.count("Caritas") == 2  # the own share's and the pass-through's new organisation
+    money = re.search(r"abgerufener Betrag</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", history)
+    new_amount = old_amount + Decimal("0.10")
+    assert money is not None and money.groups() == (format_money(old_amount), format_money(new_amount)), money
+    assert "mit &quot;&lt;Zeichen&gt;&quot; &amp; Steuerzeichen" in history
+    assert history.index("Caritas") > history.index("abgerufener Betrag")  # newest first: the call-off last changed
 
 
 def test_block_labels_are_joined_in_the_decision_query_in_number_order(db):
