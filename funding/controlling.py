@@ -1,11 +1,12 @@
 """Controlling overview: per programme, decision and year, what was granted, called, received and
 what remains, the own share by organisation and the coverage gap of flat rates.
 
-Everything is read in a fixed number of queries whatever the data size (at most two per table):
-programmes, current versions, cost shares, call-offs (called and received per year), the
-decisions' building blocks, flat rates, the stored cost per position and year with its block's
-flat rate (for the coverage gap, one query) and the positions that are applicable but not yet
-applied for. The rest is computed in Python from those rows.
+Everything is read in a fixed number of queries whatever the data size: programmes (unless the
+caller has them), the current versions with their own shares and their decisions' building
+blocks, call-offs (called and received per decision and year), flat rates and the stored cost
+per position and year with its block's flat rate (for the coverage gap, two queries, only where
+a decision is financed by flat rates) and the positions that are applicable but not yet applied
+for. The rest is computed in Python from those rows.
 """
 
 import datetime
@@ -13,12 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
-from django.db.models.functions import ExtractYear
+from django.db.models import OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast, ExtractYear
 
 from funding import money
-from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, FlatRate, GrantDecision
-from integration_admin.db import FteSum, MoneySum
+from funding.models import ZERO, CallOff, DecisionVersion, FinancingType, FlatRate, GrantDecision
+from integration_admin.db import FteSum, JoinedText, MoneySum, split_joined
 from programs.models import GuidelineStatus, Programme
 from staffing.costs import costs_by_year
 from staffing.models import Position, PositionCost, PositionStatus
@@ -145,54 +146,55 @@ def _years(version: DecisionVersion, call_off_years: set[int]) -> list[int]:
     return sorted(years)
 
 
-def controlling_overview(programme_ids: list[int] | None = None, year: int | None = None) -> list[ProgrammeRow]:
-    programmes = Programme.objects.all()
-    if programme_ids:
-        programmes = programmes.filter(pk__in=programme_ids)
+def controlling_overview(
+    programme_ids: list[int] | None = None, year: int | None = None, programmes: list[Programme] | None = None
+) -> list[ProgrammeRow]:
+    """The rows of ``programmes`` (loaded already, e.g. a page of them), else of the programmes
+    with ``programme_ids``, else of all."""
+    if programmes is None:
+        programmes = Programme.objects.all()
+        if programme_ids:
+            programmes = programmes.filter(pk__in=programme_ids)
     rows = {programme.pk: ProgrammeRow(programme) for programme in programmes}
 
+    # The current versions with their own shares (JSON) and their decisions' building blocks.
+    block_ids = (
+        GrantDecision.building_blocks.through.objects.filter(grantdecision_id=OuterRef("decision_id"))
+        .order_by()
+        .values("grantdecision_id")
+        .annotate(ids=JoinedText(Cast("buildingblock_id", TextField())))
+        .values("ids")
+    )
     versions = list(
         DecisionVersion.objects.current()
         .filter(decision__programme__in=list(rows))
         .select_related("decision__programme", "decision__funder")
+        .with_shares()
+        .annotate(block_ids=Subquery(block_ids, output_field=TextField()))
         .order_by("decision__title", "decision_id")
     )
     decision_ids = [v.decision_id for v in versions]
-
-    own_by_version: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for version_id, organisation, own in (
-        CostShare.objects.filter(version__in=versions)
-        .values_list("version_id", "organisation__short_name", "own_share")
-        .order_by("organisation__short_name")
-    ):
-        own_by_version[version_id][organisation] = own
-
-    called: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for decision_id, call_year, total in (
-        CallOff.objects.filter(decision__in=decision_ids)
-        .annotate(year=ExtractYear("called_on"))
-        .values("decision_id", "year")
-        .annotate(total=MoneySum("amount"))
-        .values_list("decision_id", "year", "total")
-        .order_by()
-    ):
-        called[decision_id][call_year] = total
-    received: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for decision_id, receipt_year, total in (
-        CallOff.objects.filter(decision__in=decision_ids, received_on__isnull=False)
-        .annotate(year=ExtractYear("received_on"))
-        .values("decision_id", "year")
-        .annotate(total=MoneySum("received_amount"))
-        .values_list("decision_id", "year", "total")
-        .order_by()
-    ):
-        received[decision_id][receipt_year] = total
-
+    own_by_version = {v.pk: {share.organisation.short_name: share.own_share for share in v.shares} for v in versions}
     blocks_by_decision: dict[int, list[int]] = defaultdict(list)
-    for decision_id, block_id in GrantDecision.building_blocks.through.objects.filter(
-        grantdecision_id__in=decision_ids
-    ).values_list("grantdecision_id", "buildingblock_id"):
-        blocks_by_decision[decision_id].append(block_id)
+    for version in versions:
+        blocks_by_decision[version.decision_id] = sorted(int(pk) for pk in split_joined(version.block_ids))
+
+    # Called and received per decision and year in one query: grouped by both years, summed here.
+    called: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    received: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for decision_id, call_year, receipt_year, called_total, received_total in (
+        CallOff.objects.filter(decision__in=decision_ids)
+        .annotate(call_year=ExtractYear("called_on"), receipt_year=ExtractYear("received_on"))
+        .values("decision_id", "call_year", "receipt_year")
+        .annotate(called_total=MoneySum("amount"), received_total=MoneySum("received_amount"))
+        .values_list("decision_id", "call_year", "receipt_year", "called_total", "received_total")
+        .order_by()
+    ):
+        called[decision_id][call_year] += called_total
+        if receipt_year is not None:
+            received[decision_id][receipt_year] += received_total or ZERO
+    called = defaultdict(dict, {decision_id: dict(by_year) for decision_id, by_year in called.items()})
+    received = defaultdict(dict, {decision_id: dict(by_year) for decision_id, by_year in received.items()})
 
     flat_versions = [v for v in versions if v.financing_type == FinancingType.FLAT_RATE]
     flat_blocks = {block for v in flat_versions for block in blocks_by_decision[v.decision_id]}

@@ -606,10 +606,8 @@ class ControllingView(TemplateView):
                 programmes = programmes.filter(pk=form.cleaned_data["programme"].pk)
             year = form.cleaned_data["year"]
         # Ten programmes a page (a state-wide installation has fifty); the totals cover all of them.
-        page = Paginator(programmes.values_list("pk", flat=True), self.programmes_per_page).get_page(
-            self.request.GET.get("page")
-        )
-        rows = controlling_overview(programme_ids=list(page.object_list), year=year) if page.object_list else []
+        page = Paginator(programmes, self.programmes_per_page).get_page(self.request.GET.get("page"))
+        rows = controlling_overview(programmes=list(page.object_list), year=year) if page.object_list else []
         return super().get_context_data(
             form=form, rows=rows, year=year, page_obj=page, totals=controlling_totals(programmes), **kwargs
         )
