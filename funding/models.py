@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Round
 from django.db.models.lookups import Exact
@@ -30,6 +30,7 @@ from integration_admin.db import (
     cents,
     from_cents,
     from_thousandths,
+    orders_rows_in_json,
     thousandths,
 )
 from integration_admin.formats import euro
@@ -339,6 +340,7 @@ class DecisionVersionQuerySet(models.QuerySet):
                     cents("eligible_amount"),
                     cents("grant_amount"),
                     cents("own_share"),
+                    ordering="organisation__short_name",  # as CostShare.Meta.ordering, in the database's collation
                 )
             )
             .values("rows")
@@ -494,7 +496,9 @@ class DecisionVersion(models.Model):
             )
             for organisation_id, short_name, weight, eligible, granted, own in json.loads(self.share_rows or "[]")
         ]
-        return sorted(shares, key=lambda share: share.organisation.short_name)
+        if not orders_rows_in_json(connection):  # SQLite orders text by code point, as Python does
+            shares.sort(key=lambda share: share.organisation.short_name)
+        return shares
 
     @property
     def own_share(self) -> Decimal | None:

@@ -505,13 +505,17 @@ def test_block_labels_are_joined_in_the_decision_query_in_number_order(db):
 
 def test_own_shares_read_with_the_versions_equal_the_stored_ones(db):
     """DecisionVersion.with_shares(): the shares as JSON in the version query, exact to the cent and
-    thousandth, ordered by organisation, whatever the names contain; no query to read them."""
+    thousandth, in the database's order of the organisations (its collation: "awo", "DRK",
+    "Diakonie" sort differently in a German one), whatever the names contain; no query to read them."""
     decision = factories.decision()
     version = factories.version(decision, eligible_expenditure=Decimal("1000.00"), rate=Decimal("80"))
     bare = factories.version(factories.decision(), financing_type=FinancingType.FULL, full_financing_reason="x")
     for name, weight, eligible, granted in [
         ('Zeta "Z" \x1f\x1e', "0.333", "333.33", "266.67"),
-        ("Alpha & <B>", "1.5", "666.67", "533.33"),
+        ("Alpha & <B>", "1.5", "366.67", "293.33"),
+        ("awo", "0.5", "100.00", "80.00"),
+        ("DRK", "0.5", "100.00", "80.00"),
+        ("Diakonie", "0.25", "100.00", "80.00"),
     ]:
         CostShare.objects.create(
             version=version,
@@ -525,9 +529,10 @@ def test_own_shares_read_with_the_versions_equal_the_stored_ones(db):
         annotated = DecisionVersion.objects.with_shares().get(pk=version.pk)
         shares = annotated.shares
     assert len(captured) == 1
-    stored = DecisionVersion.objects.get(pk=version.pk).shares  # from the relation
+    stored = DecisionVersion.objects.get(pk=version.pk).shares  # the relation, ordered by the database
     fields = ("organisation_id", "weight", "eligible_amount", "grant_amount", "own_share")
     assert [[getattr(s, f) for f in fields] for s in shares] == [[getattr(s, f) for f in fields] for s in stored]
-    assert [s.organisation.short_name for s in shares] == ["Alpha & <B>", 'Zeta "Z" \x1f\x1e']
-    assert [str(s.own_share) for s in shares] == ["133.34", "66.66"] and str(shares[1].weight) == "0.333"
+    assert [s.organisation.short_name for s in shares] == [s.organisation.short_name for s in stored]
+    by_name = {s.organisation.short_name: s for s in shares}
+    assert str(by_name['Zeta "Z" \x1f\x1e'].weight) == "0.333" and str(by_name["Alpha & <B>"].own_share) == "73.34"
     assert DecisionVersion.objects.with_shares().get(pk=bare.pk).shares == []
