@@ -5,10 +5,11 @@ from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
 from integration_admin.dashboard import programme_summaries
+from integration_admin.forms import query_int
 from programs.models import Programme
-from staffing.costs import YearCost, costs_by_year
+from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
 from staffing.models import PositionCost
-from staffing.views import POSITION_ROWS, PositionTableMixin, requested_cost_year
+from staffing.views import POSITION_ROWS, PositionTableMixin
 
 
 class ProgrammeListView(TemplateView):
@@ -24,10 +25,17 @@ class ProgrammeListView(TemplateView):
 class ProgrammeDetailView(PositionTableMixin, DetailView):
     queryset = Programme.objects.with_funder_names()
 
+    def get_queryset(self):
+        # The cost year (?year= if it has employer rates, else the default) chosen in the
+        # programme's own query rather than by a query for the years with rates.
+        self.requested_year = query_int(self.request.GET.get("year"), max_digits=4)
+        return super().get_queryset().annotate(**cost_year_annotations(self.requested_year))
+
     def get_context_data(self, **kwargs):
         programme = self.object
         [summary] = programme_summaries([programme])
         today = timezone.localdate()
+        year = annotated_cost_year(programme, self.requested_year, today)
         by_organisation = costs_by_year(
             PositionCost.objects.filter(position__building_block__programme=programme),
             key=lambda row: row["position__organisation__short_name"],
@@ -38,9 +46,6 @@ class ProgrammeDetailView(PositionTableMixin, DetailView):
         for years in by_organisation.values():
             for row in years.values():
                 by_year.setdefault(row.year, YearCost(row.year)).add(row)
-        # The year to show: one of the programme's cost years (the links above the table offer
-        # only those), so the page needs no query for the years with employer rates.
-        year = requested_cost_year(self.request, sorted(by_year))
         positions = self.position_table(
             POSITION_ROWS.filter(building_block__programme=programme).with_staffing(today).with_cost(year),
             day=today,

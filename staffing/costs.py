@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from funding.models import FlatRate
@@ -79,6 +79,28 @@ def cost_years(today: datetime.date | None = None) -> tuple[list[int], int]:
     """
     years = sorted(EmployerContributionRate.objects.values_list("year", flat=True))
     return years, default_cost_year(years, today)
+
+
+def cost_year_annotations(requested: int | None, today: datetime.date | None = None) -> dict:
+    """Annotations that let the caller's own query choose the cost year as :func:`cost_years`
+    does (see :func:`annotated_cost_year`): whether ``requested`` has employer rates, the latest
+    year with rates up to this year and the first year with rates."""
+    this_year = (today or timezone.localdate()).year
+    years = EmployerContributionRate.objects.order_by().values("year")
+    has_rates = Exists(years.filter(year=requested)) if requested is not None else Value(False)
+    return {
+        "cost_year_has_rates": has_rates,
+        "cost_year_latest": Subquery(years.filter(year__lte=this_year).order_by("-year")[:1]),
+        "cost_year_first": Subquery(years.order_by("year")[:1]),
+    }
+
+
+def annotated_cost_year(obj, requested: int | None, today: datetime.date | None = None) -> int:
+    """The cost year for ``obj`` annotated with :func:`cost_year_annotations`: ``requested`` if it
+    has employer rates, else the default of :func:`default_cost_year`."""
+    if requested is not None and obj.cost_year_has_rates:
+        return requested
+    return obj.cost_year_latest or obj.cost_year_first or (today or timezone.localdate()).year
 
 
 def default_cost_year(years: list[int], today: datetime.date | None = None) -> int:

@@ -31,7 +31,6 @@ from staffing import services
 from staffing.costs import (
     cost_years,
     costs_by_year,
-    default_cost_year,
     position_years,
 )
 from staffing.exports import csv_response, xlsx_response
@@ -119,13 +118,9 @@ def filter_description(filterset) -> list[tuple[str, str]]:
     return described
 
 
-def requested_cost_year(request, years: list[int] | None = None) -> int:
-    """``?year=`` if it is one of ``years`` (ascending; default: the years with employer rates),
-    else the default of those years (:func:`~staffing.costs.default_cost_year`)."""
-    if years is None:
-        years, default = cost_years()
-    else:
-        default = default_cost_year(years)
+def requested_cost_year(request) -> int:
+    """``?year=`` if it is a year with employer rates, else the default cost year."""
+    years, default = cost_years()
     value = query_int(request.GET.get("year"), max_digits=4)
     return value if value in years else default
 

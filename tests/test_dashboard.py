@@ -79,35 +79,37 @@ def test_programme_pages(login):
     )
 
 
-def test_programme_page_offers_its_own_cost_years_in_constant_queries(login, data_queries):
+def test_programme_page_chooses_the_cost_year_in_its_own_query(login, data_queries):
     from programs.models import Programme
+    from staffing.costs import cost_years
     from staffing.models import PositionCost
 
     client = login("leitung")
     kim = Programme.objects.get(short_name="KIM")
-    years = sorted(
-        set(PositionCost.objects.filter(position__building_block__programme=kim).values_list("year", flat=True))
-    )
+    costs = PositionCost.objects.filter(position__building_block__programme=kim)
+    years = sorted(set(costs.values_list("year", flat=True)))
     assert len(years) > 1
     response, queries = data_queries(client, kim.get_absolute_url() + f"?year={years[0]}")
     html = response.content.decode()
-    assert f"Je Organisation im Jahr {years[0]}" in html
+    assert f"Je Organisation im Jahr {years[0]}" in html and f"Jahreskosten {years[0]}" in html
     assert all(f"?year={year}#kosten-organisationen" in html for year in years)
-    # The programme with funders; blocks; FTE per block, organisation and status; decisions with
-    # their own shares; the page of positions with count and totals; the costs per organisation and year.
+    # The programme with funders (and the cost year: ?year= if it has employer rates, else the
+    # default); blocks; FTE per block, organisation and status; decisions with their own shares;
+    # the page of positions with count and totals; the costs per organisation and year.
     assert len(queries) == 6, queries
     block = kim.building_blocks.first()
     for number in range(20):
         factories.position(block, factories.organisation(f"Neu {number}"), fte="0.5")
-    # A year that is not one of the programme's cost years: the latest up to this year instead.
+    # A year without employer rates: the default year, as on every list.
     response, queries = data_queries(client, kim.get_absolute_url() + "?year=1999")
     assert len(queries) == 6, queries
-    shown = max(y for y in years if y <= datetime.date.today().year)
-    assert f"Je Organisation im Jahr {shown}" in response.content.decode()
-    # Without any costs: no year to choose, the same queries.
-    response, queries = data_queries(client, factories.programme("OHNE").get_absolute_url() + "?year=2021")
+    rate_years, default = cost_years()
+    assert f"Jahreskosten {default}" in response.content.decode()
+    # Without positions and costs: a year with rates is shown as asked, with the same queries.
+    rate_year = rate_years[0]
+    response, queries = data_queries(client, factories.programme("OHNE").get_absolute_url() + f"?year={rate_year}")
     assert response.status_code == 200 and len(queries) == 6, queries
-    assert "Je Organisation im Jahr" not in response.content.decode()
+    assert f"Jahreskosten {rate_year}" in response.content.decode()
 
 
 def test_german_whatever_the_browser_says(login):
