@@ -2,8 +2,8 @@
 what remains, the own share by organisation and the coverage gap of flat rates.
 
 Everything is read in a fixed number of queries whatever the data size: programmes (unless the
-caller has them), the current versions with their own shares and their decisions' building
-blocks, call-offs (called and received per decision and year), flat rates and the stored cost
+caller has them), the current versions with their decisions' building blocks, their own
+shares, call-offs (called and received per decision and year), flat rates and the stored cost
 per position and year with its block's flat rate (for the coverage gap, two queries, only where
 a decision is financed by flat rates) and the positions that are applicable but not yet applied
 for. The rest is computed in Python from those rows.
@@ -18,7 +18,7 @@ from django.db.models import OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, ExtractYear
 
 from funding import money
-from funding.models import ZERO, CallOff, DecisionVersion, FinancingType, FlatRate, GrantDecision
+from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, FlatRate, GrantDecision
 from integration_admin.db import FteSum, JoinedText, MoneySum, split_joined
 from programs.models import GuidelineStatus, Programme
 from staffing.costs import costs_by_year
@@ -157,7 +157,7 @@ def controlling_overview(
             programmes = programmes.filter(pk__in=programme_ids)
     rows = {programme.pk: ProgrammeRow(programme) for programme in programmes}
 
-    # The current versions with their own shares (JSON) and their decisions' building blocks.
+    # The current versions with their decisions' building blocks.
     block_ids = (
         GrantDecision.building_blocks.through.objects.filter(grantdecision_id=OuterRef("decision_id"))
         .order_by()
@@ -169,12 +169,19 @@ def controlling_overview(
         DecisionVersion.objects.current()
         .filter(decision__programme__in=list(rows))
         .select_related("decision__programme", "decision__funder")
-        .with_shares()
         .annotate(block_ids=Subquery(block_ids, output_field=TextField()))
         .order_by("decision__title", "decision_id")
     )
     decision_ids = [v.decision_id for v in versions]
-    own_by_version = {v.pk: {share.organisation.short_name: share.own_share for share in v.shares} for v in versions}
+
+    # (plain values: cheaper here than the shares as objects, DecisionVersion.shares)
+    own_by_version: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for version_id, organisation, own in (
+        CostShare.objects.filter(version__in=versions)
+        .values_list("version_id", "organisation__short_name", "own_share")
+        .order_by("organisation__short_name")
+    ):
+        own_by_version[version_id][organisation] = own
     blocks_by_decision: dict[int, list[int]] = defaultdict(list)
     for version in versions:
         blocks_by_decision[version.decision_id] = sorted(int(pk) for pk in split_joined(version.block_ids))
