@@ -47,14 +47,12 @@ def with_history(decisions):
 def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
     """Who changed what and when on the decision and everything attached to it, newest first.
 
-    ``decision`` from a queryset with :func:`with_history` (else it is read again with it): the
-    histories of the decision, its call-offs, proofs and pass-throughs come with it; versions
-    and own shares (with their organisations joined) are one query each. ``known``: related
+    ``decision`` from a queryset with :func:`with_history`: the histories of the decision, its
+    call-offs, proofs and pass-throughs come with it; versions and own shares (with their
+    organisations joined) are one query each. ``known``: related
     objects the caller has loaded anyway (the decision's programme, funder and application with
     its programme); their names in changed fields need no lookup.
     """
-    if not hasattr(decision, "call_off_history"):
-        decision = with_history(GrantDecision.objects.filter(pk=decision.pk)).get()
     version_rows = list(_rows(DecisionVersion, decision_id=decision.pk))
     numbers = {row.id: row.number for row in version_rows}
 

@@ -47,8 +47,6 @@ def _already_normal(choices) -> bool:
     Such a list is what Django's ``normalize_choices`` would return anyway; the filters build
     theirs in this form (hundreds of organisations and blocks), so the walk can be skipped.
     """
-    if type(choices) is FrozenChoices:
-        return True
     return isinstance(choices, list) and all(
         type(choice) is tuple
         and len(choice) == 2

@@ -100,7 +100,8 @@ def annotated_cost_year(obj, requested: int | None, today: datetime.date | None 
     has employer rates, else the default of :func:`default_cost_year`."""
     if requested is not None and obj.cost_year_has_rates:
         return requested
-    return obj.cost_year_latest or obj.cost_year_first or (today or timezone.localdate()).year
+    # the two candidates of the rule are enough for it: the latest up to this year, else the first
+    return default_cost_year(sorted({obj.cost_year_first, obj.cost_year_latest} - {None}), today)
 
 
 def default_cost_year(years: list[int], today: datetime.date | None = None) -> int:
