@@ -1,4 +1,5 @@
-"""The position table's body rendered in Python (PythonRowsMixin) equals django-tables2's own cells."""
+"""The position table's header, body and footer rendered in Python (PythonRowsMixin) equal
+django-tables2's own rendering."""
 
 import datetime
 import re
@@ -20,15 +21,26 @@ def cells(html: str) -> list[str]:
     return [" ".join(cell.split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
 
 
-def both_renderings(queryset) -> tuple[list[str], list[str]]:
-    """The body cells of the first page as PythonRowsMixin renders them and as django-tables2 does."""
-    request = RequestFactory().get("/positions/")
+def section(html: str, tag: str) -> str:
+    """``<thead>`` or ``<tfoot>`` of a table, without the whitespace between tags and text."""
+    part = html.split(f"<{tag}", 1)[1].split(f"</{tag}>", 1)[0]
+    return re.sub(r"\s*(<|>)\s*", r"\1", part)
+
+
+def rendered_tables(queryset, path="/positions/") -> list[str]:
+    """The first page's table as PythonRowsMixin renders it and as django-tables2 does."""
+    request = RequestFactory().get(path)
     tables = []
     for template in ("includes/_python_rows_table.html", "django_tables2/bootstrap5.html"):
         table = PositionTable(queryset, cost_year=2021, totals=queryset.totals(), template_name=template)
         RequestConfig(request, paginate={"per_page": 25}).configure(table)
         tables.append(render_to_string(template, {"table": table, "request": request}))
-    ours, theirs = (cells(html) for html in tables)
+    return tables
+
+
+def both_renderings(queryset) -> tuple[list[str], list[str]]:
+    """The body cells of the first page as PythonRowsMixin renders them and as django-tables2 does."""
+    ours, theirs = (cells(html) for html in rendered_tables(queryset))
     return ours, theirs
 
 
@@ -56,3 +68,18 @@ def test_python_rows_escape_what_users_typed_as_django_does(db):
     assert "&lt;b&gt;Stelle&lt;/b&gt; &amp; &#x27;mehr&#x27;" in html and "<b>" not in html
     assert "A&amp;B &lt;c&gt;" in html and "&lt;script&gt;x&lt;/script&gt; &quot;Y&quot;" in html
     assert 'title="Baustein &quot;&lt;i&gt;3&lt;/i&gt;&quot;"' in html
+
+
+def test_python_header_and_footer_equal_django_tables2s(demo):
+    """Sort links keep the request's other parameters (repeated ones too) and are escaped; the
+    sorted column has its class; the footer shows the totals."""
+    day = datetime.date(2021, 6, 1)
+    queryset = POSITION_ROWS.with_staffing(day).with_cost(2021).with_holders(day)
+    path = "/positions/?q=a%26b+%3Cc%3E&status=approved&status=filled&sort=-fte&page=1"
+    ours, theirs = rendered_tables(queryset, path)
+    assert section(ours, "thead") == section(theirs, "thead")
+    assert section(ours, "tfoot") == section(theirs, "tfoot")
+    head = section(ours, "thead")
+    assert 'class="desc num orderable"' in head
+    assert "?q=a%26b+%3Cc%3E&amp;status=approved&amp;status=filled&amp;sort=fte&amp;page=1" in head
+    assert "Summe" in section(ours, "tfoot") and "€" in section(ours, "tfoot")
