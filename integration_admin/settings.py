@@ -58,7 +58,11 @@ def database_from_url(url: str | None) -> dict:
         "OPTIONS": {
             # No JIT compilation: it pays off for analytical queries over millions of rows; for this
             # application's short queries it cost up to 45 ms where a small table had no statistics yet.
-            "options": "-c jit=off",
+            # Random reads priced as PostgreSQL's documentation suggests for SSDs (1.1; the default
+            # 4 assumes spinning disks): this database is small enough to stay in memory, and with 4
+            # the planner scanned all 10.000 positions for one programme's 43 instead of using the
+            # building-block index (positions list statement 4,2 -> 1,9 ms, see README, "Performance").
+            "options": "-c jit=off -c random_page_cost=1.1",
             # Parameters bound on the server, and a query a connection has run five times prepared:
             # PostgreSQL parses and plans a page's queries once per connection instead of on every
             # request (positions list 21 -> 19 ms in process, 82 -> 98 requests/s, see README,

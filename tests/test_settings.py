@@ -52,6 +52,17 @@ def test_postgresql_prepares_a_query_run_repeatedly():
     assert prepared and all(marker not in statement for statement in prepared), prepared
 
 
+@pytest.mark.django_db
+def test_postgresql_connections_plan_for_data_in_memory():
+    """The planner settings the connection asks for take effect: no JIT, random reads priced for
+    SSDs/memory (so one programme's positions come by index, not by scanning all of them)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL planner settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('random_page_cost')")
+        assert cursor.fetchone() == ("off", "1.1")
+
+
 def test_language_and_time_zone():
     assert settings.LANGUAGE_CODE == "de"
     assert [code for code, _ in settings.LANGUAGES] == ["de", "en"]
