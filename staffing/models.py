@@ -293,7 +293,10 @@ class PositionQuerySet(models.QuerySet):
                 default=False,
                 output_field=models.BooleanField(),
             ),
-        ).annotate(vacant_milli=thousandths(F("fte")) - F("assigned_milli"))
+        ).alias(vacant_milli=thousandths(F("fte")) - F("assigned_milli"))
+        # (an alias: the free share is in the SQL only where a filter or the sort asks for it;
+        # the rows work it out in Python, Position.vacant_milli, instead of running the held-FTE
+        # subquery once more per row)
 
     def with_holders(self, day: datetime.date) -> "PositionQuerySet":
         """Annotate the names of the people holding the position on ``day`` (see :func:`split_joined`)."""
@@ -503,6 +506,12 @@ class Position(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("staffing:position-detail", args=[self.pk])
+
+    @property
+    def vacant_milli(self) -> int:
+        """The free share on the day of :meth:`PositionQuerySet.with_staffing`, in thousandths:
+        the FTE less the held FTE (``fte`` has three decimal places, so this is exact)."""
+        return int(self.fte * 1000) - self.assigned_milli
 
     def contains(self, day: datetime.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
