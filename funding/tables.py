@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from funding.models import Application, DecisionStatus, FinancingType, ProofOfUse, cents_to_euro
 from integration_admin.formats import euro
-from integration_admin.tables import EuroColumn, GermanDateColumn
+from integration_admin.tables import EuroColumn, GermanDateColumn, Table
 
 FINANCING_LABELS = dict(FinancingType.choices)
 STATUS_LABELS = dict(DecisionStatus.choices)
@@ -22,7 +22,7 @@ class CentsColumn(EuroColumn):
         return cents_to_euro(value)
 
 
-class DecisionTable(tables.Table):
+class DecisionTable(Table):
     """Grant decisions with the figures of their current version (annotated by ``with_figures``)."""
 
     title = tables.Column(verbose_name=_("Bescheid"), linkify=True)
@@ -84,7 +84,7 @@ class DecisionTable(tables.Table):
         return format_html("{}{}", STATUS_LABELS[status], badge)
 
 
-class ApplicationTable(tables.Table):
+class ApplicationTable(Table):
     submitted_on = GermanDateColumn(verbose_name=_("Antragsdatum"), linkify=True)
     programme = tables.Column(verbose_name=_("Programm"), accessor="programme__short_name")
     reference = tables.Column(verbose_name=_("Aktenzeichen"))
@@ -97,7 +97,7 @@ class ApplicationTable(tables.Table):
         order_by = ("-submitted_on",)
 
 
-class ProofTable(tables.Table):
+class ProofTable(Table):
     due_on = GermanDateColumn(verbose_name=_("Frist"))
     decision = tables.Column(verbose_name=_("Bescheid"), accessor="decision__title", linkify=False)
     programme = tables.Column(verbose_name=_("Programm"), accessor="decision__programme__short_name")

@@ -147,10 +147,13 @@ def ranked(queryset, partition: str, limit: int | None):
     """Rank grouped FTE rows within ``partition`` (largest first); keep the first ``limit``.
 
     Every row also tells how many rows its partition has and their FTE in all (in thousandths),
-    the rows left out included.
+    the rows left out included. Rows of equal FTE come in the order of their grouping values
+    (organisation, then status), so which of them is kept and shown does not depend on the
+    database's plan.
     """
+    grouping = [F(name).asc() for name in queryset.query.values_select if name != partition]
     queryset = queryset.annotate(fte_milli=Sum(thousandths("fte")), positions=Count("id")).annotate(
-        rank=Window(RowNumber(), partition_by=[F(partition)], order_by=[F("fte_milli").desc(), F("pk_order").asc()]),
+        rank=Window(RowNumber(), partition_by=[F(partition)], order_by=[F("fte_milli").desc(), *grouping]),
         rows_in_partition=Window(Count("*"), partition_by=[F(partition)]),
         partition_fte_milli=Window(SumOfGroups(Sum(thousandths("fte"))), partition_by=[F(partition)]),
     )

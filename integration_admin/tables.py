@@ -5,6 +5,7 @@ from functools import cached_property, lru_cache
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -30,6 +31,37 @@ class PageSizePaginator(Paginator):
         if per_page not in PAGE_SIZES:
             per_page = DEFAULT_PAGE_SIZE
         super().__init__(object_list, per_page, *args, **kwargs)
+
+
+class Table(tables.Table):
+    """django-tables2's Table whose rows are in a total order: the primary key breaks ties.
+
+    Sorted by a column with equal values (FTE, cost, a date) or by a model's default ordering
+    (two positions of the same title at the same organisation), the database may return the
+    tied rows in any order, and in another order for the next page's LIMIT/OFFSET: a row could
+    appear on two pages and another on none (seen when a cheaper plan changed the order of ties).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.break_ties()  # the data's own ordering (a sort from the request comes through order_by)
+
+    @property
+    def order_by(self):
+        return self._order_by
+
+    @order_by.setter
+    def order_by(self, value):
+        tables.Table.order_by.fset(self, value)  # the columns' ordering, as django-tables2 applies it
+        self.break_ties()
+
+    def break_ties(self) -> None:
+        data = getattr(self.data, "data", None)
+        if isinstance(data, QuerySet) and data._fields is None:  # model rows (values() would regroup)
+            query = data.query
+            ordering = tuple(query.order_by or (query.default_ordering and data.model._meta.ordering) or ())
+            if "pk" not in ordering and "-pk" not in ordering:
+                self.data.data = data.order_by(*ordering, "pk")
 
 
 def url_with_pk(viewname: str):

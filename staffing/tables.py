@@ -16,6 +16,7 @@ from integration_admin.tables import (
     FteColumn,
     GermanDateColumn,
     PythonRowsMixin,
+    Table,
     cell_html,
     url_with_pk,
 )
@@ -50,7 +51,7 @@ class MilliFteColumn(FteColumn):
         return from_thousandths(value) if record.staffable_on_day else None
 
 
-class PositionTable(PythonRowsMixin, tables.Table):
+class PositionTable(PythonRowsMixin, Table):
     programme = tables.Column(
         _("Programm"),
         accessor="programme_short_name",
@@ -300,7 +301,7 @@ class CentsColumn(EuroColumn):
         return cents_to_euro(value)
 
 
-class OrganisationTable(tables.Table):
+class OrganisationTable(Table):
     short_name = tables.Column(verbose_name=_("Kurzbezeichnung"), linkify=True)
     name = tables.Column(verbose_name=_("Name"))
     kind = tables.Column(verbose_name=_("Art"))

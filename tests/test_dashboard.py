@@ -198,3 +198,21 @@ def test_uncalled_money_lists_the_ten_ending_first_and_counts_all(login, demo):
     assert [item.version.pk for item in result.call_offs] == [v.pk for v in expected[:10]]
     html = " ".join(login("leitung").get(reverse("dashboard")).content.decode().split())
     assert f"und {len(expected) - 10} weitere Bescheide mit nicht abgerufenen Mitteln" in html
+
+
+@pytest.mark.django_db
+def test_rows_of_equal_fte_are_ranked_by_organisation_then_status():
+    """Which of several equal rows a summary keeps does not depend on the database's plan."""
+    from integration_admin.dashboard import programme_summaries
+    from programs.models import Programme
+
+    block = factories.building_block(factories.programme("RANK"), 1)
+    for short_name in ("ZZ", "AA"):
+        organisation = factories.organisation(short_name)
+        for status in ("filled", "applicable", "ended"):
+            factories.position(block, organisation, fte="2.0", status=status)
+    programmes = Programme.objects.filter(pk=block.programme_id)
+    (summary,) = programme_summaries(programmes, rows_per_block=4, organisations=5)
+    rows = [(row.organisation, row.status) for row in summary.blocks[0].rows]
+    assert rows == [("AA", "applicable"), ("AA", "ended"), ("AA", "filled"), ("ZZ", "applicable")]
+    assert summary.blocks[0].more_rows == 2

@@ -5,10 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.models import Committee, Meeting, Report
-from integration_admin.tables import GermanDateColumn
+from integration_admin.tables import GermanDateColumn, Table
 
 
-class CommitteeTable(tables.Table):
+class CommitteeTable(Table):
     name = tables.Column(linkify=True)
     meeting_count = tables.Column(verbose_name=_("Sitzungen"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
 
@@ -18,7 +18,7 @@ class CommitteeTable(tables.Table):
         order_by = ["name"]
 
 
-class MeetingTable(tables.Table):
+class MeetingTable(Table):
     start = tables.Column(verbose_name=_("Termin"), linkify=True)
     committee = tables.Column(order_by=["committee__name"])
     item_count = tables.Column(verbose_name=_("TOPs"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
@@ -33,7 +33,7 @@ class MeetingTable(tables.Table):
         return f"{text} ({_('abgesagt')})" if record.cancelled else text
 
 
-class ReportTable(tables.Table):
+class ReportTable(Table):
     reference = tables.Column(
         verbose_name=_("Vorlagen-Nr."),
         default="–",

@@ -303,3 +303,21 @@ def test_totals_read_with_the_page_equal_the_totals_query(login, params, page):
     # django-tables2: no number means the first page, a number out of range the last one
     assert table.page.number == (1 if page == "abc" else min(int(page), expected_pages) or expected_pages)
     assert shown == min(10, view_totals["count"] - (table.page.number - 1) * 10)
+
+
+@pytest.mark.parametrize("sort", ["", "fte", "-fte", "title", "-annual_cost"])
+def test_pages_of_tied_rows_neither_overlap_nor_leave_one_out(login, sort):
+    """Rows that are equal in the sorted column (and in the default order) are ordered by their
+    primary key, so paging through them shows every position exactly once."""
+    block = factories.building_block(factories.programme("TIE"), 1)
+    organisation = factories.organisation("TIE-ORG")
+    created = [factories.position(block, organisation, fte="1.0", title="Gleich").pk for _ in range(23)]
+    client = login("leitung")
+    seen = []
+    for page in (1, 2, 3):
+        response = client.get(LIST, {"programme": block.programme_id, "sort": sort, "per_page": 10, "page": page})
+        assert response.status_code == 200
+        table = response.context["table"]
+        assert table.data.data.query.order_by[-1] == "pk"  # the tie-breaker is in the query
+        seen += [row.record.pk for row in table.paginated_rows]
+    assert seen == sorted(created)
