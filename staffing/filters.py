@@ -13,11 +13,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.db import read_together
 from integration_admin.filters import BaseFilterSet, GermanDateFilter
 from integration_admin.widgets import FrozenChoices
 from programs.models import BuildingBlock
-from staffing.costs import cost_years
-from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus
+from staffing.costs import default_cost_year
+from staffing.models import (
+    EmployerContributionRate,
+    Organisation,
+    OrganisationKind,
+    PayGrade,
+    Position,
+    PositionStatus,
+)
 
 NO_PAY_GRADE = "ohne"
 
@@ -37,7 +45,13 @@ class CostYearFilterSet(BaseFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.cost_years, self.default_year = cost_years()
+        # The years with employer rates and the subclass's choice lists, in one query.
+        lists = read_together(
+            years=EmployerContributionRate.objects.order_by("year").values_list("year"), **self.choice_lists()
+        )
+        self.cost_years = [year for (year,) in lists.pop("years")]
+        self.default_year = default_cost_year(self.cost_years)
+        self.set_choices(**lists)
         self.filters["year"].extra["choices"] = FrozenChoices(
             (str(y), str(y)) for y in self.cost_years or [self.default_year]
         )
@@ -45,6 +59,13 @@ class CostYearFilterSet(BaseFilterSet):
         if not data.get("year"):
             data["year"] = str(self.default_year)
         self.data, self.is_bound = data, True
+
+    def choice_lists(self) -> dict:
+        """``values_list()`` querysets of the filter's choices, read with the cost years."""
+        return {}
+
+    def set_choices(self, **lists) -> None:
+        """Put the rows of :meth:`choice_lists` into the filters."""
 
     def cleaned(self, name: str):
         self.form.is_valid()  # cleans the form once; invalid fields are left out of cleaned_data
@@ -84,11 +105,17 @@ class PositionFilter(CostYearFilterSet):
         model = Position
         fields = ["q", "programme", "building_block", "organisation", "status", "pay_grade", "active_on", "vacancy"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        blocks = BuildingBlock.objects.order_by("programme", "number").values_list(
-            "pk", "number", "short_title", "title", "programme_id", "programme__short_name"
-        )  # tuples, not model instances: hundreds of options on a state-wide installation
+    def choice_lists(self) -> dict:
+        # tuples, not model instances: hundreds of options on a state-wide installation
+        return {
+            "blocks": BuildingBlock.objects.order_by("programme", "number").values_list(
+                "pk", "number", "short_title", "title", "programme_id", "programme__short_name"
+            ),
+            "organisations": Organisation.objects.values_list("pk", "short_name"),
+            "pay_grades": PayGrade.objects.values_list("pk", "code"),
+        }
+
+    def set_choices(self, *, blocks, organisations, pay_grades) -> None:
         programmes: dict[int, str] = {}
         grouped: dict[str, list] = {}
         for pk, number, short_title, title, programme_id, programme in blocks:
@@ -100,14 +127,9 @@ class PositionFilter(CostYearFilterSet):
         self.filters["building_block"].extra["choices"] = FrozenChoices(
             (programme, tuple(options)) for programme, options in grouped.items()
         )
-        self.filters["organisation"].extra["choices"] = FrozenChoices(
-            (str(pk), short) for pk, short in Organisation.objects.values_list("pk", "short_name")
-        )
+        self.filters["organisation"].extra["choices"] = FrozenChoices((str(pk), short) for pk, short in organisations)
         self.filters["pay_grade"].extra["choices"] = FrozenChoices(
-            (
-                *((str(pk), code) for pk, code in PayGrade.objects.values_list("pk", "code")),
-                (NO_PAY_GRADE, str(_("ohne Entgeltgruppe"))),
-            )
+            (*((str(pk), code) for pk, code in pay_grades), (NO_PAY_GRADE, str(_("ohne Entgeltgruppe"))))
         )
 
     @property
