@@ -39,13 +39,16 @@ def total_fte(key: str):
     return footer
 
 
+def milli_fte_cell(value, record) -> str:
+    """FTE in thousandths as "1,5"; "–" where the position cannot be held on the day."""
+    return fte(from_thousandths(value)) if record.staffable_on_day else "–"
+
+
 class MilliFteColumn(FteColumn):
     """FTE annotated in thousandths (exact sums); shown as "1,5", "–" where it means nothing."""
 
     def render(self, value, record):
-        if not record.staffable_on_day:
-            return "–"
-        return fte(from_thousandths(value))
+        return milli_fte_cell(value, record)
 
     def value(self, value, record):
         return from_thousandths(value) if record.staffable_on_day else None
@@ -196,10 +199,10 @@ class PositionTable(PythonRowsMixin, Table):
         return mark_safe(", ".join(cell_html(name) for name in split_joined(record.holder_names)))  # noqa: S308
 
     def cell_assigned(self, record):
-        return self.columns["assigned"].column.render(record.assigned_milli, record)
+        return milli_fte_cell(record.assigned_milli, record)
 
     def cell_vacant(self, record):
-        return self.columns["vacant"].column.render(record.vacant_milli, record)
+        return milli_fte_cell(record.vacant_milli, record)
 
     def cell_period(self, record):
         return self.render_period(record)
