@@ -185,14 +185,12 @@ def programme_summaries(
     ids = [p.pk for p in programmes]
     block_programme = {block.pk: p.pk for p in programmes for block in p.building_blocks.all()}
     status_labels = dict(Position._meta.get_field("status").choices)
-    positions = Position.objects.filter(building_block__programme__in=ids).annotate(
-        pk_order=F("organisation__short_name")
-    )
+    positions = Position.objects.filter(building_block__programme__in=ids)
 
     rows_by_block: dict[int, list[StaffingRow]] = defaultdict(list)
     block_rows = []
     if rows_per_block != 0:
-        block_rows = ranked(positions.values("building_block_id", "organisation__short_name", "status", "pk_order"),
+        block_rows = ranked(positions.values("building_block_id", "organisation__short_name", "status"),
                             "building_block_id", rows_per_block)  # fmt: skip
     # Without a limit, the rows are all there is: the organisations' FTE are sums of them.
     milli_by_organisation: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -229,7 +227,7 @@ def programme_summaries(
             organisation_counts[programme_id] = len(ordered)
     else:
         organisation_rows = ranked(
-            positions.values("building_block__programme_id", "organisation__short_name", "pk_order"),
+            positions.values("building_block__programme_id", "organisation__short_name"),
             "building_block__programme_id",
             organisations,
         )

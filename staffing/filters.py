@@ -17,15 +17,8 @@ from integration_admin.db import read_together
 from integration_admin.filters import BaseFilterSet, GermanDateFilter
 from integration_admin.widgets import FrozenChoices
 from programs.models import BuildingBlock
-from staffing.costs import default_cost_year
-from staffing.models import (
-    EmployerContributionRate,
-    Organisation,
-    OrganisationKind,
-    PayGrade,
-    Position,
-    PositionStatus,
-)
+from staffing.costs import default_cost_year, years_with_rates
+from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus
 
 NO_PAY_GRADE = "ohne"
 
@@ -46,9 +39,7 @@ class CostYearFilterSet(BaseFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The years with employer rates and the subclass's choice lists, in one query.
-        lists = read_together(
-            years=EmployerContributionRate.objects.order_by("year").values_list("year"), **self.choice_lists()
-        )
+        lists = read_together(years=years_with_rates(), **self.choice_lists())
         self.cost_years = [year for (year,) in lists.pop("years")]
         self.default_year = default_cost_year(self.cost_years)
         self.set_choices(**lists)
