@@ -326,3 +326,67 @@ def test_layout_runs_with_fewer_garbage_collections_and_restores_them(monkeypatc
         pdf_module.html_to_pdf("<p>x</p>")
     assert seen == [(max(before[0], pdf_module.LAYOUT_GC_THRESHOLD), *before[1:])]
     assert gc.get_threshold() == before
+
+
+# --- pdf.adjust_pydyf: the two changes to pydyf, WeasyPrint's PDF writer --------------------------
+
+
+def _references_of(pdf) -> tuple:
+    """What pydyf's own ``page_references`` returns: one ``n 0 R`` per page, in page order."""
+    return tuple(f"{number} 0 R".encode("ascii") for number in pdf.pages["Kids"][::3])
+
+
+def test_page_references_are_pydyfs_and_follow_added_pages():
+    import pydyf
+
+    assert getattr(pydyf.PDF.page_references.fget, "cached", False)  # applied on import of pdf.py
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = pdf.page_references
+    assert first == _references_of(pdf) and len(first) == 3
+    assert pdf.page_references is first  # read again without a new page: not built again
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert pdf.page_references == _references_of(pdf) and len(pdf.page_references) == 4
+    pdf.pages["Kids"] = pdf.pages["Kids"][:6]  # a replaced list of the same length as before: built anew
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert pdf.page_references == _references_of(pdf)
+
+
+def test_pdf_streams_compressed_at_level_6_and_readable():
+    import zlib
+
+    import pydyf
+
+    raw = b"\n".join(b"BT /F1 9 Tf 10 %d Td (Zeile %d) Tj ET" % (i, i) for i in range(2000))
+    stream = pydyf.Stream([raw], compress=True)
+    data = stream.data
+    body = data[data.index(b"stream\n") + 7 : data.rindex(b"\nendstream")]
+    assert b"/FlateDecode" in data
+    assert zlib.decompress(body) == raw
+    level_6 = zlib.compressobj(6)
+    assert body == level_6.compress(raw) + level_6.flush()
+    assert pydyf.zlib.compress is zlib.compress and pydyf.zlib.error is zlib.error  # the rest is zlib
+
+
+def test_long_paper_pdf_pages_referenced_in_structure_tree(login):
+    """A tagged paper over several pages: every structure element points to an existing page."""
+    report = demo_report()
+    content = render_report_pdf(build_snapshot(report))
+    reader = PdfReader(io.BytesIO(content))
+    page_ids = {page.indirect_reference.idnum for page in reader.pages}
+    seen = set()
+    todo = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while todo:
+        node = todo.pop().get_object()
+        if "/Pg" in node:
+            seen.add(node.raw_get("/Pg").idnum)
+        kids = node.get("/K")
+        if kids is None:
+            continue
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
+                todo.append(kid)
+    assert len(reader.pages) > 1
+    assert seen and seen <= page_ids
+    assert seen == page_ids  # every page carries tagged content
