@@ -101,6 +101,28 @@ def test_figures_come_from_the_data_not_from_the_text(demo):
     assert "Seite 1 von" in text
 
 
+def test_totals_taller_than_a_page_are_printed_once_after_the_last_row():
+    """A programme at 70 organisations: its staffing table's subtotals fill more than a page.
+
+    As a repeating table footer they could not fit on any page, and WeasyPrint left them out,
+    the total included. They are printed once, after the last row, every one of them.
+    """
+    block = factories.building_block(factories.programme(name="Landesprogramm"), number=2, title="Beratung")
+    for number in range(70):
+        factories.position(block, factories.organisation(f"T{number:02d}"), fte="0.5")
+    report = factories.report()
+    factories.section(report, 1, heading="Landesprogramm", programme=block.programme)
+    pages = pdf_pages(render_report_pdf(build_snapshot(report)))
+    text = " ".join(" ".join(pages).split())
+    assert len(pages) >= 4
+    for number in range(70):
+        assert f"davon T{number:02d} 0,5" in text
+    assert text.count("Summe 35,0") == 1  # once, not at the foot of every page the table spans
+    assert text.index("davon T69") < text.index("Summe 35,0")
+    last_row = text.rindex("2 – Beratung T69")
+    assert last_row < text.index("davon T00")
+
+
 def test_every_page_has_the_running_footer(demo):
     pages = pdf_pages(bytes(demo_report().file.content))
     assert len(pages) >= 3
