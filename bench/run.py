@@ -449,7 +449,7 @@ def pdf_benchmark(db_url: str, sizes: list[int], rounds: int) -> dict:
     results = {}
     for size in sizes:
         runs = []
-        for _ in range(rounds if size <= 50 else 1):  # the 200-page job: once, it takes most of a minute
+        for _ in range(rounds):  # the 200-page paper too: one run of it varied by a fifth on a noisy machine
             out = subprocess.run(
                 [PYTHON, "-c", PDF_CHILD, str(size)], cwd=ROOT, env=env, capture_output=True, text=True, check=True
             ).stdout
