@@ -195,17 +195,19 @@ def _cached_page_references(original):
 
     WeasyPrint reads it for every tagged element of a PDF/A paper (55.000 times for 198 pages),
     and pydyf formats the references of all pages each time: 1,2 s of a 27-second render, and
-    quadratic in the page count. Pages are only ever appended to ``Kids`` (``add_page``), so the
-    tuple stays valid while the list and its length do; the same tuple, the same PDF bytes.
+    quadratic in the page count. Pages are only ever appended to ``Kids`` (``add_page``; WeasyPrint
+    adds them all before it reads the references), so the tuple stays valid while the list, its
+    length and its last page do; the same tuple, the same PDF bytes.
     """
 
     def page_references(self):
         kids = self.pages["Kids"]
+        key = (len(kids), kids[-3] if kids else None)
         cached = self.__dict__.get("_page_references_cache")
-        if cached is not None and cached[0] is kids and cached[1] == len(kids):
+        if cached is not None and cached[0] is kids and cached[1] == key:
             return cached[2]
         references = original(self)
-        self.__dict__["_page_references_cache"] = (kids, len(kids), references)
+        self.__dict__["_page_references_cache"] = (kids, key, references)
         return references
 
     page_references.cached = True

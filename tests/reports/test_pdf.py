@@ -370,9 +370,14 @@ def test_page_references_are_pydyfs_and_follow_added_pages():
     assert pdf.page_references is first  # read again without a new page: not built again
     pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
     assert pdf.page_references == _references_of(pdf) and len(pdf.page_references) == 4
-    pdf.pages["Kids"] = pdf.pages["Kids"][:6]  # a replaced list of the same length as before: built anew
+    # Another list of the same length, with another last page: built anew.
+    pdf.pages["Kids"] = pydyf.Array(pdf.pages["Kids"][:9])
     pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
-    assert pdf.page_references == _references_of(pdf)
+    assert len(pdf.pages["Kids"]) == 12 and pdf.page_references == _references_of(pdf)
+    # The same list, shrunk and grown back to its length: its last page differs, built anew.
+    del pdf.pages["Kids"][-3:]
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(pdf.pages["Kids"]) == 12 and pdf.page_references == _references_of(pdf)
 
 
 def test_pdf_streams_compressed_at_level_6_and_readable():
@@ -391,8 +396,9 @@ def test_pdf_streams_compressed_at_level_6_and_readable():
     assert pydyf.zlib.compress is zlib.compress and pydyf.zlib.error is zlib.error  # the rest is zlib
 
 
-def test_long_paper_pdf_pages_referenced_in_structure_tree(login):
-    """A tagged paper over several pages: every structure element points to an existing page."""
+def test_tagged_pdf_structure_points_to_its_pages(demo):
+    """The founding example's paper (five pages), tagged: its structure elements point to its pages,
+    every page among them (WeasyPrint reads the page references after adding every page)."""
     report = demo_report()
     content = render_report_pdf(build_snapshot(report))
     reader = PdfReader(io.BytesIO(content))
