@@ -123,6 +123,26 @@ def test_totals_taller_than_a_page_are_printed_once_after_the_last_row():
     assert last_row < text.index("davon T00")
 
 
+def test_totals_stay_with_the_last_rows(settings):
+    """Rows of fixed height: the header and 23 rows (240 mm of the page's 251) leave too little for
+    the 15-mm totals row. It does not open the next page alone: the last row goes over with it
+    (fails with the totals' ``break-before: avoid`` taken out of report.css)."""
+    body_rows = 23
+    rows = "".join(f'<tr><td>Zeile {n}</td><td class="num">1,0</td></tr>' for n in range(1, body_rows + 1))
+    html = (
+        f'<!DOCTYPE html><html lang="de"><head><link rel="stylesheet" href="{settings.STATIC_URL}css/report.css">'
+        "<style>table.grid tr { height: 10mm } table.grid tfoot tr { height: 15mm }</style></head>"
+        '<body class="document"><table class="grid"><thead><tr><th>Kopf</th><th>VZÄ</th></tr></thead>'
+        f'<tbody>{rows}</tbody><tfoot><tr><th>Summe</th><td class="num">{body_rows},0</td></tr></tfoot>'
+        "</table></body></html>"
+    )
+    pages = pdf_pages(pdf_module.html_to_pdf(html))
+    assert len(pages) == 2
+    assert "Summe" not in pages[0] and "Summe" in pages[1]
+    assert f"Zeile {body_rows} " in pages[1] + " " and f"Zeile {body_rows - 1} " in pages[0] + " "
+    assert "Kopf" in pages[1]  # the header still repeats
+
+
 def test_every_page_has_the_running_footer(demo):
     pages = pdf_pages(bytes(demo_report().file.content))
     assert len(pages) >= 3
