@@ -567,7 +567,8 @@ def main() -> None:
     parser.add_argument("--positions", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+    # as `make serve`: WEB_CONCURRENCY, else one worker per core
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count()))
     parser.add_argument("--reuse", action="store_true", help="keep the benchmark database if it exists")
     parser.add_argument("--quick", action="store_true", help="2 rounds of 2 s, PDF once (for trying things)")
     args = parser.parse_args()
