@@ -3,19 +3,23 @@
 The dashboard shows ten programme summaries a page, each with its blocks and their largest
 staffing rows and its current decisions; through the template engine those rows were 20 of the
 page's 60 ms (a variable lookup, filter, ``{% translate %}`` or include per cell). These
-functions write the same HTML directly, every text escaped by ``format_html``/``escape``, as
-``integration_admin.tables.PythonRowsMixin`` does for the position tables. Header, footer and
+functions write the same HTML directly, every text escaped by ``format_cells`` (``format_html``
+without its lazy-argument wrapper) or ``escape``, as ``integration_admin.tables.PythonRowsMixin``
+does for the position tables. Header, footer and
 everything around stay in ``includes/_programme_summary.html`` and ``_decision_table.html``.
 """
 
+from functools import lru_cache
+
 from django.template.defaultfilters import date as date_filter
-from django.utils.html import escape, format_html
+from django.urls import get_script_prefix
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from funding.models import FinancingType, GrantForm
 from integration_admin.formats import euro, fte, percent
-from integration_admin.tables import url_with_pk
+from integration_admin.tables import format_cells, url_with_pk
 from programs.models import GuidelineStatus
 
 DASH = "–"
@@ -23,7 +27,8 @@ DASH = "–"
 
 class Texts:
     """The rows' fixed words, choice labels and link pattern, translated and reversed once per
-    table rather than per row (``get_FOO_display()`` and ``reverse()`` were a third of a row)."""
+    language (:func:`texts`) rather than per row (``get_FOO_display()`` and ``reverse()`` were a
+    third of a row) or per table (twenty tables a dashboard page). Nothing changes them."""
 
     def __init__(self):
         self.fte_unit = gettext("VZÄ")
@@ -38,6 +43,16 @@ class Texts:
         self.form = {value: str(label) for value, label in GrantForm.choices}
         self.financing = {value: str(label) for value, label in FinancingType.choices}
         self.decision_url = url_with_pk("funding:decision-detail")
+
+
+@lru_cache(maxsize=8)
+def _texts(language: str | None, script_prefix: str) -> Texts:
+    return Texts()
+
+
+def texts() -> Texts:
+    """The :class:`Texts` of the active language (and URL prefix), made once per process."""
+    return _texts(get_language(), get_script_prefix())
 
 
 def _day(value) -> str:
@@ -60,14 +75,14 @@ def block_row(summary, texts: Texts) -> str:
     block = summary.block
     title = escape(block.title)
     if block.delivering_organisation:
-        title += format_html(
+        title += format_cells(
             ' <span class="text-body-secondary small">({}: {})</span>',
             texts.delivered_by,
             block.delivering_organisation.short_name,
         )
     fte_unit = texts.fte_unit
     staffing = "".join(
-        format_html(
+        format_cells(
             '<div>{} {} {} <span class="badge text-bg-light border">{}</span></div>',
             fte(row.fte),
             fte_unit,
@@ -75,30 +90,30 @@ def block_row(summary, texts: Texts) -> str:
             row.status_label,
         )
         for row in summary.rows
-    ) or format_html('<span class="text-body-secondary">{}</span>', DASH)
+    ) or format_cells('<span class="text-body-secondary">{}</span>', DASH)
     if summary.more_rows:
         more = ngettext(
             "und %(n)s weitere Zeile mit %(fte)s VZÄ", "und %(n)s weitere Zeilen mit %(fte)s VZÄ", summary.more_rows
         ) % {"n": summary.more_rows, "fte": fte(summary.more_fte)}
-        staffing += format_html('<div class="small text-body-secondary">{}</div>', more)
+        staffing += format_cells('<div class="small text-body-secondary">{}</div>', more)
     if summary.has_decision_without_application:
-        staffing += format_html(
+        staffing += format_cells(
             '<div><span class="badge text-bg-warning">{}</span></div>', texts.decision_without_application
         )
-    return format_html(
+    return format_cells(
         '<tr id="baustein-{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
         block.number,
         block.number,
         mark_safe(title),  # noqa: S308 (escaped above)
         guideline_text(block, texts),
-        mark_safe(staffing),  # noqa: S308 (every part went through format_html)
+        mark_safe(staffing),  # noqa: S308 (every part went through format_cells)
     )
 
 
 def decision_row(version, texts: Texts) -> str:
     """One current decision version: decision, application, receipt, financing, figures, period."""
     decision = version.decision
-    first = format_html(
+    first = format_cells(
         '<a href="{}">{}</a><div class="small text-body-secondary">{} · {} · {}</div>',
         texts.decision_url(decision.pk),
         decision.title,
@@ -107,16 +122,16 @@ def decision_row(version, texts: Texts) -> str:
         texts.form.get(decision.form, decision.form),
     )
     if version.is_illustrative:
-        first += format_html(' <span class="badge badge-illustrative">{}</span>', texts.illustrative)
+        first += format_cells(' <span class="badge badge-illustrative">{}</span>', texts.illustrative)
     if decision.application:
         application = escape(_day(decision.application.submitted_on))
     else:
-        application = format_html('<span class="badge text-bg-warning">{}</span>', texts.without_application)
+        application = format_cells('<span class="badge text-bg-warning">{}</span>', texts.without_application)
     financing = escape(texts.financing.get(version.financing_type, version.financing_type))
     if version.funded_fte:
-        financing += format_html('<div class="small">{} {}</div>', fte(version.funded_fte), texts.funded_fte)
+        financing += format_cells('<div class="small">{} {}</div>', fte(version.funded_fte), texts.funded_fte)
     own_share = escape(euro(version.own_share) or DASH) + "".join(
-        format_html(
+        format_cells(
             '<div class="small text-body-secondary">{} {}</div>', share.organisation.short_name, euro(share.own_share)
         )
         for share in version.shares
@@ -128,21 +143,21 @@ def decision_row(version, texts: Texts) -> str:
     else:
         period = ""
     period += _day(version.period_end) or DASH
-    return format_html(
+    return format_cells(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>',
-        mark_safe(first),  # noqa: S308 (format_html)
-        mark_safe(application),  # noqa: S308 (escaped or format_html)
+        mark_safe(first),  # noqa: S308 (format_cells)
+        mark_safe(application),  # noqa: S308 (escaped or format_cells)
         _day(version.received_on) or DASH,
-        mark_safe(financing),  # noqa: S308 (escaped, then format_html)
+        mark_safe(financing),  # noqa: S308 (escaped, then format_cells)
         euro(version.eligible_expenditure) or DASH,
         percent(version.rate) or DASH,
         euro(version.granted_amount) or DASH,
-        mark_safe(own_share),  # noqa: S308 (escaped, then format_html)
+        mark_safe(own_share),  # noqa: S308 (escaped, then format_cells)
         period,
     )
 
 
 def rows_html(render, items) -> SafeString:
-    texts = Texts()
-    return mark_safe("\n".join(render(item, texts) for item in items))  # noqa: S308 (each row escapes its parts)
+    words = texts()
+    return mark_safe("\n".join(render(item, words) for item in items))  # noqa: S308 (each row escapes its parts)

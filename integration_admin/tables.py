@@ -163,6 +163,13 @@ def cell_html(value) -> str:
     return as_html() if as_html is not None else html.escape(str(value))
 
 
+def format_cells(template: str, *args) -> str:
+    """``format_html(template, *args)`` with :func:`cell_html` for the arguments: the same HTML,
+    without the lazy-argument wrapper around each argument's escape (the dashboard's summary rows
+    make some 2.000 such calls a page)."""
+    return mark_safe(template.format(*[cell_html(arg) for arg in args]))  # noqa: S308 (every argument escaped)
+
+
 class PythonRowsMixin:
     """Render a table's header, body and footer rows in Python instead of templates.
 

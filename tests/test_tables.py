@@ -1,7 +1,13 @@
-"""integration_admin.tables.Table: columns copied per table without a deep copy."""
+"""integration_admin.tables: columns copied per table without a deep copy; cells formatted as Django would."""
+
+from decimal import Decimal
 
 import pytest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
+from integration_admin.tables import format_cells
 from staffing.models import Position
 from staffing.tables import PositionTable
 
@@ -20,3 +26,13 @@ def test_tables_do_not_share_their_columns():
     assert PositionTable.base_columns["holders"].visible
     for name, column in PositionTable.base_columns.items():
         assert first.columns[name].column is not column is not second.columns[name].column
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['<b class="x">A&B\'s</b>', mark_safe("<i>safe</i>"), gettext_lazy("Stellen"), 1.5, Decimal("2.50"), None, ""],
+)
+def test_format_cells_writes_what_format_html_writes(value):
+    template = '<td title="{}">{}</td>'
+    assert format_cells(template, value, value) == format_html(template, value, value)
+    assert isinstance(format_cells(template, value, value), SafeString)
