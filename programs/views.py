@@ -8,8 +8,8 @@ from integration_admin.dashboard import programme_summaries
 from integration_admin.forms import query_int
 from programs.models import Programme
 from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
-from staffing.models import PositionCost
-from staffing.views import POSITION_ROWS, PositionTableMixin
+from staffing.models import PositionCost, listed_positions
+from staffing.views import PositionTableMixin
 
 
 class ProgrammeListView(TemplateView):
@@ -47,7 +47,7 @@ class ProgrammeDetailView(PositionTableMixin, DetailView):
             for row in years.values():
                 by_year.setdefault(row.year, YearCost(row.year)).add(row)
         positions = self.position_table(
-            POSITION_ROWS.filter(building_block__programme=programme).with_staffing(today).with_cost(year),
+            listed_positions(today, year).filter(building_block__programme=programme),
             day=today,
             cost_year=year,
             exclude=("programme",),

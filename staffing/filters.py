@@ -72,6 +72,9 @@ class CostYearFilterSet(BaseFilterSet):
 
 
 class PositionFilter(CostYearFilterSet):
+    """Filters positions annotated for the filter's :attr:`day` and :attr:`cost_year`: the list
+    gives it :func:`~staffing.models.listed_positions` of both (the vacancy filter needs them)."""
+
     q = django_filters.CharFilter(
         label=_("Suche"), method="filter_text", max_length=200, widget=search_widget(_("Bezeichnung, Name, …"))
     )
@@ -127,9 +130,6 @@ class PositionFilter(CostYearFilterSet):
     def day(self) -> datetime.date:
         """The day on which holders and free shares are counted: "aktiv am", else today."""
         return self.cleaned("active_on") or timezone.localdate()
-
-    def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset.with_staffing(self.day).with_cost(self.cost_year))
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value)

@@ -47,13 +47,13 @@ from staffing.models import (
     PositionCost,
     PositionStatus,
     empty_totals,
+    listed_positions,
     set_totals,
     staffing_periods,
 )
 from staffing.tables import OrganisationTable, PositionTable
 
 EXPORT_FORMATS = ("csv", "xlsx")
-POSITION_ROWS = Position.objects.with_labels()
 
 
 # Far more rows than any list has, and far below what the databases take as OFFSET (64-bit).
@@ -145,10 +145,16 @@ class PositionTableMixin:
 class PositionListView(FilteredTableView):
     """/positions/: every position, filtered, sorted, paged, with totals and exports."""
 
-    queryset = POSITION_ROWS
+    model = Position
     table_class = PositionTable
     filterset_class = PositionFilter
     template_name = "staffing/position_list.html"
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        # every position, annotated for the day and cost year that the filter form asks for
+        filterset.queryset = listed_positions(filterset.day, filterset.cost_year)
+        return filterset
 
     def get(self, request, *args, **kwargs):
         export = request.GET.get("_export")
@@ -487,7 +493,7 @@ class OrganisationDetailView(PositionTableMixin, DetailView):
         today = timezone.localdate()
         year = requested_cost_year(self.request)
         positions = self.position_table(
-            POSITION_ROWS.filter(organisation=organisation).with_staffing(today).with_cost(year),
+            listed_positions(today, year).filter(organisation=organisation),
             day=today,
             cost_year=year,
             exclude=("organisation",),

@@ -247,11 +247,12 @@ def test_fast_export_rows_match_the_table_values(login):
 
     from staffing.exports import table_export
     from staffing.filters import PositionFilter
+    from staffing.models import listed_positions
     from staffing.tables import PositionTable
-    from staffing.views import POSITION_ROWS
 
     Position.objects.filter(title="Strategischer Overhead").update(pay_grade=None, pay_step=None)
-    filterset = PositionFilter({"active_on": "01.06.2021"}, queryset=POSITION_ROWS)
+    filterset = PositionFilter({"active_on": "01.06.2021"})
+    filterset.queryset = listed_positions(filterset.day, filterset.cost_year)
     queryset = filterset.qs.with_holders(filterset.day)
     table = PositionTable(queryset, cost_year=2022)
     RequestConfig(RequestFactory().get("/"), paginate=False).configure(table)
@@ -321,3 +322,29 @@ def test_pages_of_tied_rows_neither_overlap_nor_leave_one_out(login, sort):
         assert table.data.data.query.order_by[-1] == "pk"  # the tie-breaker is in the query
         seen += [row.record.pk for row in table.paginated_rows]
     assert seen == sorted(created)
+
+
+def test_listed_positions_is_a_fresh_unevaluated_copy_each_time(login):
+    """staffing.models.listed_positions builds its queryset once per day and year: every call
+    must still read the current rows and be free to filter, with the same statement as building
+    it anew."""
+    from staffing.models import listed_positions
+
+    day, year = datetime.date(2021, 6, 1), 2021
+    first = listed_positions(day, year)
+    assert first._result_cache is None and listed_positions(day, year) is not first
+    built = Position.objects.with_labels().with_staffing(day).with_cost(year)
+    assert str(first.order_by("pk").query) == str(built.order_by("pk").query)
+    count = first.count()
+    drk = first.filter(organisation__short_name="DRK")
+    assert drk.count() < count == listed_positions(day, year).count()  # the filter stayed on its copy
+    list(drk)  # evaluated copies keep their rows to themselves
+    assert listed_positions(day, year)._result_cache is None
+
+    # a position created now is in the next list, also through the page
+    block = Position.objects.order_by("pk").first().building_block
+    factories.position(block, Organisation.objects.get(short_name="DRK"), title="Neu im Juni", start=day)
+    assert listed_positions(day, year).count() == count + 1
+    assert "Neu im Juni" in rows(
+        login("leitung").get(LIST, {"active_on": "01.06.2021", "year": "2021", "per_page": 100})
+    )
