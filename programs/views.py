@@ -8,7 +8,7 @@ from integration_admin.dashboard import programme_summaries
 from integration_admin.forms import query_int
 from programs.models import Programme
 from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
-from staffing.models import PositionCost, listed_positions
+from staffing.models import PositionCost
 from staffing.views import PositionTableMixin
 
 
@@ -47,10 +47,7 @@ class ProgrammeDetailView(PositionTableMixin, DetailView):
             for row in years.values():
                 by_year.setdefault(row.year, YearCost(row.year)).add(row)
         positions = self.position_table(
-            listed_positions(today, year).filter(building_block__programme=programme),
-            day=today,
-            cost_year=year,
-            exclude=("programme",),
+            day=today, cost_year=year, exclude=("programme",), building_block__programme=programme
         )
         cost_rows = []
         for organisation, years in sorted(by_organisation.items()):

@@ -403,21 +403,28 @@ class PositionQuerySet(models.QuerySet):
         )
 
 
-def listed_positions(day: datetime.date, year: int) -> PositionQuerySet:
+def listed_positions(day: datetime.date, year: int, *, rows: bool = False) -> PositionQuerySet:
     """Every position with what the position tables show: labels, staffing on ``day``, cost of ``year``.
 
     The same as ``Position.objects.with_labels().with_staffing(day).with_cost(year)``; filter
-    it further as usual. Building those annotations (subqueries, conditions, a filtered join) was
-    2 ms of the positions list's 17 (the statement's Python half): the queryset is built once
-    per process for each day and year and each call returns a copy of it (``.all()``: a clone,
-    never evaluated, so no rows are kept; it holds no data, only the statement's definition).
+    it further as usual. ``rows=True`` adds the holders on ``day`` and, on every row, the totals
+    of the whole filtered set (:meth:`~PositionQuerySet.with_holders`,
+    :meth:`~PositionQuerySet.with_set_totals`) for a page of a table: filters added afterwards
+    still come first, as SQL applies WHERE before window functions (the same statement as
+    annotating after filtering).
+
+    Building those annotations (subqueries, conditions, a filtered join, window sums) was 2 ms of
+    the positions list's 17 (the statement's Python half): each queryset is built once per
+    process for each day and year, and each call returns a copy of it (``.all()``: a clone,
+    never evaluated, so no rows are kept; it holds only the statement's definition).
     """
-    return _listed_positions(day, year).all()
+    return _listed_positions(day, year, rows).all()
 
 
 @lru_cache(maxsize=16)
-def _listed_positions(day: datetime.date, year: int) -> PositionQuerySet:
-    return Position.objects.with_labels().with_staffing(day).with_cost(year)
+def _listed_positions(day: datetime.date, year: int, rows: bool) -> PositionQuerySet:
+    queryset = Position.objects.with_labels().with_staffing(day).with_cost(year)
+    return queryset.with_holders(day).with_set_totals() if rows else queryset
 
 
 def _totals(*, count, fte, assigned_milli, vacant_milli, cost, cost_known, cost_illustrative) -> dict:
