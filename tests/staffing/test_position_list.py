@@ -336,9 +336,9 @@ def test_listed_positions_is_a_fresh_unevaluated_copy_each_time(login):
     built = Position.objects.with_labels().with_staffing(day).with_cost(year)
     assert str(first.order_by("pk").query) == str(built.order_by("pk").query)
     # with holders and set totals: filters added afterwards come before the window sums
-    rows = listed_positions(day, year, rows=True).filter(organisation__short_name="DRK").order_by("pk")
+    page_rows = listed_positions(day, year, rows=True).filter(organisation__short_name="DRK").order_by("pk")
     by_hand = built.filter(organisation__short_name="DRK").with_holders(day).with_set_totals().order_by("pk")
-    assert str(rows.query) == str(by_hand.query)
+    assert str(page_rows.query) == str(by_hand.query)
     count = first.count()
     drk = first.filter(organisation__short_name="DRK")
     assert drk.count() < count == listed_positions(day, year).count()  # the filter stayed on its copy
