@@ -1,9 +1,9 @@
-"""``{{ summary.blocks|block_rows }}``, ``{{ versions|decision_rows }}``, ``{{ block|guideline }}``:
-see integration_admin.summary_rows."""
+"""``{{ summary.blocks|block_rows }}``, ``{{ versions|decision_rows }}``, ``{{ block|guideline }}``,
+``{{ row.decisions|controlling_rows }}``: see integration_admin.summary_rows."""
 
 from django import template
 
-from integration_admin.summary_rows import block_row, decision_row, guideline_text, rows_html
+from integration_admin.summary_rows import block_row, controlling_row, decision_row, guideline_text, rows_html
 
 register = template.Library()
 
@@ -21,3 +21,8 @@ def decision_rows(versions):
 @register.filter
 def guideline(block):
     return guideline_text(block)
+
+
+@register.filter
+def controlling_rows(decisions):
+    return rows_html(controlling_row, decisions)
