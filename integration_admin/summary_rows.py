@@ -160,9 +160,9 @@ def decision_row(version, texts: Texts) -> str:
     )
 
 
-def _amounts_by_organisation(amounts: dict, css: str) -> str:
+def _amounts_by_organisation(amounts: dict) -> str:
     return "".join(
-        format_cells(f'<div class="{css}">{{}} {{}}</div>', organisation, euro(amount))
+        format_cells('<div class="small text-body-secondary">{} {}</div>', organisation, euro(amount))
         for organisation, amount in amounts.items()
     )
 
@@ -170,25 +170,27 @@ def _amounts_by_organisation(amounts: dict, css: str) -> str:
 def controlling_row(item, texts: Texts) -> str:
     """One decision of the controlling overview (``funding.controlling.DecisionRow``) and its years."""
     decision, version = item.decision, item.version
+    badge = ""
+    if version.is_illustrative:
+        badge = format_cells(' <span class="badge badge-illustrative">{}</span>', texts.illustrative)
     heading = format_cells(
-        '<a href="{}">{}</a><div class="small text-body-secondary fw-normal">{} · {}',
+        '<a href="{}">{}</a><div class="small text-body-secondary fw-normal">{} · {}{}</div>',
         texts.decision_url(decision.pk),
         decision.title,
         version.label,
         texts.financing.get(version.financing_type, version.financing_type),
+        badge,
     )
-    if version.is_illustrative:
-        heading += format_cells(' <span class="badge badge-illustrative">{}</span>', texts.illustrative)
     rows = [
         format_cells(
-            '<tr class="table-light decision-row"><th scope="row">{}</div></th>'
+            '<tr class="table-light decision-row"><th scope="row">{}</th>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}{}</td><td class="num">{}</td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>',
-            mark_safe(heading),  # noqa: S308 (format_cells)
+            heading,
             euro(version.eligible_expenditure) or DASH,
             euro(version.granted_amount) or DASH,
             euro(version.own_share) or DASH,
-            mark_safe(_amounts_by_organisation(item.own_share_by_organisation, "small text-body-secondary")),  # noqa: S308
+            mark_safe(_amounts_by_organisation(item.own_share_by_organisation)),  # noqa: S308 (format_cells)
             euro(item.called),
             euro(item.received),
             euro(item.remaining) or DASH,
@@ -207,7 +209,7 @@ def controlling_row(item, texts: Texts) -> str:
                 euro(year.received),
                 euro(year.remaining) or DASH,
                 euro(year.coverage_gap) or DASH,
-                mark_safe(_amounts_by_organisation(year.gap_by_organisation, "small text-body-secondary")),  # noqa: S308
+                mark_safe(_amounts_by_organisation(year.gap_by_organisation)),  # noqa: S308 (format_cells)
             )
         )
     return "\n".join(rows)

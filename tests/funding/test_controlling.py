@@ -142,8 +142,9 @@ def test_controlling_pages_programmes_and_totals_cover_all(login):
 def test_controlling_rows_escape_what_users_typed(login, e11):
     """Decision and year rows are written in Python (integration_admin.summary_rows.controlling_row):
     a decision's title and an organisation's short name come out escaped, the figures as before."""
-    decision, _version = flat_rate_case(e11, factories.organisation("<A&B>"), positions=2)
+    decision, version = flat_rate_case(e11, factories.organisation("<A&B>"), positions=2)
     GrantDecision.objects.filter(pk=decision.pk).update(title='Pauschale "<b>fett</b>"')
+    DecisionVersion.objects.filter(pk=version.pk).update(is_illustrative=True)
     html = login("leitung").get(reverse("funding:controlling")).content.decode()
     assert "Pauschale &quot;&lt;b&gt;fett&lt;/b&gt;&quot;" in html and "<b>fett</b>" not in html
     assert '<div class="small text-body-secondary">&lt;A&amp;B&gt; ' in html and "<A&B>" not in html  # gap per year
@@ -151,3 +152,5 @@ def test_controlling_rows_escape_what_users_typed(login, e11):
         f'<tr class="year-row"><td class="ps-4">2022</td><td class="num"></td><td class="num">114.000,00{NBSP}€' in html
     )
     assert f'href="{decision.get_absolute_url()}"' in html
+    label = '<div class="small text-body-secondary fw-normal">Bescheid · Pauschale je VZÄ und Jahr'
+    assert f'{label} <span class="badge badge-illustrative">illustrativ</span></div></th>' in html
