@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, ExtractYear
 
 from funding import money
 from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, FlatRate, GrantDecision
-from integration_admin.db import FteSum, JoinedText, MoneySum, split_joined
+from integration_admin.core.db import FteSum, JoinedText, MoneySum, split_joined
 from programs.models import GuidelineStatus, Programme
 from staffing.costs import costs_by_year
 from staffing.models import Position, PositionCost, PositionStatus

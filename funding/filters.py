@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import Application, DecisionStatus, FinancingType, GrantDecision, ProofKind, ProofOfUse
-from integration_admin.filters import BaseFilterSet, GermanDateFilter
+from integration_admin.core.filters import BaseFilterSet, GermanDateFilter
 from programs.models import Funder, Programme
 
 

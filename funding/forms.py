@@ -1,6 +1,6 @@
 """Forms for grant decisions and what hangs on them (only the administrator sees them).
 
-Numbers are typed the German way (integration_admin.forms); every rule the database enforces
+Numbers are typed the German way (integration_admin.core.forms); every rule the database enforces
 is checked here first and answered with a German message on the field.
 """
 
@@ -23,8 +23,8 @@ from funding.models import (
     ProofOfUse,
 )
 from funding.services import REASON_MAX_LENGTH
-from integration_admin.formats import fte as format_fte
-from integration_admin.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField, money_field
+from integration_admin.core.formats import fte as format_fte
+from integration_admin.core.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField, money_field
 from programs.models import BuildingBlock
 from staffing.models import Organisation
 

@@ -13,7 +13,7 @@ from django.db.models import OuterRef
 from django.utils.translation import gettext as _
 
 from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
-from integration_admin.history import HistoryEntry, entries_from_records, history_json, records_from_json
+from integration_admin.core.history import HistoryEntry, entries_from_records, history_json, records_from_json
 from staffing.models import Organisation
 
 IGNORE = ("modified", "created", "revision")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding import money
-from integration_admin.db import (
+from integration_admin.core.db import (
     NAME_SEPARATOR,
     CentsSum,
     JoinedText,
@@ -34,8 +34,8 @@ from integration_admin.db import (
     orders_rows_in_json,
     thousandths,
 )
-from integration_admin.formats import euro
-from integration_admin.formats import fte as format_fte
+from integration_admin.core.formats import euro
+from integration_admin.core.formats import fte as format_fte
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")

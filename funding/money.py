@@ -1,7 +1,7 @@
 """Pure money rules of grant financing (VV zu § 44 LHO NRW, Nr. 2).
 
 Every function takes and returns ``Decimal``; rounding is half-up to the cent through
-:func:`integration_admin.formats.round_money`. No database access here, so the rules can be
+:func:`integration_admin.core.formats.round_money`. No database access here, so the rules can be
 tested exhaustively (tests/funding/test_money.py uses hypothesis).
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-from integration_admin.formats import CENT, round_money
+from integration_admin.core.formats import CENT, round_money
 
 HUNDRED = Decimal("100")
 TWELVE = Decimal("12")

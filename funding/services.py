@@ -23,7 +23,7 @@ from funding.models import (
     GrantDecision,
     PassThrough,
 )
-from integration_admin.db import FteSum
+from integration_admin.core.db import FteSum
 from programs.models import BuildingBlock
 from staffing.models import Organisation, Position
 

@@ -5,8 +5,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import Application, DecisionStatus, FinancingType, ProofOfUse, cents_to_euro
-from integration_admin.formats import euro
-from integration_admin.tables import EuroColumn, GermanDateColumn, Table
+from integration_admin.core.formats import euro
+from integration_admin.core.tables import EuroColumn, GermanDateColumn, Table
 
 FINANCING_LABELS = dict(FinancingType.choices)
 STATUS_LABELS = dict(DecisionStatus.choices)

@@ -50,10 +50,10 @@ from funding.models import (
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings
-from integration_admin.forms import BootstrapFormMixin, GermanDateField, query_int
-from integration_admin.history import history_entries
-from integration_admin.permissions import AdministratorRequiredMixin
-from integration_admin.views import FilteredTableView
+from integration_admin.core.forms import BootstrapFormMixin, GermanDateField, query_int
+from integration_admin.core.history import history_entries
+from integration_admin.core.permissions import AdministratorRequiredMixin
+from integration_admin.core.views import FilteredTableView
 from programs.models import Programme
 
 # --- decisions: list and detail ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from funding.models import CALL_OFF_WARNING_DAYS, ZERO, CallOff, DecisionVersion
-from integration_admin.formats import euro
+from integration_admin.core.formats import euro
 
 
 @dataclass

@@ -7,4 +7,4 @@ class IntegrationAdminConfig(AppConfig):
     verbose_name = _("Benutzer und Berichte")
 
     def ready(self):
-        from integration_admin import audit  # noqa: F401  (connects the login signal receivers)
+        from integration_admin.core import audit  # noqa: F401  (connects the login signal receivers)

@@ -52,7 +52,7 @@ from funding.models import (
     cents_to_euro,
 )
 from funding.warnings import MoneyWarning, uncalled_warning
-from integration_admin.db import cents, from_thousandths, thousandths
+from integration_admin.core.db import cents, from_thousandths, thousandths
 from programs.models import BuildingBlock, Programme, funder_short_names
 from staffing.models import Position
 

@@ -112,15 +112,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "integration_admin.middleware.IdleSessionMiddleware",
-    "integration_admin.middleware.LanguageMiddleware",
+    "integration_admin.core.middleware.IdleSessionMiddleware",
+    "integration_admin.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "integration_admin.middleware.SecurityHeadersMiddleware",
+    "integration_admin.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -139,9 +139,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "integration_admin.context_processors.site",
+                "integration_admin.core.context_processors.site",
             ],
-            "builtins": ["integration_admin.templatetags.formats"],
+            "builtins": ["integration_admin.core.templatetags.formats"],
         },
     },
 ]
@@ -200,7 +200,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
-FORMAT_MODULE_PATH = ["integration_admin.formats_locale"]
+FORMAT_MODULE_PATH = ["integration_admin.core.formats_locale"]
 
 # HTTPS: on by default in production (DEBUG off). Behind a reverse proxy that terminates TLS,
 # set PROXY_COUNT=1 so the client address and the scheme come from the proxy's headers.

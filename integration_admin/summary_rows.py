@@ -6,7 +6,7 @@ staffing rows and its current decisions; through the template engine those rows 
 page's 60 ms (a variable lookup, filter, ``{% translate %}`` or include per cell); the controlling
 overview's decision and year rows were 6 of its 36 ms. These functions write the same HTML
 directly, every text escaped by ``format_cells`` (``format_html`` without its lazy-argument
-wrapper) or ``escape``, as ``integration_admin.tables.PythonRowsMixin`` does for the position
+wrapper) or ``escape``, as ``integration_admin.core.tables.PythonRowsMixin`` does for the position
 tables. Header, footer and everything around stay in the templates
 (``includes/_programme_summary.html``, ``_decision_table.html``, ``funding/controlling.html``).
 """
@@ -20,8 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
 from funding.models import FinancingType, GrantForm
-from integration_admin.formats import euro, fte, percent
-from integration_admin.tables import format_cells, url_with_pk
+from integration_admin.core.formats import euro, fte, percent
+from integration_admin.core.tables import format_cells, url_with_pk
 from programs.models import GuidelineStatus
 
 DASH = "–"

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.db import JoinedText, split_joined
+from integration_admin.core.db import JoinedText, split_joined
 
 
 class Funder(models.Model):

@@ -4,8 +4,8 @@ guideline status, positions per organisation, decisions, positions and personnel
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
+from integration_admin.core.forms import query_int
 from integration_admin.dashboard import programme_summaries
-from integration_admin.forms import query_int
 from programs.models import Programme
 from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
 from staffing.models import PositionCost

@@ -27,7 +27,7 @@ from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery,
 from django.utils import timezone
 
 from funding.models import FlatRate
-from integration_admin.formats import round_money
+from integration_admin.core.formats import round_money
 from staffing.models import AnnualBonusRate, EmployerContributionRate, PayGrade, PayTableEntry, Position, PositionCost
 
 HUNDRED = Decimal("100")
@@ -83,7 +83,7 @@ def cost_years(today: datetime.date | None = None) -> tuple[list[int], int]:
 
 def years_with_rates():
     """The years with employer rates, ascending, as a ``values_list()`` of one column (to read with
-    other lists, :func:`integration_admin.db.read_together`)."""
+    other lists, :func:`integration_admin.core.db.read_together`)."""
     return EmployerContributionRate.objects.order_by("year").values_list("year")
 
 

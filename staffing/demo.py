@@ -15,7 +15,7 @@ import datetime
 from decimal import Decimal
 
 from funding.models import FlatRate
-from integration_admin.formats import round_money
+from integration_admin.core.formats import round_money
 from programs.models import BuildingBlock
 from staffing.models import (
     AnnualBonusRate,

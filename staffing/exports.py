@@ -21,8 +21,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from integration_admin.formats import format_decimal
-from integration_admin.tables import EuroColumn, FteColumn
+from integration_admin.core.formats import format_decimal
+from integration_admin.core.tables import EuroColumn, FteColumn
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

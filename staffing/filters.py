@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.db import read_together
-from integration_admin.filters import BaseFilterSet, GermanDateFilter
-from integration_admin.widgets import FrozenChoices
+from integration_admin.core.db import read_together
+from integration_admin.core.filters import BaseFilterSet, GermanDateFilter
+from integration_admin.core.widgets import FrozenChoices
 from programs.models import BuildingBlock
 from staffing.costs import default_cost_year, years_with_rates
 from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField
+from integration_admin.core.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField
 from programs.models import BuildingBlock
 from staffing.models import FTE_MAX_DIGITS, FTE_PLACES, Assignment, Organisation, PayGrade, Position
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from integration_admin.db import FteSum, JoinedText, MoneySum, cents, from_cents, from_thousandths, thousandths
-from integration_admin.formats import fte as format_fte
+from integration_admin.core.db import FteSum, JoinedText, MoneySum, cents, from_cents, from_thousandths, thousandths
+from integration_admin.core.formats import fte as format_fte
 
 FTE_MAX_DIGITS = 6
 FTE_PLACES = 3

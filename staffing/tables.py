@@ -9,9 +9,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.db import split_joined
-from integration_admin.formats import euro, fte
-from integration_admin.tables import (
+from integration_admin.core.db import split_joined
+from integration_admin.core.formats import euro, fte
+from integration_admin.core.tables import (
     EuroColumn,
     FteColumn,
     GermanDateColumn,

@@ -20,13 +20,13 @@ from django.views.generic import CreateView, DeleteView, DetailView, TemplateVie
 from django_tables2 import RequestConfig
 
 from funding.models import DecisionVersion, FlatRate
-from integration_admin.audit import log_access, log_export
-from integration_admin.db import FteSum
-from integration_admin.forms import query_int
-from integration_admin.history import history_entries
-from integration_admin.permissions import OrganisationEditMixin
-from integration_admin.tables import PageSizePaginator
-from integration_admin.views import FilteredTableView
+from integration_admin.core.audit import log_access, log_export
+from integration_admin.core.db import FteSum
+from integration_admin.core.forms import query_int
+from integration_admin.core.history import history_entries
+from integration_admin.core.permissions import OrganisationEditMixin
+from integration_admin.core.tables import PageSizePaginator
+from integration_admin.core.views import FilteredTableView
 from staffing import services
 from staffing.costs import (
     cost_years,

@@ -1,4 +1,4 @@
-"""The exact-sum helpers of integration_admin.db, at top level and inside a subquery."""
+"""The exact-sum helpers of integration_admin.core.db, at top level and inside a subquery."""
 
 from decimal import Decimal
 
@@ -6,7 +6,7 @@ import pytest
 from django.db.models import OuterRef, Subquery
 
 from funding.models import CostShare, DecisionVersion
-from integration_admin.db import CentsSum, MoneySum, from_cents
+from integration_admin.core.db import CentsSum, MoneySum, from_cents
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from integration_admin.formats import euro, fte, percent, round_money
+from integration_admin.core.formats import euro, fte, percent, round_money
 
 NBSP = "\N{NO-BREAK SPACE}"
 

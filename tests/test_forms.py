@@ -4,7 +4,7 @@ import pytest
 from django import forms
 from django.utils import translation
 
-from integration_admin.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField, money_field
+from integration_admin.core.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField, money_field
 
 
 class SampleForm(BootstrapFormMixin, forms.Form):
@@ -81,7 +81,7 @@ def test_fast_select_renders_what_django_renders():
     """FastSelect (Python, memoised options) gives the same markup as Django's template-based Select."""
     import re
 
-    from integration_admin.widgets import FastSelect, FastSelectMultiple
+    from integration_admin.core.widgets import FastSelect, FastSelectMultiple
 
     choices = [("", "alle"), ("1", "A & B <x>"), ('Gruppe "2"', [("2", "zwei"), ("3", "drei")]), (4, "vier")]
 
@@ -99,7 +99,7 @@ def test_fast_select_renders_what_django_renders():
 
 @pytest.mark.django_db
 def test_filter_sets_get_their_own_filters_without_a_deep_copy():
-    """integration_admin.filters copies a filter set's filters shallowly: each instance must still
+    """integration_admin.core.filters copies a filter set's filters shallowly: each instance must still
     have its own filters, choices and bound ``method=`` filters, and the class's stay untouched."""
     from django.http import QueryDict
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from integration_admin.history import history_entries
+from integration_admin.core.history import history_entries
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_history_rows_read_as_json_equal_the_rows_read_directly(django_user_mode
     import datetime
 
     from funding.models import CallOff, GrantDecision, PassThrough
-    from integration_admin.history import history_json, records_from_json
+    from integration_admin.core.history import history_json, records_from_json
 
     user = django_user_model.objects.create_user("editor", first_name="Eva", last_name="Editor", role="administrator")
     decision = factories.decision()

@@ -1,10 +1,10 @@
-"""integration_admin.db.read_together: several small lists in one query, each in its own order."""
+"""integration_admin.core.db.read_together: several small lists in one query, each in its own order."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from integration_admin.db import read_together
+from integration_admin.core.db import read_together
 from programs.models import BuildingBlock
 from staffing.models import EmployerContributionRate, Organisation, PayGrade
 from tests import factories

@@ -1,4 +1,4 @@
-"""integration_admin.tables: columns copied per table without a deep copy; cells formatted as Django would."""
+"""integration_admin.core.tables: columns copied per table without a deep copy; cells formatted as Django would."""
 
 from decimal import Decimal
 
@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
 
-from integration_admin.tables import format_cells
+from integration_admin.core.tables import format_cells
 from staffing.models import Position
 from staffing.tables import PositionTable
 

@@ -8,7 +8,7 @@ number is formatted here with a decimal point (SVG syntax), never with the Germa
 from dataclasses import dataclass
 from decimal import Decimal
 
-from integration_admin.formats import euro
+from integration_admin.core.formats import euro
 
 WIDTH = 560
 LABEL_WIDTH = 130

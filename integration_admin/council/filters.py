@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.filters import BaseFilterSet, GermanDateFilter
+from integration_admin.core.filters import BaseFilterSet, GermanDateFilter
 from integration_admin.models import Committee, Meeting, MeetingState, PaperType, Report, ReportStatus
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.forms import BootstrapFormMixin, GermanDateField
+from integration_admin.core.forms import BootstrapFormMixin, GermanDateField
 from integration_admin.models import (
     AgendaItem,
     Committee,

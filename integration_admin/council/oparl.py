@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
-from integration_admin.audit import log_access
-from integration_admin.forms import query_int
+from integration_admin.core.audit import log_access
+from integration_admin.core.forms import query_int
 from integration_admin.models import (
     AgendaItem,
     Committee,

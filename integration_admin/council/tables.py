@@ -4,8 +4,8 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.core.tables import GermanDateColumn, Table
 from integration_admin.models import Committee, Meeting, Report
-from integration_admin.tables import GermanDateColumn, Table
 
 
 class CommitteeTable(Table):

@@ -25,7 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
-from integration_admin.audit import log_access
+from integration_admin.core.audit import log_access
+from integration_admin.core.forms import query_int
+from integration_admin.core.permissions import HeadOrAdministratorRequiredMixin
+from integration_admin.core.views import FilteredTableView
 from integration_admin.council import jobs, services
 from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
@@ -50,7 +53,6 @@ from integration_admin.council.forms import (
 )
 from integration_admin.council.pdf import RenderError
 from integration_admin.council.tables import CommitteeTable, MeetingTable, ReportTable
-from integration_admin.forms import query_int
 from integration_admin.models import (
     AgendaItem,
     Committee,
@@ -61,8 +63,6 @@ from integration_admin.models import (
     ReportJobStatus,
     ReportSection,
 )
-from integration_admin.permissions import HeadOrAdministratorRequiredMixin
-from integration_admin.views import FilteredTableView
 from staffing.models import Organisation
 
 logger = logging.getLogger(__name__)

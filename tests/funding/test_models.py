@@ -11,8 +11,8 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from funding.models import CostShare, DecisionVersion, FinancingType, FlatRate
 from funding.services import split_cost_shares
-from integration_admin.db import MoneySum
-from integration_admin.formats import CENT
+from integration_admin.core.db import MoneySum
+from integration_admin.core.formats import CENT
 from tests import factories
 
 pytestmark = pytest.mark.django_db

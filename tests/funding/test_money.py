@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funding import money
-from integration_admin.formats import CENT
+from integration_admin.core.formats import CENT
 
 amounts = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("9999999999.99"), places=2)
 rates = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100.00"), places=2)

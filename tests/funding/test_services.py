@@ -11,7 +11,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from funding import services
 from funding.models import CostShare, DecisionVersion, FinancingType, GrantDecision
-from integration_admin.db import MoneySum
+from integration_admin.core.db import MoneySum
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from funding.models import (
     PassThrough,
     ProofOfUse,
 )
-from integration_admin.formats import format_decimal
+from integration_admin.core.formats import format_decimal
 from tests import factories
 from tests.conftest import is_bookkeeping
 

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from integration_admin.middleware import LAST_WRITE_KEY
+from integration_admin.core.middleware import LAST_WRITE_KEY
 from staffing.models import Organisation
 
 BASE_DIR = Path(settings.BASE_DIR)

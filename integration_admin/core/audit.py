@@ -8,6 +8,7 @@ import logging
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+# Named after the project, not the module: operators filter the security log by this name.
 logger = logging.getLogger("integration_admin.audit")
 
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.db import JsonRows
-from integration_admin.formats import format_decimal
+from integration_admin.core.db import JsonRows
+from integration_admin.core.formats import format_decimal
 
 ACTIONS = {"+": _("angelegt"), "~": _("geändert"), "-": _("gelöscht")}
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from integration_admin import formats
+from integration_admin.core import formats
 
 register = template.Library()
 

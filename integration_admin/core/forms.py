@@ -10,8 +10,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.formats import format_decimal
-from integration_admin.widgets import FastSelect, FastSelectMultiple
+from integration_admin.core.formats import format_decimal
+from integration_admin.core.widgets import FastSelect, FastSelectMultiple
 
 THOUSANDS_ONLY = re.compile(r"[-+]?\d{1,3}(\.\d{3})+")
 

@@ -10,8 +10,8 @@ from django_filters.fields import ChoiceIterator
 from django_filters.filters import FilterMethod
 from django_filters.filterset import FilterSetMetaclass
 
-from integration_admin.forms import BootstrapFormMixin, GermanDateField
-from integration_admin.widgets import FrozenChoices, _frozen
+from integration_admin.core.forms import BootstrapFormMixin, GermanDateField
+from integration_admin.core.widgets import FrozenChoices, _frozen
 
 
 class BootstrapFilterForm(BootstrapFormMixin, forms.Form):

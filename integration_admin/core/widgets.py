@@ -36,7 +36,7 @@ def _options_html(choices: tuple, selected: frozenset) -> str:
 class FrozenChoices(tuple):
     """Choices already as :func:`_frozen` makes them: (value, label) pairs of strings, or (group,
     tuple of pairs). A filter that builds its long lists in this form spares every request the
-    walks that check, normalise and convert them (integration_admin.filters)."""
+    walks that check, normalise and convert them (integration_admin.core.filters)."""
 
 
 def _frozen(choices) -> tuple:

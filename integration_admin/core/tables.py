@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django_tables2 import utils as tables_utils
 
-from integration_admin.formats import euro, fte
+from integration_admin.core.formats import euro, fte
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
