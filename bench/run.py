@@ -161,8 +161,9 @@ def inprocess(db_url: str) -> dict:
 
     from funding.controlling import controlling_overview, controlling_totals
     from funding.models import CallOff, DecisionVersion, GrantDecision
+    from integration_admin.council.models import Meeting, Report
     from integration_admin.dashboard import deadlines, programme_summaries
-    from integration_admin.models import Meeting, Report, User
+    from integration_admin.models import User
     from programs.models import Programme
     from staffing.models import Organisation, Position
 
@@ -439,7 +440,7 @@ print(json.dumps({"pages": page_count, "seconds": seconds, "first_seconds": firs
 def pdf_benchmark(db_url: str, sizes: list[int], rounds: int) -> dict:
     env = django_env(db_url, STATIC_MANIFEST="0")
     probe = subprocess.run(
-        [PYTHON, "-c", "import django; django.setup(); import integration_admin.council.bench_support"],
+        [PYTHON, "-c", "import django; django.setup(); import bench.reports"],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
     if probe.returncode != 0:

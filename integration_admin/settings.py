@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "programs",
     "staffing",
     "funding",
+    "integration_admin.council",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

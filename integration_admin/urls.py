@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from integration_admin import views
-from integration_admin.council import urls as council_urls
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -15,7 +14,5 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("staffing.urls")),
     path("", include("funding.urls")),
-    path("meetings/", include((council_urls.meetings_patterns, "meetings"))),
-    path("reports/", include((council_urls.reports_patterns, "reports"))),
-    path("oparl/v1/", include((council_urls.oparl_patterns, "oparl"))),
+    path("", include("integration_admin.council.urls")),
 ]

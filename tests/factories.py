@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from funding.models import CallOff, DecisionVersion, FinancingType, GrantDecision, GrantForm, ProofKind, ProofOfUse
-from integration_admin.models import AgendaItem, Committee, ConsultationRole, Meeting, Report
+from integration_admin.council.models import AgendaItem, Committee, ConsultationRole, Meeting, Report
 from programs.models import BuildingBlock, Funder, Programme
 from staffing.models import (
     AnnualBonusRate,

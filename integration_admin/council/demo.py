@@ -17,9 +17,7 @@ import json
 import zoneinfo
 
 from integration_admin.council.documents import render_report_pdf
-from integration_admin.council.services import release_report
-from integration_admin.council.snapshot import encode
-from integration_admin.models import (
+from integration_admin.council.models import (
     AgendaItem,
     Committee,
     Consultation,
@@ -29,8 +27,10 @@ from integration_admin.models import (
     PaperType,
     Report,
     ReportSection,
-    User,
 )
+from integration_admin.council.services import release_report
+from integration_admin.council.snapshot import encode
+from integration_admin.models import User
 from programs.models import Programme
 from staffing.models import Organisation
 

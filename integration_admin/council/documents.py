@@ -11,12 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from integration_admin.council.chart import money_chart
+from integration_admin.council.models import AgendaItem, Report
 from integration_admin.council.pdf import StaticFilesOnlyFetcher, render_document
 from integration_admin.council.snapshot import build_snapshot, decode
-from integration_admin.models import AgendaItem, Report
 
-PAPER_TEMPLATE = "reports/paper.html"
-EXCERPT_TEMPLATE = "meetings/excerpt.html"
+PAPER_TEMPLATE = "council/paper.html"
+EXCERPT_TEMPLATE = "council/excerpt.html"
 
 
 def paper_context(paper: dict) -> dict:

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.filters import BaseFilterSet, GermanDateFilter
-from integration_admin.models import Committee, Meeting, MeetingState, PaperType, Report, ReportStatus
+from integration_admin.council.models import Committee, Meeting, MeetingState, PaperType, Report, ReportStatus
 
 
 class CommitteeFilter(BaseFilterSet):

@@ -8,14 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.forms import BootstrapFormMixin, GermanDateField
-from integration_admin.models import (
-    AgendaItem,
-    Committee,
-    Consultation,
-    Meeting,
-    Report,
-    ReportSection,
-)
+from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
 RESULT_SUGGESTIONS = [

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from integration_admin.council.documents import estimate_pages, render_report_document, report_snapshot
-from integration_admin.models import Report, ReportJob, ReportJobStatus
+from integration_admin.council.models import Report, ReportJob, ReportJobStatus
 
 logger = logging.getLogger(__name__)
 

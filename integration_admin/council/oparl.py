@@ -28,14 +28,7 @@ from django.views.decorators.http import require_safe
 
 from integration_admin.core.audit import log_access
 from integration_admin.core.forms import query_int
-from integration_admin.models import (
-    AgendaItem,
-    Committee,
-    Consultation,
-    Meeting,
-    Report,
-    ReportFile,
-)
+from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportFile
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 BODY_ID = 1
@@ -48,7 +41,7 @@ class BadRequest(Exception):
 
 
 def _url(request, name: str, *args) -> str:
-    return request.build_absolute_uri(reverse(f"oparl:{name}", args=args))
+    return request.build_absolute_uri(reverse(f"council:oparl:{name}", args=args))
 
 
 def _web(request, name: str, *args) -> str:
@@ -174,7 +167,7 @@ def organization_object(request, committee: Committee) -> dict:
         "meeting": _url(request, "organization-meeting-list", committee.pk),
         "created": _moment(committee.created),
         "modified": _moment(committee.modified),
-        "web": _web(request, "meetings:committee-detail", committee.pk),
+        "web": _web(request, "council:committee-detail", committee.pk),
     }
     if committee.short_name:
         data["shortName"] = committee.short_name
@@ -206,7 +199,7 @@ def agenda_item_object(request, item: AgendaItem) -> dict:
         "public": item.public,
         "created": _moment(item.created),
         "modified": _moment(item.modified),
-        "web": _web(request, "meetings:agendaitem-detail", item.pk),
+        "web": _web(request, "council:agendaitem-detail", item.pk),
     }
     if item.result:
         data["result"] = item.result
@@ -227,7 +220,7 @@ def meeting_object(request, meeting: Meeting) -> dict:
         "agendaItem": [agenda_item_object(request, item) for item in meeting.public_items],
         "created": _moment(meeting.created),
         "modified": _moment(meeting.modified),
-        "web": _web(request, "meetings:meeting-detail", meeting.pk),
+        "web": _web(request, "council:meeting-detail", meeting.pk),
     }
     if meeting.end:
         data["end"] = _moment(meeting.end)
@@ -247,7 +240,7 @@ def file_object(request, stored: ReportFile) -> dict:
         "date": timezone.localtime(report.released_at).date().isoformat(),
         "size": stored.size,
         "sha512Checksum": stored.sha512,
-        "accessUrl": _web(request, "reports:report-pdf", report.pk),
+        "accessUrl": _web(request, "council:report-pdf", report.pk),
         "downloadUrl": _url(request, "file-download", stored.pk),
         "paper": [_url(request, "paper", report.pk)],
         "created": _moment(stored.created),
@@ -292,7 +285,7 @@ def paper_object(request, report: Report) -> dict:
         "consultation": [consultation_object(request, c, report) for c in report.consultations.all()],
         "created": _moment(report.created),
         "modified": _moment(report.modified),
-        "web": _web(request, "reports:report-detail", report.pk),
+        "web": _web(request, "council:report-detail", report.pk),
     }
     if related:
         data["relatedPaper"] = related

@@ -24,8 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integration_admin.council.documents import render_report_pdf
+from integration_admin.council.models import PaperCounter, Report, ReportFile, ReportStatus
 from integration_admin.council.snapshot import build_snapshot, encode
-from integration_admin.models import PaperCounter, Report, ReportFile, ReportStatus, User
+from integration_admin.models import User
 
 
 class ReleaseError(Exception):

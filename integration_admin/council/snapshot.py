@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from funding import money
 from funding.models import DecisionVersion, FinancingType
+from integration_admin.council.models import Report
 from integration_admin.dashboard import ProgrammeSummary, programme_summaries
-from integration_admin.models import Report
 from programs.models import Programme
 from staffing.costs import coverage_gap, load_cost_tables
 from staffing.models import Organisation, Position

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.tables import GermanDateColumn, Table
-from integration_admin.models import Committee, Meeting, Report
+from integration_admin.council.models import Committee, Meeting, Report
 
 
 class CommitteeTable(Table):

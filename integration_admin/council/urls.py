@@ -1,11 +1,11 @@
-"""URLs of committee sessions (/meetings/), council papers (/reports/) and the OParl interface (/oparl/v1/).
+"""URLs of the council app, namespace ``council``: committee sessions (/meetings/), council papers
+(/reports/) and the OParl interface (/oparl/v1/, namespace ``council:oparl``)."""
 
-Included from integration_admin/urls.py under the namespaces ``meetings``, ``reports`` and ``oparl``.
-"""
-
-from django.urls import path
+from django.urls import include, path
 
 from integration_admin.council import oparl, views
+
+app_name = "council"
 
 meetings_patterns = [
     path("", views.MeetingListView.as_view(), name="meeting-list"),
@@ -68,4 +68,10 @@ oparl_patterns = [
     path("consultation/<int:pk>/", oparl.consultation, name="consultation"),
     path("file/<int:pk>/", oparl.file, name="file"),
     path("file/<int:pk>/download/", oparl.file_download, name="file-download"),
+]
+
+urlpatterns = [
+    path("meetings/", include(meetings_patterns)),
+    path("reports/", include(reports_patterns)),
+    path("oparl/v1/", include((oparl_patterns, "oparl"))),
 ]

@@ -51,9 +51,7 @@ from integration_admin.council.forms import (
     ReportForm,
     SectionForm,
 )
-from integration_admin.council.pdf import RenderError
-from integration_admin.council.tables import CommitteeTable, MeetingTable, ReportTable
-from integration_admin.models import (
+from integration_admin.council.models import (
     AgendaItem,
     Committee,
     Consultation,
@@ -63,6 +61,8 @@ from integration_admin.models import (
     ReportJobStatus,
     ReportSection,
 )
+from integration_admin.council.pdf import RenderError
+from integration_admin.council.tables import CommitteeTable, MeetingTable, ReportTable
 from staffing.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def pdf_response(content: bytes, file_name: str, *, etag: str | None = None) -> 
 def render_failed(request, error: Exception, what: str) -> TemplateResponse:
     """Log the failure and tell the user in German; nothing was changed."""
     logger.error("PDF-Erzeugung fehlgeschlagen (%s): %s", what, error, exc_info=error)
-    return TemplateResponse(request, "reports/pdf_error.html", {"what": what}, status=500)
+    return TemplateResponse(request, "council/pdf_error.html", {"what": what}, status=500)
 
 
 class ProtectedDeleteMixin:
@@ -110,14 +110,14 @@ class CommitteeListView(FilteredTableView):
     queryset = Committee.objects.annotate(meeting_count=Count("meetings")).order_by("sort_order", "name")
     table_class = CommitteeTable
     filterset_class = CommitteeFilter
-    template_name = "meetings/committee_list.html"
+    template_name = "council/committee_list.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
 
 
 class CommitteeDetailView(DetailView):
-    template_name = "meetings/committee_detail.html"
+    template_name = "council/committee_detail.html"
     model = Committee
 
     def get_context_data(self, **kwargs):
@@ -126,21 +126,21 @@ class CommitteeDetailView(DetailView):
 
 
 class CommitteeCreateView(HeadOrAdministratorRequiredMixin, CreateView):
-    template_name = "meetings/committee_form.html"
+    template_name = "council/committee_form.html"
     model = Committee
     form_class = CommitteeForm
 
 
 class CommitteeUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
-    template_name = "meetings/committee_form.html"
+    template_name = "council/committee_form.html"
     model = Committee
     form_class = CommitteeForm
 
 
 class CommitteeDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
-    template_name = "meetings/committee_confirm_delete.html"
+    template_name = "council/committee_confirm_delete.html"
     model = Committee
-    success_url = reverse_lazy("meetings:committee-list")
+    success_url = reverse_lazy("council:committee-list")
     protected_message = gettext_lazy("Das Gremium hat Sitzungen oder Beratungen und kann nicht gelöscht werden.")
 
 
@@ -153,14 +153,14 @@ class MeetingListView(FilteredTableView):
     )
     table_class = MeetingTable
     filterset_class = MeetingFilter
-    template_name = "meetings/meeting_list.html"
+    template_name = "council/meeting_list.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
 
 
 class MeetingDetailView(DetailView):
-    template_name = "meetings/meeting_detail.html"
+    template_name = "council/meeting_detail.html"
     queryset = Meeting.objects.select_related("committee").prefetch_related(
         Prefetch(
             "agenda_items",
@@ -175,7 +175,7 @@ class MeetingDetailView(DetailView):
 
 
 class MeetingCreateView(HeadOrAdministratorRequiredMixin, CreateView):
-    template_name = "meetings/meeting_form.html"
+    template_name = "council/meeting_form.html"
     model = Meeting
     form_class = MeetingForm
 
@@ -186,22 +186,22 @@ class MeetingCreateView(HeadOrAdministratorRequiredMixin, CreateView):
 
 
 class MeetingUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
-    template_name = "meetings/meeting_form.html"
+    template_name = "council/meeting_form.html"
     model = Meeting
     form_class = MeetingForm
 
 
 class MeetingDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
-    template_name = "meetings/meeting_confirm_delete.html"
+    template_name = "council/meeting_confirm_delete.html"
     model = Meeting
-    success_url = reverse_lazy("meetings:meeting-list")
+    success_url = reverse_lazy("council:meeting-list")
     protected_message = gettext_lazy(
         "Die Sitzung kann nicht gelöscht werden: Vorlagen beziehen sich auf sie oder auf ihre Tagesordnungspunkte."
     )
 
 
 class AgendaItemDetailView(DetailView):
-    template_name = "meetings/agendaitem_detail.html"
+    template_name = "council/agendaitem_detail.html"
     queryset = AgendaItem.objects.select_related("meeting__committee").prefetch_related(
         Prefetch("consultations", Consultation.objects.select_related("report"))
     )
@@ -211,7 +211,7 @@ class AgendaItemDetailView(DetailView):
 
 
 class AgendaItemCreateView(HeadOrAdministratorRequiredMixin, CreateView):
-    template_name = "meetings/agendaitem_form.html"
+    template_name = "council/agendaitem_form.html"
     model = AgendaItem
     form_class = AgendaItemForm
 
@@ -236,7 +236,7 @@ class AgendaItemCreateView(HeadOrAdministratorRequiredMixin, CreateView):
 
 
 class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
-    template_name = "meetings/agendaitem_form.html"
+    template_name = "council/agendaitem_form.html"
     queryset = AgendaItem.objects.select_related("meeting__committee")
     form_class = AgendaItemForm
 
@@ -245,7 +245,7 @@ class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
 
 
 class AgendaItemDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
-    template_name = "meetings/agendaitem_confirm_delete.html"
+    template_name = "council/agendaitem_confirm_delete.html"
     queryset = AgendaItem.objects.select_related("meeting__committee")
     protected_message = gettext_lazy(
         "Der Tagesordnungspunkt kann nicht gelöscht werden: Vorlagen beziehen sich auf ihn."
@@ -268,7 +268,7 @@ class AgendaItemExcerptView(DetailView):
     def preview_links(self) -> dict:
         return {
             "back_url": self.object.get_absolute_url(),
-            "pdf_url": reverse("meetings:agendaitem-excerpt-pdf", args=[self.object.pk]),
+            "pdf_url": reverse("council:agendaitem-excerpt-pdf", args=[self.object.pk]),
         }
 
 
@@ -295,14 +295,14 @@ class ReportListView(FilteredTableView):
     queryset = Report.objects.select_related("lead_office").order_by("-date", "-pk")
     table_class = ReportTable
     filterset_class = ReportFilter
-    template_name = "reports/report_list.html"
+    template_name = "council/report_list.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
 
 
 class ReportDetailView(DetailView):
-    template_name = "reports/report_detail.html"
+    template_name = "council/report_detail.html"
     queryset = Report.objects.select_related(
         "lead_office", "related_agenda_item__meeting__committee", "supplements", "released_by", "file"
     ).prefetch_related(
@@ -344,7 +344,7 @@ class DraftReportMixin(HeadOrAdministratorRequiredMixin):
 
 
 class ReportCreateView(HeadOrAdministratorRequiredMixin, CreateView):
-    template_name = "reports/report_form.html"
+    template_name = "council/report_form.html"
     model = Report
     form_class = ReportForm
 
@@ -357,7 +357,7 @@ class ReportCreateView(HeadOrAdministratorRequiredMixin, CreateView):
 
 
 class ReportUpdateView(DraftReportMixin, UpdateView):
-    template_name = "reports/report_form.html"
+    template_name = "council/report_form.html"
     model = Report
     form_class = ReportForm
     report_kwarg = "pk"
@@ -369,17 +369,17 @@ class ReportUpdateView(DraftReportMixin, UpdateView):
 
 
 class ReportDeleteView(DraftReportMixin, DeleteView):
-    template_name = "reports/report_confirm_delete.html"
+    template_name = "council/report_confirm_delete.html"
     model = Report
     report_kwarg = "pk"
-    success_url = reverse_lazy("reports:report-list")
+    success_url = reverse_lazy("council:report-list")
 
     def get_success_url(self):
         return self.success_url
 
 
 class SectionCreateView(DraftReportMixin, CreateView):
-    template_name = "reports/reportsection_form.html"
+    template_name = "council/reportsection_form.html"
     model = ReportSection
     form_class = SectionForm
 
@@ -402,7 +402,7 @@ class SectionCreateView(DraftReportMixin, CreateView):
 
 
 class SectionUpdateView(DraftReportMixin, UpdateView):
-    template_name = "reports/reportsection_form.html"
+    template_name = "council/reportsection_form.html"
     queryset = ReportSection.objects.select_related("report")
     form_class = SectionForm
 
@@ -416,7 +416,7 @@ class SectionUpdateView(DraftReportMixin, UpdateView):
 
 
 class SectionDeleteView(DraftReportMixin, DeleteView):
-    template_name = "reports/reportsection_confirm_delete.html"
+    template_name = "council/reportsection_confirm_delete.html"
     queryset = ReportSection.objects.select_related("report")
 
     def form_valid(self, form):
@@ -426,7 +426,7 @@ class SectionDeleteView(DraftReportMixin, DeleteView):
 
 
 class ConsultationCreateView(DraftReportMixin, CreateView):
-    template_name = "reports/consultation_form.html"
+    template_name = "council/consultation_form.html"
     model = Consultation
     form_class = ConsultationForm
 
@@ -449,7 +449,7 @@ class ConsultationCreateView(DraftReportMixin, CreateView):
 
 
 class ConsultationUpdateView(DraftReportMixin, UpdateView):
-    template_name = "reports/consultation_form.html"
+    template_name = "council/consultation_form.html"
     queryset = Consultation.objects.select_related("report")
     form_class = ConsultationForm
 
@@ -463,7 +463,7 @@ class ConsultationUpdateView(DraftReportMixin, UpdateView):
 
 
 class ConsultationDeleteView(DraftReportMixin, DeleteView):
-    template_name = "reports/consultation_confirm_delete.html"
+    template_name = "council/consultation_confirm_delete.html"
     queryset = Consultation.objects.select_related("report", "committee")
 
     def form_valid(self, form):
@@ -484,7 +484,7 @@ class ReportPreviewView(DetailView):
                 **paper_context(report_snapshot(report)),
                 "preview": {
                     "back_url": report.get_absolute_url(),
-                    "pdf_url": reverse("reports:report-pdf", args=[report.pk]),
+                    "pdf_url": reverse("council:report-pdf", args=[report.pk]),
                 },
             }
             return render(self.request, PAPER_TEMPLATE, context)
@@ -507,7 +507,7 @@ class ReportPdfView(View):
         if pages > DIRECT_PDF_MAX_PAGES:  # too long to print within a request: offer the background job
             recent = report.jobs.defer("content").filter(report_revision=report.revision)[:5]
             context = {"report": report, "pages": pages, "jobs": recent}
-            return TemplateResponse(request, "reports/job_offer.html", context)
+            return TemplateResponse(request, "council/job_offer.html", context)
         try:
             content = render_report_pdf(paper)
         except RenderError as error:
@@ -521,7 +521,7 @@ class ReportReleaseView(HeadOrAdministratorRequiredMixin, DetailView):
     """GET: what releasing means, POST: release (number, frozen figures and text, stored PDF)."""
 
     model = Report
-    template_name = "reports/report_confirm_release.html"
+    template_name = "council/report_confirm_release.html"
 
     def get_queryset(self):
         return super().get_queryset().select_related("lead_office").prefetch_related("sections", "consultations")
@@ -590,7 +590,7 @@ class ReportJobStartView(ReportJobMixin, View):
         self.check_compose(request)
         report = get_object_or_404(Report.objects.defer("snapshot"), pk=pk)
         if report.is_released:  # its PDF is stored already
-            return redirect("reports:report-pdf", pk=report.pk)
+            return redirect("council:report-pdf", pk=report.pk)
         job = jobs.start_job(report, request.user)
         return redirect(job.get_absolute_url())
 
@@ -598,7 +598,7 @@ class ReportJobStartView(ReportJobMixin, View):
 class ReportJobDetailView(ReportJobMixin, View):
     """The job's page: progress (refreshed by htmx), the download when done, the error and a retry."""
 
-    template_name = "reports/job_detail.html"
+    template_name = "council/job_detail.html"
 
     def get(self, request, pk):
         job = self.get_job(request, pk)
@@ -608,7 +608,7 @@ class ReportJobDetailView(ReportJobMixin, View):
 class ReportJobStatusView(ReportJobDetailView):
     """The small fragment the job page polls every second."""
 
-    template_name = "reports/_job_status.html"
+    template_name = "council/_job_status.html"
 
 
 class ReportJobRetryView(ReportJobMixin, View):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from integration_admin.council import documents
-from integration_admin.models import AgendaItem, Report, ReportFile
+from integration_admin.council.models import AgendaItem, Report, ReportFile
 from staffing.models import Assignment, Position
 from tests import factories
 
@@ -77,39 +77,39 @@ def test_refused_assignment_page_is_not_logged_as_a_view(login, client, audit_lo
 def test_released_report_pdf_is_logged(login, client, audit_log):
     report = Report.objects.filter(file__isnull=False).get()
     login("sb-drk")
-    response = client.get(reverse("reports:report-pdf", args=[report.pk]))
+    response = client.get(reverse("council:report-pdf", args=[report.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert audit_log("pdf-download") == [
-        f"pdf-download user=sb-drk object=integration_admin.report:{report.pk} address=127.0.0.1"
+        f"pdf-download user=sb-drk object=council.report:{report.pk} address=127.0.0.1"
     ]
 
 
 def test_draft_report_pdf_is_logged(login, client, audit_log, fast_pdfs):
     draft = factories.report(title="Entwurf")
     login("leitung")
-    assert client.get(reverse("reports:report-pdf", args=[draft.pk])).status_code == 200
+    assert client.get(reverse("council:report-pdf", args=[draft.pk])).status_code == 200
     assert audit_log("pdf-download") == [
-        f"pdf-download user=leitung object=integration_admin.report:{draft.pk} address=127.0.0.1"
+        f"pdf-download user=leitung object=council.report:{draft.pk} address=127.0.0.1"
     ]
 
 
 def test_excerpt_pdf_is_logged(login, client, audit_log, fast_pdfs):
     item = AgendaItem.objects.order_by("pk").first()
     login("admin")
-    assert client.get(reverse("meetings:agendaitem-excerpt-pdf", args=[item.pk])).status_code == 200
+    assert client.get(reverse("council:agendaitem-excerpt-pdf", args=[item.pk])).status_code == 200
     assert audit_log("pdf-download") == [
-        f"pdf-download user=admin object=integration_admin.agendaitem:{item.pk} address=127.0.0.1"
+        f"pdf-download user=admin object=council.agendaitem:{item.pk} address=127.0.0.1"
     ]
 
 
 def test_oparl_file_download_is_logged(login, client, audit_log):
     stored = ReportFile.objects.get()
     login("sb-ki")
-    response = client.get(reverse("oparl:file-download", args=[stored.pk]))
+    response = client.get(reverse("council:oparl:file-download", args=[stored.pk]))
     assert response.status_code == 200
     assert audit_log("pdf-download") == [
-        f"pdf-download user=sb-ki object=integration_admin.reportfile:{stored.pk} address=127.0.0.1"
+        f"pdf-download user=sb-ki object=council.reportfile:{stored.pk} address=127.0.0.1"
     ]
 
 

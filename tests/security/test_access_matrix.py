@@ -36,7 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from funding.models import Application, CallOff, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
 from integration_admin.council import documents
-from integration_admin.models import (
+from integration_admin.council.models import (
     AgendaItem,
     Committee,
     Consultation,
@@ -45,8 +45,8 @@ from integration_admin.models import (
     ReportFile,
     ReportJob,
     ReportJobStatus,
-    User,
 )
+from integration_admin.models import User
 from programs.models import Programme
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
@@ -126,46 +126,46 @@ EXPECTED = {
     "funding:application-delete": ADMIN_ONLY,
     "funding:controlling": READ,
     # committee sessions
-    "meetings:meeting-list": READ,
-    "meetings:meeting-create": HEAD_OR_ADMIN,
-    "meetings:meeting-detail": READ,
-    "meetings:meeting-update": HEAD_OR_ADMIN,
-    "meetings:meeting-delete": HEAD_OR_ADMIN,
-    "meetings:agendaitem-create": HEAD_OR_ADMIN,
-    "meetings:agendaitem-detail": READ,
-    "meetings:agendaitem-update": HEAD_OR_ADMIN,
-    "meetings:agendaitem-delete": HEAD_OR_ADMIN,
-    "meetings:agendaitem-excerpt": READ,
-    "meetings:agendaitem-excerpt-pdf": READ,
-    "meetings:committee-list": READ,
-    "meetings:committee-create": HEAD_OR_ADMIN,
-    "meetings:committee-detail": READ,
-    "meetings:committee-update": HEAD_OR_ADMIN,
-    "meetings:committee-delete": HEAD_OR_ADMIN,
+    "council:meeting-list": READ,
+    "council:meeting-create": HEAD_OR_ADMIN,
+    "council:meeting-detail": READ,
+    "council:meeting-update": HEAD_OR_ADMIN,
+    "council:meeting-delete": HEAD_OR_ADMIN,
+    "council:agendaitem-create": HEAD_OR_ADMIN,
+    "council:agendaitem-detail": READ,
+    "council:agendaitem-update": HEAD_OR_ADMIN,
+    "council:agendaitem-delete": HEAD_OR_ADMIN,
+    "council:agendaitem-excerpt": READ,
+    "council:agendaitem-excerpt-pdf": READ,
+    "council:committee-list": READ,
+    "council:committee-create": HEAD_OR_ADMIN,
+    "council:committee-detail": READ,
+    "council:committee-update": HEAD_OR_ADMIN,
+    "council:committee-delete": HEAD_OR_ADMIN,
     # council papers: a draft, except where a released report is needed (see OBJECTS)
-    "reports:report-list": READ,
-    "reports:report-create": HEAD_OR_ADMIN,
-    "reports:report-detail": READ,
-    "reports:report-update": HEAD_OR_ADMIN,
-    "reports:report-delete": HEAD_OR_ADMIN,
-    "reports:report-preview": READ,
-    "reports:report-pdf": DRAFT_PDF,
-    "reports:report-release": HEAD_OR_ADMIN,
-    "reports:report-pdf-job": JOB_ACTION,
-    "reports:job-detail": DRAFT_PDF,
-    "reports:job-status": DRAFT_PDF,
-    "reports:job-pdf": DRAFT_PDF,
-    "reports:job-retry": JOB_ACTION,
-    "reports:report-supplement": HEAD_OR_ADMIN_POST_ONLY,
-    "reports:section-create": HEAD_OR_ADMIN,
-    "reports:section-update": HEAD_OR_ADMIN,
-    "reports:section-delete": HEAD_OR_ADMIN,
-    "reports:consultation-create": HEAD_OR_ADMIN,
-    "reports:consultation-update": HEAD_OR_ADMIN,
-    "reports:consultation-delete": HEAD_OR_ADMIN,
+    "council:report-list": READ,
+    "council:report-create": HEAD_OR_ADMIN,
+    "council:report-detail": READ,
+    "council:report-update": HEAD_OR_ADMIN,
+    "council:report-delete": HEAD_OR_ADMIN,
+    "council:report-preview": READ,
+    "council:report-pdf": DRAFT_PDF,
+    "council:report-release": HEAD_OR_ADMIN,
+    "council:report-pdf-job": JOB_ACTION,
+    "council:job-detail": DRAFT_PDF,
+    "council:job-status": DRAFT_PDF,
+    "council:job-pdf": DRAFT_PDF,
+    "council:job-retry": JOB_ACTION,
+    "council:report-supplement": HEAD_OR_ADMIN_POST_ONLY,
+    "council:section-create": HEAD_OR_ADMIN,
+    "council:section-update": HEAD_OR_ADMIN,
+    "council:section-delete": HEAD_OR_ADMIN,
+    "council:consultation-create": HEAD_OR_ADMIN,
+    "council:consultation-update": HEAD_OR_ADMIN,
+    "council:consultation-delete": HEAD_OR_ADMIN,
     # OParl: read-only JSON, GET/HEAD only; like every page behind the login for now
     **{
-        f"oparl:{name}": READ
+        f"council:oparl:{name}": READ
         for name in (
             "system",
             "body-list",
@@ -364,7 +364,7 @@ def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
     for key in pattern.pattern.converters:
         if key != "pk":
             kwargs[key] = pks[key.removesuffix("_pk")]
-        elif app == "oparl":
+        elif app == "council:oparl":
             kwargs[key] = {
                 "body": 1,
                 "organization": pks["committee"],
@@ -377,7 +377,7 @@ def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
                 "file": pks["file"],
                 "file-download": pks["file"],
             }.get(short, 1)
-        elif name == "reports:report-supplement":
+        elif name == "council:report-supplement":
             kwargs[key] = pks["released"]
         elif name == "staffing:assignment-create":  # /positions/<pk>/assignments/new/: a position
             kwargs[key] = pks["position"]
@@ -444,7 +444,7 @@ def test_access_matrix(client, matrix_data, fast_pdfs):
 
 
 def test_released_report_pdf_for_everyone_logged_in(client, matrix_data):
-    url = reverse("reports:report-pdf", args=[matrix_data["released"]])
+    url = reverse("council:report-pdf", args=[matrix_data["released"]])
     for role, expected in zip(ROLES, RELEASED_REPORT_PDF["GET"], strict=True):
         response, _changed = request_as(client, role, "GET", url, {})
         assert classify(response) == expected, role

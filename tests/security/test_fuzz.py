@@ -54,8 +54,8 @@ SKIPPED = {
     "login": "Anmeldeformular: django-axes und die Anmeldung sind in test_deployment.py geprüft",
     "logout": "Abmelden: nimmt keine Eingaben",
     "set_language": "Djangos Sprachumschaltung: nimmt nur eine Sprache aus LANGUAGES",
-    "meetings:agendaitem-excerpt-pdf": "erzeugt ein PDF (Sekunden je Aufruf) und liest keine Parameter",
-    "reports:report-pdf": "erzeugt ein PDF (Sekunden je Aufruf) und liest keine Parameter",
+    "council:agendaitem-excerpt-pdf": "erzeugt ein PDF (Sekunden je Aufruf) und liest keine Parameter",
+    "council:report-pdf": "erzeugt ein PDF (Sekunden je Aufruf) und liest keine Parameter",
 }
 SKIPPED_PREFIXES = {"admin/": "Djangos Admin (nur für die Administration, Djangos eigene Formulare)"}
 
@@ -140,34 +140,34 @@ PK_MODELS = {
     "funding:decision-update": "funding.GrantDecision",
     "funding:decision-amend": "funding.GrantDecision",
     "funding:decision-shares": "funding.GrantDecision",
-    "reports:report-pdf": "integration_admin.Report",
-    "reports:report-supplement": "integration_admin.Report",
-    "reports:report-pdf-job": "integration_admin.Report",
-    "reports:job-detail": "integration_admin.ReportJob",
-    "reports:job-status": "integration_admin.ReportJob",
-    "reports:job-retry": "integration_admin.ReportJob",
-    "reports:job-pdf": "integration_admin.ReportJob",
-    "oparl:body": "body",
-    "oparl:organization-list": "body",
-    "oparl:meeting-list": "body",
-    "oparl:paper-list": "body",
-    "oparl:agendaitem-list": "body",
-    "oparl:file-list": "body",
-    "oparl:person-list": "body",
-    "oparl:organization": "integration_admin.Committee",
-    "oparl:organization-meeting-list": "integration_admin.Committee",
-    "oparl:meeting": "integration_admin.Meeting",
-    "oparl:location": "integration_admin.Meeting",
-    "oparl:agendaitem": "integration_admin.AgendaItem",
-    "oparl:paper": "integration_admin.Report",
-    "oparl:consultation": "integration_admin.Consultation",
-    "oparl:file": "files",
-    "oparl:file-download": "files",
+    "council:report-pdf": "council.Report",
+    "council:report-supplement": "council.Report",
+    "council:report-pdf-job": "council.Report",
+    "council:job-detail": "council.ReportJob",
+    "council:job-status": "council.ReportJob",
+    "council:job-retry": "council.ReportJob",
+    "council:job-pdf": "council.ReportJob",
+    "council:oparl:body": "body",
+    "council:oparl:organization-list": "body",
+    "council:oparl:meeting-list": "body",
+    "council:oparl:paper-list": "body",
+    "council:oparl:agendaitem-list": "body",
+    "council:oparl:file-list": "body",
+    "council:oparl:person-list": "body",
+    "council:oparl:organization": "council.Committee",
+    "council:oparl:organization-meeting-list": "council.Committee",
+    "council:oparl:meeting": "council.Meeting",
+    "council:oparl:location": "council.Meeting",
+    "council:oparl:agendaitem": "council.AgendaItem",
+    "council:oparl:paper": "council.Report",
+    "council:oparl:consultation": "council.Consultation",
+    "council:oparl:file": "files",
+    "council:oparl:file-download": "files",
 }
 OTHER_KWARGS = {
     "decision_pk": "funding.GrantDecision",
-    "report_pk": "integration_admin.Report",
-    "meeting_pk": "integration_admin.Meeting",
+    "report_pk": "council.Report",
+    "meeting_pk": "council.Meeting",
 }
 
 
@@ -300,12 +300,12 @@ def demo_data(django_db_setup, django_db_blocker):
             load_demo()
             # The demo's council paper is released (frozen); a supplement is a draft to edit,
             # with copies of its sections and consultations.
+            from integration_admin.council.models import Report
             from integration_admin.council.services import create_supplement
-            from integration_admin.models import Report
 
             supplement = create_supplement(report=Report.objects.released().first())
             # A finished and a failed PDF job of that draft, for the job pages (retry, download).
-            from integration_admin.models import ReportJob, ReportJobStatus
+            from integration_admin.council.models import ReportJob, ReportJobStatus
 
             ReportJob.objects.create(
                 report=supplement, status=ReportJobStatus.DONE, content=b"%PDF-1.7 fuzz", size=13, page_count=1

@@ -1,0 +1,254 @@
+"""Long papers as background jobs: start, progress, download, failure and retry, who may do what.
+
+The queue is django-tasks' database backend; here the task is enqueued for real (a row in the
+queue table after the request's transaction commits) and then run in the test by calling the
+task's function, as ``manage.py db_worker`` would.
+"""
+
+import gc
+import io
+import logging
+import weakref
+
+import pytest
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+from pypdf import PdfReader
+
+from bench import reports as bench_support
+from integration_admin.council import jobs, views
+from integration_admin.council import pdf as pdf_module
+from integration_admin.council.documents import estimate_pages, render_report_document, report_snapshot
+from integration_admin.council.models import Report, ReportJob, ReportJobStatus
+from programs.models import Programme
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft(demo):
+    lead_office = Report.objects.get(reference="0001/2020").lead_office
+    report = factories.report(lead_office=lead_office, title="Langer Bericht")
+    factories.section(report, 1, heading="Durchstarten", programme=Programme.objects.get(short_name="Durchstarten"))
+    factories.section(report, 2, heading="Tätigkeit", text=bench_support.FILLER_TEXT)
+    return report
+
+
+def start(client, report, django_capture_on_commit_callbacks) -> ReportJob:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("council:report-pdf-job", args=[report.pk]))
+    job = ReportJob.objects.get(report=report)
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    return job
+
+
+def test_job_lifecycle(login, draft, django_capture_on_commit_callbacks):
+    client = login("leitung")
+    job = start(client, draft, django_capture_on_commit_callbacks)
+    assert job.status == ReportJobStatus.QUEUED and job.requested_by.username == "leitung"
+    # The task is in the database queue, for the worker.
+    queued = DBTaskResult.objects.get(id=job.task_id)
+    assert queued.task_path == "integration_admin.council.jobs.render_report_job"
+    assert queued.args_kwargs["args"] == [job.pk]
+
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "wartet auf den Hintergrunddienst" in page
+    assert f'hx-get="{reverse("council:job-status", args=[job.pk])}"' in page and 'hx-trigger="every 1s"' in page
+    assert client.get(reverse("council:job-pdf", args=[job.pk])).status_code == 404  # not ready yet
+
+    queued.task.call(*queued.args_kwargs["args"])  # what db_worker does
+
+    job.refresh_from_db()
+    assert job.status == ReportJobStatus.DONE and job.attempts == 1 and not job.error
+    assert job.page_count >= 2 and job.progress_done == job.page_count == job.progress_total
+    assert job.percent == 100 and job.finished_at and job.started_at
+    fragment = client.get(reverse("council:job-status", args=[job.pk])).content.decode()
+    assert "hx-trigger" not in fragment  # polling stops
+    assert "PDF herunterladen" in fragment and reverse("council:job-pdf", args=[job.pk]) in fragment
+
+    response = client.get(reverse("council:job-pdf", args=[job.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content == bytes(job.content) and len(response.content) == job.size
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) == job.page_count
+    for number, page in enumerate(pages, start=1):
+        assert f"Seite {number} von {len(pages)}" in page.extract_text()
+    assert "Langer Bericht" in pages[0].extract_text()
+
+
+def test_progress_is_written_while_rendering(draft, monkeypatch):
+    job = ReportJob.objects.create(report=draft)
+    seen = []
+    real = jobs._update
+
+    def spy(job, **fields):
+        seen.append(fields)
+        real(job, **fields)
+
+    monkeypatch.setattr(jobs, "_update", spy)
+    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0)
+    jobs.run_job(job.pk)
+    estimate = estimate_pages(report_snapshot(draft))
+    assert seen[0]["progress_total"] == estimate and seen[0]["phase"] == "layout"
+    pages = [
+        fields["progress_done"] for fields in seen if fields.get("phase") == "layout" and "progress_done" in fields
+    ]
+    assert pages[:2] == [1, 2] and pages == sorted(pages)
+    assert any(fields.get("phase") == "writing" for fields in seen)
+    assert seen[-1]["status"] == ReportJobStatus.DONE
+    # Percent while running: laid-out pages of the estimate, never 100 before the end.
+    running = ReportJob(status=ReportJobStatus.RUNNING, progress_done=5, progress_total=10)
+    assert running.percent == 48
+    assert ReportJob(status=ReportJobStatus.RUNNING, progress_done=12, progress_total=10).percent == 95
+
+
+def test_failed_render_shows_german_error_and_retry_works(
+    login, draft, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    client = login("leitung")
+    job = start(client, draft, django_capture_on_commit_callbacks)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pango exploded")
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.ERROR):
+        patch.setattr(pdf_module, "HTML", broken)
+        jobs.render_report_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == ReportJobStatus.FAILED and job.content is None
+    assert job.error.startswith("Das PDF konnte nicht erzeugt werden.") and "pango" not in job.error
+    assert any("fehlgeschlagen" in record.getMessage() for record in caplog.records)  # details in the log
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Das PDF konnte nicht erzeugt werden" in page and "Erneut versuchen" in page and "hx-trigger" not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("council:job-retry", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ReportJobStatus.QUEUED and not job.error
+    assert DBTaskResult.objects.filter(args_kwargs__args=[job.pk]).count() == 2
+    jobs.render_report_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == ReportJobStatus.DONE and job.attempts == 2
+    assert client.get(reverse("council:job-pdf", args=[job.pk])).status_code == 200
+    # A finished job is not run again, nor retried.
+    assert jobs.run_job(job.pk) is None
+    client.post(reverse("council:job-retry", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ReportJobStatus.DONE and job.attempts == 2
+
+
+def test_the_task_gives_memory_back_after_success_and_failure(draft, monkeypatch):
+    calls = []
+    monkeypatch.setattr(jobs, "release_memory", lambda: calls.append(ReportJob.objects.get(report=draft).status))
+    ReportJob.objects.create(report=draft)
+    jobs.render_report_job.call(ReportJob.objects.get(report=draft).pk)
+    assert calls == [ReportJobStatus.DONE]  # after the job was written
+
+    ReportJob.objects.filter(report=draft).update(status=ReportJobStatus.QUEUED)  # a second run of it
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pango exploded")
+
+    monkeypatch.setattr(pdf_module, "HTML", broken)
+    jobs.render_report_job.call(ReportJob.objects.get(report=draft).pk)
+    assert calls == [ReportJobStatus.DONE, ReportJobStatus.FAILED]
+
+
+def test_release_memory_frees_garbage_in_cycles():
+    class Box:
+        pass
+
+    box = Box()
+    box.itself = box  # a cycle: only the cyclic collector frees it
+    freed = weakref.ref(box)
+    gc.disable()  # (no automatic collection in between)
+    try:
+        del box
+        assert freed() is not None
+        jobs.release_memory()  # then glibc's malloc_trim, where there is one (no error here either)
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+def test_a_job_whose_worker_died_can_be_retried(login, draft, django_capture_on_commit_callbacks):
+    client = login("leitung")
+    job = start(client, draft, django_capture_on_commit_callbacks)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJobStatus.RUNNING, modified=job.created - ReportJob.STALE_AFTER * 2
+    )
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Erneut versuchen" in page and "hx-trigger" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("council:job-retry", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ReportJobStatus.QUEUED
+
+
+def test_an_old_finished_job_is_not_queued_again(draft, django_capture_on_commit_callbacks):
+    """retry_job follows ReportJob.can_retry: only failed jobs and stale queued or running ones."""
+    job = ReportJob.objects.create(report=draft, status=ReportJobStatus.DONE, content=b"%PDF", size=4, page_count=1)
+    ReportJob.objects.filter(pk=job.pk).update(modified=job.created - ReportJob.STALE_AFTER * 2)
+    job.refresh_from_db()
+    assert not job.can_retry
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        jobs.retry_job(job)
+    assert job.status == ReportJobStatus.DONE and not callbacks
+
+
+def test_caseworkers_may_not_start_watch_or_download_draft_jobs(login, draft, django_capture_on_commit_callbacks):
+    client = login("leitung")
+    job = start(client, draft, django_capture_on_commit_callbacks)
+    jobs.run_job(job.pk)
+    for username in ("sb-ki", "sb-drk"):
+        client = login(username)
+        assert client.post(reverse("council:report-pdf-job", args=[draft.pk])).status_code == 403
+        for name in ("job-detail", "job-status", "job-pdf"):
+            assert client.get(reverse(f"council:{name}", args=[job.pk])).status_code == 403, name
+        assert client.post(reverse("council:job-retry", args=[job.pk])).status_code == 403
+    assert ReportJob.objects.filter(report=draft).count() == 1
+    client = login("admin")
+    assert client.get(reverse("council:job-pdf", args=[job.pk])).status_code == 200
+    assert client.get(reverse("council:job-pdf", args=[job.pk + 1000])).status_code == 404
+    # GET does not start anything.
+    assert client.get(reverse("council:report-pdf-job", args=[draft.pk])).status_code == 405
+
+
+def test_long_draft_is_offered_as_job_short_one_printed_at_once(login, draft, monkeypatch):
+    client = login("leitung")
+    url = reverse("council:report-pdf", args=[draft.pk])
+    assert client.get(url)["Content-Type"] == "application/pdf"
+    monkeypatch.setattr(views, "DIRECT_PDF_MAX_PAGES", 1)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "im Hintergrund erzeugt" in page and reverse("council:report-pdf-job", args=[draft.pk]) in page
+    assert (
+        client.get(reverse("council:report-detail", args=[draft.pk]))
+        .content.decode()
+        .count(reverse("council:report-pdf-job", args=[draft.pk]))
+    )
+
+
+def test_released_report_needs_no_job(login, django_capture_on_commit_callbacks):
+    client = login("leitung")
+    released = Report.objects.get(reference="0001/2020")
+    response = client.post(reverse("council:report-pdf-job", args=[released.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("council:report-pdf", args=[released.pk])
+    assert not ReportJob.objects.exists()
+
+
+def test_estimate_is_close_for_text(draft):
+    content = render_report_document(report_snapshot(draft))
+    pages = len(PdfReader(io.BytesIO(content)).pages)
+    assert abs(estimate_pages(report_snapshot(draft)) - pages) <= 1
+
+
+def test_bench_support_uses_the_job_code_path(demo):
+    report = bench_support.report_of_pages(6)
+    assert bench_support.report_of_pages(6) == report  # found again, not made twice
+    content, pages = bench_support.render(report)
+    assert content.startswith(b"%PDF") and 4 <= pages <= 8
+    assert pages == len(PdfReader(io.BytesIO(content)).pages)  # counted from the progress, as the job does
