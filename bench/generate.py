@@ -27,14 +27,13 @@ def generate(positions: int = 10_000, programmes: int = 50, organisations: int =
         CostShare,
         DecisionVersion,
         FinancingType,
-        FlatRate,
         GrantDecision,
         GrantForm,
         ProofKind,
         ProofOfUse,
     )
     from integration_admin.demo import load_demo
-    from programs.models import BuildingBlock, Funder, GuidelineStatus, Programme
+    from programs.models import BuildingBlock, FlatRate, Funder, GuidelineStatus, Programme
     from staffing.models import (
         AnnualBonusRate,
         Assignment,

@@ -161,8 +161,8 @@ def inprocess(db_url: str) -> dict:
 
     from funding.controlling import controlling_overview, controlling_totals
     from funding.models import CallOff, DecisionVersion, GrantDecision
+    from funding.summaries import deadlines, programme_summaries
     from integration_admin.council.models import Meeting, Report
-    from integration_admin.dashboard import deadlines, programme_summaries
     from integration_admin.models import User
     from programs.models import Programme
     from staffing.models import Organisation, Position

@@ -31,12 +31,11 @@ from funding.models import (
     CallOff,
     CostShare,
     DecisionVersion,
-    FlatRate,
     GrantDecision,
     PassThrough,
     ProofOfUse,
 )
-from programs.models import BuildingBlock
+from programs.models import BuildingBlock, FlatRate
 
 
 class AdministratorOnly:

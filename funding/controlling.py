@@ -18,9 +18,9 @@ from django.db.models import OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, ExtractYear
 
 from funding import money
-from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, FlatRate, GrantDecision
+from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, GrantDecision
 from integration_admin.core.db import FteSum, JoinedText, MoneySum, split_joined
-from programs.models import GuidelineStatus, Programme
+from programs.models import FlatRate, GuidelineStatus, Programme
 from staffing.costs import costs_by_year
 from staffing.models import Position, PositionCost, PositionStatus
 

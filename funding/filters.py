@@ -18,7 +18,7 @@ class DecisionFilter(BaseFilterSet):
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DecisionStatus.choices, method="filter_status")
     active_on = GermanDateFilter(label=_("gültig am"), method="filter_active_on")
-    q = django_filters.CharFilter(label=_("Suche"), method="filter_search")
+    q = django_filters.CharFilter(label=_("Suche"), method="filter_search", max_length=200)
 
     class Meta(BaseFilterSet.Meta):
         model = GrantDecision

@@ -36,6 +36,7 @@ from integration_admin.core.db import (
 )
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
+from programs.models import FlatRate
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -313,6 +314,23 @@ VERSION_FIGURES = (
 class DecisionVersionQuerySet(models.QuerySet):
     def current(self) -> "DecisionVersionQuerySet":
         return self.filter(is_current=True)
+
+    def paying(self, position) -> "DecisionVersionQuerySet":
+        """The current versions of the decisions for the position's building block, each with its
+        organisation's part (``share_eligible``, ``share_grant``, ``share_own``; None without one)."""
+        return (
+            self.current()
+            .filter(decision__building_blocks=position.building_block_id)
+            .select_related("decision__funder", "decision__application")
+            # The organisation's share (at most one per version) joined in rather than prefetched.
+            .annotate(
+                share=FilteredRelation("cost_shares", condition=Q(cost_shares__organisation=position.organisation_id)),
+                share_eligible=F("share__eligible_amount"),
+                share_grant=F("share__grant_amount"),
+                share_own=F("share__own_share"),
+            )
+            .order_by("period_start", "decision__title")
+        )
 
     def with_called_cents(self) -> "DecisionVersionQuerySet":
         """Annotate ``called_cents``: everything called off on the version's decision, in whole cents."""
@@ -702,34 +720,6 @@ class CostShare(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.version.get_absolute_url()
-
-
-class FlatRate(models.Model):
-    """A flat rate per FTE and year for a building block (Fachbezogene Pauschale); data, not code."""
-
-    building_block = models.ForeignKey(
-        "programs.BuildingBlock", verbose_name=_("Baustein"), on_delete=models.CASCADE, related_name="flat_rates"
-    )
-    year = models.PositiveSmallIntegerField(_("Jahr"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    amount_per_fte = models.DecimalField(_("Pauschale je VZÄ und Jahr"), **MONEY, validators=NON_NEGATIVE)
-    is_illustrative = models.BooleanField(_("illustrative Angabe"), default=False)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("Pauschale")
-        verbose_name_plural = _("Pauschalen")
-        ordering = ["building_block", "year"]
-        constraints = [
-            models.UniqueConstraint(fields=["building_block", "year"], name="flat_rate_unique"),
-            models.CheckConstraint(condition=Q(amount_per_fte__gte=0), name="flat_rate_non_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.building_block} {self.year}"
-
-    def get_absolute_url(self) -> str:
-        return self.building_block.get_absolute_url()
 
 
 # After the decision (DOMAIN.md section 4): call-offs and payments, proofs of use, pass-through.

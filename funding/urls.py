@@ -34,4 +34,5 @@ urlpatterns = [
     path("applications/<int:pk>/edit/", views.ApplicationUpdateView.as_view(), name="application-update"),
     path("applications/<int:pk>/delete/", views.ApplicationDeleteView.as_view(), name="application-delete"),
     path("controlling/", views.ControllingView.as_view(), name="controlling"),
+    path("positions/<int:pk>/financing/", views.PositionFinancingView.as_view(), name="position-financing"),
 ]

@@ -55,6 +55,7 @@ from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
 from integration_admin.core.views import FilteredTableView
 from programs.models import Programme
+from staffing.models import Position
 
 # --- decisions: list and detail ---------------------------------------------------------------
 
@@ -195,6 +196,21 @@ class DecisionAsOfView(DetailView):
             current = context["current"]
             context["current_shares"] = current.snapshot_shares if current else []
         return super().get_context_data(**context, **kwargs)
+
+
+class PositionFinancingView(DetailView):
+    """The decisions that pay a position, with its organisation's part of each.
+
+    Its own page, which the position page (staffing, a layer below funding) loads into its
+    "Finanzierung" section with htmx; without JavaScript the section links here.
+    """
+
+    template_name = "funding/position_financing.html"
+    queryset = Position.objects.select_related("building_block__programme", "organisation")
+    context_object_name = "position"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(versions=DecisionVersion.objects.paying(self.object), **kwargs)
 
 
 # --- decisions: entry, correction, amendment, own shares ------------------------------------

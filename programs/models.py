@@ -1,11 +1,14 @@
-"""Funders, funding programmes and their building blocks (Förderbausteine)."""
+"""Funders, funding programmes, their building blocks (Förderbausteine) and the blocks' flat rates."""
 
 import datetime
+from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from integration_admin.core.db import JoinedText, split_joined
 
@@ -84,7 +87,7 @@ class Programme(models.Model):
         return self.short_name
 
     def get_absolute_url(self) -> str:
-        return reverse("programs:programme-detail", args=[self.pk])
+        return reverse("programme-detail", args=[self.pk])
 
 
 class GuidelineStatus(models.TextChoices):
@@ -146,3 +149,33 @@ class BuildingBlock(models.Model):
     @property
     def display_title(self) -> str:
         return self.short_title or self.title
+
+
+class FlatRate(models.Model):
+    """A flat rate per FTE and year for a building block (Fachbezogene Pauschale); data, not code."""
+
+    building_block = models.ForeignKey(
+        BuildingBlock, verbose_name=_("Baustein"), on_delete=models.CASCADE, related_name="flat_rates"
+    )
+    year = models.PositiveSmallIntegerField(_("Jahr"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    amount_per_fte = models.DecimalField(
+        _("Pauschale je VZÄ und Jahr"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    is_illustrative = models.BooleanField(_("illustrative Angabe"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Pauschale")
+        verbose_name_plural = _("Pauschalen")
+        ordering = ["building_block", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["building_block", "year"], name="flat_rate_unique"),
+            models.CheckConstraint(condition=Q(amount_per_fte__gte=0), name="flat_rate_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building_block} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return self.building_block.get_absolute_url()

@@ -26,8 +26,8 @@ from decimal import Decimal
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
-from funding.models import FlatRate
 from integration_admin.core.formats import round_money
+from programs.models import FlatRate
 from staffing.models import AnnualBonusRate, EmployerContributionRate, PayGrade, PayTableEntry, Position, PositionCost
 
 HUNDRED = Decimal("100")

@@ -14,9 +14,8 @@ not the official table.
 import datetime
 from decimal import Decimal
 
-from funding.models import FlatRate
 from integration_admin.core.formats import round_money
-from programs.models import BuildingBlock
+from programs.models import BuildingBlock, FlatRate
 from staffing.models import (
     AnnualBonusRate,
     Assignment,

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, FilteredRelation, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 from django_tables2 import RequestConfig
 
-from funding.models import DecisionVersion, FlatRate
 from integration_admin.core.audit import log_access, log_export
 from integration_admin.core.db import FteSum
 from integration_admin.core.forms import query_int
@@ -27,6 +26,7 @@ from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import OrganisationEditMixin
 from integration_admin.core.tables import PageSizePaginator
 from integration_admin.core.views import FilteredTableView
+from programs.models import FlatRate
 from staffing import services
 from staffing.costs import (
     cost_years,
@@ -235,20 +235,6 @@ class PositionDetailView(AccessLogMixin, DetailView):
         held_today = sum((a.fte_share for a in assignments if a.is_current), position.fte * 0)
         staffable_today = position.contains(today) and position.status in STAFFABLE_STATUSES
 
-        versions = (
-            DecisionVersion.objects.current()
-            .filter(decision__building_blocks=position.building_block_id)
-            .select_related("decision__funder", "decision__application")
-            # The organisation's share (at most one per version) joined in rather than prefetched.
-            .annotate(
-                share=FilteredRelation("cost_shares", condition=Q(cost_shares__organisation=position.organisation_id)),
-                share_eligible=F("share__eligible_amount"),
-                share_grant=F("share__grant_amount"),
-                share_own=F("share__own_share"),
-            )
-            .order_by("period_start", "decision__title")
-        )
-
         records = defaultdict(list)
         for record in (
             Assignment.history.filter(position_id=position.pk)
@@ -274,7 +260,6 @@ class PositionDetailView(AccessLogMixin, DetailView):
             free_today=position.fte - held_today,
             periods=staffing_periods(position, assignments),
             costs=position_years(position),
-            versions=versions,
             history=history,
             can_edit=self.request.user.can_change_organisation(position.organisation_id),
             **kwargs,

@@ -43,7 +43,7 @@ def test_dashboard_query_count_does_not_grow_with_data(login, data_queries):
     assert response.status_code == 200
     # paginator count, programmes with funders, blocks, 2 staffing aggregates (ranked rows with their
     # blocks' totals, ranked organisations), decisions with their blocks (+ cost shares), proof
-    # deadlines (one ranked query), uncalled money: see integration_admin.dashboard
+    # deadlines (one ranked query), uncalled money: see funding.summaries
     assert len(before) <= 9, before
     for p in range(12):  # more programmes than one page holds, more organisations than are listed
         programme = factories.programme(f"EXTRA{p}")
@@ -66,7 +66,7 @@ def test_dashboard_query_count_does_not_grow_with_data(login, data_queries):
 
 def test_programme_pages(login):
     client = login("sb-drk")
-    response = client.get(reverse("programs:programme-list"))
+    response = client.get(reverse("programme-list"))
     assert response.status_code == 200
     assert "Kommunales Integrationsmanagement" in response.content.decode()
     from programs.models import Programme
@@ -174,7 +174,7 @@ def test_uncalled_money_lists_the_ten_ending_first_and_counts_all(login, demo):
     """The database picks and counts the versions with money still uncalled near or after the
     end of their period (a window count); the list shows the ten ending first."""
     from funding.models import CALL_OFF_WARNING_DAYS, DecisionVersion
-    from integration_admin.dashboard import deadlines
+    from funding.summaries import deadlines
 
     today = datetime.date.today()
     for number in range(13):
@@ -203,7 +203,7 @@ def test_uncalled_money_lists_the_ten_ending_first_and_counts_all(login, demo):
 @pytest.mark.django_db
 def test_rows_of_equal_fte_are_ranked_by_organisation_then_status():
     """Which of several equal rows a summary keeps does not depend on the database's plan."""
-    from integration_admin.dashboard import programme_summaries
+    from funding.summaries import programme_summaries
     from programs.models import Programme
 
     block = factories.building_block(factories.programme("RANK"), 1)

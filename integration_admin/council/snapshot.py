@@ -1,7 +1,7 @@
 """The figures and text of a report as plain data: what the paper shows, and what a release freezes.
 
 :func:`build_snapshot` reads the report, its consultations and sections, and every figure from
-the domain apps (through :func:`integration_admin.dashboard.programme_summaries` and
+the domain apps (through :func:`funding.summaries.programme_summaries` and
 :mod:`staffing.costs`) with a fixed number of queries. The result holds only ``str``, ``int``,
 ``bool``, ``None``, ``Decimal``, ``date``/``datetime``, lists and dicts. A draft is rendered from a
 fresh snapshot; a released report from the one stored at release (:func:`encode` /
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from funding import money
 from funding.models import DecisionVersion, FinancingType
+from funding.summaries import ProgrammeSummary, programme_summaries
 from integration_admin.council.models import Report
-from integration_admin.dashboard import ProgrammeSummary, programme_summaries
 from programs.models import Programme
 from staffing.costs import coverage_gap, load_cost_tables
 from staffing.models import Organisation, Position

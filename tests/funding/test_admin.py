@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from funding.models import CallOff, CostShare, DecisionVersion, FinancingType, FlatRate, GrantDecision
+from funding.models import CallOff, CostShare, DecisionVersion, FinancingType, GrantDecision
 from integration_admin.models import Role, User
+from programs.models import FlatRate
 from tests import factories
 
 
@@ -24,7 +25,7 @@ def test_staff_without_the_administrator_role_sees_no_funding_admin(client, foun
         reverse("admin:funding_grantdecision_change", args=[founding.pk]),
         reverse("admin:funding_decisionversion_changelist"),
         reverse("admin:funding_calloff_changelist"),
-        reverse("admin:funding_flatrate_changelist"),
+        reverse("admin:programs_flatrate_changelist"),
     ]:
         assert client.get(url).status_code == 403, url
 
@@ -39,7 +40,7 @@ def test_admin_pages_open_for_the_administrator(founding, login):
         reverse("admin:funding_calloff_add"),
         reverse("admin:funding_passthrough_add"),
         reverse("admin:funding_proofofuse_add"),
-        reverse("admin:funding_flatrate_add"),
+        reverse("admin:programs_flatrate_add"),
         reverse("admin:funding_application_changelist"),
     ]:
         assert client.get(url).status_code == 200, url
@@ -119,7 +120,7 @@ def test_changing_a_flat_rate_recomputes_the_grants_that_use_it(login, demo):
     )
     assert version.granted_amount is None
     response = client.post(
-        reverse("admin:funding_flatrate_add"),
+        reverse("admin:programs_flatrate_add"),
         {"building_block": block.pk, "year": "2021", "amount_per_fte": "55000.00"},
     )
     assert response.status_code == 302
@@ -128,12 +129,12 @@ def test_changing_a_flat_rate_recomputes_the_grants_that_use_it(login, demo):
     assert version.history.first().history_change_reason == "Pauschale 2021 geändert"
     rate = FlatRate.objects.get(building_block=block)
     client.post(
-        reverse("admin:funding_flatrate_change", args=[rate.pk]),
+        reverse("admin:programs_flatrate_change", args=[rate.pk]),
         {"building_block": block.pk, "year": "2021", "amount_per_fte": "57000.00"},
     )
     version.refresh_from_db()
     assert version.granted_amount == Decimal("285000.00")
-    client.post(reverse("admin:funding_flatrate_delete", args=[rate.pk]), {"post": "yes"})
+    client.post(reverse("admin:programs_flatrate_delete", args=[rate.pk]), {"post": "yes"})
     version.refresh_from_db()
     assert version.granted_amount is None
     assert DecisionVersion.objects.filter(pk=version.pk).exists()

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from funding import services
 from funding.controlling import controlling_overview
-from funding.models import DecisionVersion, FinancingType, FlatRate, GrantDecision
+from funding.models import DecisionVersion, FinancingType, GrantDecision
+from programs.models import FlatRate
 from staffing import services as staffing_services
 from tests import factories
 

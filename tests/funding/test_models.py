@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from funding.models import CostShare, DecisionVersion, FinancingType, FlatRate
+from funding.models import CostShare, DecisionVersion, FinancingType
 from funding.services import split_cost_shares
 from integration_admin.core.db import MoneySum
 from integration_admin.core.formats import CENT
+from programs.models import FlatRate
 from tests import factories
 
 pytestmark = pytest.mark.django_db

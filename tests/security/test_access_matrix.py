@@ -84,8 +84,8 @@ EXPECTED = {
     "logout": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
     "set_language": LOGGED_IN_ANY,
     # programs
-    "programs:programme-list": READ,
-    "programs:programme-detail": READ,
+    "programme-list": READ,
+    "programme-detail": READ,
     # staffing: a KI position, its assignment, the KI
     "staffing:position-list": READ,
     "staffing:position-create": CREATE_POSITION,
@@ -125,6 +125,7 @@ EXPECTED = {
     "funding:application-update": ADMIN_ONLY,
     "funding:application-delete": ADMIN_ONLY,
     "funding:controlling": READ,
+    "funding:position-financing": READ,
     # committee sessions
     "council:meeting-list": READ,
     "council:meeting-create": HEAD_OR_ADMIN,

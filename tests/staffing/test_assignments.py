@@ -151,14 +151,22 @@ def test_unknown_objects_give_404(login):
 
 
 def test_position_page_shows_staffing_cost_funding_and_history(login, drk_position):
-    html = login("leitung").get(drk_position.get_absolute_url()).content.decode()
+    client = login("leitung")
+    html = client.get(drk_position.get_absolute_url()).content.decode()
     assert "Lieschen Müller" in html and "badge-illustrative" in html
     assert "Besetzungsverlauf und Vakanzen" in html
     assert "offen – 14.09.2020" in html  # vacant before the first holder
     assert "Personalkosten je Jahr" in html and "2022" in html
-    assert "Teilhabemanagement (Förderbaustein 6)" in html  # the decision that pays it
-    assert "Anteilsfinanzierung" in html
     assert "Änderungsverlauf" in html
+    # The decisions that pay it come from funding: the page loads them into its section with htmx
+    # (and links to them without JavaScript).
+    financing_url = reverse("funding:position-financing", args=[drk_position.pk])
+    assert f'hx-get="{financing_url}"' in html and f'href="{financing_url}"' in html
+    financing = client.get(financing_url).content.decode()
+    section = financing[financing.index('id="finanzierung"') :]
+    assert "Teilhabemanagement (Förderbaustein 6)" in section  # the decision that pays it
+    assert "Anteilsfinanzierung" in section
+    assert "62.449,36\N{NO-BREAK SPACE}€" in section  # the DRK's own share of it
 
 
 def test_position_page_queries_do_not_grow_with_assignments(login, data_queries, open_position):
@@ -170,6 +178,6 @@ def test_position_page_queries_do_not_grow_with_assignments(login, data_queries,
     response, many = data_queries(client, open_position.get_absolute_url())
     assert response.status_code == 200
     assert len(many) == len(few)
-    # position, assignments, rates per year, pay-table entries, two histories, decision versions;
-    # history labels of changed foreign keys may add one (the demo's pay grade change)
-    assert len(many) <= 8, many
+    # position, assignments, rates per year, pay-table entries, two histories; history labels of
+    # changed foreign keys may add one (the demo's pay grade change)
+    assert len(many) <= 7, many

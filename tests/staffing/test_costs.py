@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from funding.models import FlatRate
+from programs.models import FlatRate
 from staffing.costs import active_months, annual_cost, coverage_gap, flat_rate_funding, load_cost_tables
 from staffing.models import AnnualBonusRate, EmployerContributionRate, PayGrade, PayGradeGroup, PayTableEntry
 from tests import factories

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from funding.models import FlatRate
 from integration_admin.demo import load_demo
+from programs.models import FlatRate
 from staffing.models import (
     AnnualBonusRate,
     Assignment,

@@ -80,7 +80,7 @@ def test_organisation_page_query_count(login, data_queries):
 
 def test_programme_pages(login, data_queries):
     client = login("sb-drk")
-    response, queries = data_queries(client, reverse("programs:programme-list"))
+    response, queries = data_queries(client, reverse("programme-list"))
     html = response.content.decode()
     assert "1,5 KI + 1,0 DRK = <strong>2,5 VZÄ</strong>" in html
     assert "8,5 KI + 1,0 ABH = <strong>9,5 VZÄ</strong>" in html
@@ -88,7 +88,7 @@ def test_programme_pages(login, data_queries):
     assert f"624.493,60{NBSP}€" in html
     for number in range(20):
         factories.building_block(factories.programme(f"P{number}"), 1)
-    _, more = data_queries(client, reverse("programs:programme-list"))
+    _, more = data_queries(client, reverse("programme-list"))
     assert len(more) == len(queries)
     # paginator-free list: programmes, funders, blocks, FTE per block, ranked organisations, decisions, cost shares
     assert len(more) <= 7, more

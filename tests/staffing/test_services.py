@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from funding.models import FlatRate
+from programs.models import FlatRate
 from staffing import services
 from staffing.costs import annual_cost, costs_by_year, load_cost_tables
 from staffing.models import Assignment, PayTableEntry, Position, PositionCost, staffing_periods
