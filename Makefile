@@ -87,17 +87,21 @@ ifneq ($(BROWSER_TESTS),0)
 	fi
 endif
 
+# The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+
 test: $(VENV)/.installed chromium
-	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (default: the local server, trust auth).
 test-postgres: $(VENV)/.installed chromium
 	$(TEST_ENV) CHROMIUM=$(CHROMIUM) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/integration_admin} \
-		$(PY) -m pytest $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
