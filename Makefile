@@ -11,6 +11,7 @@ PYTHON ?= $(or $(shell for p in /usr/bin/python3 python3; do \
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+WORKER_MAX_TASKS ?= 20
 # Local development and tests only; production sets its own SECRET_KEY (see README).
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production HTTPS=0 STATIC_MANIFEST=0
@@ -54,13 +55,15 @@ run: demo
 	@echo ""
 	@echo "  Hintergrunddienst (db_worker) für lange PDFs läuft mit; er endet mit dem Server."
 	@echo ""
-	@$(DEV_ENV) $(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@setsid sh -c 'while :; do $(DEV_ENV) $(PY) manage.py db_worker --no-reload --max-tasks $(WORKER_MAX_TASKS) --verbosity 0 || sleep 2; done' & worker=$$!; \
+		trap 'kill -- -$$worker 2>/dev/null' EXIT INT TERM; \
 		$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The background worker alone (long report PDFs), e.g. beside `make serve`; production: see README.
+# A worker ends after WORKER_MAX_TASKS tasks (a long paper's layout leaves the process large) and is
+# started again, as systemd's Restart=always does in production.
 worker: $(VENV)/.installed
-	$(if $(SECRET_KEY),,$(DEV_ENV)) $(PY) manage.py db_worker --no-reload
+	while :; do $(if $(SECRET_KEY),,$(DEV_ENV)) $(PY) manage.py db_worker --no-reload --max-tasks $(WORKER_MAX_TASKS) || sleep 2; done
 
 # The browser tests (tests/browser, Playwright) drive Debian's Chromium, never a downloaded browser.
 # BROWSER_TESTS=0 leaves them out (and does not need Chromium).

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import Application, DecisionStatus, FinancingType, GrantDecision, ProofKind, ProofOfUse
-from integration_admin.core.filters import BaseFilterSet, GermanDateFilter
+from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
 from programs.models import Funder, Programme
 
 
@@ -17,7 +17,7 @@ class DecisionFilter(BaseFilterSet):
         label=_("Finanzierungsart"), choices=FinancingType.choices, field_name="financing_type"
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DecisionStatus.choices, method="filter_status")
-    active_on = GermanDateFilter(label=_("gültig am"), method="filter_active_on")
+    active_on = LocalizedDateFilter(label=_("gültig am"), method="filter_active_on")
     q = django_filters.CharFilter(label=_("Suche"), method="filter_search", max_length=200)
 
     class Meta(BaseFilterSet.Meta):

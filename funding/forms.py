@@ -24,7 +24,7 @@ from funding.models import (
 )
 from funding.services import REASON_MAX_LENGTH
 from integration_admin.core.formats import fte as format_fte
-from integration_admin.core.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField, money_field
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, LocalizedDecimalField, money_field
 from programs.models import BuildingBlock
 from staffing.models import Organisation
 
@@ -35,7 +35,7 @@ RATE_MESSAGES = {
 NEGATIVE = _("Beträge dürfen nicht negativ sein.")
 
 
-class FteField(GermanDecimalField):
+class FteField(LocalizedDecimalField):
     """FTE as the pages show them: "1,5", "1,0", "0,75"."""
 
     def prepare_value(self, value):
@@ -49,7 +49,7 @@ def fte_field(**kwargs) -> FteField:
     return FteField(max_digits=6, decimal_places=3, **kwargs)
 
 
-def no_negative_money(**kwargs) -> GermanDecimalField:
+def no_negative_money(**kwargs) -> LocalizedDecimalField:
     kwargs.setdefault("error_messages", {"min_value": NEGATIVE})
     return money_field(**kwargs)
 
@@ -78,7 +78,7 @@ def block_field(**kwargs) -> BlockChoiceField:
 
 
 class ApplicationForm(BootstrapFormMixin, forms.ModelForm):
-    submitted_on = GermanDateField(label=_("Antragsdatum"))
+    submitted_on = LocalizedDateField(label=_("Antragsdatum"))
     building_blocks = block_field(label=_("Bausteine"), required=False)
     requested_amount = no_negative_money(label=_("beantragter Betrag"), required=False)
 
@@ -126,10 +126,10 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
     them in the browser), so a change of type cannot leave stale numbers behind.
     """
 
-    dated_on = GermanDateField(label=_("Bescheiddatum"), required=False)
-    received_on = GermanDateField(label=_("Eingang"), required=False)
+    dated_on = LocalizedDateField(label=_("Bescheiddatum"), required=False)
+    received_on = LocalizedDateField(label=_("Eingang"), required=False)
     eligible_expenditure = no_negative_money(label=_("zuwendungsfähige Ausgaben"), required=False)
-    rate = GermanDecimalField(
+    rate = LocalizedDecimalField(
         label=_("Fördersatz in %"),
         required=False,
         max_digits=5,
@@ -140,7 +140,7 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
     )
     cap = no_negative_money(label=_("Höchstbetrag"), required=False)
     unit_amount = no_negative_money(label=_("Betrag je Einheit"), required=False)
-    units = GermanDecimalField(
+    units = LocalizedDecimalField(
         label=_("Anzahl Einheiten"),
         required=False,
         max_digits=10,
@@ -156,8 +156,8 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
         required=False,
         help_text=_("Wie im Bescheid genannt; eine Abweichung vom berechneten Betrag wird angezeigt."),
     )
-    period_start = GermanDateField(label=_("Bewilligungszeitraum von"), required=False)
-    period_end = GermanDateField(label=_("Bewilligungszeitraum bis"), required=False)
+    period_start = LocalizedDateField(label=_("Bewilligungszeitraum von"), required=False)
+    period_end = LocalizedDateField(label=_("Bewilligungszeitraum bis"), required=False)
 
     class Meta:
         model = DecisionVersion
@@ -232,8 +232,8 @@ class AmendmentForm(VersionFiguresForm):
     """An amendment (Änderungsbescheid): a new letter with its date, reason and (changed) figures."""
 
     reason = forms.CharField(label=_("Grund der Änderung"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    dated_on = GermanDateField(label=_("Datum des Änderungsbescheids"))
-    received_on = GermanDateField(label=_("Eingang"), required=False)
+    dated_on = LocalizedDateField(label=_("Datum des Änderungsbescheids"))
+    received_on = LocalizedDateField(label=_("Eingang"), required=False)
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     class Meta(VersionFiguresForm.Meta):
@@ -289,16 +289,16 @@ WeightFormSet = forms.formset_factory(
 
 
 class CallOffForm(BootstrapFormMixin, forms.ModelForm):
-    called_on = GermanDateField(label=_("abgerufen am"))
+    called_on = LocalizedDateField(label=_("abgerufen am"))
     amount = money_field(
         label=_("abgerufener Betrag"),
         min_value=Decimal("0.01"),
         error_messages={"min_value": _("Der abgerufene Betrag muss größer als 0 sein.")},
     )
-    needed_on = GermanDateField(
+    needed_on = LocalizedDateField(
         label=_("benötigt für Zahlungen ab"), required=False, help_text=CallOff._meta.get_field("needed_on").help_text
     )
-    received_on = GermanDateField(label=_("eingegangen am"), required=False)
+    received_on = LocalizedDateField(label=_("eingegangen am"), required=False)
     received_amount = no_negative_money(label=_("eingegangener Betrag"), required=False)
 
     class Meta:
@@ -316,10 +316,10 @@ class CallOffForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class ProofOfUseForm(BootstrapFormMixin, forms.ModelForm):
-    due_on = GermanDateField(label=_("Frist"))
-    report_submitted_on = GermanDateField(label=_("Sachbericht eingereicht am"), required=False)
-    statement_submitted_on = GermanDateField(label=_("zahlenmäßiger Nachweis eingereicht am"), required=False)
-    receipts_submitted_on = GermanDateField(label=_("Belegliste eingereicht am"), required=False)
+    due_on = LocalizedDateField(label=_("Frist"))
+    report_submitted_on = LocalizedDateField(label=_("Sachbericht eingereicht am"), required=False)
+    statement_submitted_on = LocalizedDateField(label=_("zahlenmäßiger Nachweis eingereicht am"), required=False)
+    receipts_submitted_on = LocalizedDateField(label=_("Belegliste eingereicht am"), required=False)
 
     class Meta:
         model = ProofOfUse
@@ -338,9 +338,9 @@ class ProofOfUseForm(BootstrapFormMixin, forms.ModelForm):
 
 class PassThroughForm(BootstrapFormMixin, forms.ModelForm):
     amount = no_negative_money(label=_("weitergeleiteter Betrag"))
-    decided_on = GermanDateField(label=_("Weiterleitungsbescheid / -vertrag vom"), required=False)
-    period_start = GermanDateField(label=_("Zeitraum von"), required=False)
-    period_end = GermanDateField(label=_("Zeitraum bis"), required=False)
+    decided_on = LocalizedDateField(label=_("Weiterleitungsbescheid / -vertrag vom"), required=False)
+    period_start = LocalizedDateField(label=_("Zeitraum von"), required=False)
+    period_end = LocalizedDateField(label=_("Zeitraum bis"), required=False)
     funded_fte = fte_field(label=_("geförderte VZÄ"), required=False)
     max_per_fte = no_negative_money(label=_("höchstens je VZÄ und Jahr"), required=False)
 

@@ -104,11 +104,6 @@ class DecisionStatus(models.TextChoices):
     PROOF_OVERDUE = "proof_overdue", _("Nachweis überfällig")
 
 
-def cents_to_euro(value) -> Decimal:
-    """Money from whole cents (subquery results); no call-offs yet count as 0,00 €."""
-    return from_cents(value or 0)
-
-
 def call_off_cents(outer: str, field: str) -> Subquery:
     """Subquery: the sum of ``field`` of the call-offs of the decision ``outer`` points to, in cents."""
     return Subquery(

@@ -49,10 +49,9 @@ from funding.models import (
     DEADLINE_HORIZON_DAYS,
     DecisionVersion,
     ProofOfUse,
-    cents_to_euro,
 )
 from funding.warnings import MoneyWarning, uncalled_warning
-from integration_admin.core.db import cents, from_thousandths, thousandths
+from integration_admin.core.db import cents, from_cents, from_thousandths, thousandths
 from programs.models import BuildingBlock, Programme, funder_short_names
 from staffing.models import Position
 
@@ -362,7 +361,7 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
     call_off_count = 0
     for version in versions:
         call_off_count = version.in_all
-        warning = uncalled_warning(version, cents_to_euro(version.called_cents), today)
+        warning = uncalled_warning(version, from_cents(version.called_cents), today)
         if warning is not None:
             call_offs.append(DecisionWarning(version, warning))
     return Deadlines(

@@ -4,22 +4,11 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from funding.models import Application, DecisionStatus, FinancingType, ProofOfUse, cents_to_euro
-from integration_admin.core.formats import euro
-from integration_admin.core.tables import EuroColumn, GermanDateColumn, Table
+from funding.models import Application, DecisionStatus, FinancingType, ProofOfUse
+from integration_admin.core.tables import CentsColumn, EuroColumn, Table
 
 FINANCING_LABELS = dict(FinancingType.choices)
 STATUS_LABELS = dict(DecisionStatus.choices)
-
-
-class CentsColumn(EuroColumn):
-    """An amount annotated in whole cents, shown in euro."""
-
-    def render(self, value):
-        return euro(cents_to_euro(value))
-
-    def value(self, value):
-        return cents_to_euro(value)
 
 
 class DecisionTable(Table):
@@ -35,7 +24,7 @@ class DecisionTable(Table):
     own_share = EuroColumn(verbose_name=_("Eigenanteil"))
     called_cents = CentsColumn(verbose_name=_("abgerufen"))
     received_cents = CentsColumn(verbose_name=_("eingegangen"))
-    period_end = GermanDateColumn(verbose_name=_("Zeitraum bis"))
+    period_end = tables.DateColumn(verbose_name=_("Zeitraum bis"))
     status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
 
     class Meta:
@@ -85,7 +74,7 @@ class DecisionTable(Table):
 
 
 class ApplicationTable(Table):
-    submitted_on = GermanDateColumn(verbose_name=_("Antragsdatum"), linkify=True)
+    submitted_on = tables.DateColumn(verbose_name=_("Antragsdatum"), linkify=True)
     programme = tables.Column(verbose_name=_("Programm"), accessor="programme__short_name")
     reference = tables.Column(verbose_name=_("Aktenzeichen"))
     requested_amount = EuroColumn(verbose_name=_("beantragt"))
@@ -98,7 +87,7 @@ class ApplicationTable(Table):
 
 
 class ProofTable(Table):
-    due_on = GermanDateColumn(verbose_name=_("Frist"))
+    due_on = tables.DateColumn(verbose_name=_("Frist"))
     decision = tables.Column(verbose_name=_("Bescheid"), accessor="decision__title", linkify=False)
     programme = tables.Column(verbose_name=_("Programm"), accessor="decision__programme__short_name")
     kind = tables.Column(verbose_name=_("Art"))

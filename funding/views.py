@@ -50,7 +50,7 @@ from funding.models import (
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings
-from integration_admin.core.forms import BootstrapFormMixin, GermanDateField, query_int
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
 from integration_admin.core.views import FilteredTableView
@@ -88,7 +88,7 @@ def decision_queryset():
 
 
 class AsOfForm(BootstrapFormMixin, forms.Form):
-    stand = GermanDateField(label=gettext_lazy("Stand am"))
+    stand = LocalizedDateField(label=gettext_lazy("Stand am"))
 
 
 def money_context(decision: GrantDecision, versions, call_offs, proofs, today: datetime.date) -> dict:

@@ -14,8 +14,8 @@ One settings file for every deployment, configured from environment variables:
 import datetime
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,44 +34,31 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def database_from_url(url: str | None) -> dict:
-    """Turn ``DATABASE_URL`` into a Django ``DATABASES["default"]`` entry."""
+    """``DATABASES["default"]`` from ``DATABASE_URL`` (dj-database-url), SQLite under ``var/`` without one."""
     if not url:
         (BASE_DIR / "var").mkdir(exist_ok=True)
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "var" / "db.sqlite3",
-        }
-    parts = urlsplit(url)
-    if parts.scheme in {"sqlite", "sqlite3"}:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:]) or ":memory:"}
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": unquote(parts.path.lstrip("/")),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
-        "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {
-            # No JIT compilation: it pays off for analytical queries over millions of rows; for this
-            # application's short queries it cost up to 45 ms where a small table had no statistics yet.
-            # Random reads priced as PostgreSQL's documentation suggests for SSDs (1.1; the default
-            # 4 assumes spinning disks): this database is small enough to stay in memory, and with 4
-            # the planner scanned all 10.000 positions for one programme's 43 instead of using the
-            # building-block index (positions list statement 4,2 -> 1,9 ms, see README, "Performance").
+        url = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    database = dj_database_url.parse(url)
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    database.update(CONN_MAX_AGE=int(os.environ.get("CONN_MAX_AGE", "60")), CONN_HEALTH_CHECKS=True)
+    database.setdefault("OPTIONS", {}).update(
+        {
+            # No JIT compilation: it pays off for analytical queries over millions of rows, not for
+            # this application's short queries, where it cost far more than the query itself.
+            # Random reads priced as PostgreSQL's documentation suggests for SSDs (1.1; the default 4
+            # assumes spinning disks): the data stay in memory, and with 4 the planner scanned all
+            # positions for one programme's few instead of using the building-block index.
             "options": "-c jit=off -c random_page_cost=1.1",
             # Parameters bound on the server, and a query a connection has run five times prepared:
             # PostgreSQL parses and plans a page's queries once per connection instead of on every
-            # request (positions list 21 -> 19 ms in process, 82 -> 98 requests/s, see README,
-            # "Performance"). Behind a pooler in transaction mode that cannot keep prepared
-            # statements (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=0.
+            # request. Behind a pooler in transaction mode that cannot keep prepared statements
+            # (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=0.
             "server_side_binding": True,
             "prepare_threshold": 5 if env_bool("DATABASE_PREPARED_STATEMENTS", default=True) else None,
-        },
-    }
+        }
+    )
+    return database
 
 
 DEBUG = env_bool("DEBUG")
@@ -107,6 +94,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +109,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "integration_admin.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

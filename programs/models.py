@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -149,6 +150,13 @@ class BuildingBlock(models.Model):
     @property
     def display_title(self) -> str:
         return self.short_title or self.title
+
+    def guideline_text(self) -> str:
+        """ "im Entwurf, erwartet September 2020": the state of the block's guideline."""
+        text = self.get_guideline_status_display()
+        if self.guideline_expected_on:
+            text += f", {_('erwartet')} {date_format(self.guideline_expected_on, 'F Y')}"
+        return text
 
 
 class FlatRate(models.Model):

@@ -77,14 +77,8 @@ def cost_years(today: datetime.date | None = None) -> tuple[list[int], int]:
 
     The default is this year, or the latest year with rates before it, or the first one after.
     """
-    years = [year for (year,) in years_with_rates()]
+    years = list(EmployerContributionRate.objects.order_by("year").values_list("year", flat=True))
     return years, default_cost_year(years, today)
-
-
-def years_with_rates():
-    """The years with employer rates, ascending, as a ``values_list()`` of one column (to read with
-    other lists, :func:`integration_admin.core.db.read_together`)."""
-    return EmployerContributionRate.objects.order_by("year").values_list("year")
 
 
 def cost_year_annotations(requested: int | None, today: datetime.date | None = None) -> dict:

@@ -1,8 +1,10 @@
 """Filters of the position and organisation lists.
 
-Choices are read once per request (one query per kind) and validated against those lists, so an
-unknown or malformed value gives a German message on the filter form, never a 500 and never a
-query per option. Invalid filters are left out (the list shows the form's message).
+Choices are read once per request (one query per kind, as plain values rather than model
+instances: a state-wide installation has hundreds of organisations and building blocks) and
+validated against those lists, so an unknown or malformed value gives a German message on the
+filter form, never a 500 and never a query per option. Invalid filters are left out (the list
+shows the form's message).
 """
 
 import datetime
@@ -13,11 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.db import read_together
-from integration_admin.core.filters import BaseFilterSet, GermanDateFilter
-from integration_admin.core.widgets import FrozenChoices
+from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
 from programs.models import BuildingBlock
-from staffing.costs import default_cost_year, years_with_rates
+from staffing.costs import cost_years
 from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus
 
 NO_PAY_GRADE = "ohne"
@@ -38,25 +38,12 @@ class CostYearFilterSet(BaseFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The years with employer rates and the subclass's choice lists, in one query.
-        lists = read_together(years=years_with_rates(), **self.choice_lists())
-        self.cost_years = [year for (year,) in lists.pop("years")]
-        self.default_year = default_cost_year(self.cost_years)
-        self.set_choices(**lists)
-        self.filters["year"].extra["choices"] = FrozenChoices(
-            (str(y), str(y)) for y in self.cost_years or [self.default_year]
-        )
+        self.cost_years, self.default_year = cost_years()
+        self.filters["year"].extra["choices"] = [(year, year) for year in self.cost_years or [self.default_year]]
         data = self.data.copy()
         if not data.get("year"):
             data["year"] = str(self.default_year)
         self.data, self.is_bound = data, True
-
-    def choice_lists(self) -> dict:
-        """``values_list()`` querysets of the filter's choices, read with the cost years."""
-        return {}
-
-    def set_choices(self, **lists) -> None:
-        """Put the rows of :meth:`choice_lists` into the filters."""
 
     def cleaned(self, name: str):
         self.form.is_valid()  # cleans the form once; invalid fields are left out of cleaned_data
@@ -87,7 +74,7 @@ class PositionFilter(CostYearFilterSet):
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=PositionStatus.choices, empty_label=_("alle"))
     pay_grade = django_filters.ChoiceFilter(label=_("Entgeltgruppe"), method="filter_pay_grade", empty_label=_("alle"))
-    active_on = GermanDateFilter(label=_("aktiv am"), method="filter_active_on")
+    active_on = LocalizedDateFilter(label=_("aktiv am"), method="filter_active_on")
     vacancy = django_filters.ChoiceFilter(
         label=_("Besetzung am Tag"),
         method="filter_vacancy",
@@ -99,32 +86,22 @@ class PositionFilter(CostYearFilterSet):
         model = Position
         fields = ["q", "programme", "building_block", "organisation", "status", "pay_grade", "active_on", "vacancy"]
 
-    def choice_lists(self) -> dict:
-        # tuples, not model instances: hundreds of options on a state-wide installation
-        return {
-            "blocks": BuildingBlock.objects.order_by("programme", "number").values_list(
-                "pk", "number", "short_title", "title", "programme_id", "programme__short_name"
-            ),
-            "organisations": Organisation.objects.values_list("pk", "short_name"),
-            "pay_grades": PayGrade.objects.values_list("pk", "code"),
-        }
-
-    def set_choices(self, *, blocks, organisations, pay_grades) -> None:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         programmes: dict[int, str] = {}
-        grouped: dict[str, list] = {}
-        for pk, number, short_title, title, programme_id, programme in blocks:
+        blocks: dict[str, list] = {}
+        for pk, number, short_title, title, programme_id, programme in BuildingBlock.objects.order_by(
+            "programme", "number"
+        ).values_list("pk", "number", "short_title", "title", "programme_id", "programme__short_name"):
             programmes[programme_id] = programme
-            grouped.setdefault(programme, []).append((str(pk), f"{number}: {short_title or title}"))
-        # Built as strings in the form the select widget keeps them (FrozenChoices): nothing to
-        # check, normalise or convert again on the way to the page.
-        self.filters["programme"].extra["choices"] = FrozenChoices((str(pk), short) for pk, short in programmes.items())
-        self.filters["building_block"].extra["choices"] = FrozenChoices(
-            (programme, tuple(options)) for programme, options in grouped.items()
-        )
-        self.filters["organisation"].extra["choices"] = FrozenChoices((str(pk), short) for pk, short in organisations)
-        self.filters["pay_grade"].extra["choices"] = FrozenChoices(
-            (*((str(pk), code) for pk, code in pay_grades), (NO_PAY_GRADE, str(_("ohne Entgeltgruppe"))))
-        )
+            blocks.setdefault(programme, []).append((pk, f"{number}: {short_title or title}"))
+        self.filters["programme"].extra["choices"] = list(programmes.items())
+        self.filters["building_block"].extra["choices"] = list(blocks.items())
+        self.filters["organisation"].extra["choices"] = list(Organisation.objects.values_list("pk", "short_name"))
+        self.filters["pay_grade"].extra["choices"] = [
+            *PayGrade.objects.values_list("pk", "code"),
+            (NO_PAY_GRADE, _("ohne Entgeltgruppe")),
+        ]
 
     @property
     def day(self) -> datetime.date:

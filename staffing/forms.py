@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.forms import BootstrapFormMixin, GermanDateField, GermanDecimalField
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, LocalizedDecimalField
 from programs.models import BuildingBlock
 from staffing.models import FTE_MAX_DIGITS, FTE_PLACES, Assignment, Organisation, PayGrade, Position
 
@@ -23,11 +23,11 @@ def reject_control_characters(value: str) -> None:
         raise ValidationError(_("Bitte keine Steuerzeichen (z. B. Tabulator oder Zeilenumbruch) eingeben."))
 
 
-def fte_field(**kwargs) -> GermanDecimalField:
+def fte_field(**kwargs) -> LocalizedDecimalField:
     kwargs.setdefault("max_digits", FTE_MAX_DIGITS)
     kwargs.setdefault("decimal_places", FTE_PLACES)
     kwargs.setdefault("min_value", Decimal("0.001"))
-    return GermanDecimalField(**kwargs)
+    return LocalizedDecimalField(**kwargs)
 
 
 class BuildingBlockChoiceField(forms.ModelChoiceField):
@@ -60,8 +60,8 @@ class PositionForm(BootstrapFormMixin, forms.ModelForm):
         required=False,
         help_text=_("Für die Berechnung der Personalkosten."),
     )
-    start = GermanDateField(label=_("Beginn"), required=False)
-    end = GermanDateField(
+    start = LocalizedDateField(label=_("Beginn"), required=False)
+    end = LocalizedDateField(
         label=_("Ende"), required=False, help_text=_("Bei befristeten Stellen das Ende der Befristung.")
     )
     note = forms.CharField(
@@ -145,8 +145,8 @@ class AssignmentForm(BootstrapFormMixin, forms.ModelForm):
         help_text=_("Nur der Name; weitere persönliche Daten werden nicht erfasst."),
     )
     fte_share = fte_field(label=_("Stellenanteil (VZÄ)"), help_text=_("z. B. 0,5 für eine halbe Stelle."))
-    start = GermanDateField(label=_("von"))
-    end = GermanDateField(label=_("bis"), required=False, help_text=_("Leer lassen, solange kein Ende feststeht."))
+    start = LocalizedDateField(label=_("von"))
+    end = LocalizedDateField(label=_("bis"), required=False, help_text=_("Leer lassen, solange kein Ende feststeht."))
 
     class Meta:
         model = Assignment
@@ -154,7 +154,9 @@ class AssignmentForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class EndAssignmentForm(BootstrapFormMixin, forms.ModelForm):
-    end = GermanDateField(label=_("letzter Tag"), help_text=_("Der letzte Tag, an dem die Person die Stelle innehat."))
+    end = LocalizedDateField(
+        label=_("letzter Tag"), help_text=_("Der letzte Tag, an dem die Person die Stelle innehat.")
+    )
 
     class Meta:
         model = Assignment

@@ -3,7 +3,6 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,7 +13,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from integration_admin.core.db import FteSum, JoinedText, MoneySum, cents, from_cents, from_thousandths, thousandths
+from integration_admin.core.db import (
+    FteSum,
+    JoinedText,
+    MoneySum,
+    cents,
+    from_cents,
+    from_thousandths,
+    split_joined,
+    thousandths,
+)
 from integration_admin.core.formats import fte as format_fte
 
 FTE_MAX_DIGITS = 6
@@ -406,23 +414,11 @@ class PositionQuerySet(models.QuerySet):
 def listed_positions(day: datetime.date, year: int, *, rows: bool = False) -> PositionQuerySet:
     """Every position with what the position tables show: labels, staffing on ``day``, cost of ``year``.
 
-    The same as ``Position.objects.with_labels().with_staffing(day).with_cost(year)``; filter
-    it further as usual. ``rows=True`` adds the holders on ``day`` and, on every row, the totals
-    of the whole filtered set (:meth:`~PositionQuerySet.with_holders`,
-    :meth:`~PositionQuerySet.with_set_totals`) for a page of a table: filters added afterwards
-    still come first, as SQL applies WHERE before window functions (the same statement as
-    annotating after filtering).
-
-    Building those annotations (subqueries, conditions, a filtered join, window sums) was 2 ms of
-    the positions list's 17 (the statement's Python half): each queryset is built once per
-    process for each day and year, and each call returns a copy of it (``.all()``: a clone,
-    never evaluated, so no rows are kept; it holds only the statement's definition).
+    Filter it further as usual. ``rows=True`` adds the holders on ``day`` and, on every row, the
+    totals of the whole filtered set (:meth:`~PositionQuerySet.with_holders`,
+    :meth:`~PositionQuerySet.with_set_totals`) for a page of a table: filters added afterwards still
+    come first, as SQL applies WHERE before window functions.
     """
-    return _listed_positions(day, year, rows).all()
-
-
-@lru_cache(maxsize=16)
-def _listed_positions(day: datetime.date, year: int, rows: bool) -> PositionQuerySet:
     queryset = Position.objects.with_labels().with_staffing(day).with_cost(year)
     return queryset.with_holders(day).with_set_totals() if rows else queryset
 
@@ -537,6 +533,21 @@ class Position(models.Model):
         """The free share on the day of :meth:`PositionQuerySet.with_staffing`, in thousandths:
         the FTE less the held FTE (``fte`` has three decimal places, so this is exact)."""
         return int(self.fte * 1000) - self.assigned_milli
+
+    @property
+    def assigned(self) -> Decimal:
+        """The FTE held on the day of :meth:`PositionQuerySet.with_staffing`."""
+        return from_thousandths(self.assigned_milli)
+
+    @property
+    def vacant(self) -> Decimal:
+        """The FTE free on the day of :meth:`PositionQuerySet.with_staffing`."""
+        return from_thousandths(self.vacant_milli)
+
+    @property
+    def holder_list(self) -> list[str]:
+        """The names of the people holding it on the day of :meth:`PositionQuerySet.with_holders`."""
+        return split_joined(self.holder_names)
 
     def contains(self, day: datetime.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)

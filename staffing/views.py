@@ -193,10 +193,8 @@ class PositionListView(FilteredTableView):
         return context
 
     def get_table_data(self):
-        # The filters once more, on the rows that bring holders and the set's totals (that
-        # queryset is built once per process too; applying the filters costs next to nothing).
-        filterset = self.filterset
-        return filterset.filter_queryset(listed_positions(filterset.day, filterset.cost_year, rows=True))
+        # The filtered positions with their holders and, on every row, the set's totals.
+        return self.object_list.with_holders(self.filterset.day).with_set_totals()
 
     def get_table_kwargs(self):
         return {**super().get_table_kwargs(), "cost_year": self.filterset.cost_year}

@@ -150,8 +150,7 @@ def test_dashboard_lists_the_most_urgent_deadlines_and_counts_the_rest(login):
 
 
 def test_summary_rows_escape_what_users_typed(login):
-    """Block and decision rows are written in Python (integration_admin.summary_rows): user text
-    in them must come out escaped, in German and in English."""
+    """User text in the block and decision rows comes out escaped, in German and in English."""
     programme = factories.programme("ESC", name="Programm <ESC>")
     block = factories.building_block(programme, 1, title="<script>alert(1)</script> Baustein")
     organisation = factories.organisation("A&B")

@@ -12,7 +12,7 @@ from programs.models import Programme
 def test_sqlite_is_the_default():
     config = database_from_url(None)
     assert config["ENGINE"] == "django.db.backends.sqlite3"
-    assert config["NAME"] == BASE_DIR / "var" / "db.sqlite3"
+    assert config["NAME"] == str(BASE_DIR / "var" / "db.sqlite3")
 
 
 def test_postgres_url():
@@ -22,7 +22,7 @@ def test_postgres_url():
         "app",
         "s@cret",
         "db.example",
-        "5433",
+        5433,
         "integration",
     )
     assert config["CONN_HEALTH_CHECKS"] is True

@@ -14,10 +14,9 @@ Two ways to use this:
   ``from_thousandths`` in Python.
 """
 
-import json
 from decimal import Decimal
 
-from django.db import connections, models
+from django.db import models
 from django.db.models import DecimalField, F, Sum
 from django.db.models.functions import Cast, Round
 
@@ -166,35 +165,3 @@ class JsonRows(models.Aggregate):
 def orders_rows_in_json(connection) -> bool:
     """Whether :class:`JsonRows` with ``ordering`` comes ordered from this database."""
     return connection.vendor == "postgresql"
-
-
-def read_together(**querysets) -> dict[str, list[tuple]]:
-    """The rows of several small ``values_list()`` querysets, read in one query.
-
-    One round trip and one statement instead of one per list (the position filter's four choice
-    lists were four of the list page's five queries). Each queryset becomes a scalar subquery
-    that aggregates its rows, in the queryset's own order, to one JSON array: PostgreSQL's
-    ``JSON_AGG`` and SQLite's ``JSON_GROUP_ARRAY`` take the rows of an ordered subquery in that
-    order when nothing else (no join, no grouping) comes between them, as PostgreSQL's
-    documentation of aggregate expressions describes. For lists of integers and text: JSON has
-    no decimals, dates or times.
-    """
-    if not querysets:
-        return {}
-    connection = connections[next(iter(querysets.values())).db]
-    parts, params = [], []
-    for name, queryset in querysets.items():
-        if queryset._fields is None or queryset.db != connection.alias:
-            raise TypeError(f"{name}: a values_list() queryset of the same database")
-        sql, queryset_params = queryset.query.get_compiler(connection=connection).as_sql()
-        columns = ", ".join(f"c{i}" for i in range(len(queryset._fields)))
-        if connection.vendor == "postgresql":
-            rows = f"COALESCE(JSON_AGG(JSON_BUILD_ARRAY({columns})), '[]')::text"
-        else:
-            rows = f"JSON_GROUP_ARRAY(JSON_ARRAY({columns}))"
-        parts.append(f"(WITH rows ({columns}) AS ({sql}) SELECT {rows} FROM rows)")  # noqa: S608 (Django's SQL; values are parameters)
-        params.extend(queryset_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        values = cursor.fetchone()
-    return {name: [tuple(row) for row in json.loads(text)] for name, text in zip(querysets, values, strict=True)}

@@ -1,33 +1,35 @@
 """Form fields and a form mixin shared by the apps.
 
-Caseworkers type numbers the German way: "0,5", "1.234,50", "624.493,60 €". Dates as
-"10.08.2020". Bad input gets a German message on the form, never an exception.
+People type numbers as their language writes them: in German "0,5", "1.234,50", "624.493,60 €";
+in English "0.5", "1,234.50". Dates as "10.08.2020" (German) or "10/08/2020" (English). Bad input
+gets a message on the form in the user's language, never an exception.
 """
 
 import re
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.formats import format_decimal
-from integration_admin.core.widgets import FastSelect, FastSelectMultiple
-
-THOUSANDS_ONLY = re.compile(r"[-+]?\d{1,3}(\.\d{3})+")
 
 
-def normalise_german_number(value: str) -> str:
-    """Turn German number input into Python's notation: "1.234,50 €" -> "1234.50".
+def normalise_number(value: str) -> str:
+    """Number input in the active language's notation as Python writes it: "1.234,50 €" -> "1234.50".
 
-    A comma is the decimal separator and dots are thousands separators. Without a comma, a dot
-    is a thousands separator only where every group after it has three digits ("1.234"),
-    otherwise a decimal point ("0.5"), because people also type numbers the English way.
+    With the decimal separator present, every thousands separator goes. Without it, the thousands
+    separator counts as one only where every group after it has three digits ("1.234" in
+    German), otherwise the text is left as it is, since people also type "0.5" in German.
+    (Django's own ``sanitize_separators`` does this only with ``USE_THOUSAND_SEPARATOR``, which
+    would also group every number the templates print, years and ids included.)
     """
+    decimal_separator, thousand_separator = get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
     text = value.strip().replace("\N{NO-BREAK SPACE}", "").replace(" ", "").replace("€", "").replace("%", "")
-    if "," in text:
-        return text.replace(".", "").replace(",", ".")
-    if THOUSANDS_ONLY.fullmatch(text):
-        return text.replace(".", "")
+    if decimal_separator in text:
+        return text.replace(thousand_separator, "").replace(decimal_separator, ".")
+    if re.fullmatch(rf"[-+]?\d{{1,3}}({re.escape(thousand_separator)}\d{{3}})+", text):
+        return text.replace(thousand_separator, "")
     return text
 
 
@@ -42,8 +44,8 @@ def query_int(value: str | None, max_digits: int = 18) -> int | None:
     return None
 
 
-class GermanDecimalField(forms.DecimalField):
-    """A DecimalField that reads and shows numbers in German notation.
+class LocalizedDecimalField(forms.DecimalField):
+    """A DecimalField that reads and shows numbers in the active language's notation.
 
     ``display_places`` fixes the decimals shown when a value is redisplayed (money: 2);
     otherwise trailing zeros are dropped ("1,5" rather than "1,500").
@@ -55,7 +57,7 @@ class GermanDecimalField(forms.DecimalField):
         self.display_places = display_places
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(*args, **kwargs)
-        # Limits in the messages in German notation ("mindestens 0,001", not "0.001").
+        # Limits in the messages in the user's notation ("mindestens 0,001", not "0.001").
         if self.min_value is not None and "min_value" not in kwargs.get("error_messages", {}):
             self.error_messages["min_value"] = _("Der Wert muss mindestens %(limit)s sein.") % {
                 "limit": format_decimal(self.min_value)
@@ -67,7 +69,7 @@ class GermanDecimalField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = normalise_german_number(value)
+            value = normalise_number(value)
         return super().to_python(value)
 
     def prepare_value(self, value):
@@ -83,19 +85,21 @@ class GermanDecimalField(forms.DecimalField):
         return attrs
 
 
-def money_field(**kwargs) -> GermanDecimalField:
+def money_field(**kwargs) -> LocalizedDecimalField:
     """A form field for an amount in euro, e.g. "624.493,60"."""
     kwargs.setdefault("max_digits", 14)
     kwargs.setdefault("decimal_places", 2)
     kwargs.setdefault("min_value", Decimal("0"))
-    return GermanDecimalField(display_places=2, **kwargs)
+    return LocalizedDecimalField(display_places=2, **kwargs)
 
 
-class GermanDateField(forms.DateField):
-    """A date typed as "10.08.2020" (ISO "2020-08-10" is accepted too).
+class LocalizedDateField(forms.DateField):
+    """A date in the active language's notation ("10.08.2020"; ISO "2020-08-10" is accepted too).
 
-    Only years from 1900 to 2200: "01.01.0001" or "31.12.9999" are typing errors here, and dates
-    at the ends of Python's range overflow in date arithmetic (a year later, the end of a day).
+    The input formats and the redisplay are Django's localisation (``DATE_INPUT_FORMATS`` in
+    ``integration_admin/core/formats_locale``). Only years from 1900 to 2200: "01.01.0001" or
+    "31.12.9999" are typing errors here, and dates at the ends of Python's range overflow in date
+    arithmetic (a year later, the end of a day).
     """
 
     MIN_YEAR, MAX_YEAR = 1900, 2200
@@ -105,11 +109,7 @@ class GermanDateField(forms.DateField):
     }
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("input_formats", ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"])
-        kwargs.setdefault(
-            "widget",
-            forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "TT.MM.JJJJ", "autocomplete": "off"}),
-        )
+        kwargs.setdefault("widget", forms.DateInput(attrs={"placeholder": _("TT.MM.JJJJ"), "autocomplete": "off"}))
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
@@ -130,11 +130,6 @@ class BootstrapFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            # Same HTML, rendered in Python instead of one template per <option> (see widgets.py).
-            if type(widget) is forms.Select:
-                widget.__class__ = FastSelect
-            elif type(widget) is forms.SelectMultiple:
-                widget.__class__ = FastSelectMultiple
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(

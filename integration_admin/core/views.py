@@ -38,7 +38,7 @@ class FilteredTableView(SingleTableMixin, FilterView):
 
     def get_template_names(self):
         names = super().get_template_names()
-        if self.request.headers.get("HX-Request") == "true" and not self.request.headers.get("HX-Boosted"):
+        if self.request.htmx and not self.request.htmx.boosted:  # (django-htmx's middleware)
             return [f"{names[0]}#table"]
         return names
 

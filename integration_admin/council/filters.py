@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.filters import BaseFilterSet, GermanDateFilter
+from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
 from integration_admin.council.models import Committee, Meeting, MeetingState, PaperType, Report, ReportStatus
 
 
@@ -19,8 +19,8 @@ class CommitteeFilter(BaseFilterSet):
 class MeetingFilter(BaseFilterSet):
     committee = django_filters.ModelChoiceFilter(queryset=Committee.objects.all(), label=_("Gremium"))
     state = django_filters.ChoiceFilter(choices=MeetingState.choices, label=_("Stand"))
-    start_from = GermanDateFilter(field_name="start__date", lookup_expr="gte", label=_("ab"))
-    start_to = GermanDateFilter(field_name="start__date", lookup_expr="lte", label=_("bis"))
+    start_from = LocalizedDateFilter(field_name="start__date", lookup_expr="gte", label=_("ab"))
+    start_to = LocalizedDateFilter(field_name="start__date", lookup_expr="lte", label=_("bis"))
 
     class Meta(BaseFilterSet.Meta):
         model = Meeting

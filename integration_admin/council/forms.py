@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.forms import BootstrapFormMixin, GermanDateField
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
@@ -63,7 +63,7 @@ class TimeInput(forms.TimeInput):
 class MeetingForm(BootstrapFormMixin, forms.ModelForm):
     """A meeting's day and times typed separately ("25.08.2020", "17:00"), stored as one date-time."""
 
-    day = GermanDateField(label=_("Datum"))
+    day = LocalizedDateField(label=_("Datum"))
     start_time = forms.TimeField(label=_("Beginn (Uhrzeit)"), input_formats=TIME_FORMATS, widget=TimeInput())
     end_time = forms.TimeField(
         label=_("Ende (Uhrzeit)"), input_formats=TIME_FORMATS, widget=TimeInput(), required=False
@@ -117,7 +117,7 @@ class AgendaItemForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class ReportForm(BootstrapFormMixin, forms.ModelForm):
-    date = GermanDateField(label=_("Datum"))
+    date = LocalizedDateField(label=_("Datum"))
     related_agenda_item = AgendaItemChoiceField(
         queryset=_agenda_items(),
         required=False,

@@ -8,8 +8,6 @@ so any app server can hand it out. A failure leaves status "failed" with a Germa
 the user (the technical error goes to the log) and can be retried.
 """
 
-import ctypes
-import gc
 import hashlib
 import logging
 import time
@@ -21,6 +19,7 @@ from django_tasks import task
 
 from integration_admin.council.documents import estimate_pages, render_report_document, report_snapshot
 from integration_admin.council.models import Report, ReportJob, ReportJobStatus
+from integration_admin.council.pdf import warm_hyphenation
 
 logger = logging.getLogger(__name__)
 
@@ -72,30 +71,15 @@ def _enqueue(job: ReportJob) -> None:
 
 @task()
 def render_report_job(job_id: int) -> None:
-    """The queued task: render the job's report (see :func:`run_job`), then give the memory back."""
-    try:
-        run_job(job_id)
-    finally:
-        release_memory()
+    """The queued task: render the job's report (see :func:`run_job`).
 
-
-def release_memory() -> None:
-    """Return the memory of a finished layout to the operating system.
-
-    A long paper's layout is a large tree of boxes with reference cycles; once the job is done it
-    is garbage, but until the next full collection Python keeps it, and glibc keeps freed memory
-    in its heap. Measured with the benchmark's 202-page paper: the worker process stayed at
-    745 MB after the job; after a full collection (0,8 s) 463 MB, after ``malloc_trim`` 327 MB
-    (the rest is fragmentation of Python's own allocator; it does not grow with further jobs).
-    Only for background jobs: after a short paper in a web request there is little to give back
-    (a 5-page paper: 126 -> 123 MB) for the time a full collection takes.
+    A long paper's layout takes the worker process to several hundred MB, which Python and the C
+    library keep after the job. The worker therefore runs a limited number of tasks and exits
+    (``db_worker --max-tasks``), and its supervisor starts a fresh one (README, "Background
+    worker"): the usual answer to a worker that keeps memory.
     """
-    gc.collect()
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # glibc; musl and macOS have no such function
-    except (OSError, AttributeError):
-        return
-    trim(0)
+    warm_hyphenation()
+    run_job(job_id)
 
 
 def run_job(job_id: int) -> ReportJob | None:

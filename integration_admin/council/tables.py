@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.tables import GermanDateColumn, Table
+from integration_admin.core.tables import Table
 from integration_admin.council.models import Committee, Meeting, Report
 
 
@@ -40,7 +40,7 @@ class ReportTable(Table):
         order_by=["reference_year", "reference_number", "supplement_number"],
     )
     title = tables.Column(linkify=True)
-    date = GermanDateColumn()
+    date = tables.DateColumn()
     lead_office = tables.Column(accessor="lead_office__short_name", verbose_name=_("Federführung"))
 
     class Meta:

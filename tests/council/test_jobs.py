@@ -5,12 +5,12 @@ queue table after the request's transaction commits) and then run in the test by
 task's function, as ``manage.py db_worker`` would.
 """
 
-import gc
 import io
 import logging
-import weakref
+import signal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
@@ -139,38 +139,24 @@ def test_failed_render_shows_german_error_and_retry_works(
     assert job.status == ReportJobStatus.DONE and job.attempts == 2
 
 
-def test_the_task_gives_memory_back_after_success_and_failure(draft, monkeypatch):
-    calls = []
-    monkeypatch.setattr(jobs, "release_memory", lambda: calls.append(ReportJob.objects.get(report=draft).status))
-    ReportJob.objects.create(report=draft)
-    jobs.render_report_job.call(ReportJob.objects.get(report=draft).pk)
-    assert calls == [ReportJobStatus.DONE]  # after the job was written
-
-    ReportJob.objects.filter(report=draft).update(status=ReportJobStatus.QUEUED)  # a second run of it
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("pango exploded")
-
-    monkeypatch.setattr(pdf_module, "HTML", broken)
-    jobs.render_report_job.call(ReportJob.objects.get(report=draft).pk)
-    assert calls == [ReportJobStatus.DONE, ReportJobStatus.FAILED]
-
-
-def test_release_memory_frees_garbage_in_cycles():
-    class Box:
-        pass
-
-    box = Box()
-    box.itself = box  # a cycle: only the cyclic collector frees it
-    freed = weakref.ref(box)
-    gc.disable()  # (no automatic collection in between)
+def test_the_worker_exits_after_its_tasks_for_its_supervisor_to_start_a_fresh_one(
+    draft, django_capture_on_commit_callbacks
+):
+    """``db_worker --max-tasks`` (Makefile, README's systemd unit): the process that laid out a long
+    paper ends after its tasks instead of keeping that memory; ``make run`` and systemd start anew."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = jobs.start_job(draft, None)
+        second = jobs.start_job(draft, None)
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
     try:
-        del box
-        assert freed() is not None
-        jobs.release_memory()  # then glibc's malloc_trim, where there is one (no error here either)
-        assert freed() is None
-    finally:
-        gc.enable()
+        call_command("db_worker", max_tasks=1, interval=0.01, startup_delay=False, reload=False, verbosity=0)
+    finally:  # (the worker installs its own handlers in this process)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == ReportJobStatus.DONE  # the worker ran one task and returned
+    assert second.status == ReportJobStatus.QUEUED  # the next one waits for the fresh worker
 
 
 def test_a_job_whose_worker_died_can_be_retried(login, draft, django_capture_on_commit_callbacks):

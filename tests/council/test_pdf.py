@@ -370,52 +370,6 @@ def test_layout_runs_with_fewer_garbage_collections_and_restores_them(monkeypatc
     assert gc.get_threshold() == before
 
 
-# --- pdf.adjust_pydyf: the two changes to pydyf, WeasyPrint's PDF writer --------------------------
-
-
-def _references_of(pdf) -> tuple:
-    """What pydyf's own ``page_references`` returns: one ``n 0 R`` per page, in page order."""
-    return tuple(f"{number} 0 R".encode("ascii") for number in pdf.pages["Kids"][::3])
-
-
-def test_page_references_are_pydyfs_and_follow_added_pages():
-    import pydyf
-
-    assert getattr(pydyf.PDF.page_references.fget, "cached", False)  # applied on import of pdf.py
-    pdf = pydyf.PDF()
-    for _ in range(3):
-        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
-    first = pdf.page_references
-    assert first == _references_of(pdf) and len(first) == 3
-    assert pdf.page_references is first  # read again without a new page: not built again
-    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
-    assert pdf.page_references == _references_of(pdf) and len(pdf.page_references) == 4
-    # Another list of the same length, with another last page: built anew.
-    pdf.pages["Kids"] = pydyf.Array(pdf.pages["Kids"][:9])
-    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
-    assert len(pdf.pages["Kids"]) == 12 and pdf.page_references == _references_of(pdf)
-    # The same list, shrunk and grown back to its length: its last page differs, built anew.
-    del pdf.pages["Kids"][-3:]
-    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
-    assert len(pdf.pages["Kids"]) == 12 and pdf.page_references == _references_of(pdf)
-
-
-def test_pdf_streams_compressed_at_level_6_and_readable():
-    import zlib
-
-    import pydyf
-
-    raw = b"\n".join(b"BT /F1 9 Tf 10 %d Td (Zeile %d) Tj ET" % (i, i) for i in range(2000))
-    stream = pydyf.Stream([raw], compress=True)
-    data = stream.data
-    body = data[data.index(b"stream\n") + 7 : data.rindex(b"\nendstream")]
-    assert b"/FlateDecode" in data
-    assert zlib.decompress(body) == raw
-    level_6 = zlib.compressobj(6)
-    assert body == level_6.compress(raw) + level_6.flush()
-    assert pydyf.zlib.compress is zlib.compress and pydyf.zlib.error is zlib.error  # the rest is zlib
-
-
 def test_tagged_pdf_structure_points_to_its_pages(demo):
     """The founding example's paper (five pages), tagged: its structure elements point to its pages,
     every page among them (WeasyPrint reads the page references after adding every page)."""
