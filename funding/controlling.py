@@ -19,6 +19,7 @@ from django.db.models.functions import Cast, ExtractYear
 
 from funding import money
 from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, GrantDecision
+from integration_admin.core.cache import content_key
 from integration_admin.core.db import FteSum, JoinedText, MoneySum, split_joined
 from programs.models import FlatRate, GuidelineStatus, Programme
 from staffing.costs import costs_by_year
@@ -124,6 +125,10 @@ class ProgrammeRow:
     @property
     def coverage_gap(self):
         return self._total(lambda r: r.coverage_gap)
+
+    def cache_key(self) -> str:
+        """The key of the programme's rendered rows in the fragment cache: a digest of all they show."""
+        return content_key(self)
 
     @property
     def own_share_by_organisation(self) -> dict[str, Decimal]:

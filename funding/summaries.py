@@ -51,6 +51,7 @@ from funding.models import (
     ProofOfUse,
 )
 from funding.warnings import MoneyWarning, uncalled_warning
+from integration_admin.core.cache import content_key
 from integration_admin.core.db import cents, from_cents, from_thousandths, thousandths
 from programs.models import BuildingBlock, Programme, funder_short_names
 from staffing.models import Position
@@ -109,10 +110,6 @@ class ProgrammeSummary:
     def more_fte(self) -> Decimal:
         return self.fte_total - sum(self.fte_by_organisation.values(), ZERO_FTE)
 
-    @property
-    def staffed_blocks(self) -> list[BlockSummary]:
-        return [block for block in self.blocks if block.rows]
-
     def _sum(self, attribute: str) -> Decimal | None:
         values = [getattr(v, attribute) for v in self.versions if getattr(v, attribute) is not None]
         return sum(values, ZERO_MONEY) if values else None
@@ -128,6 +125,10 @@ class ProgrammeSummary:
     @property
     def own_share_total(self) -> Decimal | None:
         return self._sum("own_share")
+
+    def cache_key(self) -> str:
+        """The key of the summary's rendered card in the fragment cache: a digest of all it shows."""
+        return content_key(self)
 
 
 class SumOfGroups(Func):

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_tables2",
     "django_filters",
     "simple_history",
@@ -116,6 +117,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "integration_admin.urls"
+# Form widgets render with the project's templates, so templates/django/forms/ can override one.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "integration_admin.wsgi.application"
 
 TEMPLATES = [
@@ -250,6 +253,18 @@ TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
+    }
+}
+
+# The fragment cache ({% cache %} in the templates, keys from integration_admin.core.cache): a key is
+# made of the data a fragment shows, so a cache per process is correct on any number of app servers.
+# FRAGMENT_CACHE=0 switches it off (the benchmark measures the pages that way too).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+        if env_bool("FRAGMENT_CACHE", default=True)
+        else "django.core.cache.backends.dummy.DummyCache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
     }
 }
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.core.cache import content_key
 from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
 from programs.models import BuildingBlock
 from staffing.costs import cost_years
@@ -88,20 +89,28 @@ class PositionFilter(CostYearFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.block_rows = list(
+            BuildingBlock.objects.order_by("programme", "number").values_list(
+                "pk", "number", "short_title", "title", "programme_id", "programme__short_name"
+            )
+        )
+        self.organisation_rows = list(Organisation.objects.values_list("pk", "short_name"))
+        self.pay_grade_rows = list(PayGrade.objects.values_list("pk", "code"))
         programmes: dict[int, str] = {}
         blocks: dict[str, list] = {}
-        for pk, number, short_title, title, programme_id, programme in BuildingBlock.objects.order_by(
-            "programme", "number"
-        ).values_list("pk", "number", "short_title", "title", "programme_id", "programme__short_name"):
+        for pk, number, short_title, title, programme_id, programme in self.block_rows:
             programmes[programme_id] = programme
             blocks.setdefault(programme, []).append((pk, f"{number}: {short_title or title}"))
         self.filters["programme"].extra["choices"] = list(programmes.items())
         self.filters["building_block"].extra["choices"] = list(blocks.items())
-        self.filters["organisation"].extra["choices"] = list(Organisation.objects.values_list("pk", "short_name"))
-        self.filters["pay_grade"].extra["choices"] = [
-            *PayGrade.objects.values_list("pk", "code"),
-            (NO_PAY_GRADE, _("ohne Entgeltgruppe")),
-        ]
+        self.filters["organisation"].extra["choices"] = self.organisation_rows
+        self.filters["pay_grade"].extra["choices"] = [*self.pay_grade_rows, (NO_PAY_GRADE, _("ohne Entgeltgruppe"))]
+
+    def cache_key(self) -> str:
+        """The key of the rendered filter form in the fragment cache: its choices (hundreds of
+        organisations and blocks on a state-wide installation) and the request's values."""
+        path = self.request.get_full_path() if self.request is not None else ""
+        return content_key(path, self.cost_years, self.block_rows, self.organisation_rows, self.pay_grade_rows)
 
     @property
     def day(self) -> datetime.date:

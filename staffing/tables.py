@@ -10,6 +10,7 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.core.cache import content_key
 from integration_admin.core.db import split_joined
 from integration_admin.core.formats import euro, fte
 from integration_admin.core.tables import CentsColumn, EuroColumn, FteColumn, Table
@@ -92,6 +93,14 @@ class PositionTable(Table):
         self.totals = totals
         if cost_year is not None:
             self.columns["annual_cost"].column.verbose_name = _("Jahreskosten %(year)s") % {"year": cost_year}
+
+    def cache_key(self) -> str:
+        """The key of the rendered table in the fragment cache: everything it shows (the page's
+        rows, the totals, the columns, the cost year) and everything its links carry (the request's
+        path and query: filters, sort, page)."""
+        records = [row.record for row in self.paginated_rows]
+        pages = self.paginator.num_pages if self.page else None
+        return content_key(self.request.get_full_path(), self.shown, self.cost_year, self.totals, pages, records)
 
     @property
     def shown(self) -> set[str]:
