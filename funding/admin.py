@@ -149,9 +149,13 @@ class DecisionVersionAdminForm(RevisionCheckMixin, VersionFiguresForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.has_changed() and set(self.changed_data) - {"change_reason", "seen_revision"}:
-            if not (cleaned.get("change_reason") or "").strip():
-                self.add_error("change_reason", _("Die Zahlen des Bescheids ändern sich: bitte einen Grund angeben."))
+        try:  # the decision service's rule, checked here so that the admin shows it on the form
+            services.check_reason_for_changed_figures(
+                figures_changed=bool(set(self.changed_data) - {"change_reason", "seen_revision"}),
+                reason=cleaned.get("change_reason") or "",
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
         return cleaned
 
 

@@ -46,6 +46,14 @@ class StaleRevision(Exception):
         super().__init__(self.message)
 
 
+def check_reason_for_changed_figures(*, figures_changed: bool, reason: str) -> None:
+    """A correction of a letter's figures (amounts, rates, dates) needs a reason for the audit trail."""
+    if figures_changed and not reason.strip():
+        raise ValidationError(
+            {"change_reason": _("Die Beträge oder Daten des Bescheids ändern sich: bitte einen Grund angeben.")}
+        )
+
+
 def lock_decision(decision_id: int, expected_revision: int | None) -> GrantDecision:
     """Lock the decision row for this transaction; refuse if its revision is not the one the user saw."""
     locked = GrantDecision.objects.select_for_update().get(pk=decision_id)
@@ -183,8 +191,9 @@ def update_decision(
 
     ``version`` (the current version with corrected figures) is saved only when given; the
     ``reason`` goes into the history of every record changed and the own shares follow the
-    new figures with the same key.
+    new figures with the same key. Changed figures need a reason.
     """
+    check_reason_for_changed_figures(figures_changed=version is not None, reason=reason)
     locked = lock_decision(decision.pk, expected_revision)
     if version is not None and (version.decision_id != decision.pk or not version.is_current):
         raise ValidationError(

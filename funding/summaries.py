@@ -44,6 +44,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
+from funding import money
 from funding.models import (
     CALL_OFF_WARNING_DAYS,
     DEADLINE_HORIZON_DAYS,
@@ -373,3 +374,46 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
         due_count=counts["due"],
         call_off_count=call_off_count,
     )
+
+
+def own_share_by_year(versions: list[DecisionVersion]) -> dict:
+    """Own shares per organisation and calendar year, pro rata by the months of the grant period
+    (largest remainder: every organisation's years add up to its own share to the cent).
+
+    Only decisions whose period has a start and an end can be split; the others are counted in
+    ``undivided`` (their own share is known only for the whole period).
+    """
+    by_year: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO_MONEY))
+    undivided: dict[str, Decimal] = defaultdict(lambda: ZERO_MONEY)
+    for version in versions:
+        for share in version.shares:
+            org = share.organisation.short_name
+            if version.period_start and version.period_end:
+                weights = {
+                    year: Decimal(money.months_in_year(version.period_start, version.period_end, year))
+                    for year in range(version.period_start.year, version.period_end.year + 1)
+                }
+                weights = {year: months for year, months in weights.items() if months}
+                for year, amount in money.split_proportionally(share.own_share, weights).items():
+                    by_year[org][year] += amount
+            else:
+                undivided[org] += share.own_share
+    years = sorted({year for amounts in by_year.values() for year in amounts})
+    organisations = sorted(set(by_year) | set(undivided))
+    rows = [
+        {
+            "organisation": org,
+            "amounts": [by_year.get(org, {}).get(year, ZERO_MONEY) for year in years],
+            "undivided": undivided.get(org, ZERO_MONEY),
+            "total": sum(by_year.get(org, {}).values(), ZERO_MONEY) + undivided.get(org, ZERO_MONEY),
+        }
+        for org in organisations
+    ]
+    return {
+        "years": years,
+        "rows": rows,
+        "has_undivided": any(row["undivided"] for row in rows),
+        "year_totals": [sum((row["amounts"][i] for row in rows), ZERO_MONEY) for i in range(len(years))],
+        "undivided_total": sum((row["undivided"] for row in rows), ZERO_MONEY),
+        "total": sum((row["total"] for row in rows), ZERO_MONEY),
+    }

@@ -295,11 +295,6 @@ class DecisionUpdateView(AdministratorRequiredMixin, View):
             [decision_form.is_valid(), version_form is None or version_form.is_valid(), revision_form.is_valid()]
         )
         figures_changed = version_form is not None and version_form.is_valid() and version_form.has_changed()
-        if valid and figures_changed and not revision_form.cleaned_data["change_reason"].strip():
-            revision_form.add_error(
-                "change_reason", _("Die Beträge oder Daten des Bescheids ändern sich: bitte einen Grund angeben.")
-            )
-            valid = False
         if not valid:
             return self.render(decision_form, version_form, revision_form)
         if not (decision_form.has_changed() or figures_changed):
@@ -317,6 +312,9 @@ class DecisionUpdateView(AdministratorRequiredMixin, View):
         except services.StaleRevision as conflict:
             revision_form.add_error(None, conflict.message)
             return self.render(decision_form, version_form, revision_form, status=409)
+        except ValidationError as error:
+            revision_form.add_error(None, error)  # (the reason is the revision form's field)
+            return self.render(decision_form, version_form, revision_form)
         messages.success(request, _("Die Änderungen sind gespeichert."))
         return HttpResponseRedirect(self.decision.get_absolute_url())
 

@@ -44,12 +44,10 @@ class CostTables:
     grade_group: dict[int, int] = field(default_factory=dict)  # pay_grade_id -> group_id
     bonus: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (year, group_id) -> rate %
     employer: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)  # year -> (social, pension) %
-    flat_rates: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (block_id, year) -> per FTE
     # Which of those figures are illustrative (examples, not from a real pay table or decision).
     illustrative_pay: set[tuple[int, int, datetime.date]] = field(default_factory=set)  # (grade, step, valid_from)
     illustrative_bonus: set[tuple[int, int]] = field(default_factory=set)  # (year, group_id)
     illustrative_employer: set[int] = field(default_factory=set)  # year
-    illustrative_flat_rates: set[tuple[int, int]] = field(default_factory=set)  # (block_id, year)
     _pay_dates: dict[tuple[int, int], list[datetime.date]] = field(default_factory=dict, repr=False)
 
     def pay_entry(self, pay_grade_id: int, step: int, day: datetime.date) -> tuple[datetime.date, Decimal] | None:
@@ -112,7 +110,7 @@ def default_cost_year(years: list[int], today: datetime.date | None = None) -> i
 
 
 def load_cost_tables(years: Iterable[int] | None = None) -> CostTables:
-    """Pay table, bonus rates, employer rates and flat rates (optionally only for ``years``), in five queries."""
+    """Pay table, bonus rates and employer rates (optionally only for ``years``), in four queries."""
     tables = CostTables()
     pay: dict[tuple[int, int], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
     for grade_id, step, valid_from, amount, illustrative in PayTableEntry.objects.order_by("valid_from").values_list(
@@ -125,14 +123,9 @@ def load_cost_tables(years: Iterable[int] | None = None) -> CostTables:
     tables.grade_group = dict(PayGrade.objects.values_list("pk", "group_id"))
     bonus = AnnualBonusRate.objects.all()
     employer = EmployerContributionRate.objects.all()
-    flat = FlatRate.objects.all()
     if years is not None:
         years = list(years)
-        bonus, employer, flat = (
-            bonus.filter(year__in=years),
-            employer.filter(year__in=years),
-            flat.filter(year__in=years),
-        )
+        bonus, employer = bonus.filter(year__in=years), employer.filter(year__in=years)
     for year, group, rate, illustrative in bonus.values_list("year", "group_id", "rate", "is_illustrative"):
         tables.bonus[(year, group)] = rate
         if illustrative:
@@ -143,19 +136,7 @@ def load_cost_tables(years: Iterable[int] | None = None) -> CostTables:
         tables.employer[year] = (social, pension)
         if illustrative:
             tables.illustrative_employer.add(year)
-    tables.flat_rates, tables.illustrative_flat_rates = _flat_rates(flat)
     return tables
-
-
-def _flat_rates(queryset) -> tuple[dict[tuple[int, int], Decimal], set[tuple[int, int]]]:
-    rates, illustrative = {}, set()
-    for block, year, amount, is_illustrative in queryset.values_list(
-        "building_block_id", "year", "amount_per_fte", "is_illustrative"
-    ):
-        rates[(block, year)] = amount
-        if is_illustrative:
-            illustrative.add((block, year))
-    return rates, illustrative
 
 
 def active_months(position: Position, year: int) -> list[int]:
@@ -227,26 +208,6 @@ def annual_cost(position: Position, year: int, tables: CostTables) -> AnnualCost
 def flat_rate_share(rate: Decimal, fte: Decimal, months: int) -> Decimal:
     """What a flat rate per FTE and year pays for ``fte`` over ``months`` months of a year."""
     return round_money(rate * fte * months / TWELVE)
-
-
-def flat_rate_funding(position: Position, year: int, tables: CostTables) -> Decimal | None:
-    """What a flat rate per FTE and year of the position's building block pays for it in ``year``."""
-    rate = tables.flat_rates.get((position.building_block_id, year))
-    if rate is None:
-        return None
-    return flat_rate_share(rate, position.fte, len(active_months(position, year)))
-
-
-def coverage_gap(position: Position, year: int, tables: CostTables) -> Decimal | None:
-    """Cost minus flat-rate funding: what the organisation itself carries (positive) in ``year``.
-
-    ``None`` when the position is not funded by a flat rate that year or its cost is unknown.
-    """
-    funding = flat_rate_funding(position, year, tables)
-    cost = annual_cost(position, year, tables)
-    if funding is None or cost is None:
-        return None
-    return cost.total - funding
 
 
 @dataclass

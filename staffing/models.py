@@ -247,6 +247,8 @@ class PositionStatus(models.TextChoices):
 
 # Statuses in which a position exists and can be held by people; only these can be vacant.
 STAFFABLE_STATUSES = (PositionStatus.APPROVED, PositionStatus.FILLED, PositionStatus.VACANT)
+# Statuses of a position that is only planned: no grant pays for it (yet).
+PLANNED_STATUSES = (PositionStatus.APPLICABLE, PositionStatus.APPLIED)
 
 
 def active_on_condition(day: datetime.date, prefix: str = "") -> Q:
@@ -724,6 +726,13 @@ def staffing_periods(position: Position, assignments) -> list[StaffingPeriod]:
     return periods
 
 
+class PositionCostQuerySet(models.QuerySet):
+    def of_granted_positions(self, block_ids) -> "PositionCostQuerySet":
+        """The costs of the positions in the building blocks that a grant pays for, i.e. not merely
+        planned (applicable, applied for): what a flat rate covers, and its coverage gap."""
+        return self.filter(position__building_block__in=block_ids).exclude(position__status__in=PLANNED_STATUSES)
+
+
 class PositionCost(models.Model):
     """The annual employer cost of one position in one year, as :mod:`staffing.costs` computes it.
 
@@ -741,6 +750,8 @@ class PositionCost(models.Model):
     employer_contributions = models.DecimalField(_("Arbeitgeberanteile"), max_digits=12, decimal_places=2)
     total = models.DecimalField(_("Arbeitgeberbrutto"), max_digits=12, decimal_places=2)
     is_illustrative = models.BooleanField(_("illustrativ"), default=False)
+
+    objects = PositionCostQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Personalkosten einer Stelle")

@@ -20,13 +20,12 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from funding import money
 from funding.models import DecisionVersion, FinancingType
-from funding.summaries import ProgrammeSummary, programme_summaries
+from funding.summaries import ProgrammeSummary, own_share_by_year, programme_summaries
 from integration_admin.council.models import Report
 from programs.models import Programme
-from staffing.costs import coverage_gap, load_cost_tables
-from staffing.models import Organisation, Position
+from staffing.costs import costs_by_year
+from staffing.models import PLANNED_STATUSES, Organisation, Position, PositionCost
 
 SNAPSHOT_VERSION = 1
 ZERO = Decimal("0.00")
@@ -204,53 +203,13 @@ def _programme(summary: ProgrammeSummary) -> dict:
     }
 
 
-def _own_share_by_year(versions: list[DecisionVersion]) -> dict:
-    """Own shares per organisation and calendar year, pro rata by the months of the grant period.
-
-    Only decisions whose period has a start and an end can be split; the others are counted in
-    ``undivided`` (their own share is known only for the whole period).
-    """
-    by_year: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    undivided: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for version in versions:
-        for share in version.shares:
-            org = share.organisation.short_name
-            if version.period_start and version.period_end:
-                weights = {
-                    year: Decimal(money.months_in_year(version.period_start, version.period_end, year))
-                    for year in range(version.period_start.year, version.period_end.year + 1)
-                }
-                weights = {year: months for year, months in weights.items() if months}
-                for year, amount in money.split_proportionally(share.own_share, weights).items():
-                    by_year[org][year] += amount
-            else:
-                undivided[org] += share.own_share
-    years = sorted({year for amounts in by_year.values() for year in amounts})
-    organisations = sorted(set(by_year) | set(undivided))
-    rows = [
-        {
-            "organisation": org,
-            "amounts": [by_year.get(org, {}).get(year, ZERO) for year in years],
-            "undivided": undivided.get(org, ZERO),
-            "total": sum(by_year.get(org, {}).values(), ZERO) + undivided.get(org, ZERO),
-        }
-        for org in organisations
-    ]
-    return {
-        "years": years,
-        "rows": rows,
-        "has_undivided": any(row["undivided"] for row in rows),
-        "year_totals": [sum((row["amounts"][i] for row in rows), ZERO) for i in range(len(years))],
-        "undivided_total": sum((row["undivided"] for row in rows), ZERO),
-        "total": sum((row["total"] for row in rows), ZERO),
-    }
-
-
 def _coverage_gaps(versions: list[DecisionVersion]) -> dict:
-    """What flat rates leave uncovered of the employer cost, per organisation and year (staffing.costs).
+    """What flat rates leave uncovered of the employer cost, per organisation and year.
 
-    Computed for the positions in the blocks of flat-rate decisions with a complete period.
-    ``incomplete`` lists what is missing (pay grade, pay table, rates) where a figure is unknown.
+    For the positions in the blocks of flat-rate decisions with a complete period, in the years of
+    that period: the stored cost per position and year and the block's flat rate, summed as the
+    controlling overview sums them (:func:`staffing.costs.costs_by_year`). ``unknown`` counts the
+    positions and years without a figure (pay grade, pay table or flat rate missing).
     """
     flat = [v for v in versions if v.financing_type == FinancingType.FLAT_RATE]
     years_by_block: dict[int, set[int]] = defaultdict(set)
@@ -261,18 +220,21 @@ def _coverage_gaps(versions: list[DecisionVersion]) -> dict:
     result = {"applicable": bool(flat), "years": [], "rows": [], "unknown": 0, "year_totals": [], "total": ZERO}
     if not years_by_block:
         return result
-    all_years = sorted(set().union(*years_by_block.values()))
-    tables = load_cost_tables(all_years)
+    costs = PositionCost.objects.of_granted_positions(list(years_by_block)).filter(
+        year__in=sorted(set().union(*years_by_block.values()))
+    )
+    by_block_and_organisation = costs_by_year(
+        costs, key=lambda row: (row["position__building_block_id"], row["position__organisation__short_name"])
+    )
     gaps: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    unknown = 0
-    positions = Position.objects.filter(building_block__in=list(years_by_block)).select_related("organisation")
-    for position in positions:
-        for year in sorted(years_by_block[position.building_block_id]):
-            gap = coverage_gap(position, year, tables)
-            if gap is None:
-                unknown += 1
-            else:
-                gaps[position.organisation.short_name][year] += gap
+    known = 0
+    for (block, organisation), years in by_block_and_organisation.items():
+        for year, summary in years.items():
+            if year in years_by_block[block] and summary.coverage_gap is not None:
+                gaps[organisation][year] += summary.coverage_gap
+                known += summary.funded_positions
+    positions = Position.objects.filter(building_block__in=list(years_by_block)).exclude(status__in=PLANNED_STATUSES)
+    expected = sum(len(years_by_block[block]) for block in positions.values_list("building_block_id", flat=True))
     years = sorted({year for amounts in gaps.values() for year in amounts})
     rows = [
         {
@@ -285,7 +247,7 @@ def _coverage_gaps(versions: list[DecisionVersion]) -> dict:
     result.update(
         years=years,
         rows=rows,
-        unknown=unknown,
+        unknown=expected - known,
         year_totals=[sum((gaps[org].get(year, ZERO) for org in gaps), ZERO) for year in years],
         total=sum((row["total"] for row in rows), ZERO),
     )
@@ -343,7 +305,7 @@ def _finance(programmes: list[dict], versions: list[DecisionVersion]) -> dict:
         "granted_total": total("granted", merged_rows),
         "own_share_total": total("own_share", merged_rows),
         "open_decisions": open_decisions,
-        "own_share_by_year": _own_share_by_year(versions),
+        "own_share_by_year": own_share_by_year(versions),
         "coverage_gap": _coverage_gaps(versions),
     }
 
