@@ -35,6 +35,7 @@ from funding.models import (
     PassThrough,
     ProofOfUse,
 )
+from integration_admin.core.admin import RevisionedAdminMixin
 from programs.models import BuildingBlock, FlatRate
 
 
@@ -212,7 +213,7 @@ class ApplicationAdminForm(ApplicationForm):
 
 
 @admin.register(Application)
-class ApplicationAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class ApplicationAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     form = ApplicationAdminForm
     list_display = ["programme", "submitted_on", "reference", "requested_amount"]
     list_filter = ["programme"]
@@ -242,7 +243,7 @@ class PassThroughAdminForm(LockDecisionMixin, PassThroughForm):
 
 
 @admin.register(CallOff)
-class CallOffAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class CallOffAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     form = CallOffAdminForm
     list_display = ["decision", "called_on", "amount", "received_on", "received_amount", "is_illustrative"]
     list_filter = ["is_illustrative"]
@@ -250,14 +251,14 @@ class CallOffAdmin(AdministratorOnly, SimpleHistoryAdmin):
 
 
 @admin.register(ProofOfUse)
-class ProofOfUseAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class ProofOfUseAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["decision", "kind", "covers_year", "due_on", "report_submitted_on", "statement_submitted_on"]
     list_filter = ["kind", "is_illustrative"]
     list_select_related = ["decision"]
 
 
 @admin.register(PassThrough)
-class PassThroughAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class PassThroughAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     form = PassThroughAdminForm
     list_display = ["decision", "recipient", "form", "amount", "is_illustrative"]
     list_select_related = ["decision", "recipient"]

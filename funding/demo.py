@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 from funding.models import CallOff, GrantDecision, GrantForm, PassThrough, ProofKind, ProofOfUse
+from integration_admin.core.db import upsert
 from staffing.models import Organisation
 
 D = datetime.date
@@ -30,18 +31,6 @@ PROOFS = [
     (ProofKind.INTERIM, 2021, D(2022, 6, 30), D(2022, 6, 24), D(2022, 6, 29), True, D(2022, 6, 29)),
     (ProofKind.FINAL, None, D(2023, 6, 30), None, None, True, None),
 ]
-
-
-def upsert(model, lookup: dict, **values):
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        return model.objects.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save()
-    return obj
 
 
 def load_funding_demo() -> None:

@@ -24,7 +24,13 @@ from funding.models import (
 )
 from funding.services import REASON_MAX_LENGTH
 from integration_admin.core.formats import fte as format_fte
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, LocalizedDecimalField, money_field
+from integration_admin.core.forms import (
+    BootstrapFormMixin,
+    LocalizedDateField,
+    LocalizedDecimalField,
+    RevisionFormMixin,
+    money_field,
+)
 from programs.models import BuildingBlock
 from staffing.models import Organisation
 
@@ -77,7 +83,7 @@ def block_field(**kwargs) -> BlockChoiceField:
     )
 
 
-class ApplicationForm(BootstrapFormMixin, forms.ModelForm):
+class ApplicationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     submitted_on = LocalizedDateField(label=_("Antragsdatum"))
     building_blocks = block_field(label=_("Bausteine"), required=False)
     requested_amount = no_negative_money(label=_("beantragter Betrag"), required=False)
@@ -288,7 +294,7 @@ WeightFormSet = forms.formset_factory(
 )
 
 
-class CallOffForm(BootstrapFormMixin, forms.ModelForm):
+class CallOffForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     called_on = LocalizedDateField(label=_("abgerufen am"))
     amount = money_field(
         label=_("abgerufener Betrag"),
@@ -315,7 +321,7 @@ class CallOffForm(BootstrapFormMixin, forms.ModelForm):
         ]
 
 
-class ProofOfUseForm(BootstrapFormMixin, forms.ModelForm):
+class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     due_on = LocalizedDateField(label=_("Frist"))
     report_submitted_on = LocalizedDateField(label=_("Sachbericht eingereicht am"), required=False)
     statement_submitted_on = LocalizedDateField(label=_("zahlenmäßiger Nachweis eingereicht am"), required=False)
@@ -336,7 +342,7 @@ class ProofOfUseForm(BootstrapFormMixin, forms.ModelForm):
         ]
 
 
-class PassThroughForm(BootstrapFormMixin, forms.ModelForm):
+class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     amount = no_negative_money(label=_("weitergeleiteter Betrag"))
     decided_on = LocalizedDateField(label=_("Weiterleitungsbescheid / -vertrag vom"), required=False)
     period_start = LocalizedDateField(label=_("Zeitraum von"), required=False)

@@ -36,6 +36,7 @@ from integration_admin.core.db import (
 )
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
+from integration_admin.core.models import Illustrative, Revisioned
 from programs.models import FlatRate
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -58,7 +59,7 @@ class GrantForm(models.TextChoices):
     ZUWEISUNG_ZUSCHUSS = "zuweisung_zuschuss", _("Zuweisung/Zuschuss")
 
 
-class Application(models.Model):
+class Application(Revisioned):
     """An application for a grant (Antrag auf Landeszuwendung)."""
 
     programme = models.ForeignKey(
@@ -189,7 +190,7 @@ class GrantDecisionQuerySet(models.QuerySet):
         return self
 
 
-class GrantDecision(models.Model):
+class GrantDecision(Revisioned):
     """One grant case: a Zuwendungsbescheid and all its amendments."""
 
     programme = models.ForeignKey(
@@ -213,9 +214,6 @@ class GrantDecision(models.Model):
     title = models.CharField(_("Bezeichnung"), max_length=200)
     reference = models.CharField(_("Aktenzeichen"), max_length=100, blank=True)
     form = models.CharField(_("Form"), max_length=30, choices=GrantForm.choices)
-    revision = models.PositiveIntegerField(
-        _("Bearbeitungsstand"), default=1, editable=False, help_text=_("Schutz vor gleichzeitigem Überschreiben.")
-    )
 
     history = HistoricalRecords()
     objects = GrantDecisionQuerySet.as_manager()
@@ -371,7 +369,7 @@ class DecisionVersionQuerySet(models.QuerySet):
         return {key: value if value is not None else Decimal("0.00") for key, value in result.items()}
 
 
-class DecisionVersion(models.Model):
+class DecisionVersion(Illustrative):
     """The figures of a grant decision as one letter stated them: the original or an amendment."""
 
     decision = models.ForeignKey(
@@ -413,11 +411,6 @@ class DecisionVersion(models.Model):
     granted_amount = models.DecimalField(_("Zuwendung (berechnet)"), **MONEY, null=True, blank=True, editable=False)
     period_start = models.DateField(_("Bewilligungszeitraum von"), null=True, blank=True)
     period_end = models.DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
-    is_illustrative = models.BooleanField(
-        _("illustrative Angaben"),
-        default=False,
-        help_text=_("Beispielwerte, die nicht aus einem echten Bescheid stammen."),
-    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -525,12 +518,6 @@ class DecisionVersion(models.Model):
         if self.stated_amount is None or self.granted_amount is None:
             return None
         return self.stated_amount - self.granted_amount
-
-    @property
-    def called_too_much(self) -> bool:
-        """More called than this version grants (after a reducing amendment): repayment to check."""
-        called = getattr(self, "called_total", None)
-        return called is not None and self.granted_amount is not None and called > self.granted_amount
 
     def missing_figures(self) -> list[str]:
         """Names (German) of the figures still needed to compute the grant."""
@@ -729,7 +716,7 @@ class CallOffQuerySet(models.QuerySet):
         return {key: value if value is not None else ZERO for key, value in result.items()}
 
 
-class CallOff(models.Model):
+class CallOff(Revisioned, Illustrative):
     """A call-off of funds (Mittelabruf) and the payment it brought (Zahlungseingang)."""
 
     decision = models.ForeignKey(
@@ -752,9 +739,6 @@ class CallOff(models.Model):
     )
     reference = models.CharField(_("Kassenzeichen / Aktenzeichen"), max_length=100, blank=True)
     note = models.TextField(_("Bemerkung"), blank=True)
-    is_illustrative = models.BooleanField(
-        _("illustrative Angaben"), default=False, help_text=_("Beispielwerte, die nicht aus echten Buchungen stammen.")
-    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -798,11 +782,6 @@ class CallOff(models.Model):
     @property
     def called_too_early(self) -> bool:
         return money.called_too_early(self.called_on, self.needed_on)
-
-    @property
-    def outstanding(self) -> Decimal:
-        """Called but not (yet) received."""
-        return self.amount - (self.received_amount or ZERO)
 
     def clean(self) -> None:
         super().clean()
@@ -866,7 +845,7 @@ class ProofOfUseQuerySet(models.QuerySet):
         return self.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
 
 
-class ProofOfUse(models.Model):
+class ProofOfUse(Revisioned, Illustrative):
     """A proof-of-use deadline (Verwendungsnachweis, interim or final) and what has been submitted."""
 
     decision = models.ForeignKey(
@@ -888,9 +867,6 @@ class ProofOfUse(models.Model):
     )
     receipts_submitted_on = models.DateField(_("Belegliste eingereicht am"), null=True, blank=True)
     note = models.TextField(_("Bemerkung"), blank=True)
-    is_illustrative = models.BooleanField(
-        _("illustrative Angaben"), default=False, help_text=_("Beispielwerte, die nicht aus dem Bescheid stammen.")
-    )
 
     history = HistoricalRecords()
     objects = ProofOfUseQuerySet.as_manager()
@@ -951,7 +927,7 @@ class ProofOfUse(models.Model):
             raise ValidationError({"covers_year": _("Bitte das Berichtsjahr des Zwischennachweises angeben.")})
 
 
-class PassThrough(models.Model):
+class PassThrough(Revisioned, Illustrative):
     """Part of a grant passed on to another organisation (Weiterleitung), e.g. to the DRK as Zuschuss."""
 
     decision = models.ForeignKey(
@@ -981,11 +957,6 @@ class PassThrough(models.Model):
         help_text=_("Ausgezahlt wird, was die Stelle tatsächlich kostet, höchstens der Betrag oben."),
     )
     conditions = models.TextField(_("Bedingungen und Auflagen"), blank=True)
-    is_illustrative = models.BooleanField(
-        _("illustrative Angaben"),
-        default=False,
-        help_text=_("Beispielwerte, die nicht aus einem echten Bescheid stammen."),
-    )
 
     history = HistoricalRecords()
 

@@ -1,8 +1,9 @@
 """Workflows that change several funding records at once, each in one transaction.
 
 Every workflow that changes a decision's figures takes the decision's ``revision`` the user saw
-(optimistic locking): it locks the decision row, compares, and refuses with
-:class:`StaleRevision` before writing anything if someone else saved in between.
+(optimistic locking, as for every editable record): it locks the decision row, compares, and
+refuses with :class:`~integration_admin.core.models.StaleRevision` before writing anything if
+someone else saved in between.
 """
 
 from collections.abc import Iterable, Mapping
@@ -24,26 +25,11 @@ from funding.models import (
     PassThrough,
 )
 from integration_admin.core.db import FteSum
+from integration_admin.core.models import StaleRevision
 from programs.models import BuildingBlock
 from staffing.models import Organisation, Position
 
 REASON_MAX_LENGTH = 100  # django-simple-history's change-reason column
-
-
-class StaleRevision(Exception):
-    """Someone saved the decision after the user opened it; nothing was written."""
-
-    def __init__(self, decision: GrantDecision):
-        self.decision = decision
-        last = decision.history.select_related("history_user").order_by("-history_date").first()
-        who = ""
-        if last is not None and last.history_user is not None:
-            who = last.history_user.get_full_name() or last.history_user.username
-        self.message = _(
-            "Dieser Bescheid wurde inzwischen von %(who)s geändert (Bearbeitungsstand %(revision)s). "
-            "Ihre Änderungen wurden nicht gespeichert: bitte die Seite neu laden und die Änderungen erneut eintragen."
-        ) % {"who": who or _("jemand anderem"), "revision": decision.revision}
-        super().__init__(self.message)
 
 
 def check_reason_for_changed_figures(*, figures_changed: bool, reason: str) -> None:

@@ -53,7 +53,7 @@ from funding.warnings import decision_warnings
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
-from integration_admin.core.views import FilteredTableView
+from integration_admin.core.views import FilteredTableView, RevisionCheckMixin
 from programs.models import Programme
 from staffing.models import Position
 
@@ -488,7 +488,7 @@ class CallOffCreateView(DecisionChildMixin, CreateView):
     service_argument = "call_off"
 
 
-class CallOffUpdateView(DecisionChildMixin, UpdateView):
+class CallOffUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
     model = CallOff
     form_class = CallOffForm
     service = services.save_call_off
@@ -504,7 +504,7 @@ class ProofCreateView(DecisionChildMixin, CreateView):
     form_class = ProofOfUseForm
 
 
-class ProofUpdateView(DecisionChildMixin, UpdateView):
+class ProofUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
     model = ProofOfUse
     form_class = ProofOfUseForm
 
@@ -520,7 +520,7 @@ class PassThroughCreateView(DecisionChildMixin, CreateView):
     service_argument = "pass_through"
 
 
-class PassThroughUpdateView(DecisionChildMixin, UpdateView):
+class PassThroughUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
     model = PassThrough
     form_class = PassThroughForm
     service = services.save_pass_through
@@ -574,7 +574,7 @@ class ApplicationCreateView(AdministratorRequiredMixin, CreateView):
     form_class = ApplicationForm
 
 
-class ApplicationUpdateView(AdministratorRequiredMixin, UpdateView):
+class ApplicationUpdateView(AdministratorRequiredMixin, RevisionCheckMixin, UpdateView):
     model = Application
     form_class = ApplicationForm
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from funding.demo import load_funding_demo
 from funding.models import Application, DecisionVersion, FinancingType, GrantDecision, GrantForm
 from funding.services import position_weights, split_cost_shares
+from integration_admin.core.db import upsert
 from integration_admin.council.demo import load_council_demo
 from integration_admin.models import Role, User
 from programs.models import BuildingBlock, Funder, GuidelineStatus, Programme
@@ -68,19 +69,6 @@ USERS = [
     ("sb-ki", "Demo", "Sachbearbeitung KI", Role.CASEWORKER, "KI"),
     ("sb-drk", "Demo", "Sachbearbeitung DRK", Role.CASEWORKER, "DRK"),
 ]
-
-
-def upsert(model, lookup: dict, **values):
-    """Create or update by natural key; save only when something changed (no needless history rows)."""
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        return model.objects.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save()
-    return obj
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from integration_admin.core.db import JoinedText, split_joined
+from integration_admin.core.models import Illustrative
 
 
 class Funder(models.Model):
@@ -159,7 +160,7 @@ class BuildingBlock(models.Model):
         return text
 
 
-class FlatRate(models.Model):
+class FlatRate(Illustrative):
     """A flat rate per FTE and year for a building block (Fachbezogene Pauschale); data, not code."""
 
     building_block = models.ForeignKey(
@@ -169,7 +170,6 @@ class FlatRate(models.Model):
     amount_per_fte = models.DecimalField(
         _("Pauschale je VZÄ und Jahr"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
-    is_illustrative = models.BooleanField(_("illustrative Angabe"), default=False)
 
     history = HistoricalRecords()
 

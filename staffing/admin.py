@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from integration_admin.core.admin import RevisionedAdminMixin
 from staffing.models import (
     AnnualBonusRate,
     Assignment,
@@ -44,7 +45,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Position)
-class PositionAdmin(SimpleHistoryAdmin):
+class PositionAdmin(RevisionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "building_block", "organisation", "fte", "pay_grade", "status", "start", "end"]
     list_filter = ["building_block__programme", "organisation", "status", "fixed_term"]
     list_select_related = ["building_block__programme", "organisation", "pay_grade"]
@@ -57,7 +58,7 @@ class PositionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin):
+class AssignmentAdmin(RevisionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["holder_name", "position", "fte_share", "start", "end"]
     list_select_related = ["position__organisation"]
     search_fields = ["holder_name"]

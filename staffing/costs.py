@@ -61,10 +61,6 @@ class CostTables:
         index = bisect_right(dates, day)
         return entries[index - 1] if index else None
 
-    def monthly_pay(self, pay_grade_id: int, step: int, day: datetime.date) -> Decimal | None:
-        entry = self.pay_entry(pay_grade_id, step, day)
-        return entry[1] if entry else None
-
     def years(self) -> list[int]:
         """Years for which employer rates exist (without them no cost can be computed)."""
         return sorted(self.employer)

@@ -14,6 +14,7 @@ not the official table.
 import datetime
 from decimal import Decimal
 
+from integration_admin.core.db import upsert
 from integration_admin.core.formats import round_money
 from programs.models import BuildingBlock, FlatRate
 from staffing.models import (
@@ -70,19 +71,6 @@ HOLDERS = [
 ]
 
 
-def _upsert(model, lookup: dict, **values):
-    """Create or update by natural key; save only when something changed (no needless history rows)."""
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        return model.objects.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save()
-    return obj
-
-
 def _position(programme: str, number: int, organisation: str, title: str) -> Position | None:
     return Position.objects.filter(
         building_block__programme__short_name=programme,
@@ -95,12 +83,12 @@ def _position(programme: str, number: int, organisation: str, title: str) -> Pos
 def load_staffing_demo() -> None:
     groups = {}
     for group_name, code, sort_order, base in PAY_GRADES:
-        group = groups.get(group_name) or _upsert(PayGradeGroup, {"name": group_name})
+        group = groups.get(group_name) or upsert(PayGradeGroup, {"name": group_name})
         groups[group_name] = group
-        grade = _upsert(PayGrade, {"code": code}, group=group, sort_order=sort_order)
+        grade = upsert(PayGrade, {"code": code}, group=group, sort_order=sort_order)
         for step, amount in enumerate(base, start=1):
             monthly = Decimal(amount)
-            _upsert(
+            upsert(
                 PayTableEntry,
                 {"pay_grade": grade, "step": step, "valid_from": BASE_VALID_FROM},
                 monthly_amount=monthly,
@@ -108,7 +96,7 @@ def load_staffing_demo() -> None:
             )
             for valid_from, factor in PAY_ROUNDS:
                 monthly = round_money(monthly * factor)
-                _upsert(
+                upsert(
                     PayTableEntry,
                     {"pay_grade": grade, "step": step, "valid_from": valid_from},
                     monthly_amount=monthly,
@@ -116,8 +104,8 @@ def load_staffing_demo() -> None:
                 )
     for year in YEARS:
         for group in groups.values():
-            _upsert(AnnualBonusRate, {"year": year, "group": group}, rate=BONUS_RATE, is_illustrative=True)
-        _upsert(
+            upsert(AnnualBonusRate, {"year": year, "group": group}, rate=BONUS_RATE, is_illustrative=True)
+        upsert(
             EmployerContributionRate,
             {"year": year},
             social_insurance_rate=EMPLOYER_RATES[year],
@@ -127,7 +115,7 @@ def load_staffing_demo() -> None:
 
     for block in BuildingBlock.objects.filter(programme__short_name="KIM", number__in=(2, 3)):
         for year in YEARS:
-            _upsert(
+            upsert(
                 FlatRate,
                 {"building_block": block, "year": year},
                 amount_per_fte=KIM_FLAT_RATE,
@@ -138,7 +126,7 @@ def load_staffing_demo() -> None:
     for programme, number, organisation, title, code, step in POSITION_PAY:
         position = _position(programme, number, organisation, title)
         if position is not None:
-            _upsert(
+            upsert(
                 Position,
                 {"pk": position.pk},
                 pay_grade=grades[code],
@@ -149,7 +137,7 @@ def load_staffing_demo() -> None:
     for key, name, share, start, end in HOLDERS:
         position = _position(*key)
         if position is not None:
-            _upsert(
+            upsert(
                 Assignment,
                 {"position": position, "holder_name": name, "start": start},
                 fte_share=Decimal(share),

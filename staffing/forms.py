@@ -1,6 +1,5 @@
 """Forms for positions and assignments: German input, German messages, explicit fields only."""
 
-import datetime
 import unicodedata
 from decimal import Decimal
 
@@ -8,7 +7,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, LocalizedDecimalField
+from integration_admin.core.forms import (
+    BootstrapFormMixin,
+    LocalizedDateField,
+    LocalizedDecimalField,
+    RevisionFormMixin,
+)
 from programs.models import BuildingBlock
 from staffing.models import FTE_MAX_DIGITS, FTE_PLACES, Assignment, Organisation, PayGrade, Position
 
@@ -44,7 +48,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class PositionForm(BootstrapFormMixin, forms.ModelForm):
+class PositionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     building_block = BuildingBlockChoiceField(
         label=_("Programm und Baustein"),
         queryset=BuildingBlock.objects.select_related("programme").order_by("programme", "number"),
@@ -80,7 +84,6 @@ class PositionForm(BootstrapFormMixin, forms.ModelForm):
         help_text=_("Die Stelle fällt weg, sobald sie frei wird."),
     )
     fixed_term = forms.BooleanField(label=_("befristet"), required=False)
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Position
@@ -111,33 +114,17 @@ class PositionForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["pay_grade"].queryset = PayGrade.objects.order_by("sort_order", "code")
         self.fields["pay_grade"].empty_label = "–"
         self.fields["building_block"].empty_label = _("– bitte wählen –")
-        if self.instance.pk:
-            self.fields["loaded_at"].initial = self.instance.modified.isoformat()
-        else:
+        if not self.instance.pk:
             del self.fields["change_reason"]
-            del self.fields["loaded_at"]
-
-    def clean_loaded_at(self) -> datetime.datetime | None:
-        value = self.cleaned_data.get("loaded_at")
-        if not value:
-            return None
-        try:
-            return datetime.datetime.fromisoformat(value)
-        except ValueError:
-            raise ValidationError(_("Das Formular ist beschädigt. Bitte laden Sie die Seite neu.")) from None
 
     def clean(self):
-        if "loaded_at" in self._errors:
-            # A hidden field: its message goes on top of the form, where the user sees it.
-            del self._errors["loaded_at"]
-            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
         cleaned = super().clean()
         if cleaned.get("pay_step") and not cleaned.get("pay_grade"):
             self.add_error("pay_grade", _("Zur Stufe gehört eine Entgeltgruppe."))
         return cleaned
 
 
-class AssignmentForm(BootstrapFormMixin, forms.ModelForm):
+class AssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     holder_name = forms.CharField(
         label=_("Stelleninhaber/-in"),
         max_length=200,
@@ -153,7 +140,7 @@ class AssignmentForm(BootstrapFormMixin, forms.ModelForm):
         fields = ["holder_name", "fte_share", "start", "end"]
 
 
-class EndAssignmentForm(BootstrapFormMixin, forms.ModelForm):
+class EndAssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     end = LocalizedDateField(
         label=_("letzter Tag"), help_text=_("Der letzte Tag, an dem die Person die Stelle innehat.")
     )

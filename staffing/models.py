@@ -24,6 +24,7 @@ from integration_admin.core.db import (
     thousandths,
 )
 from integration_admin.core.formats import fte as format_fte
+from integration_admin.core.models import Illustrative, Revisioned
 
 FTE_MAX_DIGITS = 6
 FTE_PLACES = 3
@@ -135,7 +136,7 @@ class PayGrade(models.Model):
         return self.code
 
 
-class PayTableEntry(models.Model):
+class PayTableEntry(Illustrative):
     """Monthly pay of one grade and step, valid from a date (pay rounds change it mid-year)."""
 
     pay_grade = models.ForeignKey(
@@ -145,11 +146,6 @@ class PayTableEntry(models.Model):
     valid_from = models.DateField(_("gültig ab"))
     monthly_amount = models.DecimalField(
         _("Monatsentgelt"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
-    is_illustrative = models.BooleanField(
-        _("illustrative Angabe"),
-        default=False,
-        help_text=_("Beispielwert, nicht aus einer geltenden Entgelttabelle übernommen."),
     )
 
     class Meta:
@@ -166,7 +162,7 @@ class PayTableEntry(models.Model):
         return f"{self.pay_grade} {_('Stufe')} {self.step} ab {self.valid_from:%d.%m.%Y}"
 
 
-class AnnualBonusRate(models.Model):
+class AnnualBonusRate(Illustrative):
     """Jahressonderzahlung as a percentage of a monthly pay, per year and grade group."""
 
     year = models.PositiveSmallIntegerField(_("Jahr"))
@@ -178,11 +174,6 @@ class AnnualBonusRate(models.Model):
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    is_illustrative = models.BooleanField(
-        _("illustrative Angabe"),
-        default=False,
-        help_text=_("Beispielwert, nicht aus einer geltenden Entgelttabelle übernommen."),
     )
 
     class Meta:
@@ -198,7 +189,7 @@ class AnnualBonusRate(models.Model):
         return f"{self.year} {self.group}: {self.rate} %"
 
 
-class EmployerContributionRate(models.Model):
+class EmployerContributionRate(Illustrative):
     """Employer contributions per year: social insurance and supplementary pension levy."""
 
     year = models.PositiveSmallIntegerField(_("Jahr"), unique=True)
@@ -213,11 +204,6 @@ class EmployerContributionRate(models.Model):
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    is_illustrative = models.BooleanField(
-        _("illustrative Angabe"),
-        default=False,
-        help_text=_("Beispielwert, nicht aus einer geltenden Entgelttabelle übernommen."),
     )
 
     class Meta:
@@ -458,7 +444,7 @@ def set_totals(position) -> dict:
     )
 
 
-class Position(models.Model):
+class Position(Revisioned):
     """A staff position (Stelle) paid by a building block, at an organisation, of a size in FTE."""
 
     building_block = models.ForeignKey(
@@ -602,7 +588,7 @@ def peak_assigned_fte(assignments) -> Decimal:
     return peak
 
 
-class Assignment(models.Model):
+class Assignment(Revisioned, Illustrative):
     """A person holds an FTE share of a position from a date, possibly to a date (Besetzung)."""
 
     position = models.ForeignKey(
@@ -617,9 +603,6 @@ class Assignment(models.Model):
     )
     start = models.DateField(_("von"))
     end = models.DateField(_("bis"), null=True, blank=True)
-    is_illustrative = models.BooleanField(
-        _("illustrative Angabe"), default=False, help_text=_("Fiktive Besetzung der Demo-Daten.")
-    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 

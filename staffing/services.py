@@ -10,9 +10,9 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integration_admin.core.models import lock_revision
 from staffing.costs import annual_cost, load_cost_tables
 from staffing.models import Assignment, Position, PositionCost
 
@@ -24,28 +24,15 @@ def _lock(position_id: int) -> Position:
 
 
 @transaction.atomic
-def save_position(*, position: Position, loaded_at: datetime.datetime | None = None, reason: str = "") -> Position:
+def save_position(*, position: Position, expected_revision: int | None = None, reason: str = "") -> Position:
     """Create or change a position.
 
-    ``loaded_at`` is the position's ``modified`` time when the user opened the form: if someone
-    saved it since, the change is refused instead of silently overwriting theirs.
+    A change needs the ``revision`` the user's form was opened with: if someone saved the position
+    since, it is refused (:class:`~integration_admin.core.models.StaleRevision`) instead of silently
+    overwriting theirs.
     """
     if position.pk:
-        current = _lock(position.pk)
-        if loaded_at is not None and current.modified != loaded_at:
-            last = current.history.select_related("history_user").order_by("-history_date").first()
-            who = last.history_user if last and last.history_user else None
-            raise ValidationError(
-                _(
-                    "Diese Stelle wurde inzwischen geändert (%(when)s%(who)s). Bitte laden Sie die Seite neu "
-                    "und tragen Sie Ihre Änderung erneut ein."
-                )
-                % {
-                    "when": f"{timezone.localtime(current.modified):%d.%m.%Y %H:%M}",
-                    "who": f", {who.get_full_name() or who.username}" if who else "",
-                },
-                code="conflict",
-            )
+        current = lock_revision(position, expected_revision)
         if (current.pay_grade_id, current.pay_step) != (position.pay_grade_id, position.pay_step):
             position.pay_grade_is_illustrative = False
     position.full_clean()
@@ -70,9 +57,14 @@ def delete_position(*, position: Position) -> None:
 
 
 @transaction.atomic
-def save_assignment(*, assignment: Assignment, reason: str = "") -> Assignment:
-    """Create or change an assignment; the shares on the position never exceed its FTE on any day."""
+def save_assignment(*, assignment: Assignment, expected_revision: int | None = None, reason: str = "") -> Assignment:
+    """Create or change an assignment; the shares on the position never exceed its FTE on any day.
+
+    A change needs the ``revision`` the user's form was opened with (see :func:`save_position`).
+    """
     assignment.position = _lock(assignment.position_id)
+    if assignment.pk:
+        lock_revision(assignment, expected_revision)
     assignment.full_clean()
     if reason:
         assignment._change_reason = reason
@@ -81,10 +73,10 @@ def save_assignment(*, assignment: Assignment, reason: str = "") -> Assignment:
 
 
 @transaction.atomic
-def end_assignment(*, assignment: Assignment, end: datetime.date) -> Assignment:
+def end_assignment(*, assignment: Assignment, end: datetime.date, expected_revision: int | None) -> Assignment:
     """Set the last day of an assignment (the person leaves or reduces to zero)."""
     assignment.end = end
-    return save_assignment(assignment=assignment, reason=_("Besetzung beendet"))
+    return save_assignment(assignment=assignment, expected_revision=expected_revision, reason=_("Besetzung beendet"))
 
 
 @transaction.atomic

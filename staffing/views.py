@@ -287,7 +287,7 @@ class PositionFormMixin(OrganisationEditMixin):
         try:
             self.object = services.save_position(
                 position=position,
-                loaded_at=form.cleaned_data.get("loaded_at"),
+                expected_revision=form.cleaned_data.get("revision"),
                 reason=form.cleaned_data.get("change_reason", ""),
             )
         except ValidationError as error:
@@ -335,9 +335,14 @@ class AssignmentFormMixin(OrganisationEditMixin):
     organisation_field = "position__organisation_id"
     success_message = gettext_lazy("Die Besetzung wurde gespeichert.")
 
+    def save(self, form) -> Assignment:
+        return services.save_assignment(
+            assignment=form.instance, expected_revision=form.cleaned_data.get("revision"), reason=self.change_reason
+        )
+
     def form_valid(self, form):
         try:
-            self.object = services.save_assignment(assignment=form.instance, reason=self.change_reason)
+            self.object = self.save(form)
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
@@ -386,7 +391,11 @@ class AssignmentEndView(AssignmentUpdateView):
     form_class = EndAssignmentForm
     template_name = "staffing/assignment_end.html"
     success_message = gettext_lazy("Die Besetzung wurde beendet.")
-    change_reason = gettext_lazy("Besetzung beendet")
+
+    def save(self, form) -> Assignment:
+        return services.end_assignment(
+            assignment=form.instance, end=form.cleaned_data["end"], expected_revision=form.cleaned_data.get("revision")
+        )
 
     def get_initial(self):
         return {"end": self.object.end or timezone.localdate()}

@@ -165,3 +165,17 @@ class JsonRows(models.Aggregate):
 def orders_rows_in_json(connection) -> bool:
     """Whether :class:`JsonRows` with ``ordering`` comes ordered from this database."""
     return connection.vendor == "postgresql"
+
+
+def upsert(model, lookup: dict, **values):
+    """Create or update the record found by ``lookup`` (a natural key), saving only when a value
+    changed: loading the demo data again writes nothing and makes no history rows."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **values)
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save()
+    return obj

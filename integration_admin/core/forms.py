@@ -123,6 +123,26 @@ class LocalizedDateField(forms.DateField):
         return day
 
 
+class RevisionFormMixin:
+    """The form of a :class:`~integration_admin.core.models.Revisioned` record sends back, hidden,
+    the revision it was opened with; the view or service that saves it checks it under a row lock
+    (:func:`~integration_admin.core.models.lock_revision`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["revision"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, min_value=1, initial=self.instance.revision
+            )
+
+    def clean(self):
+        if "revision" in self._errors:
+            # A hidden field: its message goes on top of the form, where the user sees it.
+            del self._errors["revision"]
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        return super().clean()
+
+
 class BootstrapFormMixin:
     """Give every widget Bootstrap's classes and mark fields with errors as invalid."""
 

@@ -3,7 +3,22 @@
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from integration_admin.core.models import StaleRevision, lock_revision
 from integration_admin.core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PageSizePaginator
+
+
+class RevisionCheckMixin:
+    """For the update views of :class:`~integration_admin.core.models.Revisioned` records: a form
+    opened before someone else saved is refused (HTTP 409, a German message, nothing written)."""
+
+    def form_valid(self, form):
+        if form.instance.pk:
+            try:
+                lock_revision(form.instance, form.cleaned_data.get("revision"))
+            except StaleRevision as conflict:
+                form.add_error(None, conflict.message)
+                return self.render_to_response(self.get_context_data(form=form), status=409)
+        return super().form_valid(form)
 
 
 class FilteredTableView(SingleTableMixin, FilterView):

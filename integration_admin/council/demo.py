@@ -16,6 +16,7 @@ import hashlib
 import json
 import zoneinfo
 
+from integration_admin.core.db import upsert
 from integration_admin.council.documents import render_report_pdf
 from integration_admin.council.models import (
     AgendaItem,
@@ -119,32 +120,20 @@ def _render_once(snapshot: dict) -> bytes:
     return _rendered[key]
 
 
-def _upsert(model, lookup: dict, **values):
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        return model.objects.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save()
-    return obj
-
-
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN)
 
 
 def load_council_demo() -> Report:
-    committee = _upsert(Committee, {"name": "Kreisausschuss"}, short_name="KA", classification="Ausschuss")
-    february = _upsert(
+    committee = upsert(Committee, {"name": "Kreisausschuss"}, short_name="KA", classification="Ausschuss")
+    february = upsert(
         Meeting,
         {"committee": committee, "start": _at(datetime.date(2020, 2, 4), 17)},
         location=LOCATION,
         state=MeetingState.HELD,
         is_illustrative=True,
     )
-    top6 = _upsert(
+    top6 = upsert(
         AgendaItem,
         {"meeting": february, "number": "6"},
         order=6,
@@ -155,14 +144,14 @@ def load_council_demo() -> Report:
         "Tätigkeitsbericht vor.",
         is_illustrative=True,
     )
-    august = _upsert(
+    august = upsert(
         Meeting,
         {"committee": committee, "start": _at(datetime.date(2020, 8, 25), 17)},
         location=LOCATION,
         state=MeetingState.HELD,
         is_illustrative=True,
     )
-    item = _upsert(
+    item = upsert(
         AgendaItem,
         {"meeting": august, "number": "5"},
         order=5,
@@ -175,7 +164,7 @@ def load_council_demo() -> Report:
     ki = Organisation.objects.get(short_name="KI")
     report = Report.objects.filter(title=REPORT_TITLE, lead_office=ki, supplements=None).first()
     if report is None or not report.is_released:
-        report = _upsert(
+        report = upsert(
             Report,
             {"title": REPORT_TITLE, "lead_office": ki, "supplements": None},
             paper_type=PaperType.NOTICE,
@@ -192,14 +181,14 @@ def load_council_demo() -> Report:
         )
         programmes = {p.short_name: p for p in Programme.objects.filter(short_name__in=["Durchstarten", "KIM"])}
         for order, (heading, programme, text) in enumerate(SECTIONS, start=1):
-            _upsert(
+            upsert(
                 ReportSection,
                 {"report": report, "order": order},
                 heading=heading,
                 programme=programmes.get(programme) if programme else None,
                 text=text,
             )
-        _upsert(
+        upsert(
             Consultation,
             {"report": report, "agenda_item": item},
             committee=committee,
@@ -213,7 +202,7 @@ def load_council_demo() -> Report:
             released_at=_at(datetime.date(2020, 8, 12), 10),
             render=_render_once,
         )
-    _upsert(
+    upsert(
         AgendaItem,
         {"pk": item.pk},
         minutes=f"Herr Dezernent Stepprath berichtet anhand der Vorlage {report.reference} über die "

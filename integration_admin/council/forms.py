@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, RevisionFormMixin
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
@@ -49,7 +49,7 @@ def _meetings():
     return Meeting.objects.select_related("committee").order_by("-start")
 
 
-class CommitteeForm(BootstrapFormMixin, forms.ModelForm):
+class CommitteeForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Committee
         fields = ["name", "short_name", "classification", "sort_order"]
@@ -60,7 +60,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs={"placeholder": "HH:MM", "autocomplete": "off", **(attrs or {})}, format="%H:%M")
 
 
-class MeetingForm(BootstrapFormMixin, forms.ModelForm):
+class MeetingForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     """A meeting's day and times typed separately ("25.08.2020", "17:00"), stored as one date-time."""
 
     day = LocalizedDateField(label=_("Datum"))
@@ -96,7 +96,7 @@ class MeetingForm(BootstrapFormMixin, forms.ModelForm):
         return cleaned
 
 
-class AgendaItemForm(BootstrapFormMixin, forms.ModelForm):
+class AgendaItemForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ["number", "order", "title", "public", "result", "votes_yes", "votes_no", "votes_abstain", "minutes"]
@@ -116,7 +116,7 @@ class AgendaItemForm(BootstrapFormMixin, forms.ModelForm):
         return number
 
 
-class ReportForm(BootstrapFormMixin, forms.ModelForm):
+class ReportForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     date = LocalizedDateField(label=_("Datum"))
     related_agenda_item = AgendaItemChoiceField(
         queryset=_agenda_items(),
@@ -127,24 +127,7 @@ class ReportForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Report
-        fields = [
-            "title",
-            "paper_type",
-            "date",
-            "public",
-            "lead_office",
-            "author",
-            "phone",
-            "file_reference",
-            "related_agenda_item",
-            "reference_note",
-            "proposal",
-            "finance_text",
-            "attachments",
-            "signature_prefix",
-            "signatory_name",
-            "signatory_title",
-        ]
+        fields = Report.PAPER_FIELDS
         widgets = {
             "title": forms.Textarea(attrs={"rows": 2}),
             "proposal": forms.Textarea(attrs={"rows": 3}),
@@ -153,7 +136,7 @@ class ReportForm(BootstrapFormMixin, forms.ModelForm):
         }
 
 
-class SectionForm(BootstrapFormMixin, forms.ModelForm):
+class SectionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = ReportSection
         fields = ["order", "heading", "programme", "text"]
@@ -168,7 +151,7 @@ class SectionForm(BootstrapFormMixin, forms.ModelForm):
         return programme
 
 
-class ConsultationForm(BootstrapFormMixin, forms.ModelForm):
+class ConsultationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     """One line of the Beratungsfolge. The meeting follows from the agenda item, the committee from the meeting."""
 
     meeting = MeetingChoiceField(queryset=_meetings(), required=False, label=_("Sitzung"))

@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.core.models import Illustrative, Revisioned
 
-class Committee(models.Model):
+
+class Committee(Revisioned):
     """A council committee (Gremium), e.g. the Kreisausschuss."""
 
     name = models.CharField(_("Name"), max_length=200, unique=True)
@@ -56,7 +58,7 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(start__gte=timezone.now(), cancelled=False)
 
 
-class Meeting(models.Model):
+class Meeting(Revisioned, Illustrative):
     """A session of a committee (Sitzung) on a day, at a place."""
 
     committee = models.ForeignKey(
@@ -67,11 +69,6 @@ class Meeting(models.Model):
     location = models.CharField(_("Ort"), max_length=300, blank=True)
     state = models.CharField(_("Stand"), max_length=20, choices=MeetingState.choices, default=MeetingState.PLANNED)
     cancelled = models.BooleanField(_("abgesagt"), default=False)
-    is_illustrative = models.BooleanField(
-        _("illustrative Angaben"),
-        default=False,
-        help_text=_("Beispielwerte (z. B. Uhrzeit oder Ort), die nicht aus einem echten Dokument stammen."),
-    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -105,7 +102,7 @@ class Meeting(models.Model):
         return timezone.localtime(self.start)
 
 
-class AgendaItem(models.Model):
+class AgendaItem(Revisioned, Illustrative):
     """An item on a meeting's agenda (Tagesordnungspunkt, TOP) and, after the meeting, its result."""
 
     meeting = models.ForeignKey(
@@ -125,11 +122,6 @@ class AgendaItem(models.Model):
     votes_no = models.PositiveSmallIntegerField(_("Nein-Stimmen"), null=True, blank=True)
     votes_abstain = models.PositiveSmallIntegerField(_("Enthaltungen"), null=True, blank=True)
     minutes = models.TextField(_("Niederschrift"), blank=True, help_text=_("Text der Niederschrift zu diesem Punkt."))
-    is_illustrative = models.BooleanField(
-        _("illustrative Angaben"),
-        default=False,
-        help_text=_("Beispielwerte (z. B. die TOP-Nummer), die nicht aus einem echten Dokument stammen."),
-    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -184,8 +176,15 @@ class ReportQuerySet(models.QuerySet):
         return self.released().filter(public=True)
 
 
-class Report(models.Model):
+class Report(Revisioned, Illustrative):
     """A council paper (Vorlage) that the department head writes for a committee session."""
+
+    # What the department head writes (the report form's fields); a supplement starts as a copy of them.
+    PAPER_FIELDS = (
+        "title", "paper_type", "date", "public", "lead_office", "author", "phone", "file_reference",
+        "related_agenda_item", "reference_note", "proposal", "finance_text", "attachments", "signature_prefix",
+        "signatory_name", "signatory_title",
+    )  # fmt: skip
 
     title = models.CharField(_("Betreff"), max_length=500)
     paper_type = models.CharField(_("Vorlagenart"), max_length=30, choices=PaperType.choices, default=PaperType.NOTICE)
@@ -238,11 +237,6 @@ class Report(models.Model):
         blank=True,
         related_name="supplement_reports",
     )
-    is_illustrative = models.BooleanField(
-        _("illustrative Angaben"),
-        default=False,
-        help_text=_("Beispielwerte (z. B. das Datum), die nicht aus einem echten Dokument stammen."),
-    )
 
     # Set once, when the report is released (services.release_report); never changed afterwards.
     status = models.CharField(
@@ -263,9 +257,6 @@ class Report(models.Model):
     )
     snapshot = models.JSONField(_("eingefrorene Angaben"), null=True, editable=False)
 
-    revision = models.PositiveIntegerField(
-        _("Bearbeitungsstand"), default=1, editable=False, help_text=_("Schutz vor gleichzeitigem Überschreiben.")
-    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -330,7 +321,7 @@ class Report(models.Model):
         return f"Vorlage-{name}.pdf"
 
 
-class ReportSection(models.Model):
+class ReportSection(Revisioned):
     """A numbered section of the Sachverhalt: the department head's text and, optionally, a programme.
 
     A section with a programme shows that programme's figures (blocks, positions, decisions)
@@ -380,7 +371,7 @@ class ConsultationRole(models.TextChoices):
     DECISION = "decision", _("Entscheidung")
 
 
-class Consultation(models.Model):
+class Consultation(Revisioned):
     """One line of the Beratungsfolge: which committee deals with the paper, in which meeting, how."""
 
     report = models.ForeignKey(

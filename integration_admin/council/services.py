@@ -161,23 +161,7 @@ def create_supplement(*, report: Report) -> Report:
     if not report.is_released:
         raise ReleaseError(_("Nur eine freigegebene Vorlage kann ergänzt werden."))
     parent = report.supplements or report
-    copy_fields = [
-        "title",
-        "paper_type",
-        "public",
-        "lead_office",
-        "author",
-        "phone",
-        "file_reference",
-        "related_agenda_item",
-        "reference_note",
-        "proposal",
-        "finance_text",
-        "attachments",
-        "signature_prefix",
-        "signatory_name",
-        "signatory_title",
-    ]
+    copy_fields = [name for name in Report.PAPER_FIELDS if name != "date"]
     supplement = Report.objects.create(
         **{name: getattr(report, name) for name in copy_fields},
         date=timezone.localdate(),

@@ -28,7 +28,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from integration_admin.core.audit import log_access
 from integration_admin.core.forms import query_int
 from integration_admin.core.permissions import HeadOrAdministratorRequiredMixin
-from integration_admin.core.views import FilteredTableView
+from integration_admin.core.views import FilteredTableView, RevisionCheckMixin
 from integration_admin.council import jobs, services
 from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
@@ -131,7 +131,7 @@ class CommitteeCreateView(HeadOrAdministratorRequiredMixin, CreateView):
     form_class = CommitteeForm
 
 
-class CommitteeUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
+class CommitteeUpdateView(HeadOrAdministratorRequiredMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/committee_form.html"
     model = Committee
     form_class = CommitteeForm
@@ -185,7 +185,7 @@ class MeetingCreateView(HeadOrAdministratorRequiredMixin, CreateView):
         return {"committee": committee} if committee else {}
 
 
-class MeetingUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
+class MeetingUpdateView(HeadOrAdministratorRequiredMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/meeting_form.html"
     model = Meeting
     form_class = MeetingForm
@@ -235,7 +235,7 @@ class AgendaItemCreateView(HeadOrAdministratorRequiredMixin, CreateView):
         return self.meeting.get_absolute_url()
 
 
-class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, UpdateView):
+class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/agendaitem_form.html"
     queryset = AgendaItem.objects.select_related("meeting__committee")
     form_class = AgendaItemForm
@@ -356,16 +356,11 @@ class ReportCreateView(HeadOrAdministratorRequiredMixin, CreateView):
         }
 
 
-class ReportUpdateView(DraftReportMixin, UpdateView):
+class ReportUpdateView(DraftReportMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/report_form.html"
     model = Report
     form_class = ReportForm
     report_kwarg = "pk"
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.touch(self.object)
-        return response
 
 
 class ReportDeleteView(DraftReportMixin, DeleteView):
@@ -401,7 +396,7 @@ class SectionCreateView(DraftReportMixin, CreateView):
         return response
 
 
-class SectionUpdateView(DraftReportMixin, UpdateView):
+class SectionUpdateView(DraftReportMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/reportsection_form.html"
     queryset = ReportSection.objects.select_related("report")
     form_class = SectionForm
@@ -448,7 +443,7 @@ class ConsultationCreateView(DraftReportMixin, CreateView):
         return response
 
 
-class ConsultationUpdateView(DraftReportMixin, UpdateView):
+class ConsultationUpdateView(DraftReportMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/consultation_form.html"
     queryset = Consultation.objects.select_related("report")
     form_class = ConsultationForm

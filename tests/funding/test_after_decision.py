@@ -178,7 +178,7 @@ def test_proof_deadlines(login, demo, running):
     assert listing.count("erledigt") >= 2
 
     # Both parts submitted: done, gone from the dashboard.
-    data.update(report_submitted_on="01.02.2021", statement_submitted_on="02.02.2021")
+    data.update(report_submitted_on="01.02.2021", statement_submitted_on="02.02.2021", revision=proof.revision)
     assert client.post(reverse("funding:proof-update", args=[proof.pk]), data).status_code == 302
     proof.refresh_from_db()
     assert proof.is_complete and proof.state(today) == "done"
@@ -266,7 +266,13 @@ def test_call_off_and_proof_history_is_in_the_decision_history(running, login, d
     call_off = CallOff.objects.get(decision=running)
     client.post(
         reverse("funding:calloff-update", args=[call_off.pk]),
-        {"called_on": "01.02.2021", "amount": "1.234,56", "received_on": "15.02.2021", "received_amount": "1.234,56"},
+        {
+            "called_on": "01.02.2021",
+            "amount": "1.234,56",
+            "received_on": "15.02.2021",
+            "received_amount": "1.234,56",
+            "revision": call_off.revision,
+        },
     )
     client.post(reverse("funding:calloff-delete", args=[call_off.pk]))
     assert not CallOff.objects.filter(pk=call_off.pk).exists()

@@ -53,7 +53,7 @@ def position_form_data(position: Position, **changes) -> dict:
         "end": position.end.strftime("%d.%m.%Y") if position.end else "",
         "status": position.status,
         "note": position.note,
-        "loaded_at": position.modified.isoformat(),
+        "revision": position.revision,
         "change_reason": "",
     }
     if position.fixed_term:
@@ -116,7 +116,7 @@ def test_caseworker_cannot_create_a_position_of_another_organisation(login, clie
     count = Position.objects.count()
     login("sb-drk")
     data = position_form_data(positions["ki"], organisation=positions["KI"].pk, title="Fremde Stelle")
-    del data["loaded_at"], data["change_reason"]
+    del data["revision"], data["change_reason"]
     response = client.post(reverse("staffing:position-create"), data)
     assert response.status_code == 200
     assert "organisation" in response.context["form"].errors
@@ -162,6 +162,7 @@ def test_assignment_form_extra_fields_change_nothing_beyond_the_form(login, clie
         "fte_share": str(assignment.fte_share).replace(".", ","),
         "start": assignment.start.strftime("%d.%m.%Y"),
         "end": assignment.end.strftime("%d.%m.%Y") if assignment.end else "",
+        "revision": assignment.revision,
         **EXTRA_FIELDS,
         "position": positions["drk"].pk,
     }

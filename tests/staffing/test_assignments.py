@@ -99,15 +99,15 @@ def test_end_an_assignment(login, drk_position):
     assignment = drk_position.assignments.get()
     client = login("sb-drk")
     url = reverse("staffing:assignment-end", args=[assignment.pk])
-    assert client.get(url).status_code == 200
-    response = client.post(url, {"end": "30.06.2021"})
+    revision = client.get(url).context["form"]["revision"].value()
+    response = client.post(url, {"end": "30.06.2021", "revision": revision})
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert assignment.end == D(2021, 6, 30)
     assert assignment.history.first().history_change_reason == "Besetzung beendet"
-    response = client.post(url, {"end": "01.01.2020"})
+    response = client.post(url, {"end": "01.01.2020", "revision": assignment.revision})
     assert "vor ihrem Beginn" in response.context["form"].errors["end"][0]
-    response = client.post(url, {"end": ""})
+    response = client.post(url, {"end": "", "revision": assignment.revision})
     assert response.context["form"].errors["end"]
 
 
@@ -115,10 +115,12 @@ def test_edit_and_delete_an_assignment(login, drk_position):
     assignment = drk_position.assignments.get()
     client = login("sb-drk")
     url = reverse("staffing:assignment-update", args=[assignment.pk])
-    response = client.post(
-        url, {"holder_name": "Lieschen Müller", "fte_share": "0,8", "start": "15.09.2020", "end": "31.12.2022"}
-    )
+    data = {"holder_name": "Lieschen Müller", "fte_share": "0,8", "start": "15.09.2020", "end": "31.12.2022"}
+    response = client.post(url, {**data, "revision": assignment.revision})
     assert response.status_code == 302
+    # Sent again with the revision it was opened with: someone (here: the same person) saved since.
+    response = client.post(url, {**data, "fte_share": "0,7", "revision": assignment.revision})
+    assert response.status_code == 200 and "inzwischen" in response.content.decode()
     assignment.refresh_from_db()
     assert assignment.fte_share == Decimal("0.8")
     delete = reverse("staffing:assignment-delete", args=[assignment.pk])

@@ -143,7 +143,7 @@ def test_update_own_organisation_with_reason(login, drk):
     assert form["fte"].value() in ("1", Decimal("1.000"))
     assert 'value="1"' in str(form["fte"])  # German display, no trailing zeros
     data = form_data(position.building_block, drk, title=position.title, fte="1,0", status=position.status)
-    data.update(change_reason="Stufenaufstieg", loaded_at=form["loaded_at"].value(), pay_step="3")
+    data.update(change_reason="Stufenaufstieg", revision=form["revision"].value(), pay_step="3")
     response = client.post(url, data)
     assert response.status_code == 302
     position.refresh_from_db()
@@ -158,15 +158,19 @@ def test_update_refuses_a_stale_form(login, drk):
     position = Position.objects.get(organisation=drk)
     client = login("sb-drk")
     url = reverse("staffing:position-update", args=[position.pk])
-    loaded_at = client.get(url).context["form"]["loaded_at"].value()
+    revision = client.get(url).context["form"]["revision"].value()
     data = form_data(position.building_block, drk, title="Erste Änderung", fte="1", status=position.status)
-    assert client.post(url, {**data, "loaded_at": loaded_at}).status_code == 302
-    response = client.post(url, {**data, "title": "Zweite Änderung", "loaded_at": loaded_at})
+    assert client.post(url, {**data, "revision": revision}).status_code == 302
+    response = client.post(url, {**data, "title": "Zweite Änderung", "revision": revision})
     assert response.status_code == 200
-    assert "inzwischen geändert" in response.content.decode()
+    assert "inzwischen von Demo Sachbearbeitung DRK geändert" in response.content.decode()
     assert Position.objects.get(pk=position.pk).title == "Erste Änderung"
-    response = client.post(url, {**data, "loaded_at": "\x00kaputt"})
+    response = client.post(url, {**data, "revision": "\x00kaputt"})
     assert "Seite neu" in response.content.decode()
+    # A form without the revision (not sent by the page) is a conflict too, never a silent overwrite.
+    response = client.post(url, {**data, "title": "Ohne Stand"})
+    assert "inzwischen" in response.content.decode()
+    assert Position.objects.get(pk=position.pk).title == "Erste Änderung"
 
 
 def test_position_cannot_shrink_below_its_assignments(login, drk):

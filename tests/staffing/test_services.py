@@ -42,12 +42,12 @@ def test_save_assignment_refuses_more_than_the_position_has():
 def test_end_and_delete_assignment_keep_history():
     position = factories.position(fte="1.0")
     assignment = factories.assignment(position, "1.0", D(2021, 1, 1))
-    services.end_assignment(assignment=assignment, end=D(2021, 6, 30))
+    services.end_assignment(assignment=assignment, end=D(2021, 6, 30), expected_revision=assignment.revision)
     assignment.refresh_from_db()
     assert assignment.end == D(2021, 6, 30)
     assert assignment.history.first().history_change_reason == "Besetzung beendet"
-    with pytest.raises(ValidationError):
-        services.end_assignment(assignment=assignment, end=D(2020, 12, 31))  # before its start
+    with pytest.raises(ValidationError):  # before its start
+        services.end_assignment(assignment=assignment, end=D(2020, 12, 31), expected_revision=assignment.revision)
     services.delete_assignment(assignment=Assignment.objects.get(pk=assignment.pk))
     assert not Assignment.objects.filter(pk=assignment.pk).exists()
     assert Assignment.history.filter(id=assignment.pk).count() == 3  # created, ended, deleted
@@ -56,14 +56,14 @@ def test_end_and_delete_assignment_keep_history():
 @pytest.mark.django_db
 def test_save_position_refuses_a_stale_form():
     position = factories.position(fte="1.0")
-    loaded_at = position.modified
+    seen = position.revision
     other = Position.objects.get(pk=position.pk)
     other.title = "Von jemand anderem geändert"
-    services.save_position(position=other)
+    services.save_position(position=other, expected_revision=seen)
     position.fte = Decimal("2.0")
     with pytest.raises(ValidationError) as error:
-        services.save_position(position=position, loaded_at=loaded_at)
-    assert "inzwischen geändert" in error.value.messages[0]
+        services.save_position(position=position, expected_revision=seen)
+    assert "inzwischen von jemand anderem geändert" in error.value.messages[0]
     position.refresh_from_db()
     assert position.fte == Decimal("1.000") and position.title == "Von jemand anderem geändert"
 
@@ -72,11 +72,13 @@ def test_save_position_refuses_a_stale_form():
 def test_save_position_records_the_reason_and_resets_illustrative_pay_grade(grade):
     position = factories.position(fte="1.0", pay_grade=grade, pay_step=3, pay_grade_is_illustrative=True)
     position.title = "Neu"
-    services.save_position(position=position, reason="Umbenennung laut Stellenplan")
+    services.save_position(
+        position=position, expected_revision=position.revision, reason="Umbenennung laut Stellenplan"
+    )
     assert position.history.first().history_change_reason == "Umbenennung laut Stellenplan"
     assert Position.objects.get(pk=position.pk).pay_grade_is_illustrative  # pay grade unchanged: still illustrative
     position.pay_step = 4
-    services.save_position(position=position)
+    services.save_position(position=position, expected_revision=position.revision)
     assert not Position.objects.get(pk=position.pk).pay_grade_is_illustrative
 
 
