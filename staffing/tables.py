@@ -11,10 +11,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.cache import content_key
-from integration_admin.core.db import split_joined
+from integration_admin.core.db import from_thousandths, split_joined
 from integration_admin.core.formats import euro, fte
 from integration_admin.core.tables import CentsColumn, EuroColumn, FteColumn, Table
-from staffing.models import Organisation, Position, from_thousandths
+from staffing.models import Organisation, Position
 
 
 def illustrative_badge():

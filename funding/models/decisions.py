@@ -1,4 +1,4 @@
-"""Applications, grant decisions with their versions (amendments), own shares and flat rates.
+"""Applications, grant decisions with their versions (amendments) and own shares.
 
 A :class:`GrantDecision` is one grant case (one Zuwendungsbescheid and its later amendments).
 Its figures live in :class:`DecisionVersion` rows: number 0 is the original decision, 1, 2 ...
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import connection, models
 from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Round
@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding import money
+from funding.models.after_decision import CallOff, ProofOfUse
+from funding.models.base import MONEY, NON_NEGATIVE, PERCENT, DecisionStatus, FinancingType, GrantForm
 from integration_admin.core.db import (
     NAME_SEPARATOR,
     CentsSum,
@@ -34,29 +36,8 @@ from integration_admin.core.db import (
     orders_rows_in_json,
     thousandths,
 )
-from integration_admin.core.formats import euro
-from integration_admin.core.formats import fte as format_fte
 from integration_admin.core.models import Illustrative, Revisioned
 from programs.models import FlatRate
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
-ZERO = Decimal("0.00")
-NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
-PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
-
-
-class FinancingType(models.TextChoices):
-    SHARE = "share", _("Anteilsfinanzierung")
-    FIXED = "fixed", _("Festbetragsfinanzierung")
-    DEFICIT = "deficit", _("Fehlbedarfsfinanzierung")
-    FULL = "full", _("Vollfinanzierung")
-    FLAT_RATE = "flat_rate", _("Pauschale je VZÄ und Jahr")
-
-
-class GrantForm(models.TextChoices):
-    ZUWEISUNG = "zuweisung", _("Zuweisung")
-    ZUSCHUSS = "zuschuss", _("Zuschuss")
-    ZUWEISUNG_ZUSCHUSS = "zuweisung_zuschuss", _("Zuweisung/Zuschuss")
 
 
 class Application(Revisioned):
@@ -93,16 +74,6 @@ class Application(Revisioned):
 
     def get_absolute_url(self) -> str:
         return reverse("funding:application-detail", args=[self.pk])
-
-
-class DecisionStatus(models.TextChoices):
-    """Where a decision stands today (computed, never stored)."""
-
-    UPCOMING = "upcoming", _("künftig")
-    RUNNING = "running", _("laufend")
-    ENDED = "ended", _("beendet")
-    PROOF_OPEN = "proof_open", _("Verwendungsnachweis offen")
-    PROOF_OVERDUE = "proof_overdue", _("Nachweis überfällig")
 
 
 def call_off_cents(outer: str, field: str) -> Subquery:
@@ -373,7 +344,7 @@ class DecisionVersion(Illustrative):
     """The figures of a grant decision as one letter stated them: the original or an amendment."""
 
     decision = models.ForeignKey(
-        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="versions"
+        "funding.GrantDecision", verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="versions"
     )
     number = models.PositiveSmallIntegerField(
         _("Fassung"), default=0, help_text=_("0 = Erstbescheid, 1, 2 … = Änderungsbescheide.")
@@ -702,350 +673,3 @@ class CostShare(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.version.get_absolute_url()
-
-
-# After the decision (DOMAIN.md section 4): call-offs and payments, proofs of use, pass-through.
-
-CALL_OFF_WARNING_DAYS = 90  # warn this long before the grant period ends if money is still uncalled
-DEADLINE_HORIZON_DAYS = 90  # proof deadlines within this many days count as "due"
-
-
-class CallOffQuerySet(models.QuerySet):
-    def totals(self) -> dict[str, Decimal]:
-        result = self.aggregate(called=MoneySum("amount"), received=MoneySum("received_amount"))
-        return {key: value if value is not None else ZERO for key, value in result.items()}
-
-
-class CallOff(Revisioned, Illustrative):
-    """A call-off of funds (Mittelabruf) and the payment it brought (Zahlungseingang)."""
-
-    decision = models.ForeignKey(
-        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.PROTECT, related_name="call_offs"
-    )
-    called_on = models.DateField(_("abgerufen am"))
-    amount = models.DecimalField(_("abgerufener Betrag"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    needed_on = models.DateField(
-        _("benötigt für Zahlungen ab"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "Mittel dürfen nur für Zahlungen abgerufen werden, die binnen zwei Monaten fällig werden "
-            "(VV Nr. 7.2 zu § 44 LHO NRW)."
-        ),
-    )
-    received_on = models.DateField(_("eingegangen am"), null=True, blank=True)
-    received_amount = models.DecimalField(
-        _("eingegangener Betrag"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE
-    )
-    reference = models.CharField(_("Kassenzeichen / Aktenzeichen"), max_length=100, blank=True)
-    note = models.TextField(_("Bemerkung"), blank=True)
-    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
-    modified = models.DateTimeField(_("geändert"), auto_now=True)
-
-    history = HistoricalRecords()
-    objects = CallOffQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("Mittelabruf")
-        verbose_name_plural = _("Mittelabrufe")
-        ordering = ["decision", "called_on", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gt=0),
-                name="call_off_amount_positive",
-                violation_error_message=_("Der abgerufene Betrag muss größer als 0 sein."),
-            ),
-            models.CheckConstraint(
-                condition=Q(received_amount__isnull=True) | Q(received_amount__gte=0, received_amount__lte=F("amount")),
-                name="call_off_received_within_called",
-                violation_error_message=_("Es kann nicht mehr eingehen, als abgerufen wurde."),
-            ),
-            models.CheckConstraint(
-                condition=Q(received_on__isnull=True, received_amount__isnull=True)
-                | Q(received_on__isnull=False, received_amount__isnull=False),
-                name="call_off_receipt_complete",
-                violation_error_message=_("Zahlungseingang bitte mit Datum und Betrag erfassen."),
-            ),
-            models.CheckConstraint(
-                condition=Q(received_on__isnull=True) | Q(received_on__gte=F("called_on")),
-                name="call_off_received_after_called",
-                violation_error_message=_("Das Geld kann nicht vor dem Abruf eingegangen sein."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{_('Mittelabruf')} {_('vom')} {self.called_on:%d.%m.%Y}"
-
-    def get_absolute_url(self) -> str:
-        return self.decision.get_absolute_url() + "#mittelabrufe"
-
-    @property
-    def called_too_early(self) -> bool:
-        return money.called_too_early(self.called_on, self.needed_on)
-
-    def clean(self) -> None:
-        super().clean()
-        errors = {}
-        if self.received_amount is not None and self.received_on is None:
-            errors["received_on"] = _("Bitte das Datum des Zahlungseingangs angeben.")
-        if self.received_on is not None and self.received_amount is None:
-            errors["received_amount"] = _("Bitte den eingegangenen Betrag angeben.")
-        if self.received_on and self.called_on and self.received_on < self.called_on:
-            errors["received_on"] = _("Das Geld kann nicht vor dem Abruf eingegangen sein.")
-        if self.received_amount is not None and self.amount is not None and self.received_amount > self.amount:
-            errors["received_amount"] = _("Es kann nicht mehr eingehen, als abgerufen wurde.")
-        if errors:
-            raise ValidationError(errors)
-        if self.decision_id is not None and self.amount is not None:
-            self.check_within_grant()
-
-    def check_within_grant(self) -> None:
-        """All call-offs of the decision together may not exceed the current grant."""
-        version = self.decision.versions.filter(is_current=True).first()
-        if version is None or version.granted_amount is None:
-            raise ValidationError(
-                {"amount": _("Solange die Zuwendung nicht berechnet ist, können keine Mittel abgerufen werden.")}
-            )
-        others = CallOff.objects.filter(decision_id=self.decision_id).exclude(pk=self.pk).totals()["called"]
-        if others + self.amount > version.granted_amount:
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "Mit diesem Abruf wären %(total)s abgerufen, bewilligt sind aber nur %(granted)s "
-                        "(%(version)s). Höchstens %(left)s können noch abgerufen werden."
-                    )
-                    % {
-                        "total": euro(others + self.amount),
-                        "granted": euro(version.granted_amount),
-                        "version": version.label,
-                        "left": euro(max(version.granted_amount - others, ZERO)),
-                    }
-                }
-            )
-
-
-class ProofKind(models.TextChoices):
-    INTERIM = "interim", _("Zwischennachweis")
-    FINAL = "final", _("Verwendungsnachweis")
-
-
-class ProofOfUseQuerySet(models.QuerySet):
-    def open(self) -> "ProofOfUseQuerySet":
-        """Not yet complete: narrative report, numerical statement or a required receipt list missing."""
-        return self.filter(
-            Q(report_submitted_on__isnull=True)
-            | Q(statement_submitted_on__isnull=True)
-            | Q(receipts_required=True, receipts_submitted_on__isnull=True)
-        )
-
-    def overdue(self, today: datetime.date) -> "ProofOfUseQuerySet":
-        return self.filter(due_on__lt=today)
-
-    def due_within(self, today: datetime.date, days: int = DEADLINE_HORIZON_DAYS) -> "ProofOfUseQuerySet":
-        return self.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
-
-
-class ProofOfUse(Revisioned, Illustrative):
-    """A proof-of-use deadline (Verwendungsnachweis, interim or final) and what has been submitted."""
-
-    decision = models.ForeignKey(
-        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="proofs"
-    )
-    kind = models.CharField(_("Art"), max_length=20, choices=ProofKind.choices)
-    covers_year = models.PositiveSmallIntegerField(
-        _("Berichtsjahr"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
-        help_text=_("Bei Zwischennachweisen das Jahr, über das berichtet wird."),
-    )
-    due_on = models.DateField(_("Frist"))
-    report_submitted_on = models.DateField(_("Sachbericht eingereicht am"), null=True, blank=True)
-    statement_submitted_on = models.DateField(_("zahlenmäßiger Nachweis eingereicht am"), null=True, blank=True)
-    receipts_required = models.BooleanField(
-        _("Belegliste erforderlich"), default=False, help_text=_("Z. B. bei Weiterleitung an einen privaten Träger.")
-    )
-    receipts_submitted_on = models.DateField(_("Belegliste eingereicht am"), null=True, blank=True)
-    note = models.TextField(_("Bemerkung"), blank=True)
-
-    history = HistoricalRecords()
-    objects = ProofOfUseQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("Verwendungsnachweis")
-        verbose_name_plural = _("Verwendungsnachweise")
-        ordering = ["due_on", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(covers_year__isnull=True) | Q(covers_year__gte=2000, covers_year__lte=2100),
-                name="proof_year_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        year = f" {self.covers_year}" if self.covers_year else ""
-        return f"{self.get_kind_display()}{year}, {_('Frist')} {self.due_on:%d.%m.%Y}"
-
-    def get_absolute_url(self) -> str:
-        return self.decision.get_absolute_url() + "#nachweise"
-
-    @property
-    def is_complete(self) -> bool:
-        return (
-            self.report_submitted_on is not None
-            and self.statement_submitted_on is not None
-            and (not self.receipts_required or self.receipts_submitted_on is not None)
-        )
-
-    def missing_parts(self) -> list[str]:
-        parts = []
-        if self.report_submitted_on is None:
-            parts.append(str(_("Sachbericht")))
-        if self.statement_submitted_on is None:
-            parts.append(str(_("zahlenmäßiger Nachweis")))
-        if self.receipts_required and self.receipts_submitted_on is None:
-            parts.append(str(_("Belegliste")))
-        return parts
-
-    def state(self, today: datetime.date) -> str:
-        """One of ``done``, ``overdue``, ``due`` (within the horizon) or ``open``."""
-        if self.is_complete:
-            return "done"
-        if self.due_on < today:
-            return "overdue"
-        if self.due_on <= today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS):
-            return "due"
-        return "open"
-
-    def clean(self) -> None:
-        super().clean()
-        if self.receipts_submitted_on and not self.receipts_required:
-            raise ValidationError(
-                {"receipts_required": _("Eine eingereichte Belegliste setzt voraus, dass sie erforderlich ist.")}
-            )
-        if self.kind == ProofKind.INTERIM and self.covers_year is None:
-            raise ValidationError({"covers_year": _("Bitte das Berichtsjahr des Zwischennachweises angeben.")})
-
-
-class PassThrough(Revisioned, Illustrative):
-    """Part of a grant passed on to another organisation (Weiterleitung), e.g. to the DRK as Zuschuss."""
-
-    decision = models.ForeignKey(
-        GrantDecision, verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="pass_throughs"
-    )
-    recipient = models.ForeignKey(
-        "staffing.Organisation",
-        verbose_name=_("Empfänger"),
-        on_delete=models.PROTECT,
-        related_name="pass_throughs_received",
-    )
-    form = models.CharField(_("Form"), max_length=30, choices=GrantForm.choices, default=GrantForm.ZUSCHUSS)
-    amount = models.DecimalField(_("weitergeleiteter Betrag"), **MONEY, validators=NON_NEGATIVE)
-    decided_on = models.DateField(_("Weiterleitungsbescheid / -vertrag vom"), null=True, blank=True)
-    period_start = models.DateField(_("Zeitraum von"), null=True, blank=True)
-    period_end = models.DateField(_("Zeitraum bis"), null=True, blank=True)
-    funded_fte = models.DecimalField(
-        _("geförderte VZÄ"), max_digits=6, decimal_places=3, null=True, blank=True,
-        validators=[MinValueValidator(Decimal("0.001"))],
-    )  # fmt: skip
-    max_per_fte = models.DecimalField(
-        _("höchstens je VZÄ und Jahr"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE
-    )
-    actual_cost_basis = models.BooleanField(
-        _("in Höhe der tatsächlichen Personalkosten"),
-        default=False,
-        help_text=_("Ausgezahlt wird, was die Stelle tatsächlich kostet, höchstens der Betrag oben."),
-    )
-    conditions = models.TextField(_("Bedingungen und Auflagen"), blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("Weiterleitung")
-        verbose_name_plural = _("Weiterleitungen")
-        ordering = ["decision", "recipient__short_name", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gte=0),
-                name="pass_through_amount_non_negative",
-                violation_error_message=_("Der Betrag darf nicht negativ sein."),
-            ),
-            models.CheckConstraint(
-                condition=Q(period_start__isnull=True)
-                | Q(period_end__isnull=True)
-                | Q(period_start__lte=F("period_end")),
-                name="pass_through_period_ordered",
-                violation_error_message=_("Das Ende des Zeitraums liegt vor seinem Beginn."),
-            ),
-            models.CheckConstraint(
-                condition=(Q(max_per_fte__isnull=True) | Q(max_per_fte__gte=0))
-                & (Q(funded_fte__isnull=True) | Q(funded_fte__gt=0)),
-                name="pass_through_limits_non_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{_('Weiterleitung an')} {self.recipient.short_name}"
-
-    def get_absolute_url(self) -> str:
-        return self.decision.get_absolute_url() + "#weiterleitungen"
-
-    @property
-    def cap(self) -> Decimal | None:
-        """The ceiling from "at most X per FTE and year" over the period, if all parts are known."""
-        if None in (self.max_per_fte, self.funded_fte, self.period_start, self.period_end):
-            return None
-        return money.per_fte_cap(self.max_per_fte, self.funded_fte, self.period_start, self.period_end)
-
-    def clean(self) -> None:
-        super().clean()
-        errors = {}
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            errors["period_end"] = _("Das Ende des Zeitraums liegt vor seinem Beginn.")
-        elif self.max_per_fte is not None:
-            if self.funded_fte is None:
-                errors["funded_fte"] = _("Für eine Obergrenze je VZÄ bitte die geförderten VZÄ angeben.")
-            if self.period_start is None or self.period_end is None:
-                errors["period_start"] = _("Für eine Obergrenze je VZÄ und Jahr bitte den Zeitraum angeben.")
-            cap = self.cap
-            if cap is not None and self.amount is not None and self.amount > cap:
-                errors["amount"] = _(
-                    "Höchstens %(cap)s: %(max)s je VZÄ und Jahr x %(fte)s VZÄ x %(months)s/12 Monate."
-                ) % {
-                    "cap": euro(cap),
-                    "max": euro(self.max_per_fte),
-                    "fte": format_fte(self.funded_fte),
-                    "months": money.months_in_period(self.period_start, self.period_end),
-                }
-        if self.recipient_id is not None and self.recipient.is_kreis_unit:
-            errors["recipient"] = _(
-                "Weitergeleitet wird an einen anderen Träger, nicht an eine Einrichtung des Kreises selbst."
-            )
-        if errors:
-            raise ValidationError(errors)
-        if self.decision_id is not None and self.amount is not None:
-            self.check_within_grant()
-
-    def check_within_grant(self) -> None:
-        """Everything passed on from a decision together may not exceed its current grant."""
-        version = self.decision.versions.filter(is_current=True).first()
-        if version is None or version.granted_amount is None:
-            raise ValidationError(
-                {"amount": _("Solange die Zuwendung nicht berechnet ist, kann nichts weitergeleitet werden.")}
-            )
-        others = (
-            PassThrough.objects.filter(decision_id=self.decision_id).exclude(pk=self.pk).aggregate(s=MoneySum("amount"))
-        )["s"] or ZERO
-        if others + self.amount > version.granted_amount:
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "Zusammen würden %(total)s weitergeleitet, bewilligt sind aber nur %(granted)s (%(version)s)."
-                    )
-                    % {
-                        "total": euro(others + self.amount),
-                        "granted": euro(version.granted_amount),
-                        "version": version.label,
-                    }
-                }
-            )
