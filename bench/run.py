@@ -5,18 +5,24 @@
 2. SQL queries per request of every list and detail page at 10 and 100 rows per page.
 3. Under gunicorn against PostgreSQL, with wrk: single-client latency p50/p99 and throughput with
    4 concurrent clients for the positions list (filtered, sorted, 50 rows), a programme detail,
-   the dashboard, and a trivial page served by the same server; rounds interleave the pages, so
-   that ratios hold on a noisy machine. Each figure: median and spread (min-max) over the rounds.
+   the dashboard, the controlling overview and a trivial page served by the same server. The
+   pages are measured with the fragment cache warm (as users meet them: the same page again) and
+   cold (FRAGMENT_CACHE=0, a second server: every page rendered anew). Rounds interleave pages and
+   servers, so that ratios hold on a noisy machine. Each figure: median and spread over the rounds.
 4. The dashboard's and the controlling overview's aggregates at 10.000 positions: time, queries,
    and a check that the totals are exact to the cent.
 5. PDF: seconds per page and peak memory for reports of 1, 5, 20, 50 and 200 pages (each in a
-   fresh process that has rendered a one-page report before, as a server or worker process has:
-   the first PDF of a process also loads fonts, stylesheet and hyphenation patterns, reported on
-   its own line), where the report generator for the benchmark is available.
+   fresh process that has rendered a one-page report before, as a server or worker process has).
+
+``--against REF`` measures another commit of the code side by side with this one, on the same data:
+the data set is generated with REF's code, copied, and the copy migrated to this code's schema; REF
+runs from a git worktree under var/bench/. Its servers and PDF processes take turns with this
+code's, round by round, and the tables show both, each page also as a multiple of the trivial page
+of the same server and round (this machine's speed drifts by a third within the hour).
 
 Writes bench/results/latest.md and latest.json and prints the table.
 
-    python -m bench.run [--rounds 5] [--seconds 4] [--reuse] [--positions 10000] [--quick]
+    python -m bench.run [--against REF] [--rounds 5] [--seconds 4] [--reuse] [--positions 10000] [--quick]
 """
 
 import argparse
@@ -33,6 +39,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,29 +61,50 @@ TARGETS = {
     "queries_per_page": 6,  # a list or detail page's own queries, without session and user
     "queries_per_table": 2,  # dashboard and controlling overview: "at most 2 queries per table"
 }
+# Pages as multiples of the trivial page's p50 in the same run (with a warm fragment cache), and
+# PDF seconds per page against the code measured beside (--against): the limits of the issue that
+# put the house in order.
+RATIO_LIMITS = {"positions list": 12, "programme detail": 32, "dashboard": 32, "controlling": 26}
+PDF_LIMIT_AGAINST = 1.15
 # Pages that aggregate many tables: the issue gives them a budget per table, not per page.
 OVERVIEWS = ("dashboard", "controlling")
+PDF_SIZES = [1, 5, 20, 50, 200]
 
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def django_env(db_url: str, **extra) -> dict:
+@dataclass
+class Side:
+    """One checkout of the code and its database: this one ("after") or the one compared with."""
+
+    name: str
+    root: Path
+    db_url: str
+    label: str = ""
+    measured: dict = field(default_factory=dict)  # in-process results: queries, aggregates, session, urls
+
+
+def django_env(side: Side, **extra) -> dict:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=db_url,
+        DATABASE_URL=side.db_url,
         DJANGO_SETTINGS_MODULE="integration_admin.settings",
         SECRET_KEY=SECRET_KEY,
         BENCH_SECRET_KEY=SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         HTTPS="0",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=str(side.root),
         LOG_LEVEL="WARNING",
     )
     env.pop("DEBUG", None)
     env.update(extra)
     return env
+
+
+def manage(side: Side, *arguments: str, **env) -> None:
+    subprocess.run([PYTHON, "manage.py", *arguments], cwd=side.root, env=django_env(side, **env), check=True)
 
 
 # --- 1. data ----------------------------------------------------------------------------------
@@ -91,42 +119,75 @@ def analyze(db_url: str) -> None:
         connection.execute("ANALYZE")
 
 
-def prepare_database(db_url: str, positions: int, reuse: bool) -> dict:
+def database_exists(db_url: str) -> bool:
     import psycopg
 
-    parts = urlsplit(db_url)
-    name = parts.path.lstrip("/")
-    admin_url = db_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and reuse:
-            log(f"reusing database {name}")
-            analyze(db_url)
-            return {"reused": True}
-        if exists:
+    name = urlsplit(db_url).path.lstrip("/")
+    with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def recreate_database(db_url: str, template: str | None = None) -> None:
+    import psycopg
+
+    name = urlsplit(db_url).path.lstrip("/")
+    with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        for database in {name, template} - {None}:
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                [name],
+                [database],
             )
-            admin.execute(f'DROP DATABASE "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env = django_env(db_url)
-    log(f"migrating {name}")
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    log(f"generating {positions} positions")
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def generate(side: Side, positions: int) -> dict:
+    """A fresh database with the data set, made by ``side``'s own code."""
+    recreate_database(side.db_url)
+    log(f"migrating {side.db_url} ({side.label})")
+    manage(side, "migrate", "--noinput", "-v0")
+    log(f"generating {positions} positions ({side.label})")
     started = time.perf_counter()
     out = subprocess.run(
         [PYTHON, "-m", "bench.generate", "--positions", str(positions)],
-        cwd=ROOT,
-        env=env,
+        cwd=side.root,
+        env=django_env(side, STATIC_MANIFEST="0"),
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     counts = json.loads(out.strip().splitlines()[-1].replace("'", '"'))
     counts["generation_seconds"] = round(time.perf_counter() - started, 1)
-    analyze(db_url)
     return counts
+
+
+def prepare(after: Side, before: Side | None, positions: int, reuse: bool) -> dict:
+    """The data set of every side, the same data for both: generated by the older code when there
+    is one to compare with (this code's migrations then bring a copy of it up to date)."""
+    source = before or after
+    if reuse and all(database_exists(side.db_url) for side in filter(None, (after, before))):
+        log("reusing the databases")
+        counts = {"reused": True}
+    else:
+        counts = generate(source, positions)
+        if before is not None:
+            log(f"copying {before.db_url} to {after.db_url} and migrating it ({after.label})")
+            recreate_database(after.db_url, template=urlsplit(before.db_url).path.lstrip("/"))
+            manage(after, "migrate", "--noinput", "-v0")
+    for side in filter(None, (after, before)):
+        analyze(side.db_url)
+    return counts
+
+
+def checkout(ref: str) -> Path:
+    """A git worktree of ``ref`` under var/bench/ (made once, then moved to ``ref``)."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()  # fmt: skip
+    path = ROOT / "var" / "bench" / sha[:12]
+    if not (path / "manage.py").exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "worktree", "add", "--detach", "--force", str(path), sha], cwd=ROOT, check=True)
+    return path
 
 
 # --- 2. and 4.: in-process measurements (Django set up against the benchmark database) -----------
@@ -146,7 +207,9 @@ def own_queries(captured) -> list[str]:
 
 
 def inprocess(db_url: str) -> dict:
-    os.environ.update(django_env(db_url, STATIC_MANIFEST="0"))
+    """Queries per page, the aggregates, a session for gunicorn and the URLs to measure (run in a
+    child process of the side's own checkout)."""
+    os.environ.update(django_env(Side("after", ROOT, db_url), STATIC_MANIFEST="0"))
     import django
 
     django.setup()
@@ -187,6 +250,7 @@ def inprocess(db_url: str) -> dict:
         "programmes list": "/programmes/",
         "controlling": "/controlling/",
         "position detail": position.get_absolute_url(),
+        "position financing": reverse("funding:position-financing", args=[position.pk]),
         "programme detail": programme.get_absolute_url() + "?per_page={n}",
         "organisation detail": Organisation.objects.get(short_name="B007").get_absolute_url() + "?per_page={n}",
         "decision detail": decision.get_absolute_url(),
@@ -284,7 +348,28 @@ def inprocess(db_url: str) -> dict:
     }
 
 
+def measure_in_process(side: Side) -> dict:
+    """:func:`inprocess` of the side's own checkout, in a child process set up against its database."""
+    child = "import json, sys; from bench.run import inprocess; print(json.dumps(inprocess(sys.argv[1])))"
+    out = subprocess.run(
+        [PYTHON, "-c", child, side.db_url], cwd=side.root, env=django_env(side), capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
 # --- 3. HTTP under gunicorn with wrk ---------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """A gunicorn serving one side, with a setting of its own (e.g. the fragment cache off)."""
+
+    name: str
+    side: Side
+    env: dict = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    base: str = ""
 
 
 def free_port() -> int:
@@ -293,24 +378,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(db_url: str, workers: int) -> tuple[subprocess.Popen, str]:
-    env = django_env(db_url)
-    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+def start_gunicorn(server: Server, workers: int) -> None:
+    env = django_env(server.side, **server.env)
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603
+    server.process = subprocess.Popen(  # noqa: S603
         [str(Path(PYTHON).parent / "gunicorn"), "integration_admin.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        cwd=server.side.root, env=env, start_new_session=True,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    server.base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
         try:
-            urllib.request.urlopen(base + "/accounts/login/", timeout=1)  # noqa: S310
-            return process, base
+            urllib.request.urlopen(server.base + "/accounts/login/", timeout=1)  # noqa: S310
+            return
         except OSError:
             time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
+    server.process.kill()
+    raise SystemExit(f"gunicorn ({server.name}) did not start")
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -361,75 +445,87 @@ def ensure_wrk() -> None:
     raise SystemExit("wrk fehlt: sudo apt-get install -y wrk")
 
 
-def http_benchmark(db_url: str, urls: dict, cookie: str, rounds: int, seconds: int, workers: int) -> dict:
+def summary(values: list[float]) -> dict:
+    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2), "max": round(max(values), 2)}
+
+
+def http_benchmark(servers: list[Server], rounds: int, seconds: int, workers: int) -> dict:
+    """Every page of every server, round by round, servers and pages interleaved."""
     ensure_wrk()
-    process, base = start_gunicorn(db_url, workers)
+    for server in servers:
+        start_gunicorn(server, workers)
     try:
         opener = urllib.request.build_opener(NoRedirect)
-        for name, path in urls.items():
-            request = urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}"})  # noqa: S310
-            with opener.open(request) as response:
-                body = response.read()
-                if response.status != 200:
-                    raise SystemExit(f"{name}: HTTP {response.status} for {path}")
-            log(f"{name}: {path} -> 200, {len(body) // 1024} KiB")
-            wrk(base, path, cookie, 1, 1)  # warm-up: templates, connections
-        samples: dict[str, dict[str, list[float]]] = {name: {"p50_ms": [], "p99_ms": [], "rps": []} for name in urls}
+        for server in servers:
+            cookie = server.side.measured["session_key"]
+            for name, path in server.side.measured["urls"].items():
+                request = urllib.request.Request(server.base + path, headers={"Cookie": f"sessionid={cookie}"})  # noqa: S310
+                with opener.open(request) as response:
+                    body = response.read()
+                    if response.status != 200:
+                        raise SystemExit(f"{server.name}, {name}: HTTP {response.status} for {path}")
+                log(f"{server.name}, {name}: {path} -> 200, {len(body) // 1024} KiB")
+                wrk(server.base, path, cookie, 1, 1)  # warm-up: templates, connections, fragment cache
+        samples = {
+            server.name: {name: {"p50_ms": [], "p99_ms": [], "rps": []} for name in server.side.measured["urls"]}
+            for server in servers
+        }
         for round_number in range(1, rounds + 1):
             log(f"HTTP round {round_number}/{rounds}")
-            for name, path in urls.items():
-                single = wrk(base, path, cookie, 1, seconds)
-                parallel = wrk(base, path, cookie, 4, seconds)
-                for result in (single, parallel):
-                    if result["non_2xx"] or result["socket_errors"]:
-                        raise SystemExit(
-                            f"{name}: {result['non_2xx']} non-2xx responses, {result['socket_errors']} errors"
-                        )
-                samples[name]["p50_ms"].append(single["p50_ms"])
-                samples[name]["p99_ms"].append(single["p99_ms"])
-                samples[name]["rps"].append(parallel["rps"])
+            for name in servers[0].side.measured["urls"]:
+                for server in servers:
+                    path, cookie = server.side.measured["urls"][name], server.side.measured["session_key"]
+                    single = wrk(server.base, path, cookie, 1, seconds)
+                    parallel = wrk(server.base, path, cookie, 4, seconds)
+                    for result in (single, parallel):
+                        if result["non_2xx"] or result["socket_errors"]:
+                            raise SystemExit(
+                                f"{server.name}, {name}: {result['non_2xx']} non-2xx, {result['socket_errors']} errors"
+                            )
+                    samples[server.name][name]["p50_ms"].append(single["p50_ms"])
+                    samples[server.name][name]["p99_ms"].append(single["p99_ms"])
+                    samples[server.name][name]["rps"].append(parallel["rps"])
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-    def summary(values):
-        return {
-            "median": round(statistics.median(values), 2),
-            "min": round(min(values), 2),
-            "max": round(max(values), 2),
-        }
+        for server in servers:
+            if server.process is not None:
+                os.killpg(server.process.pid, signal.SIGTERM)
+                server.process.wait(timeout=30)
 
     result = {}
-    trivial = samples["trivial"]
-    for name, values in samples.items():
-        ratios_p50 = [a / b for a, b in zip(values["p50_ms"], trivial["p50_ms"], strict=True)]
-        ratios_rps = [a / b for a, b in zip(values["rps"], trivial["rps"], strict=True)]
-        result[name] = {
-            "path": urls[name],
-            "p50_ms": summary(values["p50_ms"]),
-            "p99_ms": summary(values["p99_ms"]),
-            "rps_4_clients": summary(values["rps"]),
-            "p50_vs_trivial": round(statistics.median(ratios_p50), 2),
-            "rps_vs_trivial": round(statistics.median(ratios_rps), 2),
-        }
+    for server_name, pages in samples.items():
+        trivial = pages["trivial"]
+        result[server_name] = {}
+        for name, values in pages.items():
+            ratios_p50 = [a / b for a, b in zip(values["p50_ms"], trivial["p50_ms"], strict=True)]
+            ratios_rps = [a / b for a, b in zip(values["rps"], trivial["rps"], strict=True)]
+            result[server_name][name] = {
+                "p50_ms": summary(values["p50_ms"]),
+                "p99_ms": summary(values["p99_ms"]),
+                "rps_4_clients": summary(values["rps"]),
+                "p50_vs_trivial": round(statistics.median(ratios_p50), 2),
+                "rps_vs_trivial": round(statistics.median(ratios_rps), 2),
+            }
     return result
 
 
 # --- 5. PDF ------------------------------------------------------------------------------------------
 
 PDF_CHILD = """
-import json, os, resource, sys, time
+import json, resource, sys, time
 import django
 django.setup()
-from integration_admin.council import bench_support
+try:
+    from bench import reports as support
+except ImportError:  # a checkout from before the report generator moved to bench/
+    from integration_admin.council import bench_support as support
 pages = int(sys.argv[1])
-warm_up = bench_support.report_of_pages(1)
-report = bench_support.report_of_pages(pages)
+warm_up = support.report_of_pages(1)
+report = support.report_of_pages(pages)
 started = time.perf_counter()
-bench_support.render(warm_up)  # the process's first PDF: fonts, stylesheet, hyphenation patterns
+support.render(warm_up)  # the process's first PDF: fonts, stylesheet, hyphenation patterns
 first = time.perf_counter() - started
 started = time.perf_counter()
-pdf_bytes, page_count = bench_support.render(report)
+pdf_bytes, page_count = support.render(report)
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"pages": page_count, "seconds": seconds, "first_seconds": first, "peak_mib": peak,
@@ -437,37 +533,34 @@ print(json.dumps({"pages": page_count, "seconds": seconds, "first_seconds": firs
 """
 
 
-def pdf_benchmark(db_url: str, sizes: list[int], rounds: int) -> dict:
-    env = django_env(db_url, STATIC_MANIFEST="0")
-    probe = subprocess.run(
-        [PYTHON, "-c", "import django; django.setup(); import bench.reports"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    if probe.returncode != 0:
-        error = (probe.stderr.strip().splitlines() or ["?"])[-1]
-        log(f"PDF: the report generator for the benchmark fails to load: {error}")
-        return {"available": False, "error": error}
+def pdf_benchmark(sides: list[Side], sizes: list[int], rounds: int) -> dict:
+    """Seconds per page and peak memory, each report in a fresh process, the sides taking turns."""
+    runs: dict[str, dict[int, list[dict]]] = {side.name: {size: [] for size in sizes} for side in sides}
+    for _round in range(rounds):  # the 200-page paper too: one run of it varied by a fifth
+        for size in sizes:
+            for side in sides:
+                out = subprocess.run(
+                    [PYTHON, "-c", PDF_CHILD, str(size)], cwd=side.root, env=django_env(side, STATIC_MANIFEST="0"),
+                    capture_output=True, text=True, check=True,
+                ).stdout  # fmt: skip
+                runs[side.name][size].append(json.loads(out.strip().splitlines()[-1]))
+                log(f"PDF {size} pages requested, {side.label}: {runs[side.name][size][-1]['seconds']:.2f} s")
     results = {}
-    for size in sizes:
-        runs = []
-        for _ in range(rounds):  # the 200-page paper too: one run of it varied by a fifth on a noisy machine
-            out = subprocess.run(
-                [PYTHON, "-c", PDF_CHILD, str(size)], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-            ).stdout
-            runs.append(json.loads(out.strip().splitlines()[-1]))
-        pages = runs[0]["pages"]
-        seconds = [r["seconds"] for r in runs]
-        peaks = [r["peak_mib"] for r in runs]
-        results[str(size)] = {
-            "pages": pages,
-            "seconds": round(statistics.median(seconds), 2),
-            "seconds_spread": [round(min(seconds), 2), round(max(seconds), 2)],
-            "seconds_per_page": round(statistics.median(seconds) / pages, 3),
-            "peak_mib": round(statistics.median(peaks), 1),
-            "first_pdf_seconds": round(statistics.median(r["first_seconds"] for r in runs), 2),
-        }
-        log(f"PDF {size} pages requested: {results[str(size)]}")
-    return {"available": True, "reports": results}
+    for side in sides:
+        results[side.name] = {}
+        for size in sizes:
+            measured = runs[side.name][size]
+            pages = measured[0]["pages"]
+            seconds = [r["seconds"] for r in measured]
+            results[side.name][str(size)] = {
+                "pages": pages,
+                "seconds": round(statistics.median(seconds), 2),
+                "seconds_spread": [round(min(seconds), 2), round(max(seconds), 2)],
+                "seconds_per_page": round(statistics.median(seconds) / pages, 3),
+                "peak_mib": round(statistics.median(r["peak_mib"] for r in measured), 1),
+                "first_pdf_seconds": round(statistics.median(r["first_seconds"] for r in measured), 2),
+            }
+    return results
 
 
 # --- output ------------------------------------------------------------------------------------------
@@ -477,30 +570,57 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def cell(page: dict) -> str:
+    return (
+        f"{page['p50_ms']['median']} ms ({page['p50_ms']['min']}–{page['p50_ms']['max']}); {page['p50_vs_trivial']} ×"
+    )
+
+
 def markdown(result: dict) -> str:
+    http, names = result["http"], list(result["http"])
+    labels = result["labels"]
     lines = [
         f"# Benchmark {result['started']}",
         "",
         f"Machine: {result['machine']}. Data: {json.dumps(result['data'], ensure_ascii=False)}.",
-        f"HTTP: gunicorn with {result['workers']} workers against PostgreSQL, wrk, {result['rounds']} rounds x "
-        f"{result['seconds']} s per page and mode; median (min-max) over rounds.",
+        f"HTTP: gunicorn with {result['workers']} workers per server against PostgreSQL, wrk, {result['rounds']} "
+        f"rounds x {result['seconds']} s per page, mode and server, interleaved; median (min–max) over rounds.",
+        "Servers: " + "; ".join(f"{name}: {labels[name]}" for name in names) + ".",
         "",
-        "## Latency and throughput",
+        "## p50 latency, one client (ms, and as a multiple of the same server's trivial page)",
         "",
-        "| page | p50, 1 client (ms) | p99, 1 client (ms) | requests/s, 4 clients | p50 / trivial | req/s / trivial |",
-        "|---|---|---|---|---|---|",
+        "| page | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
     ]
-    for name, r in result["http"].items():
+    for page in http[names[0]]:
+        lines.append(f"| {page} | " + " | ".join(cell(http[name][page]) for name in names) + " |")
+    lines += ["", "## Requests per second, 4 clients (and as a share of the trivial page's)", ""]
+    lines += ["| page | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for page in http[names[0]]:
+        values = [http[name][page] for name in names]
         lines.append(
-            f"| {name} | {r['p50_ms']['median']} ({r['p50_ms']['min']}-{r['p50_ms']['max']}) "
-            f"| {r['p99_ms']['median']} ({r['p99_ms']['min']}-{r['p99_ms']['max']}) "
-            f"| {r['rps_4_clients']['median']} ({r['rps_4_clients']['min']}-{r['rps_4_clients']['max']}) "
-            f"| {r['p50_vs_trivial']} | {r['rps_vs_trivial']} |"
+            f"| {page} | "
+            + " | ".join(f"{v['rps_4_clients']['median']} ({v['rps_vs_trivial']} ×)" for v in values)
+            + " |"
         )
-    pos = result["http"]["positions list"]
+    after = http["after"]
+    lines += ["", "## Limits (the pages as multiples of the trivial page, fragment cache warm)", ""]
+    compared = "before" in http
+    lines += [
+        "| page | limit | after | after, cache cold |" + (" before |" if compared else ""),
+        "|---|---|---|---|" + ("---|" if compared else ""),
+    ]
+    for page, limit in RATIO_LIMITS.items():
+        ratio = after[page]["p50_vs_trivial"]
+        row = f"| {page} | ≤ {limit} × | {ratio} × {verdict(ratio <= limit)} | "
+        row += f"{http['after, cache cold'][page]['p50_vs_trivial']} × |"
+        if "before" in http:
+            row += f" {http['before'][page]['p50_vs_trivial']} × |"
+        lines.append(row)
+    pos = after["positions list"]
     lines += [
         "",
-        "## Targets",
+        "## Targets (absolute, this machine; after, cache warm)",
         "",
         "| target | measured | |",
         "|---|---|---|",
@@ -511,90 +631,100 @@ def markdown(result: dict) -> str:
         f"| positions list p99 < 80 ms | {pos['p99_ms']['median']} ms "
         f"| {verdict(pos['p99_ms']['median'] < TARGETS['positions_p99_ms'])} |",
     ]
-    for name, agg in result["aggregates"].items():
+    for name, agg in result["aggregates"]["after"].items():
         lines.append(
             f"| {name} aggregates < 50 ms, exact | {agg['median_ms']} ms, {agg['queries']} queries, "
             f"exact: {agg['exact']} | {verdict(agg['median_ms'] < TARGETS['aggregate_ms'] and agg['exact'])} |"
         )
     for page in ("dashboard", "controlling"):
-        measured = result["http"][page]["p50_ms"]["median"]
+        measured = after[page]["p50_ms"]["median"]
         lines.append(f"| {page} page p50 < 50 ms | {measured} ms | {verdict(measured < TARGETS['aggregate_ms'])} |")
     pdf = result["pdf"]
-    if pdf.get("available"):
-        first = statistics.median(r["first_pdf_seconds"] for r in pdf["reports"].values())
-        lines.append(
-            f"| (no target) a process's first PDF, one page: fonts, stylesheet, hyphenation loaded once; "
-            f"not in the figures below | {first:.2f} s | – |"
+    lines += ["", "## PDF (seconds per page, peak memory; each report in a fresh process)", ""]
+    sides = list(pdf)
+    header = "| requested | pages | " + " | ".join(f"{labels.get(s, s)}" for s in sides)
+    lines += [header + (" | after / before |" if "before" in pdf else " |"), "|---|---|" + "---|" * len(sides)
+              + ("---|" if "before" in pdf else "")]  # fmt: skip
+    for size in pdf["after"]:
+        r = pdf["after"][size]
+        row = f"| {size} | {r['pages']} | " + " | ".join(
+            f"{pdf[s][size]['seconds']} s, {pdf[s][size]['seconds_per_page']} s/page, {pdf[s][size]['peak_mib']} MiB"
+            for s in sides
         )
-        for size, r in pdf["reports"].items():
+        if "before" in pdf:
+            ratio = pdf["after"][size]["seconds_per_page"] / pdf["before"][size]["seconds_per_page"]
+            row += f" | {ratio:.2f} {verdict(ratio <= PDF_LIMIT_AGAINST)} (≤ {PDF_LIMIT_AGAINST})"
+        lines.append(row + " |")
+    for size, r in pdf["after"].items():
+        if size == "20":
+            ok = r["seconds"] < TARGETS["pdf_20_pages_seconds"] and r["peak_mib"] < TARGETS["pdf_20_pages_mib"]
             lines.append(
-                f"| PDF {r['pages']} pages: <= 0,15 s/page | {r['seconds']} s ({r['seconds_per_page']} s/page), "
-                f"{r['peak_mib']} MiB | {verdict(r['seconds_per_page'] <= TARGETS['pdf_seconds_per_page'])} |"
+                f"\nPDF 20 pages < 3 s and < 200 MiB (after): {r['seconds']} s, {r['peak_mib']} MiB, {verdict(ok)}."
             )
-            if size == "20":
-                ok = r["seconds"] < TARGETS["pdf_20_pages_seconds"] and r["peak_mib"] < TARGETS["pdf_20_pages_mib"]
-                lines.append(
-                    f"| PDF 20 pages < 3 s and < 200 MiB | {r['seconds']} s, {r['peak_mib']} MiB | {verdict(ok)} |"
-                )
-            if size == "200":
-                ok = r["peak_mib"] < TARGETS["pdf_200_pages_mib"]
-                lines.append(
-                    f"| PDF 200 pages (the background job's code path) < 1 GiB | {r['seconds']} s, "
-                    f"{r['peak_mib']} MiB | {verdict(ok)} |"
-                )
-    else:
-        lines.append(f"| PDF | report generator failed to load: {pdf.get('error', '?')} | MISSED |")
+        if size == "200":
+            ok = r["peak_mib"] < TARGETS["pdf_200_pages_mib"]
+            lines.append(f"PDF 200 pages < 1 GiB (after): {r['peak_mib']} MiB, {verdict(ok)}.")
     lines += ["", "## SQL queries per request (a page's own; session, user and transaction statements not counted)", ""]
     lines += [
         "Lists and detail pages: at most 6 queries; the dashboard and the controlling overview: at most 2 per",
         "table they show (the tables counted in the page).",
         "",
-        "| page | 10 rows | 100 rows | constant | budget |",
-        "|---|---|---|---|---|",
     ]
-    for name, q in result["queries"].items():
+    query_sides = list(result["queries"])
+    lines += ["| page | " + " | ".join(f"{s}: 10 / 100 rows" for s in query_sides) + " | budget (after) |"]
+    lines += ["|---|" + "---|" * len(query_sides) + "---|"]
+    for name, q in result["queries"]["after"].items():
+        cells = []
+        for side in query_sides:
+            other = result["queries"][side].get(name)
+            cells.append(f"{other['10 rows']} / {other['100 rows']}" if other else "–")
         most = max(q["10 rows"], q["100 rows"])
         if "tables" in q:
             within = most <= TARGETS["queries_per_table"] * q["tables"]
-            budget = f"≤ 2 per table, {q['tables']} tables: {verdict(within)}"
+            budget = f"≤ 2 per table, {q['tables']} tables: {verdict(within and q['constant'])}"
         else:
-            budget = f"≤ 6: {verdict(most <= TARGETS['queries_per_page'])}"
-        lines.append(f"| {name} | {q['10 rows']} | {q['100 rows']} | {verdict(q['constant'])} | {budget} |")
+            budget = f"≤ 6, constant: {verdict(most <= TARGETS['queries_per_page'] and q['constant'])}"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {budget} |")
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--against", metavar="REF", help="another commit, measured side by side on the same data")
     parser.add_argument("--positions", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=4)
     # as `make serve`: WEB_CONCURRENCY, else one worker per core
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count()))
-    parser.add_argument("--reuse", action="store_true", help="keep the benchmark database if it exists")
+    parser.add_argument("--reuse", action="store_true", help="keep the benchmark databases if they exist")
     parser.add_argument("--quick", action="store_true", help="2 rounds of 2 s, PDF once (for trying things)")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds = 2, 2
     db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     started = datetime.datetime.now().astimezone()
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    after = Side("after", ROOT, db_url, label=f"this checkout ({head.strip() or '?'})")
+    before = None
+    if args.against:
+        before = Side("before", checkout(args.against), db_url + "_before", label=f"{args.against}")
+    sides = [side for side in (before, after) if side is not None]
 
     # Production serves hashed, compressed static files; the manifest must exist before anything renders.
     log("collecting static files")
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=django_env(db_url), check=True
-    )
-    data = prepare_database(db_url, args.positions, args.reuse)
+    for side in sides:
+        manage(side, "collectstatic", "--noinput", "-v0")
+    data = prepare(after, before, args.positions, args.reuse)
     log("queries per page and aggregates (in process)")
-    # In a child process: Django is set up there against the benchmark database.
-    child = "import json, sys; from bench.run import inprocess; print(json.dumps(inprocess(sys.argv[1])))"
-    out = subprocess.run(
-        [PYTHON, "-c", child, db_url], cwd=ROOT, env=django_env(db_url), capture_output=True, text=True, check=True
-    ).stdout
-    measured = json.loads(out.strip().splitlines()[-1])
+    for side in sides:
+        side.measured = measure_in_process(side)
     log("HTTP under gunicorn")
-    http = http_benchmark(db_url, measured["urls"], measured["session_key"], args.rounds, args.seconds, args.workers)
+    servers = [Server("after", after), Server("after, cache cold", after, {"FRAGMENT_CACHE": "0"})]
+    if before is not None:
+        servers.insert(0, Server("before", before))
+    http = http_benchmark(servers, args.rounds, args.seconds, args.workers)
     log("PDF")
-    pdf = pdf_benchmark(db_url, [1, 5, 20, 50] if args.quick else [1, 5, 20, 50, 200], 1 if args.quick else 3)
+    pdf = pdf_benchmark(sides, PDF_SIZES[:-1] if args.quick else PDF_SIZES, 1 if args.quick else 3)
 
     result = {
         "started": started.isoformat(timespec="seconds"),
@@ -603,11 +733,16 @@ def main() -> None:
         "workers": args.workers,
         "rounds": args.rounds,
         "seconds": args.seconds,
-        "queries": measured["queries"],
-        "aggregates": measured["aggregates"],
+        "labels": {
+            **{server.name: server.side.label + (", FRAGMENT_CACHE=0" if server.env else "") for server in servers},
+            **{side.name: side.label for side in sides},
+        },
+        "queries": {side.name: side.measured["queries"] for side in sides},
+        "aggregates": {side.name: side.measured["aggregates"] for side in sides},
         "http": http,
         "pdf": pdf,
         "targets": TARGETS,
+        "ratio_limits": RATIO_LIMITS,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     table = markdown(result)

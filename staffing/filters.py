@@ -101,10 +101,14 @@ class PositionFilter(CostYearFilterSet):
         for pk, number, short_title, title, programme_id, programme in self.block_rows:
             programmes[programme_id] = programme
             blocks.setdefault(programme, []).append((pk, f"{number}: {short_title or title}"))
-        self.filters["programme"].extra["choices"] = list(programmes.items())
-        self.filters["building_block"].extra["choices"] = list(blocks.items())
-        self.filters["organisation"].extra["choices"] = self.organisation_rows
-        self.filters["pay_grade"].extra["choices"] = [*self.pay_grade_rows, (NO_PAY_GRADE, _("ohne Entgeltgruppe"))]
+        # Choices as callables (Django's ChoiceField takes them): a form copies its fields, and with them
+        # a list of choices, but not a callable's hundreds of organisations and building blocks.
+        programme_choices, block_choices = list(programmes.items()), list(blocks.items())
+        pay_grade_choices = [*self.pay_grade_rows, (NO_PAY_GRADE, _("ohne Entgeltgruppe"))]
+        self.filters["programme"].extra["choices"] = lambda: programme_choices
+        self.filters["building_block"].extra["choices"] = lambda: block_choices
+        self.filters["organisation"].extra["choices"] = lambda: self.organisation_rows
+        self.filters["pay_grade"].extra["choices"] = lambda: pay_grade_choices
 
     def cache_key(self) -> str:
         """The key of the rendered filter form in the fragment cache: its choices (hundreds of

@@ -11,11 +11,15 @@ dicts and plain values.
 """
 
 import dataclasses
+import datetime
 import hashlib
+from decimal import Decimal
 
 from django.db import models
 from django.utils import translation
 from django.utils.functional import Promise
+
+PLAIN = frozenset({str, int, float, bool, type(None), Decimal, datetime.date, datetime.datetime})
 
 
 def plain(value, _seen=None):
@@ -24,13 +28,19 @@ def plain(value, _seen=None):
     A model instance met again (related objects point back: a block to its programme) is named by
     its label and primary key the second time.
     """
+    if type(value) in PLAIN:  # (most values: their repr is their content)
+        return value
     seen = set() if _seen is None else _seen
     if isinstance(value, models.Model):
         if id(value) in seen:
             return (value._meta.label, value.pk)
         seen.add(id(value))
         state = value.__dict__
-        loaded = tuple((name, plain(item, seen)) for name, item in state.items() if not name.startswith("_"))
+        loaded = tuple(
+            (name, item if type(item) in PLAIN else plain(item, seen))
+            for name, item in state.items()
+            if not name.startswith("_")
+        )
         related = tuple((name, plain(item, seen)) for name, item in state["_state"].fields_cache.items())
         prefetched = tuple(
             (name, plain(list(items), seen)) for name, items in state.get("_prefetched_objects_cache", {}).items()
