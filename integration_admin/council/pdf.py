@@ -120,12 +120,12 @@ def warm_hyphenation() -> None:
 
 
 # Allocations between two collections of Python's youngest generation while WeasyPrint lays out.
-LAYOUT_GC_THRESHOLD = 50_000
+LAYOUT_GC_THRESHOLD = 500_000
 
 
 @contextmanager
 def fewer_garbage_collections():
-    """Collect the youngest generation every 50.000 allocations instead of every 700, for a while.
+    """Collect the youngest generation every 500.000 allocations instead of every 700, for a while.
 
     WeasyPrint builds a tree of boxes and text lines that lives for the whole layout; with the
     default threshold the cyclic collector walks it again and again, more than a tenth of a long
