@@ -68,9 +68,6 @@ class DecisionListView(FilteredTableView):
     def get_queryset(self):
         return GrantDecision.objects.select_related("programme", "funder").with_figures(timezone.localdate())
 
-    def get_table_kwargs(self):
-        return {**super().get_table_kwargs(), "today": timezone.localdate()}
-
 
 def decision_queryset():
     queryset = GrantDecision.objects.with_block_labels()
@@ -538,9 +535,6 @@ class ProofListView(FilteredTableView):
     filterset_class = ProofFilter
     template_name = "funding/proofofuse_list.html"
     queryset = ProofOfUse.objects.select_related("decision__programme")
-
-    def get_table_kwargs(self):
-        return {**super().get_table_kwargs(), "today": timezone.localdate()}
 
 
 # --- applications ---------------------------------------------------------------------------------

@@ -7,22 +7,14 @@ renders each of a long page's cells through its own per-cell machinery, several 
 """
 
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.cache import content_key
 from integration_admin.core.db import from_thousandths, split_joined
-from integration_admin.core.formats import euro, fte
+from integration_admin.core.formats import fte
 from integration_admin.core.tables import CentsColumn, EuroColumn, FteColumn, Table
 from staffing.models import Organisation, Position
-
-
-def illustrative_badge():
-    return format_html(
-        '<span class="badge badge-illustrative" title="{}">{}</span>',
-        _("Beispielwerte, keine echten Entgelt- oder Tarifdaten"),
-        _("illustrativ"),
-    )
 
 
 def total_fte(key: str):
@@ -108,20 +100,7 @@ class PositionTable(Table):
         return {column.name for column in self.columns}
 
     def cost_footer(self):
-        totals = self.totals
-        if not totals or totals["cost"] is None:
-            return "–"
-        parts = [euro(totals["cost"])]
-        if totals["cost_illustrative"]:
-            parts.append(format_html('<div class="cell-note">{}</div>', illustrative_badge()))
-        if totals["cost_missing"]:
-            parts.append(
-                format_html(
-                    '<div class="small fw-normal text-body-secondary">{}</div>',
-                    _("%(count)s ohne Kostendaten") % {"count": totals["cost_missing"]},
-                )
-            )
-        return format_html_join("", "{}", ((part,) for part in parts))
+        return render_to_string("staffing/_cost_footer.html", {"totals": self.totals})
 
     def value_pay_grade(self, value):
         return value or ""

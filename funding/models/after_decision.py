@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -219,6 +220,10 @@ class ProofOfUse(Revisioned, Illustrative):
         if self.receipts_required and self.receipts_submitted_on is None:
             parts.append(str(_("Belegliste")))
         return parts
+
+    @property
+    def state_today(self) -> str:
+        return self.state(timezone.localdate())
 
     def state(self, today: datetime.date) -> str:
         """One of ``done``, ``overdue``, ``due`` (within the horizon) or ``open``."""

@@ -1,6 +1,7 @@
 """What every part of the funding models shares: money fields, financing types, forms of grant,
 a decision's status and the warning windows."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -35,6 +36,17 @@ class DecisionStatus(models.TextChoices):
     ENDED = "ended", _("beendet")
     PROOF_OPEN = "proof_open", _("Verwendungsnachweis offen")
     PROOF_OVERDUE = "proof_overdue", _("Nachweis überfällig")
+
+    @classmethod
+    def of_period(
+        cls, start: datetime.date | None, end: datetime.date | None, today: datetime.date
+    ) -> "DecisionStatus":
+        """Upcoming, running or ended by a grant period (open ends count as unbounded)."""
+        if start and start > today:
+            return cls.UPCOMING
+        if end and end < today:
+            return cls.ENDED
+        return cls.RUNNING
 
 
 CALL_OFF_WARNING_DAYS = 90  # warn this long before the grant period ends if money is still uncalled

@@ -18,6 +18,7 @@ from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Sub
 from django.db.models.functions import Cast, Coalesce, Concat, Round
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -224,11 +225,12 @@ class GrantDecision(Revisioned):
         version = version if version is not None else self.current_version()
         if version is None:
             return DecisionStatus.RUNNING
-        if version.period_start and version.period_start > today:
-            return DecisionStatus.UPCOMING
-        if version.period_end and version.period_end < today:
-            return DecisionStatus.ENDED
-        return DecisionStatus.RUNNING
+        return DecisionStatus.of_period(version.period_start, version.period_end, today)
+
+    @property
+    def listed_status(self) -> DecisionStatus:
+        """Today's status from the current version's period that ``with_figures()`` annotated."""
+        return DecisionStatus.of_period(self.period_start, self.period_end, timezone.localdate())
 
 
 # Which figures each financing type reads (besides the funded FTE, which every type may record).
