@@ -9,11 +9,10 @@ tables (django-simple-history's ``as_of``).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef
 from django.utils.translation import gettext as _
 
 from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
-from integration_admin.core.history import HistoryEntry, entries_from_records, history_json, records_from_json
+from integration_admin.core.history import HistoryEntry, entries_from_records
 from staffing.models import Organisation
 
 IGNORE = ("modified", "created", "revision")
@@ -29,27 +28,11 @@ def _rows(model, *related, **filters):
     return query.order_by("-history_date", "-history_id")
 
 
-RECIPIENT = {"recipient": "short_name"}
-
-
-def with_history(decisions):
-    """Annotate the decisions with the history rows of themselves, their call-offs, proofs of use
-    and pass-throughs, as JSON (read with the decision, see :func:`decision_history`)."""
-    pk = OuterRef("pk")
-    return decisions.annotate(
-        decision_history=history_json(GrantDecision, "id", id=pk),
-        call_off_history=history_json(CallOff, "decision_id", decision_id=pk),
-        proof_history=history_json(ProofOfUse, "decision_id", decision_id=pk),
-        pass_through_history=history_json(PassThrough, "decision_id", RECIPIENT, decision_id=pk),
-    )
-
-
 def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
     """Who changed what and when on the decision and everything attached to it, newest first.
 
-    ``decision`` from a queryset with :func:`with_history`: the histories of the decision, its
-    call-offs, proofs and pass-throughs come with it; versions and own shares (with their
-    organisations joined) are one query each. ``known``: related
+    One query per kind of record (the decision, its versions, own shares, call-offs, proofs and
+    pass-throughs), each with its users and named objects joined. ``known``: related
     objects the caller has loaded anyway (the decision's programme, funder and application with
     its programme); their names in changed fields need no lookup.
     """
@@ -63,7 +46,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
 
     entries = [
         *entries_from_records(
-            records_from_json(GrantDecision, decision.decision_history),
+            _rows(GrantDecision, id=decision.pk),
             GrantDecision,
             ignore=IGNORE,
             subject=lambda r: _("Bescheid"),
@@ -87,7 +70,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
             known=known,
         ),
         *entries_from_records(
-            records_from_json(CallOff, decision.call_off_history),
+            _rows(CallOff, decision_id=decision.pk),
             CallOff,
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Mittelabruf vom %(day)s") % {"day": f"{r.called_on:%d.%m.%Y}"},
@@ -95,7 +78,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
             known=known,
         ),
         *entries_from_records(
-            records_from_json(ProofOfUse, decision.proof_history),
+            _rows(ProofOfUse, decision_id=decision.pk),
             ProofOfUse,
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Nachweis, Frist %(day)s") % {"day": f"{r.due_on:%d.%m.%Y}"},
@@ -103,7 +86,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
             known=known,
         ),
         *entries_from_records(
-            records_from_json(PassThrough, decision.pass_through_history, RECIPIENT),
+            _rows(PassThrough, "recipient", decision_id=decision.pk),
             PassThrough,
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Weiterleitung"),

@@ -36,7 +36,7 @@ from funding.forms import (
     VersionFiguresForm,
     WeightFormSet,
 )
-from funding.history import decision_as_of, decision_history, with_history
+from funding.history import decision_as_of, decision_history
 from funding.models import (
     VERSION_FIGURES,
     Application,
@@ -157,7 +157,7 @@ class DecisionHistoryView(DetailView):
     context_object_name = "decision"
     template_name = "funding/grantdecision_history.html"
     # The application with its programme: its name (str) in the history needs both.
-    queryset = with_history(GrantDecision.objects.select_related("programme", "funder", "application__programme"))
+    queryset = GrantDecision.objects.select_related("programme", "funder", "application__programme")
 
     def get_context_data(self, **kwargs):
         decision = self.object

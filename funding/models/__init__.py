@@ -33,8 +33,6 @@ from funding.models.decisions import (
     DecisionVersionQuerySet,
     GrantDecision,
     GrantDecisionQuerySet,
-    OrganisationName,
-    ShareFigures,
     call_off_cents,
 )
 
@@ -61,11 +59,9 @@ __all__ = [
     "GrantDecision",
     "GrantDecisionQuerySet",
     "GrantForm",
-    "OrganisationName",
     "PassThrough",
     "ProofKind",
     "ProofOfUse",
     "ProofOfUseQuerySet",
-    "ShareFigures",
     "call_off_cents",
 ]

@@ -6,19 +6,13 @@ lookup per kind of related object that appears in a changed foreign key.
 """
 
 import datetime
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Subquery
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.db import JsonRows
 from integration_admin.core.formats import format_decimal
 
 ACTIONS = {"+": _("angelegt"), "~": _("geändert"), "-": _("gelöscht")}
@@ -148,68 +142,3 @@ def entries_from_records(
             )
         )
     return entries
-
-
-# --- history rows as JSON, read with the caller's own query ------------------------------------
-
-USER_NAMES = ("history_user__username", "history_user__first_name", "history_user__last_name")
-
-
-def history_json(model, group: str, names: dict[str, str] | None = None, **filters) -> Subquery:
-    """The history rows of ``model`` that match ``filters`` as one JSON text, for an annotation.
-
-    A page that shows the history of several small kinds of records (a decision's call-offs,
-    proofs, pass-throughs) reads them with its main query instead of one query each; turn the
-    text back into history rows with :func:`records_from_json`. ``group`` is the column the
-    filters fix (e.g. ``"decision_id"``); ``names`` maps a foreign key to the field that names its
-    object (``{"recipient": "short_name"}``), read along so that the change needs no lookup.
-    """
-    historical = model.history.model
-    columns = [f.attname for f in historical._meta.concrete_fields]
-    named = [f"{key}__{name}" for key, name in (names or {}).items()]
-    rows = (
-        historical.objects.filter(**filters)
-        .order_by()
-        .values(group)
-        .annotate(rows=JsonRows(*columns, *USER_NAMES, *named))
-        .values("rows")
-    )
-    return Subquery(rows, output_field=models.TextField())
-
-
-def _from_json(model_field, value):
-    if value is None:
-        return None
-    if isinstance(model_field, models.DateTimeField):
-        moment = parse_datetime(value)
-        # PostgreSQL writes the offset; SQLite keeps UTC without one (USE_TZ)
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
-    return model_field.to_python(value)
-
-
-def records_from_json(model, text: str | None, names: dict[str, str] | None = None) -> list:
-    """History rows (unsaved instances of the historical model) from :func:`history_json`'s text,
-    newest first, each with its user and the ``names``' objects, as ``select_related`` would give them."""
-    historical = model.history.model
-    fields = historical._meta.concrete_fields
-    user_model = get_user_model()
-    records = []
-    for values in json.loads(text or "[]", parse_float=Decimal):
-        record = historical(**{f.attname: _from_json(f, v) for f, v in zip(fields, values, strict=False)})
-        username, first_name, last_name, *named = values[len(fields) :]
-        # (the user may have been deleted since: then no name, as with a join that finds none)
-        record.history_user = (
-            user_model(pk=record.history_user_id, username=username, first_name=first_name, last_name=last_name)
-            if username is not None
-            else None
-        )
-        for (key, name), label in zip((names or {}).items(), named, strict=True):
-            related_field = historical._meta.get_field(key)
-            pk = getattr(record, related_field.attname)
-            related = (
-                related_field.related_model(pk=pk, **{name: label}) if pk is not None and label is not None else None
-            )
-            related_field.set_cached_value(record, related)
-        records.append(record)
-    records.sort(key=lambda record: (record.history_date, record.history_id), reverse=True)
-    return records
