@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 from django.utils import translation
 
 from integration_admin.demo import DEMO_PASSWORD, load_demo
@@ -13,10 +14,25 @@ def german_by_default():
     translation.activate("de")
 
 
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the founding example, loaded once per test process (as
+    pytest-django's documentation shows): each test runs in a transaction rolled back at its end,
+    so a test that changes the demo leaves it as it was for the next. Tests write their own records
+    beside it and must not count on an empty database."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        load_demo()
+
+
 @pytest.fixture
 def demo(db):
-    """The founding example as `make run` loads it."""
-    load_demo()
+    """The founding example as `make run` loads it: there from the start, except after a
+    transactional test, which empties the database at its end (pytest-django runs those last)."""
+    if not User.objects.filter(username="leitung").exists():
+        load_demo()
 
 
 def login_as(client, username: str):
@@ -73,7 +89,7 @@ def data_queries():
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """PBKDF2 takes ~0.2 s per hash by design; the demo logins would make every test seconds slower."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

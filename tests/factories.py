@@ -30,10 +30,11 @@ def unique(prefix: str) -> str:
 
 
 def organisation(short_name=None, **fields) -> Organisation:
+    """A new organisation; with a ``short_name`` the demo's of that name if there is one (KI, DRK …)."""
     short_name = short_name or unique("ORG")
     fields.setdefault("name", f"Organisation {short_name}")
     fields.setdefault("kind", OrganisationKind.KREIS_UNIT)
-    return Organisation.objects.create(short_name=short_name, **fields)
+    return Organisation.objects.get_or_create(short_name=short_name, defaults=fields)[0]
 
 
 def funder(short_name=None, **fields) -> Funder:
@@ -91,7 +92,8 @@ def pay_grade(code=None, group_name=None, **fields):
 
 
 def pay_data(grade, years=(2021, 2022), amount="4000.00", steps=(3,), illustrative=False):
-    """Pay-table entries from 1 January of each year, bonus and employer rates for ``grade``."""
+    """Pay-table entries from 1 January of each year, bonus and employer rates for ``grade`` (the
+    rates replace the demo's for those years)."""
     for year in years:
         for step in steps:
             PayTableEntry.objects.create(
@@ -101,10 +103,10 @@ def pay_data(grade, years=(2021, 2022), amount="4000.00", steps=(3,), illustrati
                 monthly_amount=Decimal(amount),
                 is_illustrative=illustrative,
             )
-        AnnualBonusRate.objects.get_or_create(
+        AnnualBonusRate.objects.update_or_create(
             year=year, group=grade.group, defaults={"rate": Decimal("70.28"), "is_illustrative": illustrative}
         )
-        EmployerContributionRate.objects.get_or_create(
+        EmployerContributionRate.objects.update_or_create(
             year=year,
             defaults={
                 "social_insurance_rate": Decimal("20.00"),

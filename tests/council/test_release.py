@@ -21,6 +21,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+DAY = datetime.date(2023, 8, 12)  # (a year without a paper in the demo, which has 0001/2020)
+
+
 def fake_render(snapshot: dict) -> bytes:
     """A stand-in for WeasyPrint where the PDF itself does not matter (keeps the tests fast)."""
     return f"%PDF-1.7 {snapshot['reference']} {snapshot['title']}".encode()
@@ -36,39 +39,39 @@ def release(report, user, **kwargs):
 
 
 def test_numbers_count_per_year_and_are_never_reused(head):
-    first = release(factories.report(date=datetime.date(2020, 8, 12)), head)
-    second = release(factories.report(date=datetime.date(2020, 9, 1)), head)
-    other_year = release(factories.report(date=datetime.date(2021, 1, 5)), head)
-    assert (first.reference, second.reference, other_year.reference) == ("0001/2020", "0002/2020", "0001/2021")
-    assert dict(PaperCounter.objects.values_list("year", "last_number")) == {2020: 2, 2021: 1}
+    first = release(factories.report(date=datetime.date(2023, 8, 12)), head)
+    second = release(factories.report(date=datetime.date(2023, 9, 1)), head)
+    other_year = release(factories.report(date=datetime.date(2024, 1, 5)), head)
+    assert (first.reference, second.reference, other_year.reference) == ("0001/2023", "0002/2023", "0001/2024")
+    assert dict(PaperCounter.objects.filter(year__gte=2023).values_list("year", "last_number")) == {2023: 2, 2024: 1}
     # A deleted draft never had a number; the next one continues the count.
-    factories.report(date=datetime.date(2020, 10, 1)).delete()
-    assert release(factories.report(date=datetime.date(2020, 10, 2)), head).reference == "0003/2020"
+    factories.report(date=datetime.date(2023, 10, 1)).delete()
+    assert release(factories.report(date=datetime.date(2023, 10, 2)), head).reference == "0003/2023"
 
 
 def test_release_freezes_figures_text_and_file(head):
-    report = factories.report(title="Bericht")
+    report = factories.report(title="Bericht", date=DAY)
     factories.section(report, 1, heading="Eins", text="Erster Text")
-    released = release(report, head, released_at=timezone.make_aware(datetime.datetime(2020, 8, 12, 10)))
+    released = release(report, head, released_at=timezone.make_aware(datetime.datetime(2023, 8, 12, 10)))
     assert released.status == ReportStatus.RELEASED and released.released_by == head
     snapshot = decode(released.snapshot)
-    assert snapshot["reference"] == "0001/2020" and snapshot["sections"][0]["text"] == "Erster Text"
+    assert snapshot["reference"] == "0001/2023" and snapshot["sections"][0]["text"] == "Erster Text"
     stored = ReportFile.objects.get(report=released)
-    assert bytes(stored.content) == b"%PDF-1.7 0001/2020 Bericht"
-    assert stored.size == len(b"%PDF-1.7 0001/2020 Bericht") and len(stored.sha256) == 64 and len(stored.sha512) == 128
-    assert stored.file_name == "Vorlage-0001-2020.pdf" and stored.mime_type == "application/pdf"
+    assert bytes(stored.content) == b"%PDF-1.7 0001/2023 Bericht"
+    assert stored.size == len(b"%PDF-1.7 0001/2023 Bericht") and len(stored.sha256) == 64 and len(stored.sha512) == 128
+    assert stored.file_name == "Vorlage-0001-2023.pdf" and stored.mime_type == "application/pdf"
 
 
 def test_releasing_twice_is_refused_and_consumes_no_number(head):
-    report = release(factories.report(), head)
+    report = release(factories.report(date=DAY), head)
     with pytest.raises(services.ReleaseError):
         release(report, head)
-    assert PaperCounter.objects.get(year=2020).last_number == 1
+    assert PaperCounter.objects.get(year=2023).last_number == 1
 
 
 def test_a_release_racing_another_takes_the_next_number(head):
     """Someone releases another paper while ours renders: ours starts over with the next number."""
-    other = factories.report()
+    other = factories.report(date=DAY)
     calls = []
 
     def render_while_someone_else_releases(snapshot):
@@ -77,16 +80,16 @@ def test_a_release_racing_another_takes_the_next_number(head):
             release(other, head)
         return fake_render(snapshot)
 
-    ours = release(factories.report(), head, render=render_while_someone_else_releases)
+    ours = release(factories.report(date=DAY), head, render=render_while_someone_else_releases)
     other.refresh_from_db()
-    assert calls == ["0001/2020", "0002/2020"]
-    assert (other.reference, ours.reference) == ("0001/2020", "0002/2020")
-    assert bytes(ours.file.content) == fake_render({"reference": "0002/2020", "title": ours.title})
-    assert PaperCounter.objects.get(year=2020).last_number == 2
+    assert calls == ["0001/2023", "0002/2023"]
+    assert (other.reference, ours.reference) == ("0001/2023", "0002/2023")
+    assert bytes(ours.file.content) == fake_render({"reference": "0002/2023", "title": ours.title})
+    assert PaperCounter.objects.get(year=2023).last_number == 2
 
 
 def test_a_change_during_rendering_stops_the_release(head):
-    report = factories.report()
+    report = factories.report(date=DAY)
 
     def render_while_someone_edits(snapshot):
         services.touch(report)
@@ -96,11 +99,11 @@ def test_a_change_during_rendering_stops_the_release(head):
         release(report, head, render=render_while_someone_edits)
     report.refresh_from_db()
     assert not report.is_released
-    assert not PaperCounter.objects.filter(last_number__gt=0).exists()
+    assert not PaperCounter.objects.filter(year=DAY.year, last_number__gt=0).exists()
 
 
 def test_supplements_are_numbered_after_their_paper(head):
-    parent = factories.report()
+    parent = factories.report(date=DAY)
     factories.section(parent, 1, heading="Abschnitt")
     parent = release(parent, head)
     first = services.create_supplement(report=parent)
@@ -108,11 +111,11 @@ def test_supplements_are_numbered_after_their_paper(head):
     assert first.title == parent.title and first.sections.count() == parent.sections.count()
     first = release(first, head)
     second = release(services.create_supplement(report=first), head)  # a supplement of a supplement: same parent
-    assert (first.reference, second.reference) == ("0001/2020/1", "0001/2020/2")
+    assert (first.reference, second.reference) == ("0001/2023/1", "0001/2023/2")
     assert second.supplements == parent
-    assert PaperCounter.objects.get(year=2020).last_number == 1  # supplements take no new number
+    assert PaperCounter.objects.get(year=2023).last_number == 1  # supplements take no new number
     with pytest.raises(services.ReleaseError):
-        services.create_supplement(report=factories.report())
+        services.create_supplement(report=factories.report(date=DAY))
 
 
 def test_snapshot_round_trip_keeps_types():
@@ -220,7 +223,7 @@ def test_caseworkers_may_not_print_compose_or_release_drafts(login):
 def test_the_browser_release_renders_outside_any_transaction(client, monkeypatch):
     """ATOMIC_REQUESTS is on, but the release view renders with no transaction (and no lock) open."""
     User.objects.create_user("chefin", password="Heinsberg-2020", role="head")
-    report = factories.report()
+    report = factories.report(date=DAY)
     seen = []
 
     def spy(html, fetcher=None):
@@ -234,4 +237,4 @@ def test_the_browser_release_renders_outside_any_transaction(client, monkeypatch
     assert response.status_code == 302
     assert seen == [False]
     report.refresh_from_db()
-    assert report.reference == "0001/2020" and bytes(report.file.content) == b"%PDF-1.7 spy"
+    assert report.reference == "0001/2023" and bytes(report.file.content) == b"%PDF-1.7 spy"

@@ -22,15 +22,17 @@ D = datetime.date
 
 @pytest.fixture
 def e11():
-    group = PayGradeGroup.objects.create(name="E 9a – E 12")
-    grade = PayGrade.objects.create(code="E 11", group=group)
+    """The domain example's pay table for an E 11 (a grade of its own beside the demo's) and its
+    rates for 2021 and 2022, which replace the demo's for the test."""
+    group = PayGradeGroup.objects.get_or_create(name="E 9a – E 12")[0]
+    grade = PayGrade.objects.create(code="E 11 (Beispiel)", group=group)
     PayTableEntry.objects.create(pay_grade=grade, step=3, valid_from=D(2021, 1, 1), monthly_amount=Decimal("4000.00"))
     PayTableEntry.objects.create(pay_grade=grade, step=3, valid_from=D(2021, 4, 1), monthly_amount=Decimal("4072.00"))
     PayTableEntry.objects.create(pay_grade=grade, step=3, valid_from=D(2022, 1, 1), monthly_amount=Decimal("4317.00"))
     for year in (2021, 2022):
-        AnnualBonusRate.objects.create(year=year, group=group, rate=Decimal("70.28"))
-        EmployerContributionRate.objects.create(
-            year=year, social_insurance_rate=Decimal("20.00"), pension_levy_rate=Decimal("4.25")
+        AnnualBonusRate.objects.update_or_create(year=year, group=group, defaults={"rate": Decimal("70.28")})
+        EmployerContributionRate.objects.update_or_create(
+            year=year, defaults={"social_insurance_rate": Decimal("20.00"), "pension_levy_rate": Decimal("4.25")}
         )
     return grade
 

@@ -19,7 +19,7 @@ D = datetime.date
 
 @pytest.fixture
 def grade(db):
-    grade = factories.pay_grade("E 11")
+    grade = factories.pay_grade("E 11 (Test)")
     factories.pay_data(grade, years=(2021, 2022), amount="4000.00", steps=(3,))
     return grade
 
@@ -98,7 +98,10 @@ def test_refresh_costs_stores_what_costs_computes(grade):
     full = factories.position(fte="1.0", pay_grade=grade, pay_step=3)
     half = factories.position(fte="0.5", pay_grade=grade, pay_step=3, start=D(2022, 7, 1))
     no_grade = factories.position(fte="1.0")
-    assert services.refresh_costs() == 4  # two years each for the two positions with a pay grade
+    ours = Position.objects.filter(pk__in=[full.pk, half.pk, no_grade.pk])  # (beside the demo's)
+    # every year with rates (the demo's reach back to 2020): the full position's 2021 and 2022 (its
+    # pay table starts in 2021), the half one's 2022 and, not yet started, nothing in 2020 and 2021
+    assert services.refresh_costs(positions=ours) == 5
     tables = load_cost_tables()
     for position in (full, half):
         for year in (2021, 2022):
@@ -107,15 +110,15 @@ def test_refresh_costs_stores_what_costs_computes(grade):
             assert (stored.months, stored.total, stored.gross_pay) == (live.months, live.total, live.gross_pay)
     assert PositionCost.objects.get(position=half, year=2021).total == Decimal("0.00")  # not yet existing
     assert not PositionCost.objects.filter(position=no_grade).exists()
-    assert services.refresh_costs() == 0  # nothing changed: nothing written
+    assert services.refresh_costs(positions=ours) == 0  # nothing changed: nothing written
 
     PayTableEntry.objects.filter(pay_grade=grade, valid_from__year=2022).update(monthly_amount=Decimal("4100.00"))
-    assert services.refresh_costs() == 2  # the 2022 rows of both positions
+    assert services.refresh_costs(positions=ours) == 2  # the 2022 rows of both positions
     full.pay_grade = None
     full.save()
     services.refresh_costs(positions=Position.objects.filter(pk=full.pk))
     assert not PositionCost.objects.filter(position=full).exists()
-    assert PositionCost.objects.filter(position=half).count() == 2  # other positions untouched
+    assert PositionCost.objects.filter(position=half).count() == 3  # other positions untouched
 
 
 @pytest.mark.django_db
