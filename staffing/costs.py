@@ -298,8 +298,8 @@ def costs_by_year(position_costs, key=lambda row: None) -> dict:
     with its position's block and FTE and the flat rate of that block and year (joined on the
     unique block and year): one query in all. Returns ``{key: {year: YearCost}}``, years ascending.
     """
-    # A join, not a subquery per row: on a small table the planner scans FlatRate for every row
-    # (1.100 rows of a programme: 35 ms); the join is one hash of the table.
+    # A join, not a subquery per row: on a small table the planner scanned the flat rates once per row;
+    # the join hashes the table once.
     flat = FilteredRelation(
         "position__building_block__flat_rates", condition=Q(position__building_block__flat_rates__year=F("year"))
     )

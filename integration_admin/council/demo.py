@@ -99,9 +99,9 @@ SECTIONS = [
 ]
 
 # Released PDFs of the demo, by snapshot: loading the demo again in one process (the test suite
-# does it for almost every test) does not render the same document again. The key leaves out
+# does it after every test that empties the database) does not render the same document again. The key leaves out
 # the primary keys, which the paper does not print: PostgreSQL's sequences are not rolled back
-# with a test's transaction, so each load gets new ones (and rendered again, 0,6 s per test).
+# with a test's transaction, so each load gets new ones (and would render the paper again).
 _rendered: dict[str, bytes] = {}
 
 
