@@ -2,9 +2,9 @@
 # Everything runs from the project's own virtualenv in .venv (created on first use).
 
 # The interpreter of the virtualenv: the distribution's /usr/bin/python3 when it is 3.11 or newer
-# (Debian and Ubuntu build it with PGO and LTO: the positions list served 40 % more requests per
-# second than under a self-compiled pyenv Python without --enable-optimizations, see README,
-# "Performance"), else the first python3 on the PATH. `make PYTHON=python3.12 ...` chooses another.
+# (Debian and Ubuntu build it with PGO and LTO, noticeably faster than a self-compiled Python
+# without --enable-optimizations), else the first python3 on the PATH.
+# `make PYTHON=python3.12 ...` chooses another.
 PYTHON ?= $(or $(shell for p in /usr/bin/python3 python3; do \
 	$$p -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { command -v $$p; break; }; \
 	done),python3)
@@ -16,9 +16,9 @@ WORKER_MAX_TASKS ?= 20
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production HTTPS=0 STATIC_MANIFEST=0
 
-# gunicorn workers: one per core by default. On the benchmark machine (2 cores, PostgreSQL on the
-# same machine) 2 workers served the positions list at 116 requests/s against 105 with 3 (six
-# interleaved runs each); with PostgreSQL on another machine, more workers pay off (README, "Serving").
+# gunicorn workers: one per core by default (with PostgreSQL on the same machine, more workers than
+# cores served fewer requests in the benchmark); with PostgreSQL on another machine, more workers
+# pay off (README, "Serving").
 WEB_CONCURRENCY ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: serve run worker test test-postgres lint format migrate demo messages clean venv backup restore bench
@@ -122,7 +122,8 @@ serve: $(VENV)/.installed
 # The benchmark at the size of a whole Land (bench/run.py): generates the data set into its own
 # PostgreSQL database (BENCH_DATABASE_URL, default ia_bench on 127.0.0.1), runs gunicorn and wrk
 # (Debian package, installed when missing and root), writes bench/results/latest.{md,json}.
-# BENCH_ARGS=--reuse keeps an existing data set; BENCH_ARGS=--quick for a short trial run.
+# BENCH_ARGS=--reuse keeps an existing data set; BENCH_ARGS=--quick for a short trial run;
+# BENCH_ARGS='--against 66ccd1a' measures that commit side by side on the same data.
 bench: $(VENV)/.installed
 	$(PY) -m bench.run $(BENCH_ARGS)
 
