@@ -179,7 +179,7 @@ def controlling_overview(
     )
     decision_ids = [v.decision_id for v in versions]
 
-    # (plain values: the own share by organisation is all this table needs)
+    # (plain values: cheaper here than the shares as objects, DecisionVersion.shares)
     own_by_version: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for version_id, organisation, own in (
         CostShare.objects.filter(version__in=versions)

@@ -28,14 +28,24 @@ def _rows(model, *related, **filters):
     return query.order_by("-history_date", "-history_id")
 
 
-def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
-    """Who changed what and when on the decision and everything attached to it, newest first.
+def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry]]:
+    """The decision and who changed what and when on it and everything attached to it, newest first.
 
     One query per kind of record (the decision, its versions, own shares, call-offs, proofs and
-    pass-throughs), each with its users and named objects joined. ``known``: related
-    objects the caller has loaded anyway (the decision's programme, funder and application with
-    its programme); their names in changed fields need no lookup.
+    pass-throughs), each with its users and named objects joined. The decision itself is its newest
+    history row (django-simple-history's ``instance``), read with its programme, funder and
+    application, so the page needs no query of its own; their names in changed fields need no
+    lookup either. Raises ``GrantDecision.DoesNotExist`` for a decision that does not exist (any more).
     """
+    related = ("programme", "funder", "application__programme")  # (an application's name needs its programme)
+    decision_rows = list(_rows(GrantDecision, *related, id=decision_id))
+    if decision_rows and decision_rows[0].history_type != "-":
+        newest = decision_rows[0]
+        decision = newest.instance
+        known = [newest.programme, newest.funder, newest.application]
+    else:  # no history (records created without it) or deleted: the table decides
+        decision = GrantDecision.objects.select_related(*related).get(pk=decision_id)
+        known = [decision.programme, decision.funder, decision.application]
     version_rows = list(_rows(DecisionVersion, decision_id=decision.pk))
     numbers = {row.id: row.number for row in version_rows}
 
@@ -46,7 +56,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
 
     entries = [
         *entries_from_records(
-            _rows(GrantDecision, id=decision.pk),
+            decision_rows,
             GrantDecision,
             ignore=IGNORE,
             subject=lambda r: _("Bescheid"),
@@ -95,7 +105,7 @@ def decision_history(decision: GrantDecision, known=()) -> list[HistoryEntry]:
         ),
     ]
     entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries
+    return decision, entries
 
 
 @dataclass

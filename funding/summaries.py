@@ -386,7 +386,7 @@ def own_share_by_year(versions: list[DecisionVersion]) -> dict:
     by_year: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO_MONEY))
     undivided: dict[str, Decimal] = defaultdict(lambda: ZERO_MONEY)
     for version in versions:
-        for share in version.cost_shares.all():
+        for share in version.shares:
             org = share.organisation.short_name
             if version.period_start and version.period_end:
                 weights = {

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, ProtectedError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -147,22 +147,21 @@ class DecisionDetailView(DetailView):
         )
 
 
-class DecisionHistoryView(DetailView):
+class DecisionHistoryView(TemplateView):
     """The decision's audit trail: who changed what and when on it and everything attached to it.
 
     Its own page (the decision page loads it when scrolled to, or links to it): one query per
     history table, which the decision page itself does not need to pay for.
     """
 
-    context_object_name = "decision"
     template_name = "funding/grantdecision_history.html"
-    # The application with its programme: its name (str) in the history needs both.
-    queryset = GrantDecision.objects.select_related("programme", "funder", "application__programme")
 
     def get_context_data(self, **kwargs):
-        decision = self.object
-        known = [decision.programme, decision.funder, decision.application]
-        return super().get_context_data(history=decision_history(decision, known=known), **kwargs)
+        try:
+            decision, history = decision_history(self.kwargs["pk"])
+        except GrantDecision.DoesNotExist:
+            raise Http404 from None
+        return super().get_context_data(decision=decision, history=history, **kwargs)
 
 
 class DecisionAsOfView(DetailView):

@@ -94,19 +94,18 @@ def test_programme_page_chooses_the_cost_year_in_its_own_query(login, data_queri
     assert f"Je Organisation im Jahr {years[0]}" in html and f"Jahreskosten {years[0]}" in html
     assert all(f"?year={year}#kosten-organisationen" in html for year in years)
     # The programme with funders (and the cost year: ?year= if it has employer rates, else the
-    # default); blocks; FTE per block, organisation and status; decisions; their own shares;
+    # default); blocks; FTE per block, organisation and status; decisions with their own shares;
     # the page of positions with count and totals; the costs per organisation and year.
-    assert len(queries) == 7, queries
+    assert len(queries) == 6, queries
     block = kim.building_blocks.first()
     for number in range(20):
         factories.position(block, factories.organisation(f"Neu {number}"), fte="0.5")
     # A year without employer rates: the default year, as on every list.
     response, queries = data_queries(client, kim.get_absolute_url() + "?year=1999")
-    assert len(queries) == 7, queries
+    assert len(queries) == 6, queries
     rate_years, default = cost_years()
     assert f"Jahreskosten {default}" in response.content.decode()
-    # Without positions, costs and decisions: a year with rates is shown as asked, with the same
-    # queries but the own shares' (no decisions, nothing to read).
+    # Without positions and costs: a year with rates is shown as asked, with the same queries.
     rate_year = rate_years[0]
     response, queries = data_queries(client, factories.programme("OHNE").get_absolute_url() + f"?year={rate_year}")
     assert response.status_code == 200 and len(queries) == 6, queries

@@ -33,6 +33,8 @@ from funding.models.decisions import (
     DecisionVersionQuerySet,
     GrantDecision,
     GrantDecisionQuerySet,
+    OrganisationName,
+    ShareFigures,
     call_off_cents,
 )
 
@@ -59,9 +61,11 @@ __all__ = [
     "GrantDecision",
     "GrantDecisionQuerySet",
     "GrantForm",
+    "OrganisationName",
     "PassThrough",
     "ProofKind",
     "ProofOfUse",
     "ProofOfUseQuerySet",
+    "ShareFigures",
     "call_off_cents",
 ]

@@ -7,12 +7,14 @@ readable, and every figure knows which version it comes from.
 """
 
 import datetime
+import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db import connection, models
+from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Round
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -27,7 +29,13 @@ from integration_admin.core.db import (
     NAME_SEPARATOR,
     CentsSum,
     JoinedText,
+    JsonRows,
     MoneySum,
+    cents,
+    from_cents,
+    from_thousandths,
+    orders_rows_in_json,
+    thousandths,
 )
 from integration_admin.core.models import Illustrative, Revisioned
 from programs.models import FlatRate
@@ -300,9 +308,31 @@ class DecisionVersionQuerySet(models.QuerySet):
         )
 
     def with_shares(self) -> "DecisionVersionQuerySet":
-        """The versions with their own shares (and each share's organisation) read in one more
-        query: summaries of many decisions (dashboard, programme page, council paper) show them all."""
-        return self.prefetch_related(Prefetch("cost_shares", queryset=CostShare.objects.select_related("organisation")))
+        """Annotate ``share_rows``, the version's own shares as JSON (see :attr:`DecisionVersion.shares`).
+
+        Summaries of many decisions (dashboard, programme page, council paper) show every version's
+        shares: read with the versions instead of a second query for them. A prefetch would be the
+        plain way, but it is one query more than the programme page's budget of six (README,
+        "Performance"); ``tests/funding/test_views.py`` pins that the JSON gives the stored shares.
+        """
+        rows = (
+            CostShare.objects.filter(version=OuterRef("pk"))
+            .order_by()
+            .values("version")
+            .annotate(
+                rows=JsonRows(
+                    "organisation_id",
+                    "organisation__short_name",
+                    thousandths("weight"),
+                    cents("eligible_amount"),
+                    cents("grant_amount"),
+                    cents("own_share"),
+                    ordering="organisation__short_name",  # as CostShare.Meta.ordering, in the database's collation
+                )
+            )
+            .values("rows")
+        )
+        return self.annotate(share_rows=Subquery(rows, output_field=models.TextField()))
 
     def totals(self) -> dict[str, Decimal]:
         """Eligible expenditure, grant and own share, summed exactly in the database."""
@@ -431,6 +461,26 @@ class DecisionVersion(Illustrative):
         return f"{self.number}. {_('Änderungsbescheid')}{day}"
 
     @property
+    def shares(self) -> list["CostShare | ShareFigures"]:
+        """The own shares by organisation; from ``with_shares()`` where annotated (then
+        :class:`ShareFigures`, the figures and the organisation's short name, for reading only)."""
+        if not hasattr(self, "share_rows"):
+            return list(self.cost_shares.all())
+        shares = [
+            ShareFigures(
+                OrganisationName(organisation_id, short_name),
+                from_thousandths(weight),
+                from_cents(eligible),
+                from_cents(granted),
+                from_cents(own),
+            )
+            for organisation_id, short_name, weight, eligible, granted, own in json.loads(self.share_rows or "[]")
+        ]
+        if not orders_rows_in_json(connection):  # SQLite orders text by code point, as Python does
+            shares.sort(key=lambda share: share.organisation.short_name)
+        return shares
+
+    @property
     def own_share(self) -> Decimal | None:
         """What the Land does not pay: eligible expenditure minus the grant."""
         if self.eligible_expenditure is None or self.granted_amount is None:
@@ -540,6 +590,30 @@ class DecisionVersion(Illustrative):
             errors["rate"] = _("Der Fördersatz muss über 0 % liegen.")
         if errors:
             raise ValidationError(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationName:
+    """An organisation as a share read with its version names it."""
+
+    pk: int
+    short_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareFigures:
+    """One organisation's own share of a version as ``with_shares()`` reads it: the figures of a
+    :class:`CostShare`, for reading."""
+
+    organisation: OrganisationName
+    weight: Decimal
+    eligible_amount: Decimal
+    grant_amount: Decimal
+    own_share: Decimal
+
+    @property
+    def organisation_id(self) -> int:
+        return self.organisation.pk
 
 
 class CostShareQuerySet(models.QuerySet):

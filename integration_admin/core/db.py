@@ -121,6 +121,52 @@ def split_joined(value: str | None) -> list[str]:
     return sorted(value.split(NAME_SEPARATOR), key=str.casefold) if value else []
 
 
+class JsonRows(models.Aggregate):
+    """The grouped rows' values as one JSON text: ``[[v1, v2, …], …]`` (PostgreSQL ``JSON_AGG``,
+    SQLite ``JSON_GROUP_ARRAY``). Read it with ``json.loads``. JSON escapes any text, so names
+    need no separator that they must not contain; pass amounts as whole cents or thousandths
+    (exact integers on every backend).
+
+    ``ordering`` (a field or expression) orders the rows on PostgreSQL, in its collation. SQLite
+    (3.40) has no ordered aggregates: there the order is not defined; sort by code point, which is
+    SQLite's own order of text (see :func:`orders_rows_in_json`).
+    """
+
+    function = "JSON_AGG"
+    output_field = models.TextField()
+
+    def __init__(self, *expressions, ordering=None, **extra):
+        self.ordered = ordering is not None
+        super().__init__(*expressions, *([ordering] if self.ordered else []), **extra)
+
+    def _compiled(self, compiler):
+        sources = list(self.source_expressions)  # (get_source_expressions() adds the aggregate's filter)
+        values = sources[:-1] if self.ordered else sources
+        parts, params = [], []
+        for expression in values:
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        return ", ".join(parts), params, (sources[-1] if self.ordered else None)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        values, params, ordering = self._compiled(compiler)
+        order = ""
+        if ordering is not None:
+            order_sql, order_params = compiler.compile(ordering)
+            order, params = f" ORDER BY {order_sql}", [*params, *order_params]
+        return f"JSON_AGG(JSON_BUILD_ARRAY({values}){order})::text", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        values, params, _ordering = self._compiled(compiler)
+        return f"JSON_GROUP_ARRAY(JSON_ARRAY({values}))", params
+
+
+def orders_rows_in_json(connection) -> bool:
+    """Whether :class:`JsonRows` with ``ordering`` comes ordered from this database."""
+    return connection.vendor == "postgresql"
+
+
 def upsert(model, lookup: dict, **values):
     """Create or update the record found by ``lookup`` (a natural key), saving only when a value
     changed: loading the demo data again writes nothing and makes no history rows."""

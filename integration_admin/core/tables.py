@@ -41,7 +41,7 @@ class Table(tables.Table):
 
     @property
     def order_by(self):
-        return self._order_by
+        return super().order_by
 
     @order_by.setter
     def order_by(self, value):

@@ -141,7 +141,7 @@ def _decision(version: DecisionVersion) -> dict:
                 "granted": share.grant_amount,
                 "own_share": share.own_share,
             }
-            for share in version.cost_shares.all()
+            for share in version.shares
         ],
     }
 

@@ -458,10 +458,10 @@ def test_history_page_reads_each_history_once(founding, login, data_queries):
     client = login("leitung")
     url = reverse("funding:decision-history", args=[founding.pk])
     response, queries = data_queries(client, url)
-    # The decision (programme, funder, application with its programme), then the histories of
-    # itself, its versions, own shares (organisations joined), call-offs, proofs and pass-throughs
-    # (recipients joined), one query each. No lookups of the names the changes show.
-    assert len(queries) == 7, queries
+    # The histories of the decision (the page's decision is its newest row, with programme, funder
+    # and application), its versions, own shares (organisations joined), call-offs, proofs and
+    # pass-throughs (recipients joined), one query each. No lookups of the names the changes show.
+    assert len(queries) == 6, queries
     assert "Empfänger" in response.content.decode()
     recipient = factories.organisation("Caritas")
     share = CostShare.objects.filter(version__decision=founding).order_by("pk").first()
@@ -477,7 +477,7 @@ def test_history_page_reads_each_history_once(founding, login, data_queries):
     call_off.note = 'mit "<Zeichen>" & Steuerzeichen \x1f'
     call_off.save()
     response, queries = data_queries(client, url)
-    assert len(queries) == 7, queries
+    assert len(queries) == 6, queries
     history = response.content.decode()
     changed_share = re.search(r"Organisation</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", history)
     assert changed_share is not None and changed_share.groups() == (old_name, "Caritas"), changed_share
@@ -487,6 +487,18 @@ def test_history_page_reads_each_history_once(founding, login, data_queries):
     assert money is not None and money.groups() == (format_money(old_amount), format_money(new_amount)), money
     assert "mit &quot;&lt;Zeichen&gt;&quot; &amp; Steuerzeichen" in history
     assert history.index("Caritas") > history.index("abgerufener Betrag")  # newest first: the call-off last changed
+
+
+def test_history_page_of_a_decision_without_history_rows_and_of_a_deleted_one(login):
+    """Records created without history (a bulk import) still have their page; a deleted decision has none."""
+    client = login("leitung")
+    decision = factories.decision(title="Ohne Verlauf")
+    decision.history.all().delete()
+    response = client.get(reverse("funding:decision-history", args=[decision.pk]))
+    assert response.status_code == 200 and "Ohne Verlauf" in response.content.decode()
+    pk = decision.pk
+    decision.delete()
+    assert client.get(reverse("funding:decision-history", args=[pk])).status_code == 404
 
 
 def test_block_labels_are_joined_in_the_decision_query_in_number_order(db):
@@ -503,16 +515,19 @@ def test_block_labels_are_joined_in_the_decision_query_in_number_order(db):
     assert GrantDecision.objects.with_block_labels().get(pk=bare.pk).block_labels == []
 
 
-def test_versions_read_with_their_shares_in_one_more_query(db):
-    """DecisionVersion.with_shares(): every version's own shares with their organisations in one
-    query for all versions, in the organisations' order."""
+def test_own_shares_read_with_the_versions_equal_the_stored_ones(db):
+    """DecisionVersion.with_shares(): the shares as JSON in the version query, exact to the cent and
+    thousandth, in the database's order of the organisations (its collation: "awo", "DRK",
+    "Diakonie" sort differently in a German one), whatever the names contain; no query to read them."""
     decision = factories.decision()
     version = factories.version(decision, eligible_expenditure=Decimal("1000.00"), rate=Decimal("80"))
     bare = factories.version(factories.decision(), financing_type=FinancingType.FULL, full_financing_reason="x")
     for name, weight, eligible, granted in [
-        ("Zeta", "0.333", "333.33", "266.67"),
+        ('Zeta "Z" \x1f\x1e', "0.333", "333.33", "266.67"),
         ("Alpha & <B>", "1.5", "366.67", "293.33"),
-        ("Beta", "0.5", "300.00", "240.00"),
+        ("awo", "0.5", "100.00", "80.00"),
+        ("DRK", "0.5", "100.00", "80.00"),
+        ("Diakonie", "0.25", "100.00", "80.00"),
     ]:
         CostShare.objects.create(
             version=version,
@@ -523,10 +538,13 @@ def test_versions_read_with_their_shares_in_one_more_query(db):
             own_share=Decimal(eligible) - Decimal(granted),
         )
     with CaptureQueriesContext(connection) as captured:
-        versions = DecisionVersion.objects.with_shares().filter(pk__in=[version.pk, bare.pk])
-        shares = {v.pk: [(s.organisation.short_name, s.own_share) for s in v.cost_shares.all()] for v in versions}
-    assert len(captured) == 2
-    assert shares == {
-        version.pk: [("Alpha & <B>", Decimal("73.34")), ("Beta", Decimal("60.00")), ("Zeta", Decimal("66.66"))],
-        bare.pk: [],
-    }
+        annotated = DecisionVersion.objects.with_shares().get(pk=version.pk)
+        shares = annotated.shares
+    assert len(captured) == 1
+    stored = DecisionVersion.objects.get(pk=version.pk).shares  # the relation, ordered by the database
+    fields = ("organisation_id", "weight", "eligible_amount", "grant_amount", "own_share")
+    assert [[getattr(s, f) for f in fields] for s in shares] == [[getattr(s, f) for f in fields] for s in stored]
+    assert [s.organisation.short_name for s in shares] == [s.organisation.short_name for s in stored]
+    by_name = {s.organisation.short_name: s for s in shares}
+    assert str(by_name['Zeta "Z" \x1f\x1e'].weight) == "0.333" and str(by_name["Alpha & <B>"].own_share) == "73.34"
+    assert DecisionVersion.objects.with_shares().get(pk=bare.pk).shares == []
