@@ -140,6 +140,7 @@ PK_MODELS = {
     "funding:decision-update": "funding.GrantDecision",
     "funding:decision-amend": "funding.GrantDecision",
     "funding:decision-shares": "funding.GrantDecision",
+    "funding:decision-history": "funding.GrantDecision",
     "council:report-pdf": "council.Report",
     "council:report-supplement": "council.Report",
     "council:report-pdf-job": "council.Report",
