@@ -74,8 +74,11 @@ class RevisionCheckMixin(forms.Form):
         cleaned = super().clean()
         decision = self.decision_for_revision()
         if decision is not None and decision.pk is not None:
+            seen = cleaned.get("seen_revision")
             try:
-                services.lock_decision(decision.pk, cleaned.get("seen_revision"))
+                locked = services.lock_decision(decision.pk, seen)
+                if seen is None:  # a missing revision is a conflict too, as on the pages
+                    raise services.StaleRevision(locked)
             except services.StaleRevision as conflict:
                 raise ValidationError(conflict.message) from conflict
         return cleaned
@@ -130,7 +133,7 @@ class GrantDecisionAdmin(AdministratorOnly, SimpleHistoryAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.revision = (form.cleaned_data.get("seen_revision") or obj.revision) + 1
+        obj.revision = form.cleaned_data["seen_revision"] + 1
         obj._change_reason = form.cleaned_data.get("change_reason") or None
         super().save_model(request, obj, form, change)
 

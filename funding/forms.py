@@ -28,6 +28,7 @@ from integration_admin.core.forms import (
     BootstrapFormMixin,
     LocalizedDateField,
     LocalizedDecimalField,
+    RevisionErrorOnTopMixin,
     RevisionFormMixin,
     money_field,
 )
@@ -215,7 +216,7 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
             self.add_error(None, _("Die berechnete Zuwendung ist zu groß."))
 
 
-class RevisionForm(BootstrapFormMixin, forms.Form):
+class RevisionForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Form):
     """The revision the user saw (optimistic locking) and the reason for a correction."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -225,13 +226,6 @@ class RevisionForm(BootstrapFormMixin, forms.Form):
         required=False,
         help_text=_("Pflicht, wenn sich Beträge oder Daten des Bescheids ändern; erscheint im Änderungsverlauf."),
     )
-
-    def clean(self):
-        if "revision" in self._errors:
-            # A hidden field: its message goes on top of the form, where the user sees it.
-            del self._errors["revision"]
-            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
-        return super().clean()
 
 
 class AmendmentForm(VersionFiguresForm):

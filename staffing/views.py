@@ -87,11 +87,11 @@ class SetTotalsPaginator(PageSizePaginator):
             # (an empty first page: the set is empty, its totals are known)
             if records or (wanted == 1 and self.allow_empty_first_page):
                 self.totals = set_totals(records[0]) if records else empty_totals()
-                self.__dict__["count"] = self.totals["count"]
+                self.count = self.totals["count"]  # (Paginator.count is a cached_property: set, not computed)
                 return self._get_page(rows, wanted, self)
         if self.totals is None:
             self.totals = self.totals_query()
-            self.__dict__["count"] = self.totals["count"]
+            self.count = self.totals["count"]  # (Paginator.count is a cached_property: set, not computed)
         return super().page(number)
 
 

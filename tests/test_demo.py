@@ -48,7 +48,7 @@ def test_durchstarten(demo):
     assert set(programme.building_blocks.filter(delivering_organisation__short_name="VHS").values_list(
         "number", flat=True)) == {1, 2, 3, 4}  # fmt: skip
 
-    positions = Position.objects.for_programme(programme)
+    positions = Position.objects.filter(building_block__programme=programme)
     assert positions.total_fte() == Decimal("2.5")
     assert positions.filter(organisation__short_name="KI").total_fte() == Decimal("1.5")
     assert positions.filter(organisation__short_name="DRK").total_fte() == Decimal("1.0")

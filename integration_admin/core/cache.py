@@ -6,8 +6,8 @@ local-memory cache) is as correct as a shared one, on one app server or on sever
 (Redis, Memcached) only saves the first rendering on the other processes.
 
 The data are what the view loaded for the template (templates run no queries): model instances
-with their field values, annotations and the related objects loaded with them, dataclasses, lists,
-dicts and plain values.
+with their field values, annotations and the related objects loaded with them (not prefetched
+lists: pass those as lists of their own), dataclasses, lists, dicts and plain values.
 """
 
 import dataclasses
@@ -35,17 +35,19 @@ def plain(value, _seen=None):
         if id(value) in seen:
             return (value._meta.label, value.pk)
         seen.add(id(value))
-        state = value.__dict__
+        # field values and annotations are the instance's attributes; related objects are those
+        # loaded with it (select_related or assigned), asked of each relation field
         loaded = tuple(
             (name, item if type(item) in PLAIN else plain(item, seen))
-            for name, item in state.items()
+            for name, item in vars(value).items()
             if not name.startswith("_")
         )
-        related = tuple((name, plain(item, seen)) for name, item in state["_state"].fields_cache.items())
-        prefetched = tuple(
-            (name, plain(list(items), seen)) for name, items in state.get("_prefetched_objects_cache", {}).items()
+        related = tuple(
+            (field.name, plain(getattr(value, field.name), seen))
+            for field in value._meta.get_fields()
+            if field.is_relation and (field.many_to_one or field.one_to_one) and field.is_cached(value)
         )
-        return (value._meta.label, loaded, related, prefetched)
+        return (value._meta.label, loaded, related)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = tuple((field.name, plain(getattr(value, field.name), seen)) for field in dataclasses.fields(value))
         return (type(value).__name__, fields)

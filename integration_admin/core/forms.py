@@ -123,7 +123,18 @@ class LocalizedDateField(forms.DateField):
         return day
 
 
-class RevisionFormMixin:
+class RevisionErrorOnTopMixin:
+    """A form with a hidden ``revision`` field: a broken value's message goes on top of the form,
+    where the user sees it, not under a field nobody sees."""
+
+    def clean(self):
+        if self.has_error("revision"):
+            self.errors.pop("revision")
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        return super().clean()
+
+
+class RevisionFormMixin(RevisionErrorOnTopMixin):
     """The form of a :class:`~integration_admin.core.models.Revisioned` record sends back, hidden,
     the revision it was opened with; the view or service that saves it checks it under a row lock
     (:func:`~integration_admin.core.models.lock_revision`)."""
@@ -134,13 +145,6 @@ class RevisionFormMixin:
             self.fields["revision"] = forms.IntegerField(
                 widget=forms.HiddenInput, required=False, min_value=1, initial=self.instance.revision
             )
-
-    def clean(self):
-        if "revision" in self._errors:
-            # A hidden field: its message goes on top of the form, where the user sees it.
-            del self._errors["revision"]
-            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
-        return super().clean()
 
 
 class BootstrapFormMixin:

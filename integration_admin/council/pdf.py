@@ -18,10 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 import pyphen
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils._os import safe_join
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -90,8 +88,8 @@ class StaticFilesOnlyFetcher(URLFetcher):
             raise RefusedURL(url)
         for root in static_roots():
             try:
-                candidate = Path(safe_join(str(root), relative)).resolve()
-            except (SuspiciousFileOperation, ValueError):
+                candidate = (root / relative).resolve()
+            except (OSError, ValueError):  # (a NUL byte, a path the system refuses)
                 raise RefusedURL(url) from None
             if candidate.is_relative_to(root.resolve()) and candidate.is_file():
                 return candidate

@@ -257,9 +257,6 @@ class PositionQuerySet(models.QuerySet):
             set_cost_illustrative=Window(Sum(Case(When(cost_is_illustrative=True, then=1), default=0))),
         )
 
-    def for_programme(self, programme) -> "PositionQuerySet":
-        return self.filter(building_block__programme=programme)
-
     def total_fte(self) -> Decimal:
         return self.aggregate(total=FteSum("fte"))["total"] or Decimal("0")
 

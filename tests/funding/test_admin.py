@@ -93,6 +93,13 @@ def test_admin_version_change_needs_a_reason_and_keeps_shares_in_step(founding, 
     assert response.status_code == 200 and "inzwischen" in response.content.decode()
     version.refresh_from_db()
     assert version.eligible_expenditure == Decimal("800000.00")
+    # So is a form without the revision it was opened with.
+    missing = version_admin_data(version, eligible_expenditure="1,00", change_reason="ohne Stand")
+    del missing["seen_revision"]
+    response = client.post(url, missing)
+    assert response.status_code == 200 and "inzwischen" in response.content.decode()
+    version.refresh_from_db()
+    assert version.eligible_expenditure == Decimal("800000.00")
 
 
 def test_admin_call_off_above_the_grant_is_refused(founding, login):
