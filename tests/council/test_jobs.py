@@ -139,6 +139,9 @@ def test_failed_render_shows_german_error_and_retry_works(
     assert job.status == ReportJobStatus.DONE and job.attempts == 2
 
 
+# transactional: the worker closes its database connection when it ends, which a test's open
+# transaction would not survive on PostgreSQL
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_exits_after_its_tasks_for_its_supervisor_to_start_a_fresh_one(
     draft, django_capture_on_commit_callbacks
 ):

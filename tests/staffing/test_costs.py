@@ -25,7 +25,7 @@ def e11():
     """The domain example's pay table for an E 11 (a grade of its own beside the demo's) and its
     rates for 2021 and 2022, which replace the demo's for the test."""
     group = PayGradeGroup.objects.get_or_create(name="E 9a – E 12")[0]
-    grade = PayGrade.objects.create(code="E 11 (Beispiel)", group=group)
+    grade = PayGrade.objects.create(code="E 11 (B)", group=group)
     PayTableEntry.objects.create(pay_grade=grade, step=3, valid_from=D(2021, 1, 1), monthly_amount=Decimal("4000.00"))
     PayTableEntry.objects.create(pay_grade=grade, step=3, valid_from=D(2021, 4, 1), monthly_amount=Decimal("4072.00"))
     PayTableEntry.objects.create(pay_grade=grade, step=3, valid_from=D(2022, 1, 1), monthly_amount=Decimal("4317.00"))

@@ -19,7 +19,7 @@ D = datetime.date
 
 @pytest.fixture
 def grade(db):
-    grade = factories.pay_grade("E 11 (Test)")
+    grade = factories.pay_grade("E 11 (T)")
     factories.pay_data(grade, years=(2021, 2022), amount="4000.00", steps=(3,))
     return grade
 
