@@ -62,7 +62,7 @@ class AdministratorOnly:
         return self._allowed(request)
 
 
-class RevisionCheckMixin(forms.Form):
+class DecisionRevisionAdminMixin(forms.Form):
     """A hidden copy of the decision's revision; clean() locks the decision row and compares."""
 
     seen_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -84,7 +84,7 @@ class RevisionCheckMixin(forms.Form):
         return cleaned
 
 
-class GrantDecisionAdminForm(RevisionCheckMixin, DecisionForm):
+class GrantDecisionAdminForm(DecisionRevisionAdminMixin, DecisionForm):
     change_reason = forms.CharField(
         label=_("Grund der Änderung"), max_length=services.REASON_MAX_LENGTH, required=False
     )
@@ -138,7 +138,7 @@ class GrantDecisionAdmin(AdministratorOnly, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-class DecisionVersionAdminForm(RevisionCheckMixin, VersionFiguresForm):
+class DecisionVersionAdminForm(DecisionRevisionAdminMixin, VersionFiguresForm):
     change_reason = forms.CharField(
         label=_("Grund der Änderung"), max_length=services.REASON_MAX_LENGTH, required=False
     )

@@ -19,7 +19,6 @@ from django_tasks import task
 
 from integration_admin.council.documents import estimate_pages, render_report_document, report_snapshot
 from integration_admin.council.models import Report, ReportJob, ReportJobStatus
-from integration_admin.council.pdf import warm_hyphenation
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +77,6 @@ def render_report_job(job_id: int) -> None:
     (``db_worker --max-tasks``), and its supervisor starts a fresh one (README, "Background
     worker"): the usual answer to a worker that keeps memory.
     """
-    warm_hyphenation()
     run_job(job_id)
 
 

@@ -111,8 +111,8 @@ def warm_hyphenation() -> None:
     """Load Pyphen's German hyphenation patterns now rather than during the first paper's layout.
 
     Parsing them takes a large part of a short paper's first PDF in a process; Pyphen keeps them
-    for the process. The app servers call this at start-up (``wsgi.py``), the background worker
-    before each job.
+    for the process. The app servers call this at start-up (``wsgi.py``), so that no user's request
+    waits for it; a background job loads them with its first paper, where nobody waits.
     """
     pyphen.Pyphen(lang=HYPHENATION_LANG)
 
