@@ -52,6 +52,12 @@ class User(AbstractUser):
     def is_administrator(self) -> bool:
         return self.role == Role.ADMINISTRATOR or self.is_superuser
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Privileged users sign in with a second factor (integration_admin.mfa, settings.MFA_REQUIRED):
+        the administrator role, superusers and everyone who may open the Django admin (staff)."""
+        return self.is_administrator or self.is_staff
+
     def can_change_organisation(self, organisation_id: int | None) -> bool:
         """May this user create or change records that belong to ``organisation_id``?"""
         if self.is_administrator:

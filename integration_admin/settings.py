@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +110,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "integration_admin.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -181,6 +186,14 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Second factor (django-otp): administrators (and every staff user) confirm their login with a code
+# from an authenticator app (TOTP) or a one-time recovery code. Required unless DEBUG is on, so
+# production cannot go without it by accident; MFA_REQUIRED=0/1 decides explicitly (the demo of
+# `make run` goes without and says so on its login page). See integration_admin/mfa.py.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+# The Django admin's device pages show no secrets of existing devices.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -277,6 +290,8 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"
 # The body that publishes the reports (printed in report headers; data, not code).
 SITE_BODY_NAME = os.environ.get("SITE_BODY_NAME", "Kreis Heinsberg")
 SITE_BODY_HEAD = os.environ.get("SITE_BODY_HEAD", "Der Landrat")
+# The name an authenticator app shows beside the account (django-otp's TOTP set-up URL).
+OTP_TOTP_ISSUER = f"Integrationsverwaltung {SITE_BODY_NAME}"
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from integration_admin import views
+from integration_admin import account_views, views
+from integration_admin.forms import PasswordChangeForm
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -11,6 +12,15 @@ urlpatterns = [
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme-detail"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The user's own account: password (Django's views) and the second factor (integration_admin.mfa).
+    path(
+        "konto/passwort/",
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
+        name="password_change",
+    ),
+    path("konto/passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("konto/zwei-faktor/", account_views.SecondFactorVerifyView.as_view(), name="mfa-verify"),
+    path("konto/zwei-faktor/einrichten/", account_views.SecondFactorSetupView.as_view(), name="mfa-setup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("staffing.urls")),
