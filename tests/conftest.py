@@ -1,6 +1,8 @@
 import pytest
 from django.test import override_settings
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from integration_admin.demo import DEMO_PASSWORD, load_demo
 from integration_admin.models import User
@@ -25,6 +27,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     beside it and must not count on an empty database."""
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         load_demo()
+        give_privileged_users_test_devices()
 
 
 @pytest.fixture
@@ -33,6 +36,20 @@ def demo(db):
     transactional test, which empties the database at its end (pytest-django runs those last)."""
     if not User.objects.filter(username="leitung").exists():
         load_demo()
+        give_privileged_users_test_devices()
+
+
+def second_factor_device(user) -> TOTPDevice:
+    """The test authenticator app of a privileged user (made once; tests compute codes from its key)."""
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="Test-App", defaults={"confirmed": True})
+    return device
+
+
+def give_privileged_users_test_devices():
+    """Every privileged demo user has a test app, so that logging in (``login_as``) writes nothing."""
+    for user in User.objects.all():
+        if user.needs_second_factor:
+            second_factor_device(user)
 
 
 def login_as(client, username: str):
@@ -40,9 +57,16 @@ def login_as(client, username: str):
 
     django-axes needs a request for authenticate(), so client.login() can't be used; the login
     form itself is tested in tests/security/test_deployment.py.
+    A privileged user's session is also verified by their test authenticator app, as after the
+    code page (settings.MFA_REQUIRED is on in tests, as in production; tests/test_mfa.py tests
+    the code page itself).
     """
     user = User.objects.get(username=username)
     client.force_login(user, backend="integration_admin.backends.ModelBackendWithOrganisation")
+    if user.needs_second_factor:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = second_factor_device(user).persistent_id
+        session.save()
     return client
 
 

@@ -10,6 +10,7 @@ from funding.models import CallOff, CostShare, DecisionVersion, FinancingType, G
 from integration_admin.models import Role, User
 from programs.models import FlatRate
 from tests import factories
+from tests.conftest import login_as
 
 
 @pytest.fixture
@@ -18,8 +19,8 @@ def founding(demo):
 
 
 def test_staff_without_the_administrator_role_sees_no_funding_admin(client, founding):
-    head = User.objects.create_user("staff-head", password="x" * 14, role=Role.HEAD, is_staff=True)
-    client.force_login(head)
+    User.objects.create_user("staff-head", password="x" * 14, role=Role.HEAD, is_staff=True)
+    login_as(client, "staff-head")  # staff sign in with a second factor
     for url in [
         reverse("admin:funding_grantdecision_changelist"),
         reverse("admin:funding_grantdecision_change", args=[founding.pk]),

@@ -83,6 +83,12 @@ EXPECTED = {
     # Logging out succeeds with a redirect to the login page (LOGOUT_REDIRECT_URL); GET is not allowed.
     "logout": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
     "set_language": LOGGED_IN_ANY,
+    # The own account: everyone changes their own password (the POST without the old password is
+    # refused on the form); the second factor is for administrators and staff only.
+    "password_change": LOGGED_IN_ANY,
+    "password_change_done": READ,
+    "mfa-verify": ADMIN_ONLY,
+    "mfa-setup": ADMIN_ONLY,
     # programs
     "programme-list": READ,
     "programme-detail": READ,
