@@ -5,9 +5,13 @@ switched on by ``override_settings`` where a test shows the demo. ``login_as`` v
 privileged session with the user's test app; these tests log in without it.
 """
 
+import base64
 import re
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.test import override_settings
@@ -232,7 +236,7 @@ def test_set_up_shows_the_secret_and_a_qr_code_then_ten_recovery_codes_once(clie
     secret = re.search(r'<code class="fs-5 mfa-secret" id="mfa-secret">([A-Z2-7 ]+)</code>', html).group(1)
     assert re.search(r'<img class="mfa-qr-code border" src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+"', html)
     assert "data:" in response["Content-Security-Policy"].split("img-src", 1)[1].split(";")[0]
-    key = __import__("base64").b32decode(secret.replace(" ", ""))
+    key = base64.b32decode(secret.replace(" ", ""))
     code = f"{totp(key):06d}"
 
     wrong = f"{(int(code) + 500_000) % 1_000_000:06d}"
@@ -275,3 +279,28 @@ def test_the_installation_administrator_resets_a_lost_device(client, demo):
     log_in_with_password_only(client, "admin")
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("mfa-setup"))
+
+
+# --- the setting ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environment", "required"),
+    [
+        ({"SECRET_KEY": "x" * 50}, "True"),  # production: DEBUG off
+        ({"DEBUG": "1"}, "False"),  # the demo of `make run`
+        ({"DEBUG": "1", "MFA_REQUIRED": "1"}, "True"),
+        ({"SECRET_KEY": "x" * 50, "MFA_REQUIRED": "0"}, "False"),
+    ],
+)
+def test_mfa_is_required_unless_debug_and_the_environment_decides(environment, required):
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "integration_admin.settings", **environment}
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.MFA_REQUIRED)"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == required
