@@ -19,7 +19,6 @@ import re
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,11 +42,6 @@ RECOVERY_CODE = re.compile(r"[a-z2-7]{8}")  # django-otp's StaticToken.random_to
 OPEN_BEFORE_VERIFICATION = frozenset({"mfa-setup", "mfa-verify", "login", "logout", "set_language"})
 
 
-def verification_pending(user) -> bool:
-    """Must ``user`` still enter a code before using the application?"""
-    return settings.MFA_REQUIRED and user.is_authenticated and user.needs_second_factor and not user.is_verified()
-
-
 class SecondFactorMiddleware:
     """Sends a privileged user without a verified session to verification (or set-up), with ``next``.
 
@@ -62,7 +56,7 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not verification_pending(request.user):
+        if not (request.user.is_authenticated and request.user.second_factor_pending):
             return None
         if request.resolver_match.view_name in OPEN_BEFORE_VERIFICATION:
             return None

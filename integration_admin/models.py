@@ -5,6 +5,7 @@ organisation's positions; the department head reads everything; the administrato
 everything, including grant decisions and the Django admin.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -57,6 +58,16 @@ class User(AbstractUser):
         """Privileged users sign in with a second factor (integration_admin.mfa, settings.MFA_REQUIRED):
         the administrator role, superusers and everyone who may open the Django admin (staff)."""
         return self.is_administrator or self.is_staff
+
+    @property
+    def second_factor_pending(self) -> bool:
+        """Must this user still enter a code in this session before using the application?
+
+        ``is_verified`` is set on the request's user by django-otp's OTPMiddleware; a user object
+        without it (not from a request) counts as not verified.
+        """
+        is_verified = getattr(self, "is_verified", None)
+        return settings.MFA_REQUIRED and self.needs_second_factor and not (is_verified and is_verified())
 
     def can_change_organisation(self, organisation_id: int | None) -> bool:
         """May this user create or change records that belong to ``organisation_id``?"""

@@ -155,7 +155,12 @@ def test_with_mfa_required_the_login_leads_the_administrator_to_the_code_page(cl
 
 def test_only_set_up_verification_and_logout_are_open_before_the_code(client, demo):
     log_in_with_password_only(client, "admin")
-    assert client.get(reverse("mfa-verify")).status_code == 200
+    page = client.get(reverse("mfa-verify"))
+    assert page.status_code == 200
+    # the menu offers nothing that would only lead back here
+    html = page.content.decode()
+    assert 'class="nav-link"' not in html and reverse("password_change") not in html
+    assert reverse("logout") in html
     assert client.get(reverse("password_change")).status_code == 302
     response = client.post(reverse("logout"))
     assert response.status_code == 302 and SESSION_KEY not in client.session
