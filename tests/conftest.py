@@ -2,6 +2,7 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from integration_admin.demo import DEMO_PASSWORD, load_demo
@@ -43,6 +44,11 @@ def second_factor_device(user) -> TOTPDevice:
     """The test authenticator app of a privileged user (made once; tests compute codes from its key)."""
     device, _created = TOTPDevice.objects.get_or_create(user=user, name="Test-App", defaults={"confirmed": True})
     return device
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the user's authenticator app shows now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 def give_privileged_users_test_devices():

@@ -22,14 +22,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from integration_admin.demo import DEMO_PASSWORD
 from integration_admin.models import Role, User
-from tests.conftest import second_factor_device
+from tests.conftest import current_code, second_factor_device
 
 BACKEND = "integration_admin.backends.ModelBackendWithOrganisation"
 PAGES = ["/", "/positions/", "/decisions/", "/reports/", "/admin/", "/admin/staffing/position/", "/konto/passwort/"]
-
-
-def current_code(device) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 def log_in_with_password_only(client, username):

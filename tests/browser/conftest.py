@@ -19,6 +19,8 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
 from integration_admin.demo import DEMO_PASSWORD
+from integration_admin.models import User
+from tests.conftest import current_code, second_factor_device
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -91,6 +93,11 @@ def log_in(page):
         page.fill("#id_password", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        if "/konto/zwei-faktor/" in page.url:
+            # Administrators confirm with the code their (test) authenticator app shows.
+            page.fill("#id_code", current_code(second_factor_device(User.objects.get(username=username))))
+            page.click("main button[type=submit]")
+            page.wait_for_url(lambda url: "/konto/zwei-faktor/" not in url)
         return page
 
     return _log_in
