@@ -42,7 +42,7 @@ migrate: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(DEV_ENV) $(PY) manage.py load_demo
+	$(DEV_ENV) $(PY) manage.py load_demo --restore-logins
 
 run: demo
 	@echo ""
