@@ -50,7 +50,7 @@ from funding.models import (
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, query_int
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
 from integration_admin.core.views import FilteredTableView, RevisionCheckMixin
@@ -594,7 +594,7 @@ class ControllingFilterForm(BootstrapFormMixin, forms.Form):
     programme = forms.ModelChoiceField(
         label=gettext_lazy("Förderprogramm"), queryset=Programme.objects.all(), required=False
     )
-    year = forms.IntegerField(label=gettext_lazy("Jahr"), required=False, min_value=2000, max_value=2100)
+    year = PlainIntegerField(label=gettext_lazy("Jahr"), required=False, min_value=2000, max_value=2100)
 
 
 class ControllingView(TemplateView):
