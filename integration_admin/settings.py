@@ -75,6 +75,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 
 INSTALLED_APPS = [
+    "integration_admin.core",
     "integration_admin",
     "programs",
     "staffing",

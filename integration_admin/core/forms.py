@@ -7,6 +7,7 @@ gets a message on the form in the user's language, never an exception.
 
 import re
 import unicodedata
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -173,7 +174,9 @@ class RevisionErrorOnTopMixin:
 class RevisionFormMixin(RevisionErrorOnTopMixin):
     """The form of a :class:`~integration_admin.core.models.Revisioned` record sends back, hidden,
     the revision it was opened with; the view or service that saves it checks it under a row lock
-    (:func:`~integration_admin.core.models.lock_revision`)."""
+    (:func:`~integration_admin.core.models.lock_revision`). A form for a new record carries a
+    one-off ``submission_token`` instead, so that sending it twice creates the record once
+    (:class:`~integration_admin.core.views.CreateOnceMixin`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,6 +184,16 @@ class RevisionFormMixin(RevisionErrorOnTopMixin):
             self.fields["revision"] = PlainIntegerField(
                 widget=forms.HiddenInput, required=False, min_value=1, initial=self.instance.revision
             )
+        else:
+            self.fields["submission_token"] = forms.UUIDField(
+                widget=forms.HiddenInput, required=False, initial=uuid.uuid4
+            )
+
+    def clean(self):
+        if self.has_error("submission_token"):
+            self.errors.pop("submission_token")
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        return super().clean()
 
 
 class PlainTextMixin:
