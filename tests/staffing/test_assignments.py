@@ -125,7 +125,7 @@ def test_edit_and_delete_an_assignment(login, drk_position):
     assert response.status_code == 302
     # Sent again with the revision it was opened with: someone (here: the same person) saved since.
     response = client.post(url, {**data, "fte_share": "0,7", "revision": assignment.revision})
-    assert response.status_code == 200 and "inzwischen" in response.content.decode()
+    assert response.status_code == 409 and "inzwischen" in response.content.decode()
     assignment.refresh_from_db()
     assert assignment.fte_share == Decimal("0.8")
     delete = reverse("staffing:assignment-delete", args=[assignment.pk])
