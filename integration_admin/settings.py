@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # outside everything that can refuse a request (CSRF, permissions), so it sees every 403
+    "integration_admin.core.middleware.RefusedRequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "integration_admin.core.middleware.IdleSessionMiddleware",
     "integration_admin.core.middleware.LanguageMiddleware",
@@ -299,9 +301,8 @@ LOGGING = {
         # Logins, lock-outs, refused requests, PDF downloads, views of pages with holders (no
         # holder names, no query strings, no typed user names that name no user).
         "integration_admin.audit": {"level": "INFO"},
-        # django-axes' own lines repeat whatever was typed as the user name (it may be a password);
-        # the audit log above records logins, failures and lock-outs instead.
-        "axes": {"level": "ERROR"},
+        # django-axes masks user names and addresses in its own lines (AXES_SENSITIVE_PARAMETERS).
+        "axes": {"level": "INFO"},
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
