@@ -208,7 +208,7 @@ class PositionListView(FilteredTableView):
 
 
 class AccessLogMixin:
-    """Logs every successful GET of the page's object (it shows a person's assignment): who, when, which object."""
+    """Logs every successful GET of the page's object (it shows position holders' names): who, when, which object."""
 
     access_action = ""
 
@@ -480,8 +480,10 @@ class OrganisationListView(FilteredTableView):
         return super().get_context_data(cost_year=self.filterset.cost_year, **kwargs)
 
 
-class OrganisationDetailView(PositionTableMixin, DetailView):
+class OrganisationDetailView(AccessLogMixin, PositionTableMixin, DetailView):
     """One organisation: FTE per programme and block, cost and coverage gap per year, its positions."""
+
+    access_action = "organisation-view"  # the page lists the organisation's positions with their holders
 
     model = Organisation
 
