@@ -42,7 +42,7 @@ migrate: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(DEV_ENV) $(PY) manage.py load_demo
+	$(DEV_ENV) $(PY) manage.py load_demo --restore-logins
 
 run: demo
 	@echo ""
@@ -90,15 +90,37 @@ ifneq ($(BROWSER_TESTS),0)
 	fi
 endif
 
+# The login-throttling test (tests/security/test_reverse_proxy.py) runs gunicorn behind Debian's
+# nginx, as in production. PROXY_TESTS=0 leaves it out (and does not need nginx).
+NGINX ?= /usr/sbin/nginx
+PROXY_TESTS ?= 1
+
+# Installs Debian's nginx when it is missing and we are root; otherwise says how.
+.PHONY: nginx
+nginx:
+ifneq ($(PROXY_TESTS),0)
+	@if [ ! -x "$(NGINX)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "nginx fehlt, installiere Debians Paket nginx für den Test hinter dem Reverse-Proxy …"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+		else \
+			echo "Der Test hinter dem Reverse-Proxy braucht nginx unter $(NGINX)." >&2; \
+			echo "Bitte installieren:  sudo apt-get install -y nginx" >&2; \
+			echo "oder ohne ihn testen:  make test PROXY_TESTS=0" >&2; \
+			exit 1; \
+		fi; \
+	fi
+endif
+
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 
-test: $(VENV)/.installed chromium
-	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
+test: $(VENV)/.installed chromium nginx
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) PROXY_TESTS=$(PROXY_TESTS) $(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (default: the local server, trust auth).
-test-postgres: $(VENV)/.installed chromium
-	$(TEST_ENV) CHROMIUM=$(CHROMIUM) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/integration_admin} \
+test-postgres: $(VENV)/.installed chromium nginx
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) PROXY_TESTS=$(PROXY_TESTS) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/integration_admin} \
 		$(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
@@ -116,7 +138,7 @@ serve: $(VENV)/.installed
 	@test -n "$$SECRET_KEY" || (echo "SECRET_KEY fehlt (siehe README, Betrieb und Sicherheit)" && exit 2)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/gunicorn integration_admin.wsgi:application --bind $${BIND:-127.0.0.1:$(PORT)} \
+	$(VENV)/bin/gunicorn integration_admin.wsgi:application --config gunicorn.conf.py --bind $${BIND:-127.0.0.1:$(PORT)} \
 		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
 # The benchmark at the size of a whole Land (bench/run.py): generates the data set into its own

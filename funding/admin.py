@@ -35,7 +35,8 @@ from funding.models import (
     PassThrough,
     ProofOfUse,
 )
-from integration_admin.core.admin import RevisionedAdminMixin
+from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
+from integration_admin.core.forms import PlainIntegerField
 from programs.models import BuildingBlock, FlatRate
 
 
@@ -65,7 +66,7 @@ class AdministratorOnly:
 class DecisionRevisionAdminMixin(forms.Form):
     """A hidden copy of the decision's revision; clean() locks the decision row and compares."""
 
-    seen_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_revision = PlainIntegerField(widget=forms.HiddenInput, required=False)
 
     def decision_for_revision(self):
         raise NotImplementedError
@@ -101,7 +102,7 @@ class GrantDecisionAdminForm(DecisionRevisionAdminMixin, DecisionForm):
         return self.instance
 
 
-class DecisionVersionInline(admin.StackedInline):
+class DecisionVersionInline(PlainTextAdminMixin, admin.StackedInline):
     model = DecisionVersion
     extra = 0
     fields = ["number", "is_current", "dated_on", "received_on", "reason", *VERSION_FIGURES, "granted_amount"]
@@ -119,7 +120,7 @@ class DecisionVersionInline(admin.StackedInline):
 
 
 @admin.register(GrantDecision)
-class GrantDecisionAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class GrantDecisionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
     form = GrantDecisionAdminForm
     list_display = ["title", "programme", "funder", "application", "form"]
     list_filter = ["programme", "funder", "form"]
@@ -163,7 +164,7 @@ class DecisionVersionAdminForm(DecisionRevisionAdminMixin, VersionFiguresForm):
         return cleaned
 
 
-class CostShareInline(admin.TabularInline):
+class CostShareInline(PlainTextAdminMixin, admin.TabularInline):
     model = CostShare
     extra = 0
     fields = ["organisation", "weight", "eligible_amount", "grant_amount", "own_share"]
@@ -180,7 +181,7 @@ class CostShareInline(admin.TabularInline):
 
 
 @admin.register(DecisionVersion)
-class DecisionVersionAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class DecisionVersionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
     form = DecisionVersionAdminForm
     list_display = ["decision", "number", "is_current", "financing_type", "eligible_expenditure", "granted_amount"]
     list_filter = ["financing_type", "is_current"]
@@ -216,7 +217,7 @@ class ApplicationAdminForm(ApplicationForm):
 
 
 @admin.register(Application)
-class ApplicationAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class ApplicationAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     form = ApplicationAdminForm
     list_display = ["programme", "submitted_on", "reference", "requested_amount"]
     list_filter = ["programme"]
@@ -246,7 +247,7 @@ class PassThroughAdminForm(LockDecisionMixin, PassThroughForm):
 
 
 @admin.register(CallOff)
-class CallOffAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class CallOffAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     form = CallOffAdminForm
     list_display = ["decision", "called_on", "amount", "received_on", "received_amount", "is_illustrative"]
     list_filter = ["is_illustrative"]
@@ -254,21 +255,21 @@ class CallOffAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ProofOfUse)
-class ProofOfUseAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class ProofOfUseAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["decision", "kind", "covers_year", "due_on", "report_submitted_on", "statement_submitted_on"]
     list_filter = ["kind", "is_illustrative"]
     list_select_related = ["decision"]
 
 
 @admin.register(PassThrough)
-class PassThroughAdmin(AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class PassThroughAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     form = PassThroughAdminForm
     list_display = ["decision", "recipient", "form", "amount", "is_illustrative"]
     list_select_related = ["decision", "recipient"]
 
 
 @admin.register(FlatRate)
-class FlatRateAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class FlatRateAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
     list_display = ["building_block", "year", "amount_per_fte", "is_illustrative"]
     list_select_related = ["building_block__programme"]
 

@@ -28,6 +28,7 @@ from integration_admin.core.forms import (
     BootstrapFormMixin,
     LocalizedDateField,
     LocalizedDecimalField,
+    PlainIntegerField,
     RevisionErrorOnTopMixin,
     RevisionFormMixin,
     money_field,
@@ -219,7 +220,7 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
 class RevisionForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Form):
     """The revision the user saw (optimistic locking) and the reason for a correction."""
 
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    revision = PlainIntegerField(widget=forms.HiddenInput, min_value=1)
     change_reason = forms.CharField(
         label=_("Grund der Änderung"),
         max_length=REASON_MAX_LENGTH,
@@ -234,7 +235,7 @@ class AmendmentForm(VersionFiguresForm):
     reason = forms.CharField(label=_("Grund der Änderung"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     dated_on = LocalizedDateField(label=_("Datum des Änderungsbescheids"))
     received_on = LocalizedDateField(label=_("Eingang"), required=False)
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    revision = PlainIntegerField(widget=forms.HiddenInput, min_value=1)
 
     class Meta(VersionFiguresForm.Meta):
         fields = ["reason", "dated_on", "received_on", *VERSION_FIGURES]

@@ -50,10 +50,10 @@ from funding.models import (
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, query_int
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
-from integration_admin.core.views import FilteredTableView, RevisionCheckMixin
+from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin
 from programs.models import Programme
 from staffing.models import Position
 
@@ -477,7 +477,7 @@ class DecisionChildMixin(AdministratorRequiredMixin):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class CallOffCreateView(DecisionChildMixin, CreateView):
+class CallOffCreateView(CreateOnceMixin, DecisionChildMixin, CreateView):
     model = CallOff
     form_class = CallOffForm
     service = services.save_call_off
@@ -495,7 +495,7 @@ class CallOffDeleteView(DecisionChildMixin, DeleteView):
     model = CallOff
 
 
-class ProofCreateView(DecisionChildMixin, CreateView):
+class ProofCreateView(CreateOnceMixin, DecisionChildMixin, CreateView):
     model = ProofOfUse
     form_class = ProofOfUseForm
 
@@ -509,7 +509,7 @@ class ProofDeleteView(DecisionChildMixin, DeleteView):
     model = ProofOfUse
 
 
-class PassThroughCreateView(DecisionChildMixin, CreateView):
+class PassThroughCreateView(CreateOnceMixin, DecisionChildMixin, CreateView):
     model = PassThrough
     form_class = PassThroughForm
     service = services.save_pass_through
@@ -562,7 +562,7 @@ class ApplicationDetailView(DetailView):
         )
 
 
-class ApplicationCreateView(AdministratorRequiredMixin, CreateView):
+class ApplicationCreateView(AdministratorRequiredMixin, CreateOnceMixin, CreateView):
     model = Application
     form_class = ApplicationForm
 
@@ -594,7 +594,7 @@ class ControllingFilterForm(BootstrapFormMixin, forms.Form):
     programme = forms.ModelChoiceField(
         label=gettext_lazy("Förderprogramm"), queryset=Programme.objects.all(), required=False
     )
-    year = forms.IntegerField(label=gettext_lazy("Jahr"), required=False, min_value=2000, max_value=2100)
+    year = PlainIntegerField(label=gettext_lazy("Jahr"), required=False, min_value=2000, max_value=2100)
 
 
 class ControllingView(TemplateView):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.core.admin import PlainTextAdminMixin
 from integration_admin.models import User
 
 admin.site.site_header = _("Integrationsverwaltung")
@@ -10,7 +11,7 @@ admin.site.index_title = _("Verwaltung der Stammdaten")
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PlainTextAdminMixin, BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "organisation", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
     list_select_related = ["organisation"]

@@ -72,7 +72,14 @@ USERS = [
 
 
 @transaction.atomic
-def load_demo() -> dict[str, int]:
+def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
+    """Load the founding example and the demo logins; running it again changes nothing.
+
+    A demo login is created only where no user of that name exists. An existing user is never
+    touched, unless ``restore_logins`` (development only, ``load_demo --restore-logins`` with
+    DEBUG on) asks to give the demo users back their role, their activation and the published
+    password: in production that would re-open an account the operator had closed.
+    """
     funders = {short: upsert(Funder, {"short_name": short}, name=name) for short, name in FUNDERS}
     orgs = {
         short: upsert(Organisation, {"short_name": short}, name=name, kind=kind) for short, name, kind in ORGANISATIONS
@@ -208,21 +215,26 @@ def load_demo() -> dict[str, int]:
 
     load_funding_demo()
 
+    created_logins = []
     for username, first, last, role, org in USERS:
-        user = upsert(
-            User,
-            {"username": username},
-            first_name=first,
-            last_name=last,
-            role=role,
-            organisation=orgs[org] if org else None,
-            is_staff=role == Role.ADMINISTRATOR,
-            is_superuser=role == Role.ADMINISTRATOR,
-            is_active=True,
-        )
-        if not user.check_password(DEMO_PASSWORD):
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        demo_state = {
+            "first_name": first,
+            "last_name": last,
+            "role": role,
+            "organisation": orgs[org] if org else None,
+            "is_staff": role == Role.ADMINISTRATOR,
+            "is_superuser": role == Role.ADMINISTRATOR,
+            "is_active": True,
+        }
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            User.objects.create_user(username, password=DEMO_PASSWORD, **demo_state)
+            created_logins.append(username)
+        elif restore_logins:
+            upsert(User, {"username": username}, **demo_state)
+            if not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
 
     load_staffing_demo()  # illustrative pay data, pay grades of the positions, holders (staffing/demo.py)
     load_council_demo()
@@ -232,4 +244,5 @@ def load_demo() -> dict[str, int]:
         "positions": Position.objects.count(),
         "decisions": GrantDecision.objects.count(),
         "users": User.objects.count(),
+        "created_logins": created_logins,
     }

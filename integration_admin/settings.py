@@ -75,6 +75,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 
 INSTALLED_APPS = [
+    "integration_admin.core",
     "integration_admin",
     "programs",
     "staffing",
@@ -104,6 +105,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # outside everything that can refuse a request (CSRF, permissions), so it sees every 403
+    "integration_admin.core.middleware.RefusedRequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "integration_admin.core.middleware.IdleSessionMiddleware",
     "integration_admin.core.middleware.LanguageMiddleware",
@@ -176,10 +179,20 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client's address, for throttling and the audit log alike: one function
+# (integration_admin.core.audit.client_address, django-ipware). Behind PROXY_COUNT reverse proxies
+# it is the address the nearest proxy appended to X-Forwarded-For; anything a client wrote into
+# that header itself stands further left and is ignored. Without a proxy (PROXY_COUNT=0) the header
+# is never read: a client could write any address into it.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "integration_admin.core.audit.client_address"
+IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",) if PROXY_COUNT else ("REMOTE_ADDR",)
+# django-ipware counts the proxies named in X-Forwarded-For after the client. The nearest proxy is
+# not named there (it is the connection's peer), so one proxy (nginx) is 0 for ipware.
+IPWARE_META_PROXY_COUNT = max(PROXY_COUNT - 1, 0)
+# Not strict: extra entries a client sent in front of the real chain are skipped, not a reason to
+# give up on the header; the client is always counted from the right.
+IPWARE_STRICT = False
 
 # Sessions end after 30 minutes without a request (IdleSessionMiddleware moves the expiry at most
 # once a minute instead of writing the session on every request).
@@ -216,7 +229,7 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-if AXES_IPWARE_PROXY_COUNT:
+if PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -301,8 +314,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # Logins, lock-outs, PDF downloads, views of a person's assignment (no names logged).
+        # Logins, lock-outs, refused requests, PDF downloads, views of pages with holders (no
+        # holder names, no query strings, no typed user names that name no user).
         "integration_admin.audit": {"level": "INFO"},
+        # django-axes masks user names and addresses in its own lines (AXES_SENSITIVE_PARAMETERS).
         "axes": {"level": "INFO"},
         "weasyprint.progress": {"level": "WARNING"},
     },

@@ -14,7 +14,7 @@ from integration_admin.core.forms import query_int
 from programs.models import Programme
 from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
 from staffing.models import PositionCost
-from staffing.views import PositionTableMixin
+from staffing.views import AccessLogMixin, PositionTableMixin
 
 
 def ping(request):
@@ -54,7 +54,8 @@ class ProgrammeListView(TemplateView):
         return super().get_context_data(summaries=programme_summaries(rows_per_block=0, organisations=5), **kwargs)
 
 
-class ProgrammeDetailView(PositionTableMixin, DetailView):
+class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
+    access_action = "programme-view"  # the page lists the programme's positions with their holders
     template_name = "programme_detail.html"
     queryset = Programme.objects.with_funder_names()
 

@@ -1,22 +1,23 @@
 from django.contrib import admin
 
+from integration_admin.core.admin import PlainTextAdminMixin
 from programs.models import BuildingBlock, Funder, Programme
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(PlainTextAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "name"]
     search_fields = ["short_name", "name"]
 
 
-class BuildingBlockInline(admin.TabularInline):
+class BuildingBlockInline(PlainTextAdminMixin, admin.TabularInline):
     model = BuildingBlock
     fields = ["number", "title", "short_title", "delivering_organisation", "guideline_status", "guideline_expected_on"]
     extra = 0
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(PlainTextAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "name", "start", "end"]
     search_fields = ["short_name", "name"]
     filter_horizontal = ["funders"]
@@ -24,7 +25,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(BuildingBlock)
-class BuildingBlockAdmin(admin.ModelAdmin):
+class BuildingBlockAdmin(PlainTextAdminMixin, admin.ModelAdmin):
     list_display = ["programme", "number", "title", "guideline_status", "delivering_organisation"]
     list_filter = ["programme", "guideline_status"]
     list_select_related = ["programme", "delivering_organisation"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from integration_admin.core.admin import RevisionedAdminMixin
+from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
 from staffing.models import (
     AnnualBonusRate,
     Assignment,
@@ -32,20 +32,20 @@ class RefreshCostsAdminMixin:
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(PlainTextAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["short_name", "name"]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(PlainTextAdminMixin, admin.TabularInline):
     model = Assignment
     fields = ["holder_name", "fte_share", "start", "end"]
     extra = 0
 
 
 @admin.register(Position)
-class PositionAdmin(RevisionedAdminMixin, SimpleHistoryAdmin):
+class PositionAdmin(PlainTextAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "building_block", "organisation", "fte", "pay_grade", "status", "start", "end"]
     list_filter = ["building_block__programme", "organisation", "status", "fixed_term"]
     list_select_related = ["building_block__programme", "organisation", "pay_grade"]
@@ -58,36 +58,36 @@ class PositionAdmin(RevisionedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(RevisionedAdminMixin, SimpleHistoryAdmin):
+class AssignmentAdmin(PlainTextAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["holder_name", "position", "fte_share", "start", "end"]
     list_select_related = ["position__organisation"]
     search_fields = ["holder_name"]
 
 
 @admin.register(PayGradeGroup)
-class PayGradeGroupAdmin(RefreshCostsAdminMixin, admin.ModelAdmin):
+class PayGradeGroupAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["name"]
 
 
 @admin.register(PayGrade)
-class PayGradeAdmin(RefreshCostsAdminMixin, admin.ModelAdmin):
+class PayGradeAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["code", "group", "sort_order"]
     list_select_related = ["group"]
 
 
 @admin.register(PayTableEntry)
-class PayTableEntryAdmin(RefreshCostsAdminMixin, admin.ModelAdmin):
+class PayTableEntryAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["pay_grade", "step", "valid_from", "monthly_amount", "is_illustrative"]
     list_filter = ["pay_grade", "valid_from", "is_illustrative"]
     list_select_related = ["pay_grade"]
 
 
 @admin.register(AnnualBonusRate)
-class AnnualBonusRateAdmin(RefreshCostsAdminMixin, admin.ModelAdmin):
+class AnnualBonusRateAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["year", "group", "rate", "is_illustrative"]
     list_select_related = ["group"]
 
 
 @admin.register(EmployerContributionRate)
-class EmployerContributionRateAdmin(RefreshCostsAdminMixin, admin.ModelAdmin):
+class EmployerContributionRateAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["year", "social_insurance_rate", "pension_levy_rate", "is_illustrative"]

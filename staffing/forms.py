@@ -1,6 +1,5 @@
 """Forms for positions and assignments: German input, German messages, explicit fields only."""
 
-import unicodedata
 from decimal import Decimal
 
 from django import forms
@@ -12,6 +11,7 @@ from integration_admin.core.forms import (
     LocalizedDateField,
     LocalizedDecimalField,
     RevisionFormMixin,
+    reject_control_characters,
 )
 from programs.models import BuildingBlock
 from staffing.models import FTE_MAX_DIGITS, FTE_PLACES, Assignment, Organisation, PayGrade, Position
@@ -19,12 +19,6 @@ from staffing.models import FTE_MAX_DIGITS, FTE_PLACES, Assignment, Organisation
 NOTE_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 300
 STEP_CHOICES = [("", "–"), *((step, _("Stufe %(step)s") % {"step": step}) for step in range(1, 7))]
-
-
-def reject_control_characters(value: str) -> None:
-    """Names and titles are printed in reports and exports: no control characters in them."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValidationError(_("Bitte keine Steuerzeichen (z. B. Tabulator oder Zeilenumbruch) eingeben."))
 
 
 def fte_field(**kwargs) -> LocalizedDecimalField:

@@ -23,9 +23,10 @@ from integration_admin.core.audit import log_access, log_export
 from integration_admin.core.db import FteSum
 from integration_admin.core.forms import query_int
 from integration_admin.core.history import history_entries
+from integration_admin.core.models import StaleRevision
 from integration_admin.core.permissions import OrganisationEditMixin
 from integration_admin.core.tables import PageSizePaginator
-from integration_admin.core.views import FilteredTableView
+from integration_admin.core.views import CreateOnceMixin, FilteredTableView, refuse_stale_form
 from programs.models import FlatRate
 from staffing import services
 from staffing.costs import (
@@ -207,7 +208,7 @@ class PositionListView(FilteredTableView):
 
 
 class AccessLogMixin:
-    """Logs every successful GET of the page's object (it shows a person's assignment): who, when, which object."""
+    """Logs every successful GET of the page's object (it shows position holders' names): who, when, which object."""
 
     access_action = ""
 
@@ -290,6 +291,8 @@ class PositionFormMixin(OrganisationEditMixin):
                 expected_revision=form.cleaned_data.get("revision"),
                 reason=form.cleaned_data.get("change_reason", ""),
             )
+        except StaleRevision as conflict:
+            return refuse_stale_form(self, form, conflict)
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
@@ -297,7 +300,7 @@ class PositionFormMixin(OrganisationEditMixin):
         return redirect(self.object.get_absolute_url())
 
 
-class PositionCreateView(CreatorRequiredMixin, PositionFormMixin, CreateView):
+class PositionCreateView(CreatorRequiredMixin, CreateOnceMixin, PositionFormMixin, CreateView):
     success_message = gettext_lazy("Die Stelle „%(title)s“ wurde angelegt.")
 
     def get_initial(self):
@@ -343,6 +346,8 @@ class AssignmentFormMixin(OrganisationEditMixin):
     def form_valid(self, form):
         try:
             self.object = self.save(form)
+        except StaleRevision as conflict:
+            return refuse_stale_form(self, form, conflict)
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
@@ -353,7 +358,7 @@ class AssignmentFormMixin(OrganisationEditMixin):
         return super().get_context_data(position=self.position, **kwargs)
 
 
-class AssignmentCreateView(AssignmentFormMixin, CreateView):
+class AssignmentCreateView(CreateOnceMixin, AssignmentFormMixin, CreateView):
     form_class = AssignmentForm
     change_reason = ""
     success_message = gettext_lazy("Die Besetzung wurde angelegt.")
@@ -475,8 +480,10 @@ class OrganisationListView(FilteredTableView):
         return super().get_context_data(cost_year=self.filterset.cost_year, **kwargs)
 
 
-class OrganisationDetailView(PositionTableMixin, DetailView):
+class OrganisationDetailView(AccessLogMixin, PositionTableMixin, DetailView):
     """One organisation: FTE per programme and block, cost and coverage gap per year, its positions."""
+
+    access_action = "organisation-view"  # the page lists the organisation's positions with their holders
 
     model = Organisation
 

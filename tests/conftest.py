@@ -1,5 +1,7 @@
+import uuid
+
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -29,6 +31,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         load_demo()
         give_privileged_users_test_devices()
+
+
+class BrowserClient(Client):
+    """The test client, sending with every POST of a dict a fresh ``submission_token``, as a browser
+    sends the one its create form carried (integration_admin.core.views.CreateOnceMixin). Tests
+    of the token itself send their own, or none with a plain ``django.test.Client``."""
+
+    def post(self, path, data=None, *args, **kwargs):
+        if isinstance(data, dict) and "submission_token" not in data:
+            data = {**data, "submission_token": str(uuid.uuid4())}
+        return super().post(path, data, *args, **kwargs)
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client`` fixture, as a :class:`BrowserClient`."""
+    return BrowserClient()
 
 
 @pytest.fixture

@@ -1,12 +1,15 @@
 """The demo data reproduce every figure of the founding example (source-document.txt)."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from funding.models import Application, DecisionVersion, GrantDecision
-from integration_admin.demo import load_demo
+from integration_admin.demo import DEMO_PASSWORD, load_demo
 from integration_admin.models import Role, User
 from programs.models import GuidelineStatus, Programme
 from staffing.models import Organisation, Position, PositionStatus
@@ -90,3 +93,53 @@ def test_kim(demo):
     decision = GrantDecision.objects.get(building_blocks=blocks[2])
     assert decision.without_application
     assert decision.versions.get().funded_fte == Decimal("5")
+
+
+def close_admin_account() -> User:
+    """What an operator does in production: the published demo password changed, the account closed."""
+    admin = User.objects.get(username="admin")
+    admin.set_password("Ein-eigenes-Passwort-2026")
+    admin.is_active = False
+    admin.save()
+    return admin
+
+
+def test_load_demo_command_refuses_without_debug(demo):
+    close_admin_account()
+    counts = Position.objects.count()
+    with pytest.raises(CommandError, match="Ohne DEBUG"):
+        call_command("load_demo", stdout=io.StringIO())
+    admin = User.objects.get(username="admin")
+    assert not admin.is_active and admin.check_password("Ein-eigenes-Passwort-2026")
+    assert Position.objects.count() == counts
+
+
+def test_demo_installation_never_reopens_an_existing_account(demo):
+    """Finding: with DEBUG off, load_demo re-activated `admin` with the published password."""
+    close_admin_account()
+    out = io.StringIO()
+    call_command("load_demo", "--demo-installation", stdout=out)
+    admin = User.objects.get(username="admin")
+    assert not admin.is_active
+    assert admin.check_password("Ein-eigenes-Passwort-2026")
+    assert not admin.check_password(DEMO_PASSWORD)
+    assert "Bestehende Benutzer unverändert gelassen: admin, leitung, sb-ki, sb-drk" in out.getvalue()
+
+
+def test_demo_installation_creates_missing_demo_logins(demo):
+    User.objects.filter(username="sb-drk").delete()
+    out = io.StringIO()
+    call_command("load_demo", "--demo-installation", stdout=out)
+    assert User.objects.get(username="sb-drk").check_password(DEMO_PASSWORD)
+    assert "Neu angelegte Demo-Anmeldungen (nur für die Demo): sb-drk" in out.getvalue()
+
+
+def test_restore_logins_only_in_development(demo):
+    close_admin_account()
+    with pytest.raises(CommandError, match="nur in der Entwicklung"):
+        call_command("load_demo", "--demo-installation", "--restore-logins", stdout=io.StringIO())
+    assert not User.objects.get(username="admin").is_active
+    with override_settings(DEBUG=True):
+        call_command("load_demo", "--restore-logins", stdout=io.StringIO())
+    admin = User.objects.get(username="admin")
+    assert admin.is_active and admin.check_password(DEMO_PASSWORD)

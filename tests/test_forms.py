@@ -2,9 +2,18 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.urls import reverse
 from django.utils import translation
 
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, LocalizedDecimalField, money_field
+from integration_admin.core.forms import (
+    BootstrapFormMixin,
+    LocalizedDateField,
+    LocalizedDecimalField,
+    PlainIntegerField,
+    money_field,
+)
+from staffing.models import Organisation
+from tests.conftest import login_as
 
 
 class SampleForm(BootstrapFormMixin, forms.Form):
@@ -47,7 +56,8 @@ def test_money_in_german_notation(typed, expected):
         ("abc", "Bitte eine Zahl eingeben"),
         ("0", "mindestens 0,001"),
         ("-1", "mindestens 0,001"),
-        ("1e309", "Ziffern"),
+        ("1e309", "Bitte eine Zahl eingeben"),
+        ("1" * 30, "Ziffern"),
         ("NaN", "Bitte eine Zahl eingeben"),
         ("Infinity", "Bitte eine Zahl eingeben"),
     ],
@@ -102,3 +112,46 @@ def test_filter_sets_read_their_choices_for_each_request():
     # a method filter calls its own filter set's method; an unknown choice is a form error
     assert "organisation" in first.form.errors
     assert first.filters["q"].filter.method.__self__ is first
+
+
+@pytest.mark.parametrize("typed", ["١,٥", "１,５", "1,５", "٣", "1e3", "0x10", "1_000"])
+def test_numbers_are_ascii_digits_only(typed):
+    """Finding: Decimal() and int() read other scripts' digits, so "١,٥" was stored as 1,5."""
+    form = SampleForm({"fte": typed})
+    assert not form.is_valid()
+    assert form.errors["fte"] == ["Bitte eine Zahl eingeben, z. B. 1,5 oder 1.234,50."]
+
+
+def test_whole_numbers_are_ascii_digits_only():
+    class YearForm(forms.Form):
+        year = PlainIntegerField()
+
+    assert YearForm({"year": " 2021 "}).is_valid()
+    for typed in ("٢٠٢١", "２０２１", "2021.5"):
+        assert not YearForm({"year": typed}).is_valid(), typed
+
+
+@pytest.mark.parametrize(
+    "char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+)
+def test_text_fields_refuse_bidi_controls(char):
+    form = SampleForm({"fte": "1", "name": f"Paula{char}Beispiel"})
+    assert not form.is_valid()
+    assert "Schreibrichtung" in form.errors["name"][0]
+
+
+def test_text_in_other_scripts_is_welcome():
+    form = SampleForm({"fte": "1", "name": "محمد Öztürk Ørsted"})
+    assert form.is_valid(), form.errors
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_bidi_controls_too(demo, client):
+    login_as(client, "admin")
+    response = client.post(
+        reverse("admin:staffing_organisation_add"),
+        {"short_name": "XYZ", "name": "Verein \u202eevitaregni\u202c e.V.", "kind": "welfare"},
+    )
+    assert response.status_code == 200
+    assert "Schreibrichtung" in response.content.decode()
+    assert not Organisation.objects.filter(short_name="XYZ").exists()

@@ -81,3 +81,56 @@ def test_production_refuses_to_start_without_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY ist nicht gesetzt" in result.stderr
+
+
+CLIENT_ADDRESS = """
+import django
+django.setup()
+from django.test import RequestFactory
+from integration_admin.core.audit import client_address
+request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="{forwarded}")
+print(client_address(request))
+"""
+
+
+@pytest.mark.parametrize(
+    ("proxy_count", "forwarded", "expected"),
+    [
+        # Without a proxy the header is the client's own text: never believed.
+        ("0", "203.0.113.9", "10.0.0.5"),
+        # Behind nginx: the address nginx appended, also when the client sent a header of its own.
+        ("1", "203.0.113.9", "203.0.113.9"),
+        ("1", "198.51.100.1, 203.0.113.9", "203.0.113.9"),
+        ("1", "kein-ip, 203.0.113.9", "203.0.113.9"),
+        # Two proxies: the second names the first after the client.
+        ("2", "198.51.100.1, 203.0.113.9, 10.0.0.4", "203.0.113.9"),
+    ],
+)
+def test_client_address_trusts_only_the_configured_proxies(proxy_count, forwarded, expected):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "integration_admin.settings",
+        "SECRET_KEY": "test-only",
+        "ALLOWED_HOSTS": "testserver",
+        "PROXY_COUNT": proxy_count,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", CLIENT_ADDRESS.format(forwarded=forwarded)],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
+def test_make_serve_uses_the_access_log_format_without_query_strings():
+    """gunicorn.conf.py is what tests/security/test_reverse_proxy.py runs behind nginx."""
+    serve = (BASE_DIR / "Makefile").read_text().split("\nserve:", 1)[1].split("\n\n", 1)[0]
+    assert "--config gunicorn.conf.py" in serve
+    config = {}
+    exec((BASE_DIR / "gunicorn.conf.py").read_text(), config)  # noqa: S102 (our own file)
+    assert "%(U)s" in config["access_log_format"]
+    assert "%(r)s" not in config["access_log_format"] and "%(q)s" not in config["access_log_format"]
+    assert "%(f)s" not in config["access_log_format"]  # the Referer carries the previous page's query

@@ -1,5 +1,9 @@
 """Django admin pieces shared by the apps."""
 
+from django import forms
+
+from integration_admin.core.forms import reject_bidi_controls
+
 
 class RevisionedAdminMixin:
     """A save in the admin counts like a save on the pages (revision + 1): a page form opened
@@ -9,3 +13,14 @@ class RevisionedAdminMixin:
         if change:
             obj.revision += 1
         super().save_model(request, obj, form, change)
+
+
+class PlainTextAdminMixin:
+    """Text fields in the admin refuse the characters that reverse text direction, as on the pages
+    (:func:`integration_admin.core.forms.reject_bidi_controls`)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(formfield, forms.CharField) and reject_bidi_controls not in formfield.validators:
+            formfield.validators.append(reject_bidi_controls)
+        return formfield

@@ -6,13 +6,39 @@ gets a message on the form in the user's language, never an exception.
 """
 
 import re
+import unicodedata
+import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.formats import format_decimal
+
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible, they
+# make a name display reversed or shifted ("Trojan Source"), in the page, the export and the paper.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A number as Python writes it after normalise_number: ASCII digits, one decimal point, a sign.
+# Decimal() and int() also read "١٢" or "１,５" (other scripts' digits) and "1e5"; people do not
+# mean those, and they would be stored as a number nobody typed.
+PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def reject_control_characters(value: str) -> None:
+    """Names and titles are printed in reports and exports: no control characters in them."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError(_("Bitte keine Steuerzeichen (z. B. Tabulator oder Zeilenumbruch) eingeben."))
+
+
+def reject_bidi_controls(value: str) -> None:
+    """No invisible characters that reverse the direction of text (every text field)."""
+    if any(char in BIDI_CONTROLS for char in value):
+        raise ValidationError(
+            _("Bitte keine unsichtbaren Steuerzeichen für die Schreibrichtung eingeben (z. B. U+202E)."),
+            code="bidi",
+        )
 
 
 def normalise_number(value: str) -> str:
@@ -70,6 +96,8 @@ class LocalizedDecimalField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str):
             value = normalise_number(value)
+            if value and not PLAIN_NUMBER.fullmatch(value):
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
     def prepare_value(self, value):
@@ -91,6 +119,15 @@ def money_field(**kwargs) -> LocalizedDecimalField:
     kwargs.setdefault("decimal_places", 2)
     kwargs.setdefault("min_value", Decimal("0"))
     return LocalizedDecimalField(display_places=2, **kwargs)
+
+
+class PlainIntegerField(forms.IntegerField):
+    """A whole number of ASCII digits ("٣" and "３" are digits to ``int()``, not to the people here)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not PLAIN_NUMBER.fullmatch(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class LocalizedDateField(forms.DateField):
@@ -137,18 +174,41 @@ class RevisionErrorOnTopMixin:
 class RevisionFormMixin(RevisionErrorOnTopMixin):
     """The form of a :class:`~integration_admin.core.models.Revisioned` record sends back, hidden,
     the revision it was opened with; the view or service that saves it checks it under a row lock
-    (:func:`~integration_admin.core.models.lock_revision`)."""
+    (:func:`~integration_admin.core.models.lock_revision`). A form for a new record carries a
+    one-off ``submission_token`` instead, so that sending it twice creates the record once
+    (:class:`~integration_admin.core.views.CreateOnceMixin`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["revision"] = forms.IntegerField(
+            self.fields["revision"] = PlainIntegerField(
                 widget=forms.HiddenInput, required=False, min_value=1, initial=self.instance.revision
             )
+        else:
+            self.fields["submission_token"] = forms.UUIDField(
+                widget=forms.HiddenInput, required=False, initial=uuid.uuid4
+            )
+
+    def clean(self):
+        if self.has_error("submission_token"):
+            self.errors.pop("submission_token")
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        return super().clean()
 
 
-class BootstrapFormMixin:
-    """Give every widget Bootstrap's classes and mark fields with errors as invalid."""
+class PlainTextMixin:
+    """Every text field of the form refuses the invisible characters that reverse text direction."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and reject_bidi_controls not in field.validators:
+                field.validators.append(reject_bidi_controls)
+
+
+class BootstrapFormMixin(PlainTextMixin):
+    """Give every widget Bootstrap's classes and mark fields with errors as invalid. Every form of
+    the pages uses it, so it also carries the text rule every form needs (:class:`PlainTextMixin`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

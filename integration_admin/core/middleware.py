@@ -1,10 +1,13 @@
-"""Response headers that every page carries (SECURITY.md, "Deployment")."""
+"""Response headers that every page carries (SECURITY.md, "Deployment"), idle sessions, the language
+and the log of refused requests."""
 
 import time
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+
+from integration_admin.core.audit import log_refused
 
 LAST_WRITE_KEY = "_last_write"
 
@@ -78,4 +81,20 @@ class IdleSessionMiddleware:
             now = int(time.time())
             if now - session.get(LAST_WRITE_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[LAST_WRITE_KEY] = now  # marks the session modified: saved with a new expiry
+        return response
+
+
+class RefusedRequestLogMiddleware:
+    """Every refused request (403: no permission, a failed CSRF check) goes to the audit log.
+
+    django-axes' lock-outs are logged by their own signal (``audit.on_locked_out``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            log_refused(request, response.status_code)
         return response

@@ -1,7 +1,13 @@
-"""Abstract models shared by the apps: optimistic locking and the demo's illustrative values."""
+"""Models shared by the apps: optimistic locking, the demo's illustrative values, and the record
+of create forms already sent (a form sent twice creates once)."""
 
+import datetime
+import uuid
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -64,3 +70,37 @@ def lock_revision(record: Revisioned, seen: int | None):
         raise StaleRevision(locked)
     record.revision = locked.revision + 1
     return locked
+
+
+class SubmittedForm(models.Model):
+    """A create form that was sent: its one-off token and the page of the record it made.
+
+    Every create form carries a fresh token (:class:`~integration_admin.core.forms.RevisionFormMixin`);
+    the unique token makes a double click, a reload of the POST or a second tab create nothing more,
+    even when both requests arrive at once (the second waits for the first's row, then finds it).
+    """
+
+    KEEP = datetime.timedelta(days=2)
+
+    token = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    result_url = models.CharField(max_length=500, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("gesendetes Formular")
+        verbose_name_plural = gettext_lazy("gesendete Formulare")
+
+    def __str__(self):
+        return str(self.token)
+
+    @classmethod
+    def claim(cls, token: uuid.UUID, user) -> "SubmittedForm | None":
+        """Record the first sending of ``token``; for a repeated one return the first's record."""
+        cls.objects.filter(submitted_at__lt=timezone.now() - cls.KEEP).delete()
+        try:
+            with transaction.atomic():
+                cls.objects.create(token=token, user=user)
+        except IntegrityError:
+            return cls.objects.filter(token=token, user=user).first() or cls(token=token, user=user)
+        return None

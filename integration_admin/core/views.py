@@ -1,10 +1,21 @@
-"""The generic list page: a django-tables2 table with django-filter filters."""
+"""View mixins shared by the apps: stale and repeated forms, and the generic list page (a
+django-tables2 table with django-filter filters)."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from integration_admin.core.models import StaleRevision, lock_revision
+from integration_admin.core.models import StaleRevision, SubmittedForm, lock_revision
 from integration_admin.core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PageSizePaginator
+
+
+def refuse_stale_form(view, form, conflict: StaleRevision):
+    """The answer to a form opened before someone else saved: HTTP 409, the form again with the
+    German conflict message on top; nothing was written."""
+    form.add_error(None, conflict.message)
+    return view.render_to_response(view.get_context_data(form=form), status=409)
 
 
 class RevisionCheckMixin:
@@ -16,9 +27,33 @@ class RevisionCheckMixin:
             try:
                 lock_revision(form.instance, form.cleaned_data.get("revision"))
             except StaleRevision as conflict:
-                form.add_error(None, conflict.message)
-                return self.render_to_response(self.get_context_data(form=form), status=409)
+                return refuse_stale_form(self, form, conflict)
         return super().form_valid(form)
+
+
+class CreateOnceMixin:
+    """For the create views of forms with :class:`~integration_admin.core.forms.RevisionFormMixin`:
+    a form sent a second time (double click, reload, back button) creates nothing more and leads
+    to what the first sending made. A form without its token is refused like a stale one."""
+
+    def form_valid(self, form):
+        token = form.cleaned_data.get("submission_token")
+        if token is None:
+            form.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+            return self.render_to_response(self.get_context_data(form=form), status=409)
+        earlier = SubmittedForm.claim(token, self.request.user)
+        if earlier is not None:
+            messages.info(
+                self.request,
+                _("Dieses Formular war schon gesendet worden; der Datensatz wurde nur einmal angelegt."),
+            )
+            return redirect(earlier.result_url or self.request.path)
+        response = super().form_valid(form)
+        if response.status_code in (301, 302, 303):
+            SubmittedForm.objects.filter(token=token).update(result_url=response.url)
+        else:  # nothing was created (the save was refused): the form may be sent again
+            SubmittedForm.objects.filter(token=token).delete()
+        return response
 
 
 class FilteredTableView(SingleTableMixin, FilterView):

@@ -28,7 +28,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 from integration_admin.core.audit import log_access
 from integration_admin.core.forms import query_int
 from integration_admin.core.permissions import HeadOrAdministratorRequiredMixin
-from integration_admin.core.views import FilteredTableView, RevisionCheckMixin
+from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin
 from integration_admin.council import jobs, services
 from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
@@ -125,7 +125,7 @@ class CommitteeDetailView(DetailView):
         return super().get_context_data(meetings=meetings, can_compose=can_compose(self.request.user), **kwargs)
 
 
-class CommitteeCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+class CommitteeCreateView(HeadOrAdministratorRequiredMixin, CreateOnceMixin, CreateView):
     template_name = "council/committee_form.html"
     model = Committee
     form_class = CommitteeForm
@@ -174,7 +174,7 @@ class MeetingDetailView(DetailView):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
 
 
-class MeetingCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+class MeetingCreateView(HeadOrAdministratorRequiredMixin, CreateOnceMixin, CreateView):
     template_name = "council/meeting_form.html"
     model = Meeting
     form_class = MeetingForm
@@ -210,7 +210,7 @@ class AgendaItemDetailView(DetailView):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
 
 
-class AgendaItemCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+class AgendaItemCreateView(HeadOrAdministratorRequiredMixin, CreateOnceMixin, CreateView):
     template_name = "council/agendaitem_form.html"
     model = AgendaItem
     form_class = AgendaItemForm
@@ -343,7 +343,7 @@ class DraftReportMixin(HeadOrAdministratorRequiredMixin):
         return self.get_report().get_absolute_url()
 
 
-class ReportCreateView(HeadOrAdministratorRequiredMixin, CreateView):
+class ReportCreateView(HeadOrAdministratorRequiredMixin, CreateOnceMixin, CreateView):
     template_name = "council/report_form.html"
     model = Report
     form_class = ReportForm
@@ -373,7 +373,7 @@ class ReportDeleteView(DraftReportMixin, DeleteView):
         return self.success_url
 
 
-class SectionCreateView(DraftReportMixin, CreateView):
+class SectionCreateView(CreateOnceMixin, DraftReportMixin, CreateView):
     template_name = "council/reportsection_form.html"
     model = ReportSection
     form_class = SectionForm
@@ -420,7 +420,7 @@ class SectionDeleteView(DraftReportMixin, DeleteView):
         return response
 
 
-class ConsultationCreateView(DraftReportMixin, CreateView):
+class ConsultationCreateView(CreateOnceMixin, DraftReportMixin, CreateView):
     template_name = "council/consultation_form.html"
     model = Consultation
     form_class = ConsultationForm

@@ -1,15 +1,21 @@
-"""Every PDF download and every view of a person's assignment is logged (issue 6, SECURITY.md):
-who, when (the log record's time), which object, and never the holder's name."""
+"""Every PDF download, every page with holders' names, every refused request and every login
+attempt is logged (issues 6 and 20, SECURITY.md): who, when (the log record's time), which object
+or path, from which address; never a holder's name, a query string or a typed user name that names
+no user."""
 
 import logging
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from integration_admin.council import documents
 from integration_admin.council.models import AgendaItem, Report, ReportFile
-from staffing.models import Assignment, Position
+from integration_admin.demo import DEMO_PASSWORD
+from programs.models import Programme
+from staffing.models import Assignment, Organisation, Position
 from tests import factories
+from tests.conftest import login_as
 
 AUDIT = "integration_admin.audit"
 
@@ -122,3 +128,71 @@ def test_position_export_with_holders_is_logged_without_names(login, client, aud
     count = Position.objects.count()
     assert lines == [f"position-export-{export} user=leitung objects=staffing.position count={count} address=127.0.0.1"]
     assert_no_names(lines)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "action", "model"),
+    [
+        ("programme-detail", "programme-view", Programme),
+        ("staffing:organisation-detail", "organisation-view", Organisation),
+    ],
+)
+def test_pages_listing_holders_are_logged(login, client, audit_log, url_name, action, model):
+    """The programme and organisation pages list positions with their holders, as the position page does."""
+    holder = Assignment.objects.filter(position__organisation__short_name="KI", end__isnull=True).order_by("pk").first()
+    obj = holder.position.building_block.programme if model is Programme else holder.position.organisation
+    login("leitung")
+    response = client.get(reverse(url_name, args=[obj.pk]))
+    assert response.status_code == 200
+    assert holder.holder_name in response.content.decode()  # the page shows names
+    lines = audit_log(action)
+    assert lines == [f"{action} user=leitung object={model._meta.label_lower}:{obj.pk} address=127.0.0.1"]
+    assert_no_names(lines)
+
+
+def test_refused_request_is_logged_without_query_string(login, client, audit_log):
+    position = Position.objects.filter(organisation__short_name="KI").order_by("pk").first()
+    login("sb-drk")
+    response = client.get(reverse("staffing:position-update", args=[position.pk]), {"q": "Gesuchte Person"})
+    assert response.status_code == 403
+    assert audit_log("access-refused") == [
+        f"access-refused status=403 user=sb-drk path=/positions/{position.pk}/edit/ address=127.0.0.1"
+    ]
+
+
+def test_failed_csrf_check_is_logged(demo, audit_log):
+    client = Client(enforce_csrf_checks=True)
+    login_as(client, "sb-ki")
+    response = client.post(reverse("staffing:position-create") + "?next=/suche/?q=Name", {"fte": "1,0"})
+    assert response.status_code == 403
+    assert audit_log("access-refused") == [
+        "access-refused status=403 user=sb-ki path=/positions/new/ address=127.0.0.1"
+    ]
+
+
+def test_failed_login_names_only_an_existing_user(client, demo, audit_log):
+    """What was typed into the user field is logged only if it names a user: it may be a password."""
+    url = reverse("login")
+    assert client.post(url, {"username": "Heinsberg-2020-geheim", "password": "irgendwas-12"}).status_code == 200
+    assert client.post(url, {"username": "leitung", "password": "falsch-falsch"}).status_code == 200
+    assert audit_log("login-failed") == [
+        "login-failed user=? address=127.0.0.1",
+        "login-failed user=leitung address=127.0.0.1",
+    ]
+
+
+def test_no_logger_writes_the_typed_user_name(client, demo, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.post(reverse("login"), {"username": "Heinsberg-2020-geheim", "password": "irgendwas-12"})
+    assert caplog.records  # the failure was logged ...
+    assert not [r.getMessage() for r in caplog.records if "Heinsberg-2020-geheim" in r.getMessage()]  # ... without it
+
+
+def test_lockout_is_logged(client, demo, audit_log):
+    url = reverse("login")
+    for _ in range(5):
+        response = client.post(url + "?next=/positions/%3Fq%3DName", {"username": "sb-ki", "password": "falsch-falsch"})
+    assert response.status_code == 429
+    response = client.post(url, {"username": "sb-ki", "password": DEMO_PASSWORD})
+    assert response.status_code == 429
+    assert audit_log("login-locked-out") == ["login-locked-out user=sb-ki path=/accounts/login/ address=127.0.0.1"] * 2

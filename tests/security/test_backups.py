@@ -1,6 +1,7 @@
 """Backups (SECURITY.md, CON.3): a dumpdata round trip is identical; backup/restore bring data back."""
 
 import io
+import stat
 from decimal import Decimal
 
 import pytest
@@ -53,3 +54,25 @@ def test_backup_and_restore_commands(tmp_path):
 
     assert Position.objects.count() == 5
     assert DecisionVersion.objects.get(stated_amount__isnull=False).stated_amount == Decimal("624493.60")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backups_are_readable_by_their_owner_only(tmp_path, settings):
+    """Finding: backup files were written 0644 (names and password hashes for every local user)."""
+    load_demo()
+    settings.BASE_DIR = tmp_path
+    folder = tmp_path / "var" / "backups"
+    folder.mkdir(parents=True, mode=0o755)  # a folder from before
+    folder.chmod(0o755)
+    call_command("backup", stdout=io.StringIO())
+    (backup,) = folder.iterdir()
+    assert backup.stat().st_size > 0
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+    chosen = tmp_path / "elsewhere" / "chosen.backup"
+    chosen.parent.mkdir()
+    chosen.write_text("old")
+    chosen.chmod(0o644)
+    call_command("backup", output=str(chosen), stdout=io.StringIO())
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o600

@@ -10,8 +10,9 @@ from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import models
+from django.urls import reverse
 
-from staffing.models import Assignment
+from staffing.models import Assignment, Organisation
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,66 @@ def test_dry_run_changes_nothing_and_bad_dates_are_refused():
     assert tables_containing(NAME)
     with pytest.raises(CommandError, match="Ungültiges Datum"):
         call_command("anonymise_holders", "--ended-before", "31.02.2020")
+
+
+def test_deleted_assignments_lose_their_names_too(login):
+    """Finding: an assignment deleted before the run kept its name in its history rows, and the
+    position page showed them."""
+    position = factories.position(fte="1.0", org=Organisation.objects.get(short_name="KI"))
+    gone = Assignment.objects.create(
+        position=position, holder_name=NAME, fte_share=Decimal("0.5"), start=D(2015, 1, 1), end=D(2016, 6, 30)
+    )
+    gone_id = gone.pk
+    gone.delete()
+    page = reverse("staffing:position-detail", args=[position.pk])
+    assert NAME in login("admin").get(page).content.decode()
+
+    out = io.StringIO()
+    call_command("anonymise_holders", "--ended-before", "01.01.2018", stdout=out)
+    assert "dazu der Verlauf von 1 gelöschten Besetzungen" in out.getvalue()
+    assert tables_containing(NAME) == []
+    assert set(Assignment.history.filter(id=gone_id).values_list("holder_name", flat=True)) == {
+        f"anonymisiert (Besetzung {gone_id})"
+    }
+    assert NAME not in login("admin").get(page).content.decode()
+
+
+def test_names_in_notes_and_reasons_are_replaced_and_parts_reported():
+    """Finding: names in free-text notes and change reasons survived the anonymisation."""
+    position = factories.position(fte="1.0", note=f"Vertretung für {NAME} bis Ende 2017")
+    ended = Assignment.objects.create(
+        position=position, holder_name=NAME, fte_share=Decimal("1"), start=D(2015, 1, 1), end=D(2017, 12, 31)
+    )
+    position._change_reason = f"Stunden von {NAME} erhöht"
+    position.save()
+    other = factories.position(fte="1.0", note="Rückfrage bei Frau Wiśniewska wegen der Stunden")
+    assert set(tables_containing(NAME)) >= {"staffing.Position", "staffing.HistoricalPosition"}
+
+    out = io.StringIO()
+    call_command("anonymise_holders", "--ended-before", "01.01.2018", stdout=out)
+
+    assert tables_containing(NAME) == []
+    position.refresh_from_db()
+    assert position.note == f"Vertretung für anonymisiert (Besetzung {ended.pk}) bis Ende 2017"
+    replaced = next(line for line in out.getvalue().splitlines() if line.startswith("Namen auch in Freitexten"))
+    assert "staffing.Position.note: 1" in replaced
+    assert "staffing.HistoricalPosition.history_change_reason: 1" in replaced
+    # A part of the name cannot be replaced blindly: it is reported for a check by hand.
+    assert f"„Wiśniewska“ in staffing.Position.note: {other.pk}" in out.getvalue()
+    other.refresh_from_db()
+    assert other.note == "Rückfrage bei Frau Wiśniewska wegen der Stunden"
+
+
+def test_texts_about_a_person_still_holding_a_position_are_left():
+    position = factories.position(fte="2.0", note=f"Ansprechperson: {NAME}")
+    Assignment.objects.create(
+        position=position, holder_name=NAME, fte_share=Decimal("1"), start=D(2015, 1, 1), end=D(2016, 12, 31)
+    )
+    running = Assignment.objects.create(
+        position=position, holder_name=NAME, fte_share=Decimal("1"), start=D(2017, 1, 1)
+    )
+    call_command("anonymise_holders", "--ended-before", "01.01.2018", stdout=io.StringIO())
+    position.refresh_from_db()
+    running.refresh_from_db()
+    assert running.holder_name == NAME
+    assert position.note == f"Ansprechperson: {NAME}"

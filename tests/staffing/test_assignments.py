@@ -57,7 +57,7 @@ def test_assign_a_person(login, open_position):
         ({"fte_share": "abc"}, "fte_share", "Bitte eine Zahl eingeben"),
         ({"fte_share": "0"}, "fte_share", "mindestens 0,001"),
         ({"fte_share": "-1"}, "fte_share", "mindestens 0,001"),
-        ({"fte_share": "1e309"}, "fte_share", "Ziffern"),
+        ({"fte_share": "1e309"}, "fte_share", "Bitte eine Zahl eingeben"),
         ({"fte_share": "Infinity"}, "fte_share", "Bitte eine Zahl eingeben"),
         ({"fte_share": "1,5"}, "fte_share", "die Stelle hat aber nur 1,0 VZÄ"),  # more than the position has
         ({"start": "01.12.2020"}, "start", "beginnt vor der Stelle (01.01.2021)"),  # outside the position
@@ -69,6 +69,11 @@ def test_assign_a_person(login, open_position):
         ({"holder_name": "Paula\x00Beispiel"}, "holder_name", "Nullzeichen"),
         ({"holder_name": "P" * 1_000_000}, "holder_name", "höchstens 200 Zeichen"),
         ({"holder_name": "Paula\x1fBeispiel"}, "holder_name", "Steuerzeichen"),
+        ({"holder_name": "\u202eleipsieB aluaP"}, "holder_name", "Schreibrichtung"),  # right-to-left override
+        ({"holder_name": "Paula \u2066Beispiel\u2069"}, "holder_name", "Schreibrichtung"),  # isolate
+        ({"fte_share": "٠,٥"}, "fte_share", "Bitte eine Zahl eingeben"),  # Arabic-Indic digits
+        ({"fte_share": "０,５"}, "fte_share", "Bitte eine Zahl eingeben"),  # full-width digits
+        ({"fte_share": "5e-1"}, "fte_share", "Bitte eine Zahl eingeben"),
         ({"holder_name": "   "}, "holder_name", "zwingend erforderlich"),
     ],
 )
@@ -120,7 +125,7 @@ def test_edit_and_delete_an_assignment(login, drk_position):
     assert response.status_code == 302
     # Sent again with the revision it was opened with: someone (here: the same person) saved since.
     response = client.post(url, {**data, "fte_share": "0,7", "revision": assignment.revision})
-    assert response.status_code == 200 and "inzwischen" in response.content.decode()
+    assert response.status_code == 409 and "inzwischen" in response.content.decode()
     assignment.refresh_from_db()
     assert assignment.fte_share == Decimal("0.8")
     delete = reverse("staffing:assignment-delete", args=[assignment.pk])

@@ -1,21 +1,34 @@
 """GDPR: replace the names of position holders whose assignment ended before a date.
 
-Holders' names are the only personal data the application keeps (README, "Verzeichnis der
-Verarbeitungstätigkeiten"). After the retention period they are replaced everywhere they are
-stored: the assignment, every history row of it, and the admin log's text about it.
+Holders' names are the only personal data the application keeps about people other than its users
+(README, "Verzeichnis der Verarbeitungstätigkeiten"). After the retention period they are replaced
+everywhere they are stored:
+
+- the assignment and every history row of it, also of assignments deleted since (their history
+  rows are all that is left of them, and the position page shows them);
+- every other text column of every table, history tables and Django's admin log included: notes,
+  reasons for changes, titles. The full name is replaced there by the same pseudonym;
+- parts of the name (a surname alone, "Frau Wiśniewska") cannot be replaced blindly, since they
+  may be ordinary words elsewhere: where they occur is listed for the administrator to check.
 """
 
 import datetime
+from collections.abc import Iterator
 
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models.functions import Replace
 
 from staffing.models import Assignment
 
 REASON = "Anonymisierung nach Ablauf der Aufbewahrungsfrist (DSGVO)"
+PSEUDONYM_PREFIX = "anonymisiert ("
+# Tables whose text is not a record of ours: login sessions (encoded, they expire) and the
+# login-attempt log of django-axes (user names typed at the login).
+NOT_SEARCHED = {"sessions.Session", "axes.AccessAttempt", "axes.AccessFailureLog", "axes.AccessLog"}
+# A part of a name shorter than this is not reported: "Li" or "Ben" occur in ordinary words.
+MIN_PART_LENGTH = 4
 
 
 def parse_day(text: str) -> datetime.date:
@@ -31,8 +44,72 @@ def pseudonym(assignment_id: int) -> str:
     return f"anonymisiert (Besetzung {assignment_id})"
 
 
+def text_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
+    """Every model with its free-text columns (CharField and TextField without fixed choices),
+    but not the holder-name column itself (rewritten per assignment, and other assignments of
+    the same name may still run)."""
+    holder_columns = {(Assignment._meta.label, "holder_name"), (Assignment.history.model._meta.label, "holder_name")}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.label in NOT_SEARCHED or model._meta.proxy:
+            continue
+        names = [
+            field.name
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField)
+            and not field.choices
+            and (model._meta.label, field.name) not in holder_columns
+        ]
+        if names:
+            yield model, names
+
+
+def replace_everywhere(old: str, new: str) -> list[str]:
+    """Replace ``old`` by ``new`` in every text column of every table; return where it was found.
+    Records with a revision get the next one, so a form opened before cannot write the name back."""
+    found = []
+    for model, names in text_columns():
+        has_revision = any(field.name == "revision" for field in model._meta.concrete_fields)
+        for name in names:
+            rows = model._default_manager.filter(**{f"{name}__contains": old})
+            extra = {"revision": models.F("revision") + 1} if has_revision else {}
+            count = rows.update(**{name: Replace(name, models.Value(old), models.Value(new))}, **extra)
+            if count:
+                found.append(f"{model._meta.label}.{name}: {count}")
+    return found
+
+
+def name_parts(name: str) -> list[str]:
+    return [part for part in name.replace("-", " ").split() if len(part) >= MIN_PART_LENGTH]
+
+
+def mentions(text: str) -> list[str]:
+    """Where ``text`` still occurs: "table.column: id, id, …"."""
+    found = []
+    for model, names in text_columns():
+        for name in names:
+            ids = list(model._default_manager.filter(**{f"{name}__contains": text}).values_list("pk", flat=True)[:20])
+            if ids:
+                found.append(f"{model._meta.label}.{name}: {', '.join(str(pk) for pk in ids)}")
+    return found
+
+
+def deleted_assignments(ended_before: datetime.date) -> dict[int, str]:
+    """Assignments deleted since, whose last state ended (or, open-ended, was deleted) before the
+    date: id -> the name in their history rows."""
+    gone = Assignment.history.filter(history_type="-").exclude(id__in=Assignment.objects.values("pk"))
+    found = {}
+    for row in gone.exclude(holder_name__startswith=PSEUDONYM_PREFIX):
+        last_day = row.end or row.history_date.date()
+        if last_day < ended_before:
+            found[row.id] = row.holder_name
+    return found
+
+
 class Command(BaseCommand):
-    help = "Anonymisiert die Namen von Stelleninhaber/-innen, deren Besetzung vor DATUM endete (inkl. Verlauf)."
+    help = (
+        "Anonymisiert die Namen von Stelleninhaber/-innen, deren Besetzung vor DATUM endete: in der Besetzung, "
+        "ihrem Verlauf (auch gelöschter Besetzungen) und in allen Freitexten."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--ended-before", required=True, type=parse_day, metavar="DATUM")
@@ -41,25 +118,44 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, ended_before: datetime.date, dry_run: bool = False, **options):
         assignments = list(
-            Assignment.objects.filter(end__lt=ended_before).exclude(holder_name__startswith="anonymisiert (")
+            Assignment.objects.filter(end__lt=ended_before).exclude(holder_name__startswith=PSEUDONYM_PREFIX)
         )
+        deleted = deleted_assignments(ended_before)
+        day = f"{ended_before:%d.%m.%Y}"
         if dry_run:
-            self.stdout.write(f"{len(assignments)} Besetzungen würden anonymisiert (Ende vor {ended_before:%d.%m.%Y}).")
+            self.stdout.write(
+                f"{len(assignments)} Besetzungen würden anonymisiert (Ende vor {day}), "
+                f"dazu der Verlauf von {len(deleted)} gelöschten Besetzungen."
+            )
             return
-        content_type = ContentType.objects.get_for_model(Assignment)
+        names = {}
         for assignment in assignments:
-            old_name, new_name = assignment.holder_name, pseudonym(assignment.pk)
-            assignment.holder_name = new_name
+            names[assignment.pk] = assignment.holder_name
+            assignment.holder_name = pseudonym(assignment.pk)
+            assignment.revision += 1
             assignment._change_reason = REASON
-            assignment.save(update_fields=["holder_name", "modified"])
-            # Erasure of the earlier values is the point here, so the history rows are rewritten.
-            Assignment.history.filter(id=assignment.pk).update(holder_name=new_name)
-            for entry in LogEntry.objects.filter(
-                Q(content_type=content_type, object_id=str(assignment.pk)) | Q(change_message__contains=old_name)
-            ):
-                entry.object_repr = entry.object_repr.replace(old_name, new_name)
-                entry.change_message = entry.change_message.replace(old_name, new_name)
-                entry.save(update_fields=["object_repr", "change_message"])
+            assignment.save(update_fields=["holder_name", "modified", "revision"])
+        names.update(deleted)
+
+        in_texts = []
+        for assignment_id, old_name in names.items():
+            # Erasure of the earlier values is the point here, so history rows are rewritten too.
+            Assignment.history.filter(id=assignment_id).update(holder_name=pseudonym(assignment_id))
+            still_holding = Assignment.objects.filter(holder_name=old_name).exists()
+            if old_name.strip() and not still_holding:  # else the texts may mean the running assignment
+                in_texts += replace_everywhere(old_name, pseudonym(assignment_id))
+        to_check = sorted({f"„{part}“ in {where}" for name in names.values() for part in name_parts(name)
+                           for where in mentions(part)})  # fmt: skip
+
         self.stdout.write(
-            self.style.SUCCESS(f"{len(assignments)} Besetzungen anonymisiert (Ende vor {ended_before:%d.%m.%Y}).")
+            self.style.SUCCESS(
+                f"{len(assignments)} Besetzungen anonymisiert (Ende vor {day}), "
+                f"dazu der Verlauf von {len(deleted)} gelöschten Besetzungen."
+            )
         )
+        if in_texts:
+            self.stdout.write("Namen auch in Freitexten ersetzt: " + "; ".join(in_texts))
+        if to_check:
+            self.stdout.write(self.style.WARNING("Bitte von Hand prüfen (Namensteile in Freitexten):"))
+            for line in to_check:
+                self.stdout.write(f"  {line}")

@@ -1,5 +1,10 @@
-"""Back up the database to one file: SQLite's online backup, or pg_dump's custom format."""
+"""Back up the database to one file: SQLite's online backup, or pg_dump's custom format.
 
+A backup holds every name and every password hash: it is written readable by its owner only
+(0600), in a folder only its owner can open (0700).
+"""
+
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -20,6 +25,17 @@ def pg_environment() -> dict:
     return env
 
 
+def private_file(target: Path, *, default_folder: Path) -> None:
+    """Create ``target`` empty with mode 0600 before anything writes into it (so there is no moment
+    at which another user could open it); the default folder is made 0700."""
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if target.parent == default_folder:
+        default_folder.chmod(0o700)  # also a folder made before backups were private
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(descriptor)
+    target.chmod(0o600)  # an existing file keeps its mode on open(); set it
+
+
 class Command(BaseCommand):
     help = "Sichert die Datenbank in eine Datei (SQLite: Online-Sicherung; PostgreSQL: pg_dump -Fc)."
 
@@ -28,9 +44,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, output=None, **options):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        folder = settings.BASE_DIR / "var" / "backups"
         if connection.vendor == "sqlite":
-            target = Path(output or settings.BASE_DIR / "var" / "backups" / f"sqlite-{stamp}.sqlite3")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = Path(output or folder / f"sqlite-{stamp}.sqlite3")
+            private_file(target, default_folder=folder)
             connection.ensure_connection()
             with sqlite3.connect(target) as destination:
                 connection.connection.backup(destination)
@@ -38,8 +55,8 @@ class Command(BaseCommand):
             pg_dump = shutil.which("pg_dump")
             if pg_dump is None:
                 raise CommandError("pg_dump fehlt (Debian-Paket postgresql-client).")
-            target = Path(output or settings.BASE_DIR / "var" / "backups" / f"postgres-{stamp}.dump")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = Path(output or folder / f"postgres-{stamp}.dump")
+            private_file(target, default_folder=folder)
             subprocess.run(  # noqa: S603 (fixed arguments, no shell)
                 [pg_dump, "--format=custom", "--no-owner", "--file", str(target)], env=pg_environment(), check=True
             )
