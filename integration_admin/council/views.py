@@ -17,7 +17,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, ProtectedError
+from django.db.models import Count, Exists, OuterRef, Prefetch, ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -332,18 +332,23 @@ class ReportDetailView(DetailView):
     template_name = "council/report_detail.html"
     queryset = Report.objects.select_related(
         "lead_office", "related_agenda_item__meeting__committee", "supplements", "released_by", "file"
-    ).prefetch_related(
-        Prefetch("consultations", Consultation.objects.select_related("committee", "meeting", "agenda_item")),
-        Prefetch("sections", ReportSection.objects.select_related("programme")),
-    )
+    ).prefetch_related(Prefetch("sections", ReportSection.objects.select_related("programme")))
 
     def get_queryset(self):
-        readable = Report.objects.readable_by(self.request.user)
+        user = self.request.user
+        # a consultation's agenda item: its result and page only where the user may read the item
+        item_readable = Exists(AgendaItem.objects.readable_by(user).filter(pk=OuterRef("agenda_item_id")))
+        consultations = Consultation.objects.select_related("committee", "meeting", "agenda_item").annotate(
+            item_readable=item_readable
+        )
         return (
             super()
             .get_queryset()
-            .readable_by(self.request.user)
-            .prefetch_related(Prefetch("supplement_reports", readable, to_attr="readable_supplements"))
+            .readable_by(user)
+            .prefetch_related(
+                Prefetch("consultations", consultations),
+                Prefetch("supplement_reports", Report.objects.readable_by(user), to_attr="readable_supplements"),
+            )
             .defer("file__content", "snapshot")
         )
 

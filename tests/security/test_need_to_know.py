@@ -240,3 +240,18 @@ def test_committee_members_are_kept_in_the_committee_form(login, confidential):
     assert list(committee.members.all()) == [sb_ki]
     assert login("sb-ki").get(reverse("council:report-detail", args=[confidential["report"].pk])).status_code == 200
     assert login("sb-drk").get(reverse("council:report-detail", args=[confidential["report"].pk])).status_code == 404
+
+
+def test_public_paper_does_not_show_the_result_of_a_non_public_item(login, confidential):
+    """A public paper dealt with under a non-public agenda item: the paper is readable, the item's
+    result is not (the Beratungsfolge names the TOP, without link and result)."""
+    public = factories.report(title="Öffentliche Vorlage (Test)")
+    item = factories.agenda_item(confidential["meeting"], "3", public=False, result="Geheimes Ergebnis")
+    factories.consultation(public, item)
+    url = reverse("council:report-detail", args=[public.pk])
+    html = login("sb-ki").get(url).content.decode()
+    assert "Öffentliche Vorlage (Test)" in html
+    assert "Geheimes Ergebnis" not in html and item.get_absolute_url() not in html
+    for username in ("sb-drk", "leitung"):  # a member of the committee, the department head
+        html = login(username).get(url).content.decode()
+        assert "Geheimes Ergebnis" in html and item.get_absolute_url() in html
