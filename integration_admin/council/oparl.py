@@ -29,7 +29,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
@@ -60,7 +60,9 @@ def _moment(value: datetime.datetime) -> str:
 
 
 def _json(data: dict, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"  # OParl 1.1 "CORS": every JSON answer, for web clients
+    return response
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -68,17 +70,21 @@ def _error(message: str, status: int) -> JsonResponse:
 
 
 def oparl_view(function):
-    """GET/HEAD only, without login (public data only); a missing object or a bad parameter answers in JSON."""
+    """GET/HEAD only, without login (public data only); a missing object or a bad parameter answers
+    in JSON. Always German (the council's language), whatever language the client chose in the app."""
 
     @login_not_required
     @require_safe
     def view(request, *args, **kwargs):
-        try:
-            return function(request, *args, **kwargs)
-        except Http404:
-            return _error("Objekt nicht gefunden.", 404)
-        except BadRequest as error:
-            return _error(str(error), 400)
+        with translation.override("de"):
+            try:
+                response = function(request, *args, **kwargs)
+            except Http404:
+                response = _error("Objekt nicht gefunden.", 404)
+            except BadRequest as error:
+                response = _error(str(error), 400)
+        response["Content-Language"] = "de"
+        return response
 
     view.__name__ = function.__name__
     view.__doc__ = function.__doc__
@@ -482,6 +488,7 @@ def _file_response(request, pk: int, disposition: str) -> HttpResponse:
     response = HttpResponse(bytes(stored.content), content_type=stored.mime_type)
     response["Content-Disposition"] = f'{disposition}; filename="{stored.file_name}"'
     response["Content-Length"] = str(stored.size)
+    response["ETag"] = f'"{stored.sha256}"'
     return response
 
 

@@ -259,3 +259,34 @@ def test_list_queries_do_not_grow(login):
     after = count_queries(client, meetings_url, {"limit": 100}), count_queries(client, papers_url, {"limit": 100})
     assert after == before
     assert AgendaItem.objects.count() > 10 and Report.objects.published().count() == 11
+
+
+def test_json_answers_allow_every_origin(client, demo):
+    """OParl 1.1, section CORS: every JSON answer (errors too) carries ``Access-Control-Allow-Origin: *``,
+    so web applications on other hosts can read the public data; files need not."""
+    for url in (
+        reverse("council:oparl:system"),
+        reverse("council:oparl:paper-list", args=[1]),
+        reverse("council:oparl:paper", args=[999999]),
+        reverse("council:oparl:paper-list", args=[1]) + "?limit=x",
+    ):
+        response = client.get(url)
+        assert response["Content-Type"] == "application/json"
+        assert response["Access-Control-Allow-Origin"] == "*", url
+        assert "Access-Control-Allow-Methods" not in response
+
+
+def test_access_url_is_inline_with_an_etag(client, demo):
+    stored = Report.objects.get(reference="0001/2020").file
+    response = client.get(reverse("council:oparl:file-access", args=[stored.pk]))
+    assert response["Content-Disposition"].startswith("inline;")  # the specification forbids "attachment" here
+    assert response["ETag"] == f'"{stored.sha256}"' and response["Content-Length"] == str(stored.size)
+
+
+def test_oparl_speaks_german_whatever_language_the_client_chose(client, login):
+    url = reverse("council:oparl:paper", args=[Report.objects.get(reference="0001/2020").pk])
+    german = client.get(url).json()
+    client.cookies["django_language"] = "en"
+    english_cookie = client.get(url)
+    assert english_cookie.json() == german and german["paperType"] == "Mitteilungsvorlage"
+    assert english_cookie["Content-Language"] == "de"
