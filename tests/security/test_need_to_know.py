@@ -255,3 +255,22 @@ def test_public_paper_does_not_show_the_result_of_a_non_public_item(login, confi
     for username in ("sb-drk", "leitung"):  # a member of the committee, the department head
         html = login(username).get(url).content.decode()
         assert "Geheimes Ergebnis" in html and item.get_absolute_url() in html
+
+
+def test_the_fragment_cache_keeps_names_to_those_who_may_read_them(login, settings):
+    """The position table is cached by its content: a page the department head saw (with the KI's
+    names) is not served from the cache to the DRK's caseworker, nor the other way round."""
+    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")  # the cache is on
+    ki = Organisation.objects.get(short_name="KI")
+    for url in (LIST + "?active_on=01.06.2021&per_page=10", ki.get_absolute_url()):
+        assert "Maria Musterfrau" in login("leitung").get(url).content.decode()
+        assert "Maria Musterfrau" not in login("sb-drk").get(url).content.decode()
+        assert "Maria Musterfrau" in login("sb-ki").get(url).content.decode()
+
+
+def test_council_papers_show_no_holder_names(login, demo):
+    """The paper (preview and PDF text come from the same snapshot) shows FTE per organisation, never names."""
+    report = Report.objects.get(reference="0001/2020")
+    html = login("sb-drk").get(reverse("council:report-preview", args=[report.pk])).content.decode()
+    assert "Teilhabemanagement" in html
+    assert not shown(html, (*KI_NAMES, *DRK_NAMES, *ABH_NAMES))
