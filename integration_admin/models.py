@@ -3,6 +3,12 @@
 Three roles (SECURITY.md): a caseworker belongs to one organisation and may change only that
 organisation's positions; the department head reads everything; the administrator may do
 everything, including grant decisions and the Django admin.
+
+Need to know (reading is a rule too): a caseworker reads the names of their own organisation's
+position holders and everyone's figures, not another organisation's holder names; non-public
+council papers and minutes only the department head, the administrator and the members of the
+committee that deals with them (``Committee.members``). The QuerySets ask these methods:
+``AssignmentQuerySet.readable_by``, ``ReportQuerySet.readable_by``, ``AgendaItemQuerySet.readable_by``.
 """
 
 from django.conf import settings
@@ -74,6 +80,22 @@ class User(AbstractUser):
         if self.is_administrator:
             return True
         return self.is_caseworker and organisation_id is not None and organisation_id == self.organisation_id
+
+    @property
+    def reads_everything(self) -> bool:
+        """The department head and the administrator read every holder's name and every non-public record."""
+        return self.is_head or self.is_administrator
+
+    def holder_organisation_ids(self) -> list[int] | None:
+        """The organisations whose holders' names this user may read; ``None``: every organisation's."""
+        if self.reads_everything:
+            return None
+        return [self.organisation_id] if self.is_caseworker and self.organisation_id is not None else []
+
+    def can_read_holders(self, organisation_id: int | None) -> bool:
+        """May this user read the names of the people holding positions of ``organisation_id``?"""
+        readable = self.holder_organisation_ids()
+        return readable is None or (organisation_id is not None and organisation_id in readable)
 
     def can_change_grants(self) -> bool:
         """Only the administrator changes grant decisions and everything attached to them."""

@@ -122,7 +122,8 @@ class PositionFilter(CostYearFilterSet):
         return self.cleaned("active_on") or timezone.localdate()
 
     def filter_text(self, queryset, name, value):
-        return queryset.search(value)
+        # a holder's name finds the position only for those who may read that name (need to know)
+        return queryset.search(value, reader=self.request.user)
 
     def filter_programme(self, queryset, name, value):
         return queryset.filter(building_block__programme_id=value)

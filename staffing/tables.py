@@ -114,7 +114,9 @@ class PositionTable(Table):
     def value_end(self, value):
         return value
 
-    def value_holders(self, value):
+    def value_holders(self, value, record):
+        if record.holders_hidden:  # need to know: another organisation's holders (PositionQuerySet.with_holders)
+            return _("nicht einsehbar")
         return ", ".join(split_joined(value))
 
     def value_status(self, record):

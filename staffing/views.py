@@ -1,9 +1,11 @@
 """Pages for positions, their assignments and the organisations that employ them.
 
-Everyone logged in reads everything; a caseworker creates and changes only positions (and their
-assignments) of their own organisation, the administrator all of them, the department head
-none (``OrganisationEditMixin``: 403 otherwise). Changes go through :mod:`staffing.services`,
-which lock the position row while they validate and write.
+Everyone logged in reads every position's figures; holders' names only those who need to know
+(``User.can_read_holders``: a caseworker their own organisation's, the department head and the
+administrator all), in the lists, exports, search and on the position page. A caseworker creates
+and changes only positions (and their assignments) of their own organisation, the administrator
+all of them, the department head none (``OrganisationEditMixin``: 403 otherwise). Changes go
+through :mod:`staffing.services`, which lock the position row while they validate and write.
 """
 
 import datetime
@@ -131,7 +133,7 @@ class PositionTableMixin:
 
     def position_table(self, *, day, cost_year: int, per_page: int = 25, exclude=(), **filters):
         """The positions matching ``filters`` (``organisation=…``), staffed on ``day``, cost of ``cost_year``."""
-        rows = listed_positions(day, cost_year, rows=True).filter(**filters)
+        rows = listed_positions(day, cost_year, rows=True, reader=self.request.user).filter(**filters)
         totals_query = listed_positions(day, cost_year).filter(**filters).totals
         table = PositionTable(rows, cost_year=cost_year, exclude=exclude)
         paginate = {"per_page": per_page, "paginator_class": SetTotalsPaginator, "totals_query": totals_query}
@@ -162,7 +164,9 @@ class PositionListView(FilteredTableView):
         queryset = self.filterset.qs
         totals = queryset.totals()
         table = PositionTable(
-            queryset.with_holders(self.filterset.day), cost_year=self.filterset.cost_year, totals=totals
+            queryset.with_holders(self.filterset.day, reader=request.user),
+            cost_year=self.filterset.cost_year,
+            totals=totals,
         )
         RequestConfig(request, paginate=False).configure(table)
         log_export(request, f"position-export-{export}", Position, totals["count"])
@@ -195,7 +199,7 @@ class PositionListView(FilteredTableView):
 
     def get_table_data(self):
         # The filtered positions with their holders and, on every row, the set's totals.
-        return self.object_list.with_holders(self.filterset.day).with_set_totals()
+        return self.object_list.with_holders(self.filterset.day, reader=self.request.user).with_set_totals()
 
     def get_table_kwargs(self):
         return {**super().get_table_kwargs(), "cost_year": self.filterset.cost_year}
@@ -234,6 +238,9 @@ class PositionDetailView(AccessLogMixin, DetailView):
         held_today = sum((a.fte_share for a in assignments if a.is_current), position.fte * 0)
         staffable_today = position.contains(today) and position.status in STAFFABLE_STATUSES
 
+        # Need to know: another organisation's holders are shown without their names, in the
+        # list and in the history (no name in the entry, its changed fields or its reason).
+        names_readable = self.request.user.can_read_holders(position.organisation_id)
         records = defaultdict(list)
         for record in (
             Assignment.history.filter(position_id=position.pk)
@@ -242,12 +249,17 @@ class PositionDetailView(AccessLogMixin, DetailView):
         ):
             records[record.id].append(record)
         history = history_entries(position, known=[position.building_block, position.organisation, position.pay_grade])
+        ignore = ("modified", "revision") if names_readable else ("modified", "revision", "holder_name")
         for assignment_id, rows in records.items():
-            for entry in history_entries(Assignment(pk=assignment_id), records=rows):
-                entry.action = _("Besetzung %(name)s %(action)s") % {
-                    "name": rows[0].holder_name,
-                    "action": entry.action,
-                }
+            for entry in history_entries(Assignment(pk=assignment_id), records=rows, ignore=ignore):
+                if names_readable:
+                    entry.action = _("Besetzung %(name)s %(action)s") % {
+                        "name": rows[0].holder_name,
+                        "action": entry.action,
+                    }
+                else:
+                    entry.action = _("Besetzung %(action)s") % {"action": entry.action}
+                    entry.reason = ""
                 history.append(entry)
         history.sort(key=lambda entry: entry.when, reverse=True)
 
@@ -260,6 +272,7 @@ class PositionDetailView(AccessLogMixin, DetailView):
             periods=staffing_periods(position, assignments),
             costs=position_years(position),
             history=history,
+            names_readable=names_readable,
             can_edit=self.request.user.can_change_organisation(position.organisation_id),
             **kwargs,
         )

@@ -1,7 +1,12 @@
 """Who may do what (SECURITY.md): the rules live on the user model, the views ask through these mixins.
 
-- Everyone logged in reads everything (the LoginRequiredMiddleware in settings refuses anonymous
-  users everywhere except the login page).
+- Everyone logged in reads the figures (the LoginRequiredMiddleware in settings refuses anonymous
+  users everywhere except the login page and the public OParl interface, whose views are
+  ``login_not_required``).
+- Need to know: holders' names and non-public council papers and minutes only for those entitled
+  (``User.can_read_holders``, ``User.holder_organisation_ids``, ``User.reads_everything`` and the
+  ``readable_by(user)`` QuerySet methods of assignments, reports and agenda items); each view
+  applies them in its queryset, so a record one may not read is a 404 (its existence is not revealed).
 - A caseworker creates and changes only records of their own organisation.
 - Only the administrator changes grant decisions and what hangs on them.
 

@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,10 +50,25 @@ def _meetings():
     return Meeting.objects.select_related("committee").order_by("-start")
 
 
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
 class CommitteeForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+    """The committee; its members read its non-public papers and minutes (need to know)."""
+
+    members = MemberChoiceField(
+        label=_("Mitglieder"),
+        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username"),
+        required=False,
+        help_text=_("Sie lesen die nichtöffentlichen Vorlagen und Niederschriften des Gremiums."),
+    )
+
     class Meta:
         model = Committee
-        fields = ["name", "short_name", "classification", "sort_order"]
+        fields = ["name", "short_name", "classification", "sort_order", "members"]
 
 
 class TimeInput(forms.TimeInput):

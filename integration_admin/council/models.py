@@ -15,7 +15,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,15 @@ class Committee(Revisioned):
         _("Art"), max_length=60, default="Ausschuss", help_text=_("Z. B. Ausschuss, Kreistag, Beirat.")
     )
     sort_order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Mitglieder"),
+        blank=True,
+        related_name="committees",
+        help_text=_(
+            "Benutzer, die als Mitglieder des Gremiums dessen nichtöffentliche Vorlagen und Niederschriften lesen."
+        ),
+    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -56,6 +66,18 @@ class MeetingState(models.TextChoices):
 class MeetingQuerySet(models.QuerySet):
     def upcoming(self) -> "MeetingQuerySet":
         return self.filter(start__gte=timezone.now(), cancelled=False)
+
+    def with_item_count(self, user) -> "MeetingQuerySet":
+        """Annotate ``item_count``: the agenda items ``user`` may read (one subquery, no query per row)."""
+        items = (
+            AgendaItem.objects.readable_by(user)
+            .filter(meeting=OuterRef("pk"))
+            .order_by()
+            .values("meeting")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(item_count=Coalesce(Subquery(items, output_field=models.IntegerField()), 0))
 
 
 class Meeting(Revisioned, Illustrative):
@@ -102,8 +124,21 @@ class Meeting(Revisioned, Illustrative):
         return timezone.localtime(self.start)
 
 
+class AgendaItemQuerySet(models.QuerySet):
+    def readable_by(self, user) -> "AgendaItemQuerySet":
+        """Need to know: public items for everyone; a non-public item (its title, result and minutes)
+        only for the department head, the administrator and the members of the meeting's committee."""
+        if user.reads_everything:
+            return self
+        member = Committee.members.through.objects.filter(committee_id=OuterRef("meeting__committee_id"), user=user)
+        return self.filter(Q(public=True) | Exists(member))
+
+
 class AgendaItem(Revisioned, Illustrative):
-    """An item on a meeting's agenda (Tagesordnungspunkt, TOP) and, after the meeting, its result."""
+    """An item on a meeting's agenda (Tagesordnungspunkt, TOP) and, after the meeting, its result.
+
+    A non-public item (``public`` off) is read only by those :meth:`AgendaItemQuerySet.readable_by` lets.
+    """
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("Sitzung"), on_delete=models.CASCADE, related_name="agenda_items"
@@ -124,6 +159,8 @@ class AgendaItem(Revisioned, Illustrative):
     minutes = models.TextField(_("Niederschrift"), blank=True, help_text=_("Text der Niederschrift zu diesem Punkt."))
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
+
+    objects = AgendaItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Tagesordnungspunkt")
@@ -174,6 +211,14 @@ class ReportQuerySet(models.QuerySet):
     def published(self) -> "ReportQuerySet":
         """Released public papers: what the OParl interface shows."""
         return self.released().filter(public=True)
+
+    def readable_by(self, user) -> "ReportQuerySet":
+        """Need to know: public papers for everyone logged in; a non-public paper only for the
+        department head, the administrator and the members of a committee in its Beratungsfolge."""
+        if user.reads_everything:
+            return self
+        member = Consultation.objects.filter(report=OuterRef("pk"), committee__members=user)
+        return self.filter(Q(public=True) | Exists(member))
 
 
 class Report(Revisioned, Illustrative):

@@ -1,28 +1,35 @@
 """OParl 1.1 (https://oparl.org/): committees, public meetings and agenda items, released public papers.
 
-Read-only JSON for council information systems and portals. One body (the Kreis, from
-settings). What is shown:
+Read-only JSON for council information systems and portals: the public interface, readable
+without login (``login_not_required``, as the specification expects of a public OParl server);
+logged-in users get exactly the same. One body (the Kreis, from settings). What is shown:
 
-- Organization: every committee.
-- Meeting: every meeting, with only its public agenda items embedded.
-- AgendaItem: public agenda items.
-- Paper, Consultation, File: released public reports, their Beratungsfolge and the stored PDF
-  (size and SHA-512 of exactly the bytes that are served).
+- Organization: every committee (name, kind; never its members: they are user accounts).
+- Meeting: every meeting (the dates of sessions are public), with only its public agenda items
+  embedded; its place as a Location.
+- AgendaItem: public agenda items (title, result), never the minutes' text.
+- Paper, Consultation, File: released public reports, their Beratungsfolge (a consultation names
+  its agenda item only if that item is public) and the stored PDF (size and SHA-512 of exactly
+  the bytes that are served, at ``accessUrl`` inline and at ``downloadUrl`` as a download).
+- Person: none. The only personal data are position holders and user accounts, which OParl never
+  shows; a paper publishes only what its PDF says.
+
+Nothing non-public: no draft, no non-public paper or agenda item, whoever asks.
 
 Lists are external object lists with ``pagination`` and ``links`` and the filters OParl 1.1
 requires (``created_since``, ``created_until``, ``modified_since``, ``modified_until``) plus
 ``limit`` and ``page``. Bad parameters give a JSON error with status 400, never a 500.
-Like every page, the interface needs a login for now (LoginRequiredMiddleware).
 """
 
 import datetime
 import math
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_safe
 
@@ -53,7 +60,9 @@ def _moment(value: datetime.datetime) -> str:
 
 
 def _json(data: dict, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"  # OParl 1.1 "CORS": every JSON answer, for web clients
+    return response
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -61,16 +70,21 @@ def _error(message: str, status: int) -> JsonResponse:
 
 
 def oparl_view(function):
-    """GET/HEAD only; a missing object or a bad parameter answers in JSON."""
+    """GET/HEAD only, without login (public data only); a missing object or a bad parameter answers
+    in JSON. Always German (the council's language), whatever language the client chose in the app."""
 
+    @login_not_required
     @require_safe
     def view(request, *args, **kwargs):
-        try:
-            return function(request, *args, **kwargs)
-        except Http404:
-            return _error("Objekt nicht gefunden.", 404)
-        except BadRequest as error:
-            return _error(str(error), 400)
+        with translation.override("de"):
+            try:
+                response = function(request, *args, **kwargs)
+            except Http404:
+                response = _error("Objekt nicht gefunden.", 404)
+            except BadRequest as error:
+                response = _error(str(error), 400)
+        response["Content-Language"] = "de"
+        return response
 
     view.__name__ = function.__name__
     view.__doc__ = function.__doc__
@@ -90,7 +104,7 @@ def published_reports():
 
 
 def published_consultations():
-    return Consultation.objects.filter(report__in=published_reports())
+    return Consultation.objects.filter(report__in=published_reports()).select_related("agenda_item")
 
 
 def public_items():
@@ -111,7 +125,9 @@ def papers():
         .select_related("supplements", "file")
         .defer("snapshot", "file__content")
         .prefetch_related(
-            Prefetch("consultations", Consultation.objects.select_related("committee").order_by("order", "pk")),
+            Prefetch(
+                "consultations", Consultation.objects.select_related("committee", "agenda_item").order_by("order", "pk")
+            ),
             Prefetch(
                 "supplement_reports", published_reports().only("pk", "supplements"), to_attr="published_supplements"
             ),
@@ -240,7 +256,7 @@ def file_object(request, stored: ReportFile) -> dict:
         "date": timezone.localtime(report.released_at).date().isoformat(),
         "size": stored.size,
         "sha512Checksum": stored.sha512,
-        "accessUrl": _web(request, "council:report-pdf", report.pk),
+        "accessUrl": _url(request, "file-access", stored.pk),
         "downloadUrl": _url(request, "file-download", stored.pk),
         "paper": [_url(request, "paper", report.pk)],
         "created": _moment(stored.created),
@@ -261,7 +277,7 @@ def consultation_object(request, consultation: Consultation, report: Report) -> 
     }
     if consultation.meeting_id:
         data["meeting"] = _url(request, "meeting", consultation.meeting_id)
-    if consultation.agenda_item_id:
+    if consultation.agenda_item_id and consultation.agenda_item.public:  # (a non-public item is not in OParl)
         data["agendaItem"] = _url(request, "agendaitem", consultation.agenda_item_id)
     return data
 
@@ -466,14 +482,26 @@ def file(request, pk):
     return _json(file_object(request, _get(files(), pk)))
 
 
-@oparl_view
-def file_download(request, pk):
+def _file_response(request, pk: int, disposition: str) -> HttpResponse:
     stored = _get(ReportFile.objects.filter(report__in=published_reports()), pk)
     log_access(request, "pdf-download", stored)
     response = HttpResponse(bytes(stored.content), content_type=stored.mime_type)
-    response["Content-Disposition"] = f'attachment; filename="{stored.file_name}"'
+    response["Content-Disposition"] = f'{disposition}; filename="{stored.file_name}"'
     response["Content-Length"] = str(stored.size)
+    response["ETag"] = f'"{stored.sha256}"'
     return response
+
+
+@oparl_view
+def file_access(request, pk):
+    """The file itself (``accessUrl``), shown inline."""
+    return _file_response(request, pk, "inline")
+
+
+@oparl_view
+def file_download(request, pk):
+    """The file as a download (``downloadUrl``)."""
+    return _file_response(request, pk, "attachment")
 
 
 @oparl_view

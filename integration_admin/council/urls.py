@@ -67,6 +67,7 @@ oparl_patterns = [
     path("paper/<int:pk>/", oparl.paper, name="paper"),
     path("consultation/<int:pk>/", oparl.consultation, name="consultation"),
     path("file/<int:pk>/", oparl.file, name="file"),
+    path("file/<int:pk>/access/", oparl.file_access, name="file-access"),
     path("file/<int:pk>/download/", oparl.file_download, name="file-download"),
 ]
 

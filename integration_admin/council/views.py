@@ -1,8 +1,12 @@
 """Pages for committees, meetings, agenda items and reports (council papers).
 
-Everyone logged in reads; the department head and the administrator compose, release and print
-(``HeadOrAdministratorRequiredMixin``: 403 otherwise). A released report is frozen: every view
-that would change it or its sections or consultations answers 403.
+Everyone logged in reads what is public; non-public papers and agenda items (with their results,
+minutes and excerpts) only the department head, the administrator and the committee's members
+(``ReportQuerySet.readable_by``, ``AgendaItemQuerySet.readable_by``, applied in each view's
+queryset: 404 for everyone else, and the lists leave them out). The department head and the
+administrator compose, release and print (``HeadOrAdministratorRequiredMixin``: 403 otherwise).
+A released report is frozen: every view that would change it or its sections or consultations
+answers 403.
 
 PDF views run outside the request transaction (``non_atomic_requests``): rendering takes a while
 and must not hold a transaction open; releasing writes in its own short transaction.
@@ -13,7 +17,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, ProtectedError
+from django.db.models import Count, Exists, OuterRef, Prefetch, ProtectedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -121,7 +125,7 @@ class CommitteeDetailView(DetailView):
     model = Committee
 
     def get_context_data(self, **kwargs):
-        meetings = self.object.meetings.annotate(item_count=Count("agenda_items")).order_by("-start")
+        meetings = self.object.meetings.with_item_count(self.request.user).order_by("-start")
         return super().get_context_data(meetings=meetings, can_compose=can_compose(self.request.user), **kwargs)
 
 
@@ -148,27 +152,37 @@ class CommitteeDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin
 
 
 class MeetingListView(FilteredTableView):
-    queryset = (
-        Meeting.objects.select_related("committee").annotate(item_count=Count("agenda_items")).order_by("-start", "pk")
-    )
     table_class = MeetingTable
     filterset_class = MeetingFilter
     template_name = "council/meeting_list.html"
+
+    def get_queryset(self):
+        # the agenda items counted are those the user may read (need to know)
+        return Meeting.objects.select_related("committee").with_item_count(self.request.user).order_by("-start", "pk")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
 
 
+def readable_consultations(user):
+    """The consultations of the papers ``user`` may read, with their paper (for the lists of papers of an item)."""
+    return Consultation.objects.filter(report__in=Report.objects.readable_by(user)).select_related("report")
+
+
 class MeetingDetailView(DetailView):
     template_name = "council/meeting_detail.html"
-    queryset = Meeting.objects.select_related("committee").prefetch_related(
-        Prefetch(
-            "agenda_items",
-            AgendaItem.objects.order_by("order", "number").prefetch_related(
-                Prefetch("consultations", Consultation.objects.select_related("report"))
-            ),
+    model = Meeting
+
+    def get_queryset(self):
+        user = self.request.user
+        return Meeting.objects.select_related("committee").prefetch_related(
+            Prefetch(
+                "agenda_items",
+                AgendaItem.objects.readable_by(user)
+                .order_by("order", "number")
+                .prefetch_related(Prefetch("consultations", readable_consultations(user))),
+            )
         )
-    )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
@@ -202,9 +216,15 @@ class MeetingDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, 
 
 class AgendaItemDetailView(DetailView):
     template_name = "council/agendaitem_detail.html"
-    queryset = AgendaItem.objects.select_related("meeting__committee").prefetch_related(
-        Prefetch("consultations", Consultation.objects.select_related("report"))
-    )
+    model = AgendaItem
+
+    def get_queryset(self):
+        user = self.request.user
+        return (
+            AgendaItem.objects.readable_by(user)
+            .select_related("meeting__committee")
+            .prefetch_related(Prefetch("consultations", readable_consultations(user)))
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
@@ -255,10 +275,17 @@ class AgendaItemDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixi
         return self.object.meeting.get_absolute_url()
 
 
-class AgendaItemExcerptView(DetailView):
-    """ "Auszug aus der Niederschrift": HTML preview, or the PDF with ``?format=pdf``."""
+class ReadableAgendaItemMixin:
+    """The excerpt of the minutes of an item the user may read (need to know; 404 otherwise)."""
 
-    queryset = AgendaItem.objects.select_related("meeting__committee")
+    model = AgendaItem
+
+    def get_queryset(self):
+        return AgendaItem.objects.readable_by(self.request.user).select_related("meeting__committee")
+
+
+class AgendaItemExcerptView(ReadableAgendaItemMixin, DetailView):
+    """ "Auszug aus der Niederschrift": HTML preview, or the PDF with ``?format=pdf``."""
 
     def render_to_response(self, context, **response_kwargs):
         context = excerpt_context(self.object)
@@ -273,9 +300,7 @@ class AgendaItemExcerptView(DetailView):
 
 
 @non_atomic
-class AgendaItemExcerptPdfView(DetailView):
-    queryset = AgendaItem.objects.select_related("meeting__committee")
-
+class AgendaItemExcerptPdfView(ReadableAgendaItemMixin, DetailView):
     def render_to_response(self, context, **response_kwargs):
         item = self.object
         try:
@@ -292,10 +317,12 @@ class AgendaItemExcerptPdfView(DetailView):
 
 
 class ReportListView(FilteredTableView):
-    queryset = Report.objects.select_related("lead_office").order_by("-date", "-pk")
     table_class = ReportTable
     filterset_class = ReportFilter
     template_name = "council/report_list.html"
+
+    def get_queryset(self):
+        return Report.objects.readable_by(self.request.user).select_related("lead_office").order_by("-date", "-pk")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
@@ -305,17 +332,31 @@ class ReportDetailView(DetailView):
     template_name = "council/report_detail.html"
     queryset = Report.objects.select_related(
         "lead_office", "related_agenda_item__meeting__committee", "supplements", "released_by", "file"
-    ).prefetch_related(
-        Prefetch("consultations", Consultation.objects.select_related("committee", "meeting", "agenda_item")),
-        Prefetch("sections", ReportSection.objects.select_related("programme")),
-        "supplement_reports",
-    )
+    ).prefetch_related(Prefetch("sections", ReportSection.objects.select_related("programme")))
 
     def get_queryset(self):
-        return super().get_queryset().defer("file__content", "snapshot")
+        user = self.request.user
+        # a consultation's agenda item: its result and page only where the user may read the item
+        item_readable = Exists(AgendaItem.objects.readable_by(user).filter(pk=OuterRef("agenda_item_id")))
+        consultations = Consultation.objects.select_related("committee", "meeting", "agenda_item").annotate(
+            item_readable=item_readable
+        )
+        return (
+            super()
+            .get_queryset()
+            .readable_by(user)
+            .prefetch_related(
+                Prefetch("consultations", consultations),
+                Prefetch("supplement_reports", Report.objects.readable_by(user), to_attr="readable_supplements"),
+            )
+            .defer("file__content", "snapshot")
+        )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_compose=can_compose(self.request.user), **kwargs)
+        parent = self.object.supplements
+        if parent is not None and not Report.objects.readable_by(self.request.user).filter(pk=parent.pk).exists():
+            parent = None  # (a supplement to a paper the user may not read names no more of it)
+        return super().get_context_data(can_compose=can_compose(self.request.user), parent=parent, **kwargs)
 
 
 class DraftReportMixin(HeadOrAdministratorRequiredMixin):
@@ -468,9 +509,12 @@ class ConsultationDeleteView(DraftReportMixin, DeleteView):
 
 
 class ReportPreviewView(DetailView):
-    """The paper as HTML, from the same template as the PDF."""
+    """The paper as HTML, from the same template as the PDF (only a paper the user may read)."""
 
     model = Report
+
+    def get_queryset(self):
+        return Report.objects.readable_by(self.request.user)
 
     def render_to_response(self, context, **response_kwargs):
         report = self.object
@@ -490,7 +534,7 @@ class ReportPdfView(View):
     """A released report: exactly the stored file. A draft: rendered now (head and administrator only)."""
 
     def get(self, request, pk):
-        report = get_object_or_404(Report.objects.defer("snapshot"), pk=pk)
+        report = get_object_or_404(Report.objects.readable_by(request.user).defer("snapshot"), pk=pk)
         if report.is_released:
             stored = report.file
             log_access(request, "pdf-download", report)

@@ -7,7 +7,21 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Sum, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -129,11 +143,14 @@ class PositionQuerySet(models.QuerySet):
         """Positions whose period contains ``day`` (an open start or end counts as unbounded)."""
         return self.filter(active_on_condition(day))
 
-    def search(self, text: str) -> "PositionQuerySet":
-        """Every word must appear in the title, note, organisation, programme, block, pay grade or a holder's name."""
+    def search(self, text: str, *, reader) -> "PositionQuerySet":
+        """Every word must appear in the title, note, organisation, programme, block, pay grade or
+        the name of a holder whose name ``reader`` may read (:meth:`AssignmentQuerySet.readable_by`)."""
         qs = self
         for word in text.split():
-            holders = Assignment.objects.filter(position=OuterRef("pk"), holder_name__icontains=word)
+            holders = Assignment.objects.readable_by(reader).filter(
+                position=OuterRef("pk"), holder_name__icontains=word
+            )
             qs = qs.filter(
                 Q(title__icontains=word)
                 | Q(note__icontains=word)
@@ -174,17 +191,29 @@ class PositionQuerySet(models.QuerySet):
         # the rows work it out in Python, Position.vacant_milli, instead of running the held-FTE
         # subquery once more per row)
 
-    def with_holders(self, day: datetime.date) -> "PositionQuerySet":
-        """Annotate the names of the people holding the position on ``day`` (see :func:`split_joined`)."""
+    def with_holders(self, day: datetime.date, *, reader) -> "PositionQuerySet":
+        """Annotate the names of the people holding the position on ``day`` (see :func:`split_joined`),
+        as far as ``reader`` may read them (need to know: :meth:`AssignmentQuerySet.readable_by`);
+        ``holders_hidden`` is true on the rows whose names ``reader`` may not read."""
         names = (
-            Assignment.objects.filter(position=OuterRef("pk"))
+            Assignment.objects.readable_by(reader)
+            .filter(position=OuterRef("pk"))
             .active_on(day)
             .order_by()
             .values("position")
             .annotate(names=JoinedText("holder_name"))
             .values("names")
         )
-        return self.annotate(holder_names=Subquery(names, output_field=models.TextField()))
+        readable = reader.holder_organisation_ids()
+        hidden = (
+            Value(False)
+            if readable is None
+            else Case(When(organisation_id__in=readable, then=Value(False)), default=Value(True))
+        )
+        return self.annotate(
+            holder_names=Subquery(names, output_field=models.TextField()),
+            holders_hidden=ExpressionWrapper(hidden, output_field=models.BooleanField()),
+        )
 
     def with_labels(self) -> "PositionQuerySet":
         """Annotate the names the position tables show (programme, block, organisation, pay grade).
@@ -275,16 +304,20 @@ class PositionQuerySet(models.QuerySet):
         )
 
 
-def listed_positions(day: datetime.date, year: int, *, rows: bool = False) -> PositionQuerySet:
+def listed_positions(day: datetime.date, year: int, *, rows: bool = False, reader=None) -> PositionQuerySet:
     """Every position with what the position tables show: labels, staffing on ``day``, cost of ``year``.
 
-    Filter it further as usual. ``rows=True`` adds the holders on ``day`` and, on every row, the
-    totals of the whole filtered set (:meth:`~PositionQuerySet.with_holders`,
-    :meth:`~PositionQuerySet.with_set_totals`) for a page of a table: filters added afterwards still
-    come first, as SQL applies WHERE before window functions.
+    Filter it further as usual. ``rows=True`` adds the holders on ``day`` whose names ``reader``
+    (the user) may read and, on every row, the totals of the whole filtered set
+    (:meth:`~PositionQuerySet.with_holders`, :meth:`~PositionQuerySet.with_set_totals`) for a page
+    of a table: filters added afterwards still come first, as SQL applies WHERE before window functions.
     """
     queryset = Position.objects.with_labels().with_staffing(day).with_cost(year)
-    return queryset.with_holders(day).with_set_totals() if rows else queryset
+    if not rows:
+        return queryset
+    if reader is None:
+        raise TypeError("listed_positions(rows=True) needs the reader whose need to know limits the names.")
+    return queryset.with_holders(day, reader=reader).with_set_totals()
 
 
 def _totals(*, count, fte, assigned_milli, vacant_milli, cost, cost_known, cost_illustrative) -> dict:
@@ -435,6 +468,12 @@ class Position(Revisioned):
 
 
 class AssignmentQuerySet(models.QuerySet):
+    def readable_by(self, user) -> "AssignmentQuerySet":
+        """The assignments whose holder's name ``user`` may read (``User.holder_organisation_ids``:
+        a caseworker their own organisation's, the department head and the administrator all)."""
+        readable = user.holder_organisation_ids()
+        return self if readable is None else self.filter(position__organisation_id__in=readable)
+
     def active_on(self, day: datetime.date) -> "AssignmentQuerySet":
         return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
 

@@ -11,6 +11,14 @@ URLs belong to the KI, so for ``sb-drk`` every object URL is one of *another* or
 Outcomes: ``OK`` (200, or a redirect that is not to a login page), ``LOGIN`` (redirect to the
 login page), ``NO`` (403 or 404), ``NA`` (405, method not allowed).
 
+Need to know (reading is a rule too, issue 20): a caseworker reads the holder names of their own
+organisation's positions and everyone's figures, never another organisation's holder names
+(``HOLDER_NAMES``: which pages show the KI's holders to whom). Non-public papers and agenda items
+(their results, minutes and excerpts) only the department head, the administrator and the members
+of the committee concerned (``NEED_TO_KNOW``). Everyone else gets **404, not 403**, for such a
+record, so that a refusal does not reveal that it exists; lists leave it out. OParl is the public
+interface: readable without login, and it shows nothing non-public to anyone.
+
 A POST sends what the administrator's form on the same page would send (the fields of the page's
 POST form, scraped from the administrator's GET), so a missing permission check would really
 save something. After every refused POST the whole database (every table but sessions and the
@@ -74,6 +82,8 @@ JOB_ACTION = {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, OK)}
 DRAFT_PDF = {"GET": (LOGIN, NO, NO, OK, OK), "POST": (LOGIN, NA, NA, NA, NA)}
 """A draft's PDF is printed only by those who compose reports."""
 LOGGED_IN_ANY = {"GET": (LOGIN, OK, OK, OK, OK), "POST": (LOGIN, OK, OK, OK, OK)}
+PUBLIC_READ = {"GET": (OK, OK, OK, OK, OK), "POST": (NA, NA, NA, NA, NA)}
+"""OParl: public, without login; nothing to post."""
 
 EXPECTED = {
     # integration_admin
@@ -170,9 +180,9 @@ EXPECTED = {
     "council:consultation-create": HEAD_OR_ADMIN,
     "council:consultation-update": HEAD_OR_ADMIN,
     "council:consultation-delete": HEAD_OR_ADMIN,
-    # OParl: read-only JSON, GET/HEAD only; like every page behind the login for now
+    # OParl: the public interface, read-only JSON without login, GET/HEAD only
     **{
-        f"council:oparl:{name}": READ
+        f"council:oparl:{name}": PUBLIC_READ
         for name in (
             "system",
             "body-list",
@@ -191,6 +201,7 @@ EXPECTED = {
             "paper",
             "consultation",
             "file",
+            "file-access",
             "file-download",
         )
     },
@@ -382,6 +393,7 @@ def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
                 "paper": pks["released"],
                 "consultation": pks["oparl-consultation"],
                 "file": pks["file"],
+                "file-access": pks["file"],
                 "file-download": pks["file"],
             }.get(short, 1)
         elif name == "council:report-supplement":
@@ -455,6 +467,95 @@ def test_released_report_pdf_for_everyone_logged_in(client, matrix_data):
     for role, expected in zip(ROLES, RELEASED_REPORT_PDF["GET"], strict=True):
         response, _changed = request_as(client, role, "GET", url, {})
         assert classify(response) == expected, role
+
+
+# --- Need to know --------------------------------------------------------------------------------
+
+NEED_TO_KNOW = {
+    "council:report-detail": "paper",
+    "council:report-preview": "paper",
+    "council:report-pdf": "paper",
+    "council:agendaitem-detail": "item",
+    "council:agendaitem-excerpt": "item",
+    "council:agendaitem-excerpt-pdf": "item",
+}
+"""Pages of a non-public paper (released, with its stored PDF) and of a non-public agenda item."""
+NEED_TO_KNOW_GET = (LOGIN, NO, NO, OK, OK)
+"""Refused with 404 for caseworkers (anonymous users go to the login page first)."""
+NEED_TO_KNOW_GET_AS_MEMBER = (LOGIN, NO, OK, OK, OK)
+"""The same with sb-drk a member of the committee that deals with the paper and holds the meeting."""
+NON_PUBLIC_OPARL = {
+    "council:oparl:paper": "paper",
+    "council:oparl:agendaitem": "item",
+    "council:oparl:file": "file",
+    "council:oparl:file-access": "file",
+    "council:oparl:file-download": "file",
+}
+"""OParl never shows them, whoever asks (404 in JSON for every role)."""
+
+
+@pytest.fixture
+def non_public(demo):
+    from integration_admin.council.services import release_report
+
+    ki = Organisation.objects.get(short_name="KI")
+    item = factories.agenda_item(
+        Meeting.objects.order_by("pk").first(), "99", title="Nichtöffentlich (Matrix)", public=False
+    )
+    paper = factories.report(lead_office=ki, title="Nichtöffentliche Vorlage (Matrix)", public=False)
+    factories.consultation(paper, item)
+    release_report(report=paper, user=User.objects.get(username="leitung"), render=lambda snapshot: b"%PDF-1.7 x")
+    return {"item": item, "paper": paper, "file": paper.file}
+
+
+def test_non_public_papers_and_minutes_need_to_know(client, non_public, fast_pdfs):
+    def check(rows: dict, expected_outcomes: tuple) -> list[str]:
+        failures = []
+        for name, what in rows.items():
+            url = reverse(name, args=[non_public[what].pk])
+            for role, expected in zip(ROLES, expected_outcomes, strict=True):
+                response, _changed = request_as(client, role, "GET", url, {})
+                outcome = classify(response)
+                if outcome != expected or (outcome == NO and response.status_code != 404):
+                    failures.append(f"GET {name} ({url}) as {role}: {response.status_code}, expected {expected}")
+        return failures
+
+    failures = check(NEED_TO_KNOW, NEED_TO_KNOW_GET) + check(NON_PUBLIC_OPARL, (NO,) * len(ROLES))
+    non_public["item"].meeting.committee.members.add(User.objects.get(username="sb-drk"))
+    failures += check(NEED_TO_KNOW, NEED_TO_KNOW_GET_AS_MEMBER) + check(NON_PUBLIC_OPARL, (NO,) * len(ROLES))
+    assert not failures, "\n".join(failures)
+
+
+HOLDER_NAMES = (
+    "staffing:position-list",
+    "staffing:position-detail",
+    "staffing:organisation-detail",
+    "programme-detail",
+)
+"""The pages that show holders' names: the KI's names are shown to (anonymous, sb-ki, sb-drk, leitung, admin)."""
+KI_NAMES_SHOWN = (False, True, False, True, True)
+
+
+def test_holder_names_need_to_know(client, demo):
+    ki = Organisation.objects.get(short_name="KI")
+    position = Position.objects.get(organisation=ki, title="Case-Management")
+    names = list(position.assignments.values_list("holder_name", flat=True))
+    args = {
+        "staffing:position-detail": [position.pk],
+        "staffing:organisation-detail": [ki.pk],
+        "programme-detail": [position.building_block.programme_id],
+    }
+    failures = []
+    for name in HOLDER_NAMES:
+        url = reverse(name, args=args.get(name, []))
+        for role, expected in zip(ROLES, KI_NAMES_SHOWN, strict=True):
+            response, _changed = request_as(client, role, "GET", url, {})
+            text = response.content.decode()
+            if any(holder in text for holder in names) != expected:
+                failures.append(f"GET {name} as {role}: KI names shown {not expected}, expected {expected}")
+            if role != "anonymous" and response.status_code != 200:
+                failures.append(f"GET {name} as {role}: {response.status_code} (the figures are for everyone)")
+    assert names and not failures, "\n".join(failures)
 
 
 def test_static_files_and_login_page_for_anonymous(client, db):

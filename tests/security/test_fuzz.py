@@ -163,6 +163,7 @@ PK_MODELS = {
     "council:oparl:paper": "council.Report",
     "council:oparl:consultation": "council.Consultation",
     "council:oparl:file": "files",
+    "council:oparl:file-access": "files",
     "council:oparl:file-download": "files",
 }
 OTHER_KWARGS = {

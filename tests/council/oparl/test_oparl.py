@@ -53,7 +53,7 @@ def crawl(client, start: str) -> dict[str, dict]:
         parts = urlsplit(url)
         if url in seen or parts.netloc != "testserver" or not parts.path.startswith("/oparl/v1/"):
             continue
-        if parts.path.endswith("/download/"):
+        if parts.path.endswith(("/download/", "/access/")):  # the PDF itself
             continue
         response = client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
         assert response.status_code == 200, url
@@ -79,8 +79,8 @@ def objects_in(document: dict) -> list[dict]:
     return document["data"] if LIST_KEYS <= set(document) else [document]
 
 
-def test_every_object_validates_against_the_oparl_schemas(login):
-    client = login("sb-drk")
+def test_every_object_validates_against_the_oparl_schemas(client, demo):
+    """Crawled as an anonymous client, as a council information system reads it."""
     crawled = crawl(client, "http://testserver" + reverse("council:oparl:system"))
     types = set()
     for url, document in crawled.items():
@@ -106,8 +106,7 @@ def test_every_object_validates_against_the_oparl_schemas(login):
     } <= types
 
 
-def test_paper_and_file_describe_the_stored_pdf(login):
-    client = login("leitung")
+def test_paper_and_file_describe_the_stored_pdf(client, demo):
     report = Report.objects.get(reference="0001/2020")
     paper = client.get(reverse("council:oparl:paper", args=[report.pk])).json()
     assert paper["reference"] == "0001/2020" and paper["paperType"] == "Mitteilungsvorlage"
@@ -184,9 +183,53 @@ def test_bad_list_parameters_answer_400_in_json(login, query):
     assert response.json()["error"]["code"] == 400
 
 
-def test_oparl_needs_login(client, demo):
-    response = client.get(reverse("council:oparl:system"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+def test_oparl_is_public_without_login(client, demo):
+    """OParl is the public interface: anonymous clients read it, with no redirect to the login page."""
+    for name, args in (("system", []), ("body-list", []), ("paper-list", [1]), ("meeting-list", [1])):
+        response = client.get(reverse(f"council:oparl:{name}", args=args))
+        assert response.status_code == 200, name
+        assert response["Content-Type"] == "application/json"
+    stored = Report.objects.get(reference="0001/2020").file
+    for name in ("file-access", "file-download"):
+        response = client.get(reverse(f"council:oparl:{name}", args=[stored.pk]))
+        assert response.status_code == 200 and response.content[:5] == b"%PDF-", name
+    assert client.post(reverse("council:oparl:system")).status_code == 405
+
+
+def test_anonymous_and_logged_in_clients_read_the_same(client, login):
+    url = reverse("council:oparl:paper-list", args=[1])
+    anonymous = client.get(url).json()
+    assert anonymous == login("leitung").get(url).json()
+
+
+def test_nothing_non_public_for_anyone(login, client):
+    """Non-public agenda items, papers and their consultations stay out of OParl, for the anonymous
+    client and for the department head alike; public consultations do not point at non-public items."""
+    meeting = Meeting.objects.get(start__date="2020-08-25")
+    secret = factories.agenda_item(meeting, "9", title="Personalangelegenheit", public=False, result="vertagt")
+    public = Report.objects.get(reference="0001/2020")
+    consultation = factories.consultation(public, secret)
+    private = factories.report(title="Nichtöffentliche Vorlage", public=False)
+    factories.consultation(private, secret)
+    release_report(report=private, user=User.objects.get(username="leitung"), render=lambda snapshot: b"%PDF-1.7 x")
+    committee = meeting.committee
+    committee.members.add(User.objects.get(username="sb-drk"))
+    for reader in (client, login("leitung")):
+        crawled = crawl(reader, "http://testserver" + reverse("council:oparl:system"))
+        body = json.dumps(crawled, ensure_ascii=False)
+        assert "Personalangelegenheit" not in body and "Nichtöffentliche" not in body
+        assert reverse("council:oparl:agendaitem", args=[secret.pk]) not in body
+        assert "Sachbearbeitung DRK" not in body and "Dezernatsleitung" not in body  # no users: members, who released
+        found = reader.get(reverse("council:oparl:consultation", args=[consultation.pk])).json()
+        assert "agendaItem" not in found and found["meeting"].endswith(f"/meeting/{meeting.pk}/")
+        for url in (
+            reverse("council:oparl:agendaitem", args=[secret.pk]),
+            reverse("council:oparl:paper", args=[private.pk]),
+            reverse("council:oparl:file-access", args=[private.file.pk]),
+        ):
+            assert reader.get(url).status_code == 404, url
+    people = client.get(reverse("council:oparl:person-list", args=[1])).json()
+    assert people["data"] == [] and people["pagination"]["totalElements"] == 0
 
 
 def test_only_get(login):
@@ -216,3 +259,34 @@ def test_list_queries_do_not_grow(login):
     after = count_queries(client, meetings_url, {"limit": 100}), count_queries(client, papers_url, {"limit": 100})
     assert after == before
     assert AgendaItem.objects.count() > 10 and Report.objects.published().count() == 11
+
+
+def test_json_answers_allow_every_origin(client, demo):
+    """OParl 1.1, section CORS: every JSON answer (errors too) carries ``Access-Control-Allow-Origin: *``,
+    so web applications on other hosts can read the public data; files need not."""
+    for url in (
+        reverse("council:oparl:system"),
+        reverse("council:oparl:paper-list", args=[1]),
+        reverse("council:oparl:paper", args=[999999]),
+        reverse("council:oparl:paper-list", args=[1]) + "?limit=x",
+    ):
+        response = client.get(url)
+        assert response["Content-Type"] == "application/json"
+        assert response["Access-Control-Allow-Origin"] == "*", url
+        assert "Access-Control-Allow-Methods" not in response
+
+
+def test_access_url_is_inline_with_an_etag(client, demo):
+    stored = Report.objects.get(reference="0001/2020").file
+    response = client.get(reverse("council:oparl:file-access", args=[stored.pk]))
+    assert response["Content-Disposition"].startswith("inline;")  # the specification forbids "attachment" here
+    assert response["ETag"] == f'"{stored.sha256}"' and response["Content-Length"] == str(stored.size)
+
+
+def test_oparl_speaks_german_whatever_language_the_client_chose(client, login):
+    url = reverse("council:oparl:paper", args=[Report.objects.get(reference="0001/2020").pk])
+    german = client.get(url).json()
+    client.cookies["django_language"] = "en"
+    english_cookie = client.get(url)
+    assert english_cookie.json() == german and german["paperType"] == "Mitteilungsvorlage"
+    assert english_cookie["Content-Language"] == "de"
