@@ -70,7 +70,7 @@ def log_access(request, action: str, obj) -> None:
     logger.info(
         "%s user=%s object=%s.%s:%s address=%s",
         action,
-        getattr(request.user, "username", "-"),
+        getattr(request.user, "username", "") or "-",
         obj._meta.app_label,
         obj._meta.model_name,
         obj.pk,
@@ -83,7 +83,7 @@ def log_export(request, action: str, model, count: int) -> None:
     logger.info(
         "%s user=%s objects=%s.%s count=%s address=%s",
         action,
-        getattr(request.user, "username", "-"),
+        getattr(request.user, "username", "") or "-",
         model._meta.app_label,
         model._meta.model_name,
         count,
