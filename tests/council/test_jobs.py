@@ -80,13 +80,13 @@ def test_job_lifecycle(login, draft, django_capture_on_commit_callbacks):
 def test_progress_is_written_while_rendering(draft, monkeypatch):
     job = ReportJob.objects.create(report=draft)
     seen = []
-    real = jobs._update
+    real = jobs._Attempt.update
 
-    def spy(job, **fields):
-        seen.append(fields)
-        real(job, **fields)
+    def spy(attempt, **fields):
+        seen.append(dict(fields))
+        real(attempt, **fields)
 
-    monkeypatch.setattr(jobs, "_update", spy)
+    monkeypatch.setattr(jobs._Attempt, "update", spy)
     monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0)
     jobs.run_job(job.pk)
     estimate = estimate_pages(report_snapshot(draft))
