@@ -122,7 +122,9 @@ def estimate_lines(paper: dict) -> float:
         lines += 3 + _table_lines(len(rows), 1) + 18  # table and chart
         lines += 4 + _table_lines(len(finance["own_share_by_year"]["rows"]), 1)
         lines += 4 + _table_lines(len(finance["coverage_gap"].get("rows", [])), 1)
-    lines += _text_lines(paper.get("finance_text", "")) + len(paper.get("attachments") or []) + 8
+    attachments = paper.get("attachments") or []
+    lines += sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in attachments)
+    lines += _text_lines(paper.get("finance_text", "")) + 8
     return lines
 
 

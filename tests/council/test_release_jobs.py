@@ -188,6 +188,18 @@ def test_the_excerpt_job(login, long_item, django_capture_on_commit_callbacks):
     assert login("leitung").get(reverse("council:job-pdf", args=[job.pk])).status_code == 200
 
 
+def test_a_draft_with_a_huge_attachment_line_is_not_printed_in_the_request(login, draft, monkeypatch):
+    """Every synchronous render has a size limit: one 300.000-character line in "Anlagen" counted as
+    one line of the estimate, and the draft's PDF was rendered in the request whatever its length."""
+    draft.attachments = "Anlage " + "x" * 300_000
+    draft.save()
+    rendered = []
+    monkeypatch.setattr(pdf_module, "html_to_pdf", lambda *args, **kwargs: rendered.append(1) or b"%PDF")
+    response = login("leitung").get(reverse("council:report-pdf", args=[draft.pk]))
+    assert response.status_code == 200 and "im Hintergrund erzeugt" in response.content.decode()
+    assert not rendered
+
+
 def test_the_estimate_counts_line_breaks():
     """Many short lines: each is a line on the page (the estimate counted only characters)."""
     text = "\n".join(["kurz"] * 580)
