@@ -272,8 +272,8 @@ STORAGES = {
     },
 }
 
-# Background jobs (long report PDFs): django-tasks with its database backend, so the queue lives in
-# the same database as everything else and any app server can enqueue. `manage.py db_worker` runs
+# Background jobs (releases, long PDFs): django-tasks with its database backend, so the queue lives in
+# the same database as everything else and any app server can enqueue. `manage.py worker` runs
 # them (`make run` starts one beside the development server; see README for production).
 TASKS = {
     "default": {

@@ -6,6 +6,7 @@ Both are rendered from one template each, for the browser preview and for the PD
 
 import logging
 import math
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.utils import timezone
@@ -54,8 +55,16 @@ def excerpt_context(item: AgendaItem) -> dict:
     }
 
 
-def render_excerpt_pdf(item: AgendaItem, *, fetcher: StaticFilesOnlyFetcher | None = None) -> bytes:
-    return render_document(EXCERPT_TEMPLATE, excerpt_context(item), fetcher=fetcher)
+def render_excerpt_pdf(item: AgendaItem, *, fetcher: StaticFilesOnlyFetcher | None = None, progress=None) -> bytes:
+    with layout_progress(progress):
+        return render_document(EXCERPT_TEMPLATE, excerpt_context(item), fetcher=fetcher)
+
+
+def excerpt_file_name(item: AgendaItem) -> str:
+    """ "Auszug-KA-2020-08-25-TOP-6.pdf": only letters, digits and ``-._``."""
+    name = f"Auszug-{item.meeting.committee.short_name or item.meeting.committee.pk}-"
+    name += f"{item.meeting.local_start:%Y-%m-%d}-TOP-{item.number}.pdf"
+    return "".join(c if c.isalnum() or c in "-._" else "-" for c in name)
 
 
 # --- length of a paper ------------------------------------------------------------------------
@@ -69,13 +78,18 @@ def render_excerpt_pdf(item: AgendaItem, *, fetcher: StaticFilesOnlyFetcher | No
 LINES_PER_PAGE = 58
 CHARS_PER_LINE = 100
 LINES_PER_TABLE_ROW = 1.6
-# Papers up to this many pages are printed at once; longer ones by a background job.
+# Papers and excerpts up to this many pages are printed within the request (about 2 s); longer
+# ones by a background job. Releases are always jobs.
 DIRECT_PDF_MAX_PAGES = 20
 
 
 def _text_lines(text: str) -> float:
+    """Lines of a text printed with ``linebreaks``: paragraphs at blank lines, a line break at each newline."""
     paragraphs = [p for p in (text or "").split("\n\n") if p.strip()]
-    return sum(math.ceil(len(p) / CHARS_PER_LINE) + 0.6 for p in paragraphs)
+    return sum(
+        sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in p.strip("\n").split("\n")) + 0.6
+        for p in paragraphs
+    )
 
 
 def _table_lines(rows: int, extra: int = 0) -> float:
@@ -108,13 +122,21 @@ def estimate_lines(paper: dict) -> float:
         lines += 3 + _table_lines(len(rows), 1) + 18  # table and chart
         lines += 4 + _table_lines(len(finance["own_share_by_year"]["rows"]), 1)
         lines += 4 + _table_lines(len(finance["coverage_gap"].get("rows", [])), 1)
-    lines += _text_lines(paper.get("finance_text", "")) + len(paper.get("attachments") or []) + 8
+    attachments = paper.get("attachments") or []
+    lines += sum(max(1, math.ceil(len(line) / CHARS_PER_LINE)) for line in attachments)
+    lines += _text_lines(paper.get("finance_text", "")) + 8
     return lines
 
 
 def estimate_pages(paper: dict) -> int:
     """About how many pages the paper will have (never less than 1)."""
     return max(1, math.ceil(estimate_lines(paper) / LINES_PER_PAGE))
+
+
+def estimate_excerpt_pages(item: AgendaItem) -> int:
+    """About how many pages the minutes excerpt of ``item`` will have (letterhead, facts, minutes, papers)."""
+    lines = 30 + _text_lines(item.title) + _text_lines(item.minutes) + 2 * item.consultations.count()
+    return max(1, math.ceil(lines / LINES_PER_PAGE))
 
 
 class _LayoutProgress(logging.Handler):
@@ -132,16 +154,13 @@ class _LayoutProgress(logging.Handler):
             self.callback(None, "writing")
 
 
-def render_report_document(paper: dict, *, progress=None) -> bytes:
-    """The PDF of a paper, as the background job and the benchmark make it.
-
-    ``progress(pages, phase)`` is called for every page laid out (``phase`` "layout") and once
-    when the PDF is written (``pages`` None, ``phase`` "writing"). The whole paper is rendered in
-    one WeasyPrint document, so that "Seite x von y", the running header and the PDF/A structure
-    tree stay exactly as in a short paper (README, "Große Vorlagen" for the memory this takes).
-    """
+@contextmanager
+def layout_progress(progress):
+    """While rendering, call ``progress(pages, phase)`` for every page laid out (``phase`` "layout")
+    and once when the PDF is written (``pages`` None, ``phase`` "writing"); None does nothing."""
     if progress is None:
-        return render_report_pdf(paper)
+        yield
+        return
     logger = logging.getLogger("weasyprint.progress")
     handler = _LayoutProgress(progress)
     level, propagate = logger.level, logger.propagate
@@ -149,8 +168,18 @@ def render_report_document(paper: dict, *, progress=None) -> bytes:
     logger.setLevel(logging.INFO)
     logger.propagate = False  # the progress is for the job, not for the log
     try:
-        return render_report_pdf(paper)
+        yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
         logger.propagate = propagate
+
+
+def render_report_document(paper: dict, *, progress=None) -> bytes:
+    """The PDF of a paper, as the background job and the benchmark make it (``progress``: see
+    :func:`layout_progress`). The whole paper is rendered in one WeasyPrint document, so that
+    "Seite x von y", the running header and the PDF/A structure tree stay exactly as in a short
+    paper (README, "PDF speed and memory" for the memory this takes).
+    """
+    with layout_progress(progress):
+        return render_report_pdf(paper)

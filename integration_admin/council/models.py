@@ -518,18 +518,69 @@ class ReportJobStatus(models.TextChoices):
     FAILED = "failed", _("fehlgeschlagen")
 
 
-class ReportJob(models.Model):
-    """A PDF of a long report, made off the request path by the task queue (``council.jobs``).
+class ReportJobKind(models.TextChoices):
+    PRINT = "print", _("PDF eines Entwurfs")
+    RELEASE = "release", _("Freigabe")
+    EXCERPT = "excerpt", _("Auszug aus der Niederschrift")
 
-    The job row is what the user watches: status, progress (pages laid out of the estimated
-    total), a German error message, and when done the PDF itself, stored in the database like a
-    released report's file, so that any app server can hand it out.
+
+class ReportJobQuerySet(models.QuerySet):
+    def dead(self) -> "ReportJobQuerySet":
+        """Running jobs whose worker has stopped signing life (see :attr:`ReportJob.is_dead`)."""
+        now = timezone.now()
+        return self.filter(
+            Q(heartbeat__lt=now - ReportJob.DEAD_AFTER)
+            | Q(heartbeat__isnull=True, modified__lt=now - ReportJob.STALE_AFTER),
+            status=ReportJobStatus.RUNNING,
+        )
+
+    def claimable(self) -> "ReportJobQuerySet":
+        """What a worker may take: queued jobs, and running ones whose worker died."""
+        return self.filter(Q(status=ReportJobStatus.QUEUED) | Q(pk__in=ReportJob.objects.dead().values("pk")))
+
+    def retryable(self) -> "ReportJobQuerySet":
+        """Failed jobs and jobs nobody works on any more (see :attr:`ReportJob.can_retry`)."""
+        waiting_too_long = Q(status=ReportJobStatus.QUEUED, modified__lt=timezone.now() - ReportJob.STALE_AFTER)
+        return self.filter(
+            Q(status=ReportJobStatus.FAILED) | waiting_too_long | Q(pk__in=ReportJob.objects.dead().values("pk"))
+        )
+
+    def open_releases(self) -> "ReportJobQuerySet":
+        return self.filter(kind=ReportJobKind.RELEASE, status__in=[ReportJobStatus.QUEUED, ReportJobStatus.RUNNING])
+
+
+class ReportJob(models.Model):
+    """A PDF made off the request path by the task queue (``council.jobs``).
+
+    Three kinds: the PDF of a long draft, the release of a report (number, frozen snapshot and
+    stored file, see ``services.release_report``) and the minutes excerpt of an agenda item. The
+    job row is what the user watches: status, progress (pages laid out of the estimated total), a
+    German error message, and when done the PDF itself (a release's PDF is the report's
+    ``ReportFile``), stored in the database so that any app server can hand it out.
+
+    While a worker runs a job, it writes ``heartbeat`` every few seconds from a thread of its own;
+    a running job without a heartbeat for :attr:`DEAD_AFTER` lost its worker (killed, machine
+    gone) and can be retried at once.
     """
 
-    # A running job that has not reported progress for this long is taken as dead (worker killed).
+    # A queued job that no worker has taken for this long: the worker is down.
     STALE_AFTER = datetime.timedelta(minutes=10)
+    # How often a running job's worker signs life, and after how long without it the job is dead.
+    HEARTBEAT_INTERVAL = datetime.timedelta(seconds=2)
+    DEAD_AFTER = datetime.timedelta(seconds=15)
 
-    report = models.ForeignKey(Report, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(_("Art"), max_length=20, choices=ReportJobKind.choices, default=ReportJobKind.PRINT)
+    report = models.ForeignKey(
+        Report, verbose_name=_("Vorlage"), on_delete=models.CASCADE, related_name="jobs", null=True, blank=True
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("Tagesordnungspunkt"),
+        on_delete=models.CASCADE,
+        related_name="excerpt_jobs",
+        null=True,
+        blank=True,
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("angefordert von"),
@@ -556,20 +607,35 @@ class ReportJob(models.Model):
     modified = models.DateTimeField(_("geändert"), auto_now=True)
     started_at = models.DateTimeField(_("begonnen"), null=True, blank=True)
     finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
+    heartbeat = models.DateTimeField(_("letztes Lebenszeichen des Hintergrunddienstes"), null=True, blank=True)
+
+    objects = ReportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("PDF-Auftrag")
         verbose_name_plural = _("PDF-Aufträge")
         ordering = ["-created", "-pk"]
         constraints = [
+            # A finished release's PDF is the report's ReportFile; every other finished job holds its PDF.
             models.CheckConstraint(
-                condition=~Q(status="done") | Q(content__isnull=False, size__isnull=False),
+                condition=~Q(status="done") | Q(kind="release") | Q(content__isnull=False, size__isnull=False),
                 name="report_job_done_has_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["print", "release"], report__isnull=False, agenda_item__isnull=True)
+                | Q(kind="excerpt", report__isnull=True, agenda_item__isnull=False),
+                name="report_job_kind_matches_subject",
+            ),
+            # Releasing twice is refused: one open release per report.
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(kind="release", status__in=["queued", "running"]),
+                name="report_job_one_open_release",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"PDF {self.report_id} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} {self.report_id or self.agenda_item_id} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
         return reverse("council:job-detail", args=[self.pk])
@@ -579,13 +645,28 @@ class ReportJob(models.Model):
         return self.status in (ReportJobStatus.DONE, ReportJobStatus.FAILED)
 
     @property
+    def is_dead(self) -> bool:
+        """Running, but its worker has not signed life for :attr:`DEAD_AFTER` (killed or gone)."""
+        if self.status != ReportJobStatus.RUNNING:
+            return False
+        if self.heartbeat is None:  # (a job from before heartbeats)
+            return self.modified < timezone.now() - self.STALE_AFTER
+        return self.heartbeat < timezone.now() - self.DEAD_AFTER
+
+    @property
     def is_stale(self) -> bool:
-        """Running or queued, but nothing has happened for :attr:`STALE_AFTER` (the worker died or is down)."""
-        return not self.is_finished and self.modified < timezone.now() - self.STALE_AFTER
+        """Nobody works on it: its worker died, or no worker has taken it for :attr:`STALE_AFTER`."""
+        waiting = self.status == ReportJobStatus.QUEUED and self.modified < timezone.now() - self.STALE_AFTER
+        return waiting or self.is_dead
 
     @property
     def can_retry(self) -> bool:
         return self.status == ReportJobStatus.FAILED or self.is_stale
+
+    @property
+    def subject(self):
+        """The report or the agenda item the job prints."""
+        return self.agenda_item if self.kind == ReportJobKind.EXCERPT else self.report
 
     @property
     def percent(self) -> int:

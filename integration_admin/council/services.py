@@ -13,6 +13,10 @@ If someone else took the number between 1 and 3, the release starts over with th
 So a number is consumed only together with the report that carries it, it is never given out
 twice (the counter only grows; a unique constraint backs it), and a failed render leaves
 neither a gap nor a half-released report.
+
+In the browser a release is a background job (``council.jobs``: a long paper takes longer to
+render than a request may last); the job passes the revision the user confirmed and marks itself
+done inside step 3's transaction (``on_stored``), so report, number, file and job agree.
 """
 
 import hashlib
@@ -68,8 +72,14 @@ def release_report(
     released_at=None,
     render: Callable[[dict], bytes] = render_report_pdf,
     attempts: int = 3,
+    revision: int | None = None,
+    on_stored: Callable[[Report], None] | None = None,
 ) -> Report:
     """Freeze a draft: paper number, snapshot of figures and text, PDF with checksums.
+
+    ``revision``: the report's revision the user confirmed (a job runs later; a report changed
+    since is not released). ``on_stored(report)`` runs inside the transaction that stores the
+    release; if it raises, nothing is stored.
 
     Raises :class:`ReleaseError` (with a German message) when the report cannot be released
     and lets :class:`~integration_admin.council.pdf.RenderError` through when the PDF fails;
@@ -79,6 +89,13 @@ def release_report(
         report.refresh_from_db()
         if report.is_released:
             raise ReleaseError(_("Die Vorlage ist bereits freigegeben."))
+        if revision is not None and report.revision != revision:
+            raise ReleaseError(
+                _(
+                    "Die Vorlage wurde geändert, nachdem die Freigabe angefordert wurde. "
+                    "Bitte die Vorschau prüfen und erneut freigeben."
+                )
+            )
         revision = report.revision
         year, number, supplement = _next_number(report)
         reference = format_reference(year, number, supplement)
@@ -96,6 +113,7 @@ def release_report(
                 pdf=pdf,
                 user=user,
                 released_at=moment,
+                on_stored=on_stored,
             )
         except _NumberTaken:
             continue
@@ -114,6 +132,7 @@ def _store_release(
     pdf: bytes,
     user: User,
     released_at,
+    on_stored: Callable[[Report], None] | None = None,
 ) -> Report:
     report = Report.objects.select_for_update().get(pk=report_id)
     if supplement is None:
@@ -152,6 +171,8 @@ def _store_release(
         sha512=hashlib.sha512(pdf).hexdigest(),
         content=pdf,
     )
+    if on_stored is not None:
+        on_stored(report)
     return report
 
 

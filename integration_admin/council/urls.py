@@ -19,6 +19,9 @@ meetings_patterns = [
     path("items/<int:pk>/delete/", views.AgendaItemDeleteView.as_view(), name="agendaitem-delete"),
     path("items/<int:pk>/excerpt/", views.AgendaItemExcerptView.as_view(), name="agendaitem-excerpt"),
     path("items/<int:pk>/excerpt/pdf/", views.AgendaItemExcerptPdfView.as_view(), name="agendaitem-excerpt-pdf"),
+    path(
+        "items/<int:pk>/excerpt/pdf/job/", views.AgendaItemExcerptJobStartView.as_view(), name="agendaitem-excerpt-job"
+    ),
     path("committees/", views.CommitteeListView.as_view(), name="committee-list"),
     path("committees/new/", views.CommitteeCreateView.as_view(), name="committee-create"),
     path("committees/<int:pk>/", views.CommitteeDetailView.as_view(), name="committee-detail"),

@@ -38,8 +38,10 @@ from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
     EXCERPT_TEMPLATE,
     PAPER_TEMPLATE,
+    estimate_excerpt_pages,
     estimate_pages,
     excerpt_context,
+    excerpt_file_name,
     paper_context,
     render_excerpt_pdf,
     render_report_pdf,
@@ -62,6 +64,7 @@ from integration_admin.council.models import (
     Meeting,
     Report,
     ReportJob,
+    ReportJobKind,
     ReportJobStatus,
     ReportSection,
 )
@@ -301,16 +304,30 @@ class AgendaItemExcerptView(ReadableAgendaItemMixin, DetailView):
 
 @non_atomic
 class AgendaItemExcerptPdfView(ReadableAgendaItemMixin, DetailView):
+    """The excerpt as PDF, rendered now; a long one (minutes of many pages) is offered as a background job."""
+
     def render_to_response(self, context, **response_kwargs):
         item = self.object
+        pages = estimate_excerpt_pages(item)
+        if pages > DIRECT_PDF_MAX_PAGES:  # too long to print within a request: offer the background job
+            recent = item.excerpt_jobs.defer("content").filter(requested_by=self.request.user)[:5]
+            context = {"item": item, "pages": pages, "jobs": recent}
+            return TemplateResponse(self.request, "council/excerpt_job_offer.html", context)
         try:
             content = render_excerpt_pdf(item)
         except RenderError as error:
             return render_failed(self.request, error, f"Auszug TOP {item.number}, Sitzung {item.meeting_id}")
-        name = f"Auszug-{item.meeting.committee.short_name or item.meeting.committee.pk}-"
-        name += f"{item.meeting.local_start:%Y-%m-%d}-TOP-{item.number}.pdf"
         log_access(self.request, "pdf-download", item)
-        return pdf_response(content, "".join(c if c.isalnum() or c in "-._" else "-" for c in name))
+        return pdf_response(content, excerpt_file_name(item))
+
+
+class AgendaItemExcerptJobStartView(View):
+    """POST: make a long excerpt's PDF in the background, then watch the job (whoever may read the excerpt)."""
+
+    def post(self, request, pk):
+        item = get_object_or_404(AgendaItem.objects.readable_by(request.user), pk=pk)
+        job = jobs.start_excerpt(item, request.user)
+        return redirect(job.get_absolute_url())
 
 
 # --- Reports --------------------------------------------------------------------------------
@@ -356,7 +373,12 @@ class ReportDetailView(DetailView):
         parent = self.object.supplements
         if parent is not None and not Report.objects.readable_by(self.request.user).filter(pk=parent.pk).exists():
             parent = None  # (a supplement to a paper the user may not read names no more of it)
-        return super().get_context_data(can_compose=can_compose(self.request.user), parent=parent, **kwargs)
+        release_job = None
+        if not self.object.is_released:  # a release under way or failed: say so on the report
+            release_job = self.object.jobs.filter(kind=ReportJobKind.RELEASE).defer("content").first()
+        return super().get_context_data(
+            can_compose=can_compose(self.request.user), parent=parent, release_job=release_job, **kwargs
+        )
 
 
 class DraftReportMixin(HeadOrAdministratorRequiredMixin):
@@ -544,7 +566,7 @@ class ReportPdfView(View):
         paper = report_snapshot(report)
         pages = estimate_pages(paper)
         if pages > DIRECT_PDF_MAX_PAGES:  # too long to print within a request: offer the background job
-            recent = report.jobs.defer("content").filter(report_revision=report.revision)[:5]
+            recent = report.jobs.defer("content").filter(kind=ReportJobKind.PRINT, report_revision=report.revision)[:5]
             context = {"report": report, "pages": pages, "jobs": recent}
             return TemplateResponse(request, "council/job_offer.html", context)
         try:
@@ -555,9 +577,9 @@ class ReportPdfView(View):
         return pdf_response(content, report.pdf_file_name)
 
 
-@non_atomic
 class ReportReleaseView(HeadOrAdministratorRequiredMixin, DetailView):
-    """GET: what releasing means, POST: release (number, frozen figures and text, stored PDF)."""
+    """GET: what releasing means, POST: start the release (number, frozen figures and text, stored
+    PDF) as a background job and watch it: a long paper takes longer to render than a request may."""
 
     model = Report
     template_name = "council/report_confirm_release.html"
@@ -579,18 +601,14 @@ class ReportReleaseView(HeadOrAdministratorRequiredMixin, DetailView):
     def post(self, request, *args, **kwargs):
         report = self.get_object()
         try:
-            report = services.release_report(report=report, user=request.user)
+            job = jobs.start_release(report, request.user)
         except services.ReleaseError as error:
             messages.error(request, str(error))
             return redirect(report.get_absolute_url())
-        except RenderError as error:
-            return render_failed(request, error, f"Freigabe der Vorlage {report.pk}")
-        messages.success(
-            request,
-            _("Die Vorlage ist freigegeben: Vorlagen-Nr. %(reference)s. Das PDF ist gespeichert.")
-            % {"reference": report.reference},
-        )
-        return redirect(report.get_absolute_url())
+        except jobs.ReleaseRunning as running:
+            messages.info(request, _("Die Freigabe dieser Vorlage läuft bereits."))
+            return redirect(running.job.get_absolute_url())
+        return redirect(job.get_absolute_url())
 
 
 class ReportSupplementView(HeadOrAdministratorRequiredMixin, View):
@@ -611,15 +629,23 @@ class ReportSupplementView(HeadOrAdministratorRequiredMixin, View):
 
 
 class ReportJobMixin:
-    """Jobs print drafts, so they are for the department head and the administrator, like a draft's PDF."""
+    """Drafts' PDFs and releases are for the department head and the administrator, like a draft's
+    PDF; an excerpt's job also for the one who started it."""
 
     def check_compose(self, request) -> None:
         if not can_compose(request.user):
             raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
 
-    def get_job(self, request, pk) -> ReportJob:
+    def check_job(self, request, job: ReportJob) -> None:
+        if job.kind == ReportJobKind.EXCERPT and job.requested_by_id == request.user.pk:
+            return
         self.check_compose(request)
-        return get_object_or_404(ReportJob.objects.defer("content").select_related("report"), pk=pk)
+
+    def get_job(self, request, pk) -> ReportJob:
+        queryset = ReportJob.objects.defer("content").select_related("report", "agenda_item__meeting__committee")
+        job = get_object_or_404(queryset, pk=pk)
+        self.check_job(request, job)
+        return job
 
 
 class ReportJobStartView(ReportJobMixin, View):
@@ -641,7 +667,8 @@ class ReportJobDetailView(ReportJobMixin, View):
 
     def get(self, request, pk):
         job = self.get_job(request, pk)
-        return TemplateResponse(request, self.template_name, {"job": job, "report": job.report})
+        context = {"job": job, "report": job.report, "item": job.agenda_item}
+        return TemplateResponse(request, self.template_name, context)
 
 
 class ReportJobStatusView(ReportJobDetailView):
@@ -661,10 +688,12 @@ class ReportJobRetryView(ReportJobMixin, View):
 
 
 class ReportJobPdfView(ReportJobMixin, View):
-    """The finished PDF of a job (the same people as a draft's PDF)."""
+    """The finished PDF of a job (the same people who may watch the job)."""
 
     def get(self, request, pk):
-        self.check_compose(request)
+        job = self.get_job(request, pk)
+        if job.kind == ReportJobKind.RELEASE and job.status == ReportJobStatus.DONE:  # the report's stored file
+            return redirect("council:report-pdf", pk=job.report_id)
         job = get_object_or_404(ReportJob, pk=pk, status=ReportJobStatus.DONE)
         log_access(request, "pdf-download", job)
         return pdf_response(job.content, job.file_name, etag=job.sha256)

@@ -2,7 +2,7 @@
 
 The queue is django-tasks' database backend; here the task is enqueued for real (a row in the
 queue table after the request's transaction commits) and then run in the test by calling the
-task's function, as ``manage.py db_worker`` would.
+task's function, as ``manage.py worker`` would.
 """
 
 import io
@@ -57,7 +57,7 @@ def test_job_lifecycle(login, draft, django_capture_on_commit_callbacks):
     assert f'hx-get="{reverse("council:job-status", args=[job.pk])}"' in page and 'hx-trigger="every 1s"' in page
     assert client.get(reverse("council:job-pdf", args=[job.pk])).status_code == 404  # not ready yet
 
-    queued.task.call(*queued.args_kwargs["args"])  # what db_worker does
+    queued.task.call(*queued.args_kwargs["args"])  # what the worker does
 
     job.refresh_from_db()
     assert job.status == ReportJobStatus.DONE and job.attempts == 1 and not job.error
@@ -80,13 +80,13 @@ def test_job_lifecycle(login, draft, django_capture_on_commit_callbacks):
 def test_progress_is_written_while_rendering(draft, monkeypatch):
     job = ReportJob.objects.create(report=draft)
     seen = []
-    real = jobs._update
+    real = jobs._Attempt.update
 
-    def spy(job, **fields):
-        seen.append(fields)
-        real(job, **fields)
+    def spy(attempt, **fields):
+        seen.append(dict(fields))
+        real(attempt, **fields)
 
-    monkeypatch.setattr(jobs, "_update", spy)
+    monkeypatch.setattr(jobs._Attempt, "update", spy)
     monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0)
     jobs.run_job(job.pk)
     estimate = estimate_pages(report_snapshot(draft))
@@ -145,14 +145,14 @@ def test_failed_render_shows_german_error_and_retry_works(
 def test_the_worker_exits_after_its_tasks_for_its_supervisor_to_start_a_fresh_one(
     draft, django_capture_on_commit_callbacks
 ):
-    """``db_worker --max-tasks`` (Makefile, README's systemd unit): the process that laid out a long
+    """``worker --max-tasks`` (Makefile, README's systemd unit): the process that laid out a long
     paper ends after its tasks instead of keeping that memory; ``make run`` and systemd start anew."""
     with django_capture_on_commit_callbacks(execute=True):
         first = jobs.start_job(draft, None)
         second = jobs.start_job(draft, None)
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
     try:
-        call_command("db_worker", max_tasks=1, interval=0.01, startup_delay=False, reload=False, verbosity=0)
+        call_command("worker", max_tasks=1, interval=0.01, startup_delay=False, reload=False, verbosity=0)
     finally:  # (the worker installs its own handlers in this process)
         for number, handler in handlers.items():
             signal.signal(number, handler)

@@ -11,9 +11,18 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from funding.models import DecisionVersion
+from integration_admin.council import jobs
 from integration_admin.council import pdf as pdf_module
 from integration_admin.council.documents import render_excerpt_pdf, render_report_pdf
-from integration_admin.council.models import AgendaItem, Committee, PaperCounter, Report, ReportFile, ReportSection
+from integration_admin.council.models import (
+    AgendaItem,
+    Committee,
+    PaperCounter,
+    Report,
+    ReportFile,
+    ReportJob,
+    ReportSection,
+)
 from integration_admin.council.pdf import ASSET_ORIGIN, RefusedURL, StaticFilesOnlyFetcher
 from integration_admin.council.snapshot import build_snapshot
 from programs.models import Programme
@@ -284,7 +293,9 @@ def test_fetcher_serves_our_static_files(path):
     assert response.read()[:4]
 
 
-def test_render_failure_changes_nothing_shows_german_page_and_logs(login, monkeypatch, caplog):
+def test_render_failure_changes_nothing_shows_german_page_and_logs(
+    login, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     client = login("leitung")
     report = factories.report(lead_office=demo_report().lead_office)
     factories.section(report, 1, heading="Abschnitt", text="Text")
@@ -294,19 +305,25 @@ def test_render_failure_changes_nothing_shows_german_page_and_logs(login, monkey
         raise RuntimeError("pango exploded")
 
     monkeypatch.setattr(pdf_module, "HTML", broken)
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("council:report-release", args=[report.pk]))
-    assert response.status_code == 500
-    assert "Das PDF konnte nicht erstellt werden" in response.content.decode()
-    assert "Es wurde nichts gespeichert" in response.content.decode()
+    job = ReportJob.objects.get(report=report)  # the release is the worker's job
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    with caplog.at_level(logging.ERROR):
+        jobs.render_report_job.call(job.pk)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Die Freigabe ist nicht gelungen; die Vorlage ist weiterhin ein Entwurf ohne Nummer." in page
+    assert any("fehlgeschlagen" in record.getMessage() for record in caplog.records)
     report.refresh_from_db()
     assert not report.is_released and report.reference is None
     assert not ReportFile.objects.filter(report=report).exists()
     assert list(PaperCounter.objects.values_list("year", "last_number")) == counters
-    assert any("PDF-Erzeugung fehlgeschlagen" in record.getMessage() for record in caplog.records)
 
-    response = client.get(reverse("council:report-pdf", args=[report.pk]))
+    with caplog.at_level(logging.ERROR):
+        response = client.get(reverse("council:report-pdf", args=[report.pk]))
     assert response.status_code == 500 and "Das PDF konnte nicht erstellt werden" in response.content.decode()
+    assert "Es wurde nichts gespeichert" in response.content.decode()
+    assert any("PDF-Erzeugung fehlgeschlagen" in record.getMessage() for record in caplog.records)
     response = client.get(reverse("council:agendaitem-excerpt-pdf", args=[AgendaItem.objects.first().pk]))
     assert response.status_code == 500
 

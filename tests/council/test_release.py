@@ -1,18 +1,29 @@
 """Releasing a report: paper numbers per year, frozen figures and text, supplements, no edits afterwards."""
 
 import datetime
+import signal
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from integration_admin.council import pdf as pdf_module
 from integration_admin.council import services
 from integration_admin.council.demo import load_council_demo
-from integration_admin.council.models import PaperCounter, Report, ReportFile, ReportStatus
+from integration_admin.council.models import (
+    PaperCounter,
+    Report,
+    ReportFile,
+    ReportJob,
+    ReportJobKind,
+    ReportJobStatus,
+    ReportStatus,
+)
 from integration_admin.council.snapshot import decode, encode
 from integration_admin.demo import load_demo
 from integration_admin.models import User
@@ -141,19 +152,41 @@ def test_load_demo_releases_once(demo):
 # --- in the browser -------------------------------------------------------------------------
 
 
-def test_head_releases_in_the_browser(login):
+def test_head_releases_in_the_browser(login, django_capture_on_commit_callbacks):
+    """The request only starts the release; the worker renders and stores it (issue 20, finding 5:
+    a long paper's render inside the request ran into gunicorn's timeout)."""
     client = login("leitung")
     report = factories.report(lead_office=Report.objects.get(reference="0001/2020").lead_office)
     factories.section(report, 1, heading="Abschnitt", text="Text")
     page = client.get(reverse("council:report-release", args=[report.pk]))
     assert page.status_code == 200 and "Jetzt freigeben" in page.content.decode()
     assert "noch keine Beratung" in page.content.decode()
-    response = client.post(reverse("council:report-release", args=[report.pk]), follow=True)
-    assert response.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("council:report-release", args=[report.pk]))
+    job = ReportJob.objects.get(report=report, kind=ReportJobKind.RELEASE)
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     report.refresh_from_db()
-    assert report.reference == "0002/2020"
-    assert "Vorlagen-Nr. 0002/2020" in response.content.decode()
+    assert not report.is_released and not ReportFile.objects.filter(report=report).exists()
+    assert "Die Freigabe läuft im Hintergrund" in client.get(report.get_absolute_url()).content.decode()
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "wartet auf den Hintergrunddienst" in page and 'hx-trigger="every 1s"' in page
+
+    queued = DBTaskResult.objects.get(id=job.task_id)
+    queued.task.call(*queued.args_kwargs["args"])  # what the worker does
+
+    report.refresh_from_db()
+    job.refresh_from_db()
+    assert report.reference == "0002/2020" and report.released_by.username == "leitung"
+    assert decode(report.snapshot)["reference"] == "0002/2020"
+    assert job.status == ReportJobStatus.DONE and job.sha256 == report.file.sha256 and job.content is None
+    assert job.file_name == report.file.file_name == "Vorlage-0002-2020.pdf" and job.page_count >= 1
+    fragment = client.get(reverse("council:job-status", args=[job.pk])).content.decode()
+    assert "Vorlagen-Nr. 0002/2020" in fragment and "hx-trigger" not in fragment
+    assert reverse("council:report-pdf", args=[report.pk]) in fragment
     assert client.get(reverse("council:report-pdf", args=[report.pk])).content == bytes(report.file.content)
+    assert client.get(reverse("council:job-pdf", args=[job.pk]))["Location"] == reverse(
+        "council:report-pdf", args=[report.pk]
+    )
 
 
 def test_released_report_cannot_be_edited(login):
@@ -221,7 +254,8 @@ def test_caseworkers_may_not_print_compose_or_release_drafts(login):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_browser_release_renders_outside_any_transaction(client, monkeypatch):
-    """ATOMIC_REQUESTS is on, but the release view renders with no transaction (and no lock) open."""
+    """ATOMIC_REQUESTS is on, but the release renders with no transaction (and no lock) open: in
+    the worker (``manage.py worker``, here in batch mode: the queued tasks, then it returns)."""
     User.objects.create_user("chefin", password="Heinsberg-2020", role="head")
     report = factories.report(date=DAY)
     seen = []
@@ -235,6 +269,13 @@ def test_the_browser_release_renders_outside_any_transaction(client, monkeypatch
     client.force_login(User.objects.get(username="chefin"), backend=settings.AUTHENTICATION_BACKENDS[-1])
     response = client.post(reverse("council:report-release", args=[report.pk]))
     assert response.status_code == 302
+    assert seen == []  # the request rendered nothing
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    finally:  # (the worker installs its own handlers in this process)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
     assert seen == [False]
     report.refresh_from_db()
     assert report.reference == "0001/2023" and bytes(report.file.content) == b"%PDF-1.7 spy"

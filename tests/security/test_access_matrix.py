@@ -154,6 +154,8 @@ EXPECTED = {
     "council:agendaitem-delete": HEAD_OR_ADMIN,
     "council:agendaitem-excerpt": READ,
     "council:agendaitem-excerpt-pdf": READ,
+    # a long excerpt's PDF as a job: whoever reads the excerpt may start one
+    "council:agendaitem-excerpt-job": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, OK, OK, OK, OK)},
     "council:committee-list": READ,
     "council:committee-create": HEAD_OR_ADMIN,
     "council:committee-detail": READ,

@@ -144,6 +144,7 @@ PK_MODELS = {
     "council:report-pdf": "council.Report",
     "council:report-supplement": "council.Report",
     "council:report-pdf-job": "council.Report",
+    "council:agendaitem-excerpt-job": "council.AgendaItem",
     "council:job-detail": "council.ReportJob",
     "council:job-status": "council.ReportJob",
     "council:job-retry": "council.ReportJob",
