@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("council", "0002_revisions_and_illustrative_values"),
+        ("council", "0003_committee_members"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
