@@ -19,7 +19,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from funding import services
 from funding.forms import (
     ApplicationForm,
-    BlockChoiceField,
     CallOffForm,
     DecisionForm,
     PassThroughForm,
@@ -36,7 +35,7 @@ from funding.models import (
     ProofOfUse,
 )
 from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
-from integration_admin.core.forms import PlainIntegerField
+from integration_admin.core.forms import ModelMultipleIdField, PlainIntegerField
 from programs.models import BuildingBlock, FlatRate
 
 
@@ -211,7 +210,7 @@ class DecisionVersionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistory
 
 
 class ApplicationAdminForm(ApplicationForm):
-    building_blocks = BlockChoiceField(
+    building_blocks = ModelMultipleIdField(
         queryset=BuildingBlock.objects.select_related("programme"), label=_("Bausteine"), required=False
     )
 

@@ -28,6 +28,7 @@ from integration_admin.core.forms import (
     BootstrapFormMixin,
     LocalizedDateField,
     LocalizedDecimalField,
+    ModelMultipleIdField,
     PlainIntegerField,
     RevisionErrorOnTopMixin,
     RevisionFormMixin,
@@ -62,23 +63,9 @@ def no_negative_money(**kwargs) -> LocalizedDecimalField:
     return money_field(**kwargs)
 
 
-class BlockChoiceField(forms.ModelMultipleChoiceField):
-    """Building blocks to tick. An id beyond 64 bits is refused before the database sees it
-    (SQLite raises OverflowError on ``pk__in`` with such a number)."""
-
-    def _check_values(self, value):
-        for item in value:
-            text = str(item).strip().lstrip("+-")
-            # isascii(): "²" is a digit to isdigit() but int() refuses it (that was a 500).
-            if text.isascii() and text.isdigit() and (len(text) > 19 or int(text) > 2**63 - 1):
-                raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
-                )
-        return super()._check_values(value)
-
-
-def block_field(**kwargs) -> BlockChoiceField:
-    return BlockChoiceField(
+def block_field(**kwargs) -> ModelMultipleIdField:
+    """Building blocks to tick."""
+    return ModelMultipleIdField(
         queryset=BuildingBlock.objects.select_related("programme"),
         widget=forms.CheckboxSelectMultiple,
         **kwargs,

@@ -9,9 +9,11 @@ from integration_admin.core.forms import (
     BootstrapFormMixin,
     LocalizedDateField,
     LocalizedDecimalField,
+    ModelMultipleIdField,
     PlainIntegerField,
     money_field,
 )
+from programs.models import BuildingBlock
 from staffing.models import Organisation
 from tests.conftest import login_as
 
@@ -155,3 +157,13 @@ def test_the_admin_refuses_bidi_controls_too(demo, client):
     assert response.status_code == 200
     assert "Schreibrichtung" in response.content.decode()
     assert not Organisation.objects.filter(short_name="XYZ").exists()
+
+
+@pytest.mark.parametrize("typed", ["9" * 30, str(2**63), "-" + "9" * 25, "²", "٣", "1.5", "abc"])
+def test_ticked_ids_beyond_64_bits_or_not_digits_are_invalid_choices(db, typed):
+    class TickForm(forms.Form):
+        blocks = ModelMultipleIdField(queryset=BuildingBlock.objects.all())
+
+    form = TickForm({"blocks": [typed]})
+    assert not form.is_valid()
+    assert "gültige Auswahl" in form.errors["blocks"][0]

@@ -130,6 +130,21 @@ class PlainIntegerField(forms.IntegerField):
         return super().to_python(value)
 
 
+class ModelMultipleIdField(forms.ModelMultipleChoiceField):
+    """Records to tick. An id that is not a 64-bit whole number of ASCII digits is refused as an
+    invalid choice before the database sees it (SQLite raises OverflowError on ``pk__in`` with a
+    larger number; "²" is a digit to ``isdigit()`` but not to ``int()``)."""
+
+    def clean(self, value):
+        for item in value or ():
+            text = str(item).strip()
+            if not (PLAIN_NUMBER.fullmatch(text) and text.lstrip("+-").isdigit()) or abs(int(text)) > 2**63 - 1:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super().clean(value)
+
+
 class LocalizedDateField(forms.DateField):
     """A date in the active language's notation ("10.08.2020"; ISO "2020-08-10" is accepted too).
 

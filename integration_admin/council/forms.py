@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, RevisionFormMixin
+from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, ModelMultipleIdField, RevisionFormMixin
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
@@ -50,7 +50,7 @@ def _meetings():
     return Meeting.objects.select_related("committee").order_by("-start")
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberChoiceField(ModelMultipleIdField):
     def label_from_instance(self, obj):
         name = obj.get_full_name()
         return f"{name} ({obj.username})" if name else obj.username
