@@ -8,12 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
 from django.urls import reverse
 
 from funding.models import CallOff, GrantDecision
 from integration_admin.demo import load_demo
-from tests.conftest import login_as
+from tests.conftest import BrowserClient, login_as
 from tests.funding.test_views import edit_data
 
 pytestmark = [
@@ -31,7 +30,7 @@ def run_in_parallel(*jobs):
 
     def run(index, job):
         try:
-            client = Client()
+            client = BrowserClient()  # sends a fresh create-form token, as a browser does
             login_as(client, "admin")
             barrier.wait(timeout=10)
             results[index] = job(client)
