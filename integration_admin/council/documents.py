@@ -43,13 +43,17 @@ def render_report_pdf(paper: dict, *, fetcher: StaticFilesOnlyFetcher | None = N
 
 
 def excerpt_context(item: AgendaItem) -> dict:
-    """An agenda item with its meeting, committee and the papers consulted under it."""
+    """An agenda item with its meeting, committee and the papers consulted under it.
+
+    The excerpt of a public item is read by everyone: it names only public papers. The excerpt of
+    a non-public item is read by the committee's members, who may read every paper consulted there.
+    """
     consultations = list(item.consultations.select_related("report"))
     return {
         "item": item,
         "meeting": item.meeting,
         "committee": item.meeting.committee,
-        "papers": [c.report for c in consultations],
+        "papers": [c.report for c in consultations if c.report.public or not item.public],
         "body": {"name": settings.SITE_BODY_NAME, "head": settings.SITE_BODY_HEAD},
         "printed_on": timezone.localdate(),
     }

@@ -76,10 +76,17 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localtime(moment).date() if moment else None
 
 
+def _item_may_be_printed(item, report: Report) -> bool:
+    """A non-public agenda item's title and result go only into a non-public paper: a public one
+    is read by everyone and published over OParl (need to know)."""
+    return item.public or not report.public
+
+
 def _consultations(report: Report) -> list[dict]:
     rows = []
     for consultation in report.consultations.select_related("committee", "meeting", "agenda_item"):
         item = consultation.agenda_item
+        shown = item is not None and _item_may_be_printed(item, report)
         rows.append(
             {
                 "committee": consultation.committee.name,
@@ -88,7 +95,7 @@ def _consultations(report: Report) -> list[dict]:
                 "authoritative": consultation.authoritative,
                 "public": item.public if item else report.public,
                 "agenda_number": item.number if item else "",
-                "result": item.result if item else "",
+                "result": item.result if shown else "",
             }
         )
     return rows
@@ -98,12 +105,13 @@ def _related(report: Report) -> dict | None:
     item = report.related_agenda_item
     if item is None:
         return None
+    shown = _item_may_be_printed(item, report)
     return {
         "committee": item.meeting.committee.name,
         "date": _local_date(item.meeting.start),
         "number": item.number,
-        "title": item.title,
-        "result": item.result,
+        "title": item.title if shown else _("nichtöffentlicher Tagesordnungspunkt"),
+        "result": item.result if shown else "",
     }
 
 

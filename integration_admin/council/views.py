@@ -362,6 +362,11 @@ class ReportDetailView(DetailView):
             super()
             .get_queryset()
             .readable_by(user)
+            .annotate(
+                related_readable=Exists(
+                    AgendaItem.objects.readable_by(user).filter(pk=OuterRef("related_agenda_item_id"))
+                )
+            )
             .prefetch_related(
                 Prefetch("consultations", consultations),
                 Prefetch("supplement_reports", Report.objects.readable_by(user), to_attr="readable_supplements"),

@@ -274,3 +274,40 @@ def test_council_papers_show_no_holder_names(login, demo):
     html = login("sb-drk").get(reverse("council:report-preview", args=[report.pk])).content.decode()
     assert "Teilhabemanagement" in html
     assert not shown(html, (*KI_NAMES, *DRK_NAMES, *ABH_NAMES))
+
+
+def test_public_paper_prints_nothing_of_a_non_public_item(login, confidential):
+    """Review finding: the preview and the released PDF of a public paper printed a non-public item's
+    title and result (its "Bezug" and its Beratungsfolge), and OParl serves that PDF to anyone."""
+    secret = factories.agenda_item(
+        confidential["meeting"], "4", public=False, title="Geheimer Titel", result="Geheimes Ergebnis"
+    )
+    public = factories.report(title="Öffentliche Vorlage mit Bezug (Test)", related_agenda_item=secret)
+    factories.consultation(public, secret)
+    preview = login("sb-ki").get(reverse("council:report-preview", args=[public.pk])).content.decode()
+    assert "Öffentliche Vorlage mit Bezug (Test)" in preview
+    assert "Geheimer Titel" not in preview and "Geheimes Ergebnis" not in preview
+    assert "nichtöffentlicher Tagesordnungspunkt" in preview
+    detail = login("sb-ki").get(reverse("council:report-detail", args=[public.pk])).content.decode()
+    assert secret.get_absolute_url() not in detail  # the citation stays, without a link into a 404
+
+    release_report(report=public, user=User.objects.get(username="leitung"), render=lambda snapshot: b"%PDF-1.7 x")
+    public.refresh_from_db()
+    frozen = str(public.snapshot)
+    assert "Geheimer Titel" not in frozen and "Geheimes Ergebnis" not in frozen
+
+    # In a non-public paper of the same committee both stay: its readers may read the item.
+    internal = factories.report(title="Interne Vorlage (Test)", public=False, related_agenda_item=secret)
+    factories.consultation(internal, secret)
+    preview = login("sb-drk").get(reverse("council:report-preview", args=[internal.pk])).content.decode()
+    assert "Geheimer Titel" in preview and "Geheimes Ergebnis" in preview
+
+
+def test_excerpt_of_a_public_item_names_only_public_papers(login, confidential):
+    """Review finding: the excerpt of a public item listed a non-public paper consulted under it."""
+    public_item = confidential["public_item"]
+    factories.consultation(factories.report(title="Geheime Vorlage (Test)", public=False), public_item)
+    factories.consultation(factories.report(title="Offene Vorlage (Test)"), public_item)
+    html = login("sb-ki").get(reverse("council:agendaitem-excerpt", args=[public_item.pk])).content.decode()
+    assert "Offene Vorlage (Test)" in html
+    assert "Geheime Vorlage (Test)" not in html
