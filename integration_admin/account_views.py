@@ -84,6 +84,9 @@ class SecondFactorSetupView(SecondFactorPageMixin, FormView):
             return redirect_to_login(self.request.GET.get("next", ""), reverse("mfa-verify"))
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "replaces": user_has_device(self.request.user)}
+
     def pending_key(self) -> str:
         if not self.request.session.get(PENDING_KEY):
             self.request.session[PENDING_KEY] = random_hex(20)

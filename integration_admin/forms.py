@@ -41,9 +41,31 @@ class SecondFactorForm(BootstrapFormMixin, forms.Form):
 
 
 class SecondFactorSetupForm(BootstrapFormMixin, forms.Form):
-    """Confirms a new authenticator app with one of its codes (the view checks it: ``mfa.set_up_device``)."""
+    """Confirms a new authenticator app with one of its codes (the view checks it: ``mfa.set_up_device``).
 
+    Replacing an existing second factor also asks for the password: a session left open must not
+    be enough to take the account over for good (new app, new recovery codes).
+    """
+
+    password = forms.CharField(
+        label=_("Ihr Passwort"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Zur Bestätigung, dass Sie selbst den zweiten Faktor ersetzen."),
+    )
     code = CodeField(help_text=_("Die sechs Ziffern, die die App jetzt für dieses Konto anzeigt."))
+
+    def __init__(self, *args, user, replaces: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not replaces:
+            del self.fields["password"]
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Das Passwort ist nicht richtig."), code="password_incorrect")
+        return password
 
     def clean_code(self):
         code = "".join(self.cleaned_data["code"].split())

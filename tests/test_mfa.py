@@ -272,6 +272,27 @@ def test_an_unverified_session_cannot_replace_the_device(client, demo):
     assert TOTPDevice.objects.filter(user__username="admin").count() == 1
 
 
+def test_replacing_the_second_factor_asks_for_the_password(login):
+    """Review finding: any verified session could swap the app and all recovery codes, so a session
+    left open became a permanent takeover of the account."""
+    client = login("admin")  # verified with its app
+    old = TOTPDevice.objects.get(user__username="admin")
+    html = client.get(reverse("mfa-setup")).content.decode()
+    secret = re.search(r'id="mfa-secret">([A-Z2-7 ]+)</code>', html).group(1)
+    assert 'name="password"' in html
+    code = f"{totp(base64.b32decode(secret.replace(' ', ''))):06d}"
+
+    response = client.post(reverse("mfa-setup"), {"code": code})
+    assert "zwingend erforderlich" in form_errors(response)
+    response = client.post(reverse("mfa-setup"), {"code": code, "password": "falsch-geraten-123"})
+    assert "Das Passwort ist nicht richtig." in form_errors(response)
+    assert list(TOTPDevice.objects.filter(user__username="admin")) == [old]
+
+    response = client.post(reverse("mfa-setup"), {"code": code, "password": DEMO_PASSWORD})
+    assert response.status_code == 200 and "Wiederherstellungscodes" in response.content.decode()
+    assert TOTPDevice.objects.get(user__username="admin").pk != old.pk
+
+
 def test_the_installation_administrator_resets_a_lost_device(client, demo):
     admin = User.objects.get(username="admin")
     StaticDevice.objects.create(user=admin, name="Wiederherstellungscodes")
