@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 
@@ -13,8 +14,11 @@ from integration_admin.core.forms import (
     PlainIntegerField,
     money_field,
 )
+from integration_admin.council.forms import CommitteeForm
+from integration_admin.models import User
 from programs.models import BuildingBlock
-from staffing.models import Organisation
+from staffing.admin import PayGradeAdmin
+from staffing.models import Organisation, PayGrade
 from tests.conftest import login_as
 
 
@@ -167,3 +171,23 @@ def test_ticked_ids_beyond_64_bits_or_not_digits_are_invalid_choices(db, typed):
     form = TickForm({"blocks": [typed]})
     assert not form.is_valid()
     assert "gültige Auswahl" in form.errors["blocks"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["٣", "３", "1e2"])
+def test_whole_numbers_a_model_form_makes_are_ascii_digits_only(typed):
+    """Review finding: the integer fields Django's ModelForm makes (an agenda item's order and vote
+    counts, a committee's sort order) still read "٣" as 3."""
+    form = CommitteeForm({"name": "Ausschuss (Test)", "classification": "Ausschuss", "sort_order": typed})
+    assert not form.is_valid()
+    assert form.errors["sort_order"] == ["Bitte eine ganze Zahl eingeben."]
+
+
+def test_the_admin_takes_whole_numbers_in_ascii_digits_only(demo, rf):
+    request = rf.get("/")
+    request.user = User.objects.get(username="admin")
+    form_class = PayGradeAdmin(PayGrade, admin.site).get_form(request)
+    assert isinstance(form_class.base_fields["sort_order"], PlainIntegerField)
+    form = form_class({"code": "T 1", "sort_order": "٣"})
+    assert not form.is_valid()
+    assert form.errors["sort_order"] == ["Bitte eine ganze Zahl eingeben."]

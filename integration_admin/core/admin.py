@@ -1,8 +1,9 @@
 """Django admin pieces shared by the apps."""
 
 from django import forms
+from django.db import models
 
-from integration_admin.core.forms import reject_bidi_controls
+from integration_admin.core.forms import PlainIntegerField, reject_bidi_controls
 
 
 class RevisionedAdminMixin:
@@ -16,10 +17,13 @@ class RevisionedAdminMixin:
 
 
 class PlainTextAdminMixin:
-    """Text fields in the admin refuse the characters that reverse text direction, as on the pages
-    (:func:`integration_admin.core.forms.reject_bidi_controls`)."""
+    """Text fields in the admin refuse the characters that reverse text direction, and whole
+    numbers take only ASCII digits, as on the pages (:func:`integration_admin.core.forms.reject_bidi_controls`,
+    :class:`~integration_admin.core.forms.PlainIntegerField`)."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.IntegerField) and not db_field.choices:
+            kwargs.setdefault("form_class", PlainIntegerField)
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if isinstance(formfield, forms.CharField) and reject_bidi_controls not in formfield.validators:
             formfield.validators.append(reject_bidi_controls)

@@ -211,8 +211,10 @@ class RevisionFormMixin(RevisionErrorOnTopMixin):
         return super().clean()
 
 
-class PlainTextMixin:
-    """Every text field of the form refuses the invisible characters that reverse text direction."""
+class PlainInputMixin:
+    """Every text field of the form refuses the invisible characters that reverse text direction;
+    every whole-number field (also those a ModelForm makes, e.g. an order or a vote count) takes
+    only ASCII digits, as :class:`PlainIntegerField` does."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,10 +222,22 @@ class PlainTextMixin:
             if isinstance(field, forms.CharField) and reject_bidi_controls not in field.validators:
                 field.validators.append(reject_bidi_controls)
 
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            whole_number = isinstance(field, forms.IntegerField) and not isinstance(
+                field, forms.DecimalField | forms.FloatField
+            )
+            if whole_number and name not in self.errors:  # (DecimalField and FloatField derive from it)
+                typed = self.data.get(self.add_prefix(name)) if self.is_bound else None
+                if isinstance(typed, str) and typed.strip() and not PLAIN_NUMBER.fullmatch(typed.strip()):
+                    self.add_error(name, ValidationError(field.error_messages["invalid"], code="invalid"))
+        return cleaned
 
-class BootstrapFormMixin(PlainTextMixin):
+
+class BootstrapFormMixin(PlainInputMixin):
     """Give every widget Bootstrap's classes and mark fields with errors as invalid. Every form of
-    the pages uses it, so it also carries the text rule every form needs (:class:`PlainTextMixin`)."""
+    the pages uses it, so it also carries the input rules every form needs (:class:`PlainInputMixin`)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
