@@ -12,6 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db import models
 from django.urls import reverse
 
+from integration_admin.council.services import release_report
+from integration_admin.models import User
 from staffing.models import Assignment, Organisation
 from tests import factories
 
@@ -142,3 +144,26 @@ def test_texts_about_a_person_still_holding_a_position_are_left():
     running.refresh_from_db()
     assert running.holder_name == NAME
     assert position.note == f"Ansprechperson: {NAME}"
+
+
+def test_earlier_names_too_and_released_papers_are_listed_not_rewritten(demo):
+    """Review findings: only an assignment's last name was looked for, JSON columns were not
+    searched, and a released paper's title would have been rewritten while its PDF keeps the name."""
+    position = factories.position(fte="1.0", note="Vertretung für Zofia Kowalska bis 2017")
+    ended = Assignment.objects.create(
+        position=position, holder_name="Zofia Kowalska", fte_share=Decimal("1"), start=D(2015, 1, 1), end=D(2017, 1, 1)
+    )
+    ended.holder_name = NAME  # the name changed (marriage); the note still has the earlier one
+    ended.save()
+    paper = factories.report(title=f"Dank an {NAME}")
+    release_report(report=paper, user=User.objects.get(username="leitung"), render=lambda snapshot: b"%PDF-1.7 x")
+
+    out = io.StringIO()
+    call_command("anonymise_holders", "--ended-before", "01.01.2018", stdout=out)
+
+    position.refresh_from_db()
+    assert position.note == f"Vertretung für anonymisiert (Besetzung {ended.pk}) bis 2017"
+    paper.refresh_from_db()
+    assert paper.title == f"Dank an {NAME}"  # a published document stays as it was published
+    assert f"„{NAME}“ in council.Report.title: {paper.pk}" in out.getvalue()
+    assert f"„{NAME}“ in council.Report.snapshot: {paper.pk}" in out.getvalue()

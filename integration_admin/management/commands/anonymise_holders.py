@@ -9,17 +9,24 @@ everywhere they are stored:
 - every other text column of every table, history tables and Django's admin log included: notes,
   reasons for changes, titles. The full name is replaced there by the same pseudonym;
 - parts of the name (a surname alone, "Frau Wiśniewska") cannot be replaced blindly, since they
-  may be ordinary words elsewhere: where they occur is listed for the administrator to check.
+  may be ordinary words elsewhere: where they occur is listed for the administrator to check;
+- released council papers are documents (their frozen snapshot and stored PDF are what was
+  published): they are not rewritten, and where a name occurs in one it is listed as well, as are
+  names in JSON columns.
+
+Every name an assignment ever had (its history) is looked for, not only the last one.
 """
 
 import datetime
+import json
 from collections.abc import Iterator
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
-from django.db.models.functions import Replace
+from django.db.models.functions import Cast, Replace
 
+from integration_admin.council.models import Report
 from staffing.models import Assignment
 
 REASON = "Anonymisierung nach Ablauf der Aufbewahrungsfrist (DSGVO)"
@@ -63,14 +70,24 @@ def text_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
             yield model, names
 
 
+def documents(model) -> models.QuerySet:
+    """The rows of ``model`` that are published documents and must not be rewritten."""
+    if model is Report:
+        return Report.objects.released()
+    return model._default_manager.none()
+
+
 def replace_everywhere(old: str, new: str) -> list[str]:
-    """Replace ``old`` by ``new`` in every text column of every table; return where it was found.
-    Records with a revision get the next one, so a form opened before cannot write the name back."""
+    """Replace ``old`` by ``new`` in every text column of every table but published documents;
+    return where it was found. Records with a revision get the next one, so a form opened before
+    cannot write the name back."""
     found = []
     for model, names in text_columns():
         has_revision = any(field.name == "revision" for field in model._meta.concrete_fields)
         for name in names:
-            rows = model._default_manager.filter(**{f"{name}__contains": old})
+            rows = model._default_manager.filter(**{f"{name}__contains": old}).exclude(
+                pk__in=documents(model).values("pk")
+            )
             extra = {"revision": models.F("revision") + 1} if has_revision else {}
             count = rows.update(**{name: Replace(name, models.Value(old), models.Value(new))}, **extra)
             if count:
@@ -82,12 +99,32 @@ def name_parts(name: str) -> list[str]:
     return [part for part in name.replace("-", " ").split() if len(part) >= MIN_PART_LENGTH]
 
 
+def json_columns() -> Iterator[tuple[type[models.Model], list[str]]]:
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.label in NOT_SEARCHED or model._meta.proxy:
+            continue
+        names = [field.name for field in model._meta.concrete_fields if isinstance(field, models.JSONField)]
+        if names:
+            yield model, names
+
+
 def mentions(text: str) -> list[str]:
-    """Where ``text`` still occurs: "table.column: id, id, …"."""
+    """Where ``text`` still occurs, in text and JSON columns: "table.column: id, id, …"."""
     found = []
     for model, names in text_columns():
         for name in names:
             ids = list(model._default_manager.filter(**{f"{name}__contains": text}).values_list("pk", flat=True)[:20])
+            if ids:
+                found.append(f"{model._meta.label}.{name}: {', '.join(str(pk) for pk in ids)}")
+    for model, names in json_columns():
+        for name in names:
+            # as text: a name inside a JSON string (non-ASCII letters escaped as JSON writes them)
+            rows = model._default_manager.annotate(as_text=Cast(name, models.TextField()))
+            needles = {text, json.dumps(text)[1:-1]}
+            query = models.Q()
+            for needle in needles:
+                query |= models.Q(as_text__contains=needle)
+            ids = list(rows.filter(query).values_list("pk", flat=True)[:20])
             if ids:
                 found.append(f"{model._meta.label}.{name}: {', '.join(str(pk) for pk in ids)}")
     return found
@@ -128,24 +165,29 @@ class Command(BaseCommand):
                 f"dazu der Verlauf von {len(deleted)} gelöschten Besetzungen."
             )
             return
-        names = {}
+        names: dict[int, set[str]] = {}
         for assignment in assignments:
-            names[assignment.pk] = assignment.holder_name
+            names[assignment.pk] = {assignment.holder_name}
             assignment.holder_name = pseudonym(assignment.pk)
             assignment.revision += 1
             assignment._change_reason = REASON
             assignment.save(update_fields=["holder_name", "modified", "revision"])
-        names.update(deleted)
+        for assignment_id, old_name in deleted.items():
+            names[assignment_id] = {old_name}
+        for assignment_id, earlier in Assignment.history.filter(id__in=list(names)).values_list("id", "holder_name"):
+            names[assignment_id].add(earlier)  # every name it ever had (a name changed by marriage, a typo)
 
         in_texts = []
-        for assignment_id, old_name in names.items():
+        for assignment_id, old_names in names.items():
             # Erasure of the earlier values is the point here, so history rows are rewritten too.
             Assignment.history.filter(id=assignment_id).update(holder_name=pseudonym(assignment_id))
-            still_holding = Assignment.objects.filter(holder_name=old_name).exists()
-            if old_name.strip() and not still_holding:  # else the texts may mean the running assignment
-                in_texts += replace_everywhere(old_name, pseudonym(assignment_id))
-        to_check = sorted({f"„{part}“ in {where}" for name in names.values() for part in name_parts(name)
-                           for where in mentions(part)})  # fmt: skip
+            for old_name in sorted(old_names - {pseudonym(assignment_id)}, key=len, reverse=True):
+                still_holding = Assignment.objects.filter(holder_name=old_name).exists()
+                if old_name.strip() and not still_holding:  # else the texts may mean the running assignment
+                    in_texts += replace_everywhere(old_name, pseudonym(assignment_id))
+        every_name = {name for old_names in names.values() for name in old_names}
+        to_check = sorted({f"„{text}“ in {where}" for name in every_name
+                           for text in {name, *name_parts(name)} - {""} for where in mentions(text)})  # fmt: skip
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -156,6 +198,10 @@ class Command(BaseCommand):
         if in_texts:
             self.stdout.write("Namen auch in Freitexten ersetzt: " + "; ".join(in_texts))
         if to_check:
-            self.stdout.write(self.style.WARNING("Bitte von Hand prüfen (Namensteile in Freitexten):"))
+            self.stdout.write(
+                self.style.WARNING(
+                    "Bitte von Hand prüfen (Namen in freigegebenen Vorlagen, Namensteile in Freitexten):"
+                )
+            )
             for line in to_check:
                 self.stdout.write(f"  {line}")
