@@ -370,9 +370,7 @@ class ReportDetailView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        parent = self.object.supplements
-        if parent is not None and not Report.objects.readable_by(self.request.user).filter(pk=parent.pk).exists():
-            parent = None  # (a supplement to a paper the user may not read names no more of it)
+        parent = self.object.supplemented_report_for(self.request.user)
         release_job = None
         if not self.object.is_released:  # a release under way or failed: say so on the report
             release_job = self.object.jobs.filter(kind=ReportJobKind.RELEASE).defer("content").first()
@@ -629,30 +627,21 @@ class ReportSupplementView(HeadOrAdministratorRequiredMixin, View):
 
 
 class ReportJobMixin:
-    """Drafts' PDFs and releases are for the department head and the administrator, like a draft's
-    PDF; an excerpt's job also for the one who started it."""
-
-    def check_compose(self, request) -> None:
-        if not can_compose(request.user):
-            raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
-
-    def check_job(self, request, job: ReportJob) -> None:
-        if job.kind == ReportJobKind.EXCERPT and job.requested_by_id == request.user.pk:
-            return
-        self.check_compose(request)
+    """A job's pages: only for those who may see it now (``ReportJobQuerySet.visible_to``: drafts'
+    PDFs and releases for the department head and the administrator, an excerpt also for the one
+    who started it while they may read the agenda item); 404 for everyone else."""
 
     def get_job(self, request, pk) -> ReportJob:
-        queryset = ReportJob.objects.defer("content").select_related("report", "agenda_item__meeting__committee")
-        job = get_object_or_404(queryset, pk=pk)
-        self.check_job(request, job)
-        return job
+        queryset = ReportJob.objects.visible_to(request.user).defer("content")
+        return get_object_or_404(queryset.select_related("report", "agenda_item__meeting__committee"), pk=pk)
 
 
-class ReportJobStartView(ReportJobMixin, View):
+class ReportJobStartView(View):
     """POST: start making the report's PDF in the background, then watch the job."""
 
     def post(self, request, pk):
-        self.check_compose(request)
+        if not can_compose(request.user):
+            raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
         report = get_object_or_404(Report.objects.defer("snapshot"), pk=pk)
         if report.is_released:  # its PDF is stored already
             return redirect("council:report-pdf", pk=report.pk)
@@ -694,6 +683,6 @@ class ReportJobPdfView(ReportJobMixin, View):
         job = self.get_job(request, pk)
         if job.kind == ReportJobKind.RELEASE and job.status == ReportJobStatus.DONE:  # the report's stored file
             return redirect("council:report-pdf", pk=job.report_id)
-        job = get_object_or_404(ReportJob, pk=pk, status=ReportJobStatus.DONE)
+        job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk, status=ReportJobStatus.DONE)
         log_access(request, "pdf-download", job)
         return pdf_response(job.content, job.file_name, etag=job.sha256)

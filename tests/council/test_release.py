@@ -279,3 +279,20 @@ def test_the_browser_release_renders_outside_any_transaction(client, monkeypatch
     assert seen == [False]
     report.refresh_from_db()
     assert report.reference == "0001/2023" and bytes(report.file.content) == b"%PDF-1.7 spy"
+
+
+def test_a_supplement_names_its_parent_only_to_those_who_may_read_it(login, demo):
+    """The rule was written out in the report page's view; it is the model's now (need to know)."""
+    lead_office = Report.objects.get(reference="0001/2020").lead_office
+    parent = factories.report(lead_office=lead_office, title="Nichtöffentliche Grundvorlage", public=False)
+    committee = factories.consultation(parent).committee
+    supplement = factories.report(lead_office=lead_office, title="Öffentliche Ergänzung", supplements=parent)
+    caseworker, head = User.objects.get(username="sb-drk"), User.objects.get(username="leitung")
+    committee.members.remove(caseworker)
+    assert supplement.supplemented_report_for(caseworker) is None
+    assert supplement.supplemented_report_for(head) == parent
+    assert "Nichtöffentliche Grundvorlage" not in login("sb-drk").get(supplement.get_absolute_url()).content.decode()
+    committee.members.add(caseworker)
+    assert supplement.supplemented_report_for(caseworker) == parent
+    assert "Nichtöffentliche Grundvorlage" in login("sb-drk").get(supplement.get_absolute_url()).content.decode()
+    assert factories.report(lead_office=lead_office).supplemented_report_for(head) is None

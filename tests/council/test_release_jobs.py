@@ -24,6 +24,7 @@ from integration_admin.council.models import (
     ReportJobKind,
     ReportJobStatus,
 )
+from integration_admin.models import User
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -183,8 +184,8 @@ def test_the_excerpt_job(login, long_item, django_capture_on_commit_callbacks):
     response = client.get(reverse("council:job-pdf", args=[job.pk]))
     assert response.status_code == 200 and response.content == bytes(job.content)
     # The one who started it and those who compose see it; another caseworker does not.
-    assert login("sb-ki").get(job.get_absolute_url()).status_code == 403
-    assert login("sb-ki").get(reverse("council:job-pdf", args=[job.pk])).status_code == 403
+    assert login("sb-ki").get(job.get_absolute_url()).status_code == 404
+    assert login("sb-ki").get(reverse("council:job-pdf", args=[job.pk])).status_code == 404
     assert login("leitung").get(reverse("council:job-pdf", args=[job.pk])).status_code == 200
 
 
@@ -205,3 +206,35 @@ def test_the_estimate_counts_line_breaks():
     text = "\n".join(["kurz"] * 580)
     assert documents._text_lines(text) >= 580
     assert documents._text_lines("a" * 250) == pytest.approx(3.6)
+
+
+# --- review findings on the jobs -----------------------------------------------------------------
+
+
+def test_an_excerpt_job_is_closed_to_its_requester_once_removed_from_the_committee(
+    login, long_item, django_capture_on_commit_callbacks
+):
+    """Need to know at every look: the requester kept watching and downloading the minutes of a
+    non-public item after being removed from the committee (only the start was checked)."""
+    long_item.public = False
+    long_item.save()
+    committee = long_item.meeting.committee
+    member = User.objects.get(username="sb-drk")
+    committee.members.add(member)
+    client = login("sb-drk")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("council:agendaitem-excerpt-job", args=[long_item.pk]))
+    job = ReportJob.objects.get(agenda_item=long_item)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJobStatus.DONE, content=b"%PDF-1.7 Auszug", size=15, page_count=1, file_name="Auszug.pdf"
+    )
+    urls = [reverse(f"council:{name}", args=[job.pk]) for name in ("job-detail", "job-status", "job-pdf")]
+    assert [client.get(url).status_code for url in urls] == [200, 200, 200]
+
+    committee.members.remove(member)
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404]
+    assert client.post(reverse("council:job-retry", args=[job.pk])).status_code == 404
+    assert not ReportJob.objects.visible_to(member).filter(pk=job.pk).exists()
+    # Those entitled still see it.
+    client = login("leitung")
+    assert [client.get(url).status_code for url in urls] == [200, 200, 200]
