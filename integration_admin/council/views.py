@@ -31,8 +31,9 @@ from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
 from integration_admin.core.audit import log_access
 from integration_admin.core.forms import query_int
+from integration_admin.core.models import StaleRevision
 from integration_admin.core.permissions import HeadOrAdministratorRequiredMixin
-from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin
+from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin, refuse_stale_form
 from integration_admin.council import jobs, services
 from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
@@ -54,6 +55,7 @@ from integration_admin.council.forms import (
     CommitteeForm,
     ConsultationForm,
     MeetingForm,
+    ReleaseForm,
     ReportForm,
     SectionForm,
 )
@@ -594,12 +596,18 @@ class ReportReleaseView(HeadOrAdministratorRequiredMixin, DetailView):
             warnings.append(_("Die Vorlage hat noch keinen Abschnitt im Sachverhalt."))
         if not report.signatory_name:
             warnings.append(_("Es ist noch niemand als Unterzeichner/in eingetragen."))
+        kwargs.setdefault("form", ReleaseForm(initial={"revision": report.revision}))
         return super().get_context_data(warnings=warnings, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        report = self.get_object()
+        self.object = report = self.get_object()
+        form = ReleaseForm(request.POST)
+        if not form.is_valid():  # a broken revision: the page again, with the message on top
+            return self.render_to_response(self.get_context_data(form=form), status=409)
         try:
-            job = jobs.start_release(report, request.user)
+            job = jobs.start_release(report, request.user, revision=form.cleaned_data["revision"])
+        except StaleRevision as conflict:  # changed after the page was opened, or no revision sent
+            return refuse_stale_form(self, form, conflict)
         except services.ReleaseError as error:
             messages.error(request, str(error))
             return redirect(report.get_absolute_url())
@@ -671,8 +679,14 @@ class ReportJobRetryView(ReportJobMixin, View):
         job = self.get_job(request, pk)
         if not job.can_retry:
             messages.info(request, _("Der Auftrag läuft noch oder ist schon fertig."))
-        else:
+            return redirect(job.get_absolute_url())
+        try:
             jobs.retry_job(job)
+        except jobs.ReleaseRunning as running:  # a newer release of the report is under way: watch that one
+            messages.info(request, _("Die Freigabe dieser Vorlage läuft bereits."))
+            return redirect(running.job.get_absolute_url())
+        except services.ReleaseError as error:
+            messages.error(request, str(error))
         return redirect(job.get_absolute_url())
 
 
