@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, ModelMultipleIdField, RevisionFormMixin
+from integration_admin.core.forms import (
+    BootstrapFormMixin,
+    LocalizedDateField,
+    ModelMultipleIdField,
+    PlainIntegerField,
+    RevisionErrorOnTopMixin,
+    RevisionFormMixin,
+)
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
@@ -191,3 +198,11 @@ class ConsultationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         if meeting is not None and committee is not None and meeting.committee_id != committee.pk:
             self.add_error("meeting", _("Die Sitzung ist eine Sitzung eines anderen Gremiums."))
         return cleaned
+
+
+class ReleaseForm(RevisionErrorOnTopMixin, forms.Form):
+    """The confirmation of a release. It sends back, hidden, the revision of the report the
+    confirmation page showed: the release is of that revision, and a report changed since (or a
+    form without it) is refused like every stale form (``jobs.start_release``)."""
+
+    revision = PlainIntegerField(widget=forms.HiddenInput, required=False, min_value=1)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from integration_admin.core.models import lock_revision
 from integration_admin.council import services
 from integration_admin.council.documents import (
     estimate_excerpt_pages,
@@ -51,6 +52,10 @@ RENDER_FAILED = (
 REPORT_GONE = "Die Vorlage gibt es nicht mehr; das PDF kann nicht erzeugt werden."
 
 
+def concurrent_release_message() -> str:
+    return _("Gleichzeitig wurde eine andere Freigabe dieser Vorlage bearbeitet. Bitte laden Sie die Seite neu.")
+
+
 class ReleaseRunning(Exception):
     """The report's release is already under way: ``job`` is the one to watch."""
 
@@ -70,27 +75,33 @@ def start_job(report: Report, user) -> ReportJob:
     return job
 
 
-def start_release(report: Report, user) -> ReportJob:
-    """Queue the release of ``report`` as the user confirmed it (its current revision).
+def start_release(report: Report, user, *, revision: int | None) -> ReportJob:
+    """Queue the release of ``report`` as the user confirmed it: at ``revision``, the revision
+    their confirmation page showed (the job releases exactly that one, see ``services.release_report``).
 
-    Raises :class:`ReleaseRunning` when a release of the report is already queued or running
-    (a unique constraint backs this, for two requests at the same moment) and
+    Raises :class:`~integration_admin.core.models.StaleRevision` when the report was changed since
+    (or the revision is missing), :class:`ReleaseRunning` when a release of the report is already
+    queued or running (a unique constraint backs this, for two requests at the same moment) and
     :class:`services.ReleaseError` when the report is released already.
     """
     if report.is_released:
         raise services.ReleaseError(_("Die Vorlage ist bereits freigegeben."))
-    try:
-        with transaction.atomic():
-            job = ReportJob.objects.create(
-                kind=ReportJobKind.RELEASE, report=report, requested_by=user, report_revision=report.revision
-            )
-    except IntegrityError:
-        running = ReportJob.objects.open_releases().defer("content").filter(report=report).first()
-        if running is None:  # (finished in the meantime)
-            raise
-        raise ReleaseRunning(running) from None
-    _enqueue(job)
-    return job
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                locked = lock_revision(report, revision)
+                report.revision = locked.revision  # (lock_revision readied the next one for a save; none here)
+                if locked.is_released:
+                    raise services.ReleaseError(_("Die Vorlage ist bereits freigegeben."))
+                job = ReportJob.objects.create(
+                    kind=ReportJobKind.RELEASE, report=locked, requested_by=user, report_revision=revision
+                )
+        except IntegrityError:
+            _raise_if_release_running(report.pk)
+            continue  # the open release ended between our insert and the look-up: try once more
+        _enqueue(job)
+        return job
+    raise services.ReleaseError(concurrent_release_message())
 
 
 def start_excerpt(item: AgendaItem, user) -> ReportJob:
@@ -101,25 +112,43 @@ def start_excerpt(item: AgendaItem, user) -> ReportJob:
 
 
 def retry_job(job: ReportJob) -> ReportJob:
-    """Queue a failed (or dead) job again; its earlier attempts stay counted."""
-    updated = (
-        ReportJob.objects.retryable()
-        .filter(pk=job.pk)
-        .update(
-            status=ReportJobStatus.QUEUED,
-            error="",
-            phase="",
-            progress_done=0,
-            started_at=None,
-            finished_at=None,
-            heartbeat=None,
-            modified=timezone.now(),
-        )
-    )
-    job.refresh_from_db()
-    if updated:
-        _enqueue(job)
-    return job
+    """Queue a failed (or dead) job again; its earlier attempts stay counted.
+
+    Raises :class:`ReleaseRunning` for a release when another release of the same report was
+    started meanwhile and is queued or running (one open release per report, a unique
+    constraint): that one is the job to watch.
+    """
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                updated = (
+                    ReportJob.objects.retryable()
+                    .filter(pk=job.pk)
+                    .update(
+                        status=ReportJobStatus.QUEUED,
+                        error="",
+                        phase="",
+                        progress_done=0,
+                        started_at=None,
+                        finished_at=None,
+                        heartbeat=None,
+                        modified=timezone.now(),
+                    )
+                )
+        except IntegrityError:
+            _raise_if_release_running(job.report_id)
+            continue  # the other release ended between our update and the look-up: try once more
+        job.refresh_from_db()
+        if updated:
+            _enqueue(job)
+        return job
+    raise services.ReleaseError(concurrent_release_message())
+
+
+def _raise_if_release_running(report_id: int) -> None:
+    running = ReportJob.objects.open_releases().defer("content").filter(report_id=report_id).first()
+    if running is not None:
+        raise ReleaseRunning(running)
 
 
 def _enqueue(job: ReportJob) -> None:

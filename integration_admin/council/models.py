@@ -365,6 +365,15 @@ class Report(Revisioned, Illustrative):
         name = (self.reference or f"Entwurf-{self.pk}").replace("/", "-")
         return f"Vorlage-{name}.pdf"
 
+    def supplemented_report_for(self, user) -> "Report | None":
+        """The report this one supplements, if ``user`` may read it (:meth:`ReportQuerySet.readable_by`);
+        otherwise None: a supplement to a paper the user may not read names no more of it."""
+        if self.supplements_id is None:
+            return None
+        if not Report.objects.readable_by(user).filter(pk=self.supplements_id).exists():
+            return None
+        return self.supplements
+
 
 class ReportSection(Revisioned):
     """A numbered section of the Sachverhalt: the department head's text and, optionally, a programme.
@@ -547,6 +556,18 @@ class ReportJobQuerySet(models.QuerySet):
 
     def open_releases(self) -> "ReportJobQuerySet":
         return self.filter(kind=ReportJobKind.RELEASE, status__in=[ReportJobStatus.QUEUED, ReportJobStatus.RUNNING])
+
+    def visible_to(self, user) -> "ReportJobQuerySet":
+        """Need to know: the jobs whose page and PDF ``user`` may see, checked at every look, not
+        only when the job was started. A draft's PDF and a release: the department head and the
+        administrator (who compose papers), for a report they may read. A minutes excerpt: they
+        and the one who started it, only while each may still read the agenda item (someone
+        removed from the committee no longer reads its non-public minutes, excerpts included)."""
+        excerpt = Q(kind=ReportJobKind.EXCERPT, agenda_item__in=AgendaItem.objects.readable_by(user))
+        if not (user.is_head or user.is_administrator):
+            return self.filter(excerpt, requested_by=user)
+        paper = Q(kind__in=[ReportJobKind.PRINT, ReportJobKind.RELEASE], report__in=Report.objects.readable_by(user))
+        return self.filter(excerpt | paper)
 
 
 class ReportJob(models.Model):

@@ -31,8 +31,9 @@ from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
 from integration_admin.core.audit import log_access
 from integration_admin.core.forms import query_int
+from integration_admin.core.models import StaleRevision
 from integration_admin.core.permissions import HeadOrAdministratorRequiredMixin
-from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin
+from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin, refuse_stale_form
 from integration_admin.council import jobs, services
 from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
@@ -54,6 +55,7 @@ from integration_admin.council.forms import (
     CommitteeForm,
     ConsultationForm,
     MeetingForm,
+    ReleaseForm,
     ReportForm,
     SectionForm,
 )
@@ -375,9 +377,7 @@ class ReportDetailView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        parent = self.object.supplements
-        if parent is not None and not Report.objects.readable_by(self.request.user).filter(pk=parent.pk).exists():
-            parent = None  # (a supplement to a paper the user may not read names no more of it)
+        parent = self.object.supplemented_report_for(self.request.user)
         release_job = None
         if not self.object.is_released:  # a release under way or failed: say so on the report
             release_job = self.object.jobs.filter(kind=ReportJobKind.RELEASE).defer("content").first()
@@ -601,12 +601,18 @@ class ReportReleaseView(HeadOrAdministratorRequiredMixin, DetailView):
             warnings.append(_("Die Vorlage hat noch keinen Abschnitt im Sachverhalt."))
         if not report.signatory_name:
             warnings.append(_("Es ist noch niemand als Unterzeichner/in eingetragen."))
+        kwargs.setdefault("form", ReleaseForm(initial={"revision": report.revision}))
         return super().get_context_data(warnings=warnings, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        report = self.get_object()
+        self.object = report = self.get_object()
+        form = ReleaseForm(request.POST)
+        if not form.is_valid():  # a broken revision: the page again, with the message on top
+            return self.render_to_response(self.get_context_data(form=form), status=409)
         try:
-            job = jobs.start_release(report, request.user)
+            job = jobs.start_release(report, request.user, revision=form.cleaned_data["revision"])
+        except StaleRevision as conflict:  # changed after the page was opened, or no revision sent
+            return refuse_stale_form(self, form, conflict)
         except services.ReleaseError as error:
             messages.error(request, str(error))
             return redirect(report.get_absolute_url())
@@ -634,30 +640,21 @@ class ReportSupplementView(HeadOrAdministratorRequiredMixin, View):
 
 
 class ReportJobMixin:
-    """Drafts' PDFs and releases are for the department head and the administrator, like a draft's
-    PDF; an excerpt's job also for the one who started it."""
-
-    def check_compose(self, request) -> None:
-        if not can_compose(request.user):
-            raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
-
-    def check_job(self, request, job: ReportJob) -> None:
-        if job.kind == ReportJobKind.EXCERPT and job.requested_by_id == request.user.pk:
-            return
-        self.check_compose(request)
+    """A job's pages: only for those who may see it now (``ReportJobQuerySet.visible_to``: drafts'
+    PDFs and releases for the department head and the administrator, an excerpt also for the one
+    who started it while they may read the agenda item); 404 for everyone else."""
 
     def get_job(self, request, pk) -> ReportJob:
-        queryset = ReportJob.objects.defer("content").select_related("report", "agenda_item__meeting__committee")
-        job = get_object_or_404(queryset, pk=pk)
-        self.check_job(request, job)
-        return job
+        queryset = ReportJob.objects.visible_to(request.user).defer("content")
+        return get_object_or_404(queryset.select_related("report", "agenda_item__meeting__committee"), pk=pk)
 
 
-class ReportJobStartView(ReportJobMixin, View):
+class ReportJobStartView(View):
     """POST: start making the report's PDF in the background, then watch the job."""
 
     def post(self, request, pk):
-        self.check_compose(request)
+        if not can_compose(request.user):
+            raise PermissionDenied(_("Entwürfe drucken nur die Leitung und die Administration."))
         report = get_object_or_404(Report.objects.defer("snapshot"), pk=pk)
         if report.is_released:  # its PDF is stored already
             return redirect("council:report-pdf", pk=report.pk)
@@ -687,8 +684,14 @@ class ReportJobRetryView(ReportJobMixin, View):
         job = self.get_job(request, pk)
         if not job.can_retry:
             messages.info(request, _("Der Auftrag läuft noch oder ist schon fertig."))
-        else:
+            return redirect(job.get_absolute_url())
+        try:
             jobs.retry_job(job)
+        except jobs.ReleaseRunning as running:  # a newer release of the report is under way: watch that one
+            messages.info(request, _("Die Freigabe dieser Vorlage läuft bereits."))
+            return redirect(running.job.get_absolute_url())
+        except services.ReleaseError as error:
+            messages.error(request, str(error))
         return redirect(job.get_absolute_url())
 
 
@@ -699,6 +702,6 @@ class ReportJobPdfView(ReportJobMixin, View):
         job = self.get_job(request, pk)
         if job.kind == ReportJobKind.RELEASE and job.status == ReportJobStatus.DONE:  # the report's stored file
             return redirect("council:report-pdf", pk=job.report_id)
-        job = get_object_or_404(ReportJob, pk=pk, status=ReportJobStatus.DONE)
+        job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk, status=ReportJobStatus.DONE)
         log_access(request, "pdf-download", job)
         return pdf_response(job.content, job.file_name, etag=job.sha256)

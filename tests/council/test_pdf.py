@@ -306,7 +306,7 @@ def test_render_failure_changes_nothing_shows_german_page_and_logs(
 
     monkeypatch.setattr(pdf_module, "HTML", broken)
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("council:report-release", args=[report.pk]))
+        response = client.post(reverse("council:report-release", args=[report.pk]), {"revision": report.revision})
     job = ReportJob.objects.get(report=report)  # the release is the worker's job
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     with caplog.at_level(logging.ERROR):

@@ -24,6 +24,7 @@ from integration_admin.council.models import (
     ReportJobKind,
     ReportJobStatus,
 )
+from integration_admin.models import User
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def run_queued(job: ReportJob) -> None:
 
 def start_release(client, report, capture) -> ReportJob:
     with capture(execute=True):
-        response = client.post(reverse("council:report-release", args=[report.pk]))
+        response = client.post(reverse("council:report-release", args=[report.pk]), {"revision": report.revision})
     job = ReportJob.objects.filter(report=report, kind=ReportJobKind.RELEASE).first()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     return job
@@ -93,7 +94,9 @@ def test_releasing_twice_is_refused(login, draft, django_capture_on_commit_callb
     client = login("leitung")
     job = start_release(client, draft, django_capture_on_commit_callbacks)
     # A second click while the first release waits: the same job, no second one.
-    response = client.post(reverse("council:report-release", args=[draft.pk]), follow=True)
+    response = client.post(
+        reverse("council:report-release", args=[draft.pk]), {"revision": draft.revision}, follow=True
+    )
     assert response.redirect_chain[0][0] == job.get_absolute_url()
     assert "läuft bereits" in response.content.decode()
     assert ReportJob.objects.filter(report=draft, kind=ReportJobKind.RELEASE).count() == 1
@@ -104,7 +107,9 @@ def test_releasing_twice_is_refused(login, draft, django_capture_on_commit_callb
     run_queued(job)
     draft.refresh_from_db()
     number = last_number_2020()
-    response = client.post(reverse("council:report-release", args=[draft.pk]), follow=True)
+    response = client.post(
+        reverse("council:report-release", args=[draft.pk]), {"revision": draft.revision}, follow=True
+    )
     assert "bereits freigegeben" in response.content.decode()
     assert ReportJob.objects.filter(report=draft, kind=ReportJobKind.RELEASE).count() == 1
     # Even a stray second job of an already released report changes nothing.
@@ -183,8 +188,8 @@ def test_the_excerpt_job(login, long_item, django_capture_on_commit_callbacks):
     response = client.get(reverse("council:job-pdf", args=[job.pk]))
     assert response.status_code == 200 and response.content == bytes(job.content)
     # The one who started it and those who compose see it; another caseworker does not.
-    assert login("sb-ki").get(job.get_absolute_url()).status_code == 403
-    assert login("sb-ki").get(reverse("council:job-pdf", args=[job.pk])).status_code == 403
+    assert login("sb-ki").get(job.get_absolute_url()).status_code == 404
+    assert login("sb-ki").get(reverse("council:job-pdf", args=[job.pk])).status_code == 404
     assert login("leitung").get(reverse("council:job-pdf", args=[job.pk])).status_code == 200
 
 
@@ -205,3 +210,100 @@ def test_the_estimate_counts_line_breaks():
     text = "\n".join(["kurz"] * 580)
     assert documents._text_lines(text) >= 580
     assert documents._text_lines("a" * 250) == pytest.approx(3.6)
+
+
+# --- review findings on the jobs -----------------------------------------------------------------
+
+
+def test_an_excerpt_job_is_closed_to_its_requester_once_removed_from_the_committee(
+    login, long_item, django_capture_on_commit_callbacks
+):
+    """Need to know at every look: the requester kept watching and downloading the minutes of a
+    non-public item after being removed from the committee (only the start was checked)."""
+    long_item.public = False
+    long_item.save()
+    committee = long_item.meeting.committee
+    member = User.objects.get(username="sb-drk")
+    committee.members.add(member)
+    client = login("sb-drk")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("council:agendaitem-excerpt-job", args=[long_item.pk]))
+    job = ReportJob.objects.get(agenda_item=long_item)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJobStatus.DONE, content=b"%PDF-1.7 Auszug", size=15, page_count=1, file_name="Auszug.pdf"
+    )
+    urls = [reverse(f"council:{name}", args=[job.pk]) for name in ("job-detail", "job-status", "job-pdf")]
+    assert [client.get(url).status_code for url in urls] == [200, 200, 200]
+
+    committee.members.remove(member)
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404]
+    assert client.post(reverse("council:job-retry", args=[job.pk])).status_code == 404
+    assert not ReportJob.objects.visible_to(member).filter(pk=job.pk).exists()
+    # Those entitled still see it.
+    client = login("leitung")
+    assert [client.get(url).status_code for url in urls] == [200, 200, 200]
+
+
+def test_retrying_a_failed_release_while_a_newer_one_is_queued_leads_to_that_one(
+    login, draft, django_capture_on_commit_callbacks
+):
+    """The retry set the failed job "queued" next to the open one: IntegrityError, a 500."""
+    client = login("leitung")
+    failed = ReportJob.objects.create(
+        kind=ReportJobKind.RELEASE,
+        report=draft,
+        report_revision=draft.revision,
+        status=ReportJobStatus.FAILED,
+        error=jobs.RENDER_FAILED,
+    )
+    newer = start_release(client, draft, django_capture_on_commit_callbacks)
+    assert newer != failed
+    response = client.post(reverse("council:job-retry", args=[failed.pk]), follow=True)
+    assert response.status_code == 200 and response.redirect_chain[0][0] == newer.get_absolute_url()
+    assert "läuft bereits" in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == ReportJobStatus.FAILED
+    assert list(ReportJob.objects.open_releases().filter(report=draft)) == [newer]
+
+
+def test_the_release_is_of_the_revision_the_head_confirmed(login, draft, django_capture_on_commit_callbacks):
+    """The confirmation carried no revision: edits made after the page was opened were released unseen."""
+    client = login("leitung")
+    url = reverse("council:report-release", args=[draft.pk])
+    confirmed = draft.revision
+    page = client.get(url).content.decode()
+    assert f'name="revision" value="{confirmed}"' in page
+    services.touch(draft)  # someone edits the report while the head reads the confirmation page
+    response = client.post(url, {"revision": confirmed})
+    assert response.status_code == 409 and "wurde inzwischen" in response.content.decode()
+    for data in ({}, {"revision": ""}):  # a form without its revision is a conflict too
+        response = client.post(url, data)
+        assert response.status_code == 409 and "wurde inzwischen" in response.content.decode()
+    response = client.post(url, {"revision": "٣"})  # broken: refused, with the message on top
+    assert response.status_code == 409 and "beschädigt" in response.content.decode()
+    assert not ReportJob.objects.filter(report=draft).exists()
+
+    draft.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"revision": draft.revision})
+    job = ReportJob.objects.get(report=draft, kind=ReportJobKind.RELEASE)
+    assert response["Location"] == job.get_absolute_url() and job.report_revision == draft.revision
+
+
+def test_a_release_started_as_the_open_one_ends_is_started_not_a_500(
+    login, draft, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The insert met the open release, which ended before the look-up: the bare ``raise`` gave a 500."""
+    client = login("leitung")
+    other = ReportJob.objects.create(kind=ReportJobKind.RELEASE, report=draft, report_revision=draft.revision)
+    look_up = jobs._raise_if_release_running
+
+    def ended_in_between(report_id):
+        ReportJob.objects.filter(pk=other.pk).update(status=ReportJobStatus.FAILED, error=jobs.RENDER_FAILED)
+        look_up(report_id)
+
+    monkeypatch.setattr(jobs, "_raise_if_release_running", ended_in_between)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("council:report-release", args=[draft.pk]), {"revision": draft.revision})
+    job = ReportJob.objects.open_releases().get(report=draft)
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url() and job != other

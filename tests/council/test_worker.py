@@ -1,4 +1,4 @@
-"""The background worker and dead jobs (issue 20, finding 6), without processes or a database outage.
+"""The background worker and dead jobs (issue 20, finding 6), without processes or a database restart.
 
 The outage and the killed worker themselves, with real processes on PostgreSQL, are in
 ``test_worker_outages.py``.
@@ -11,10 +11,10 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError, ProgrammingError
+from django.db import ProgrammingError
+from django.db.utils import ConnectionHandler
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.management.commands import db_worker
 
 from integration_admin.council import jobs
 from integration_admin.council import pdf as pdf_module
@@ -34,36 +34,53 @@ def keep_signal_handlers():
         signal.signal(number, handler)
 
 
-def test_the_worker_waits_out_database_errors_with_back_off(monkeypatch, caplog, keep_signal_handlers):
+class OutageWorker(worker_command.Command):
+    """Our ``worker`` command meeting a database that does not answer: its first ``outages`` runs
+    open a real connection to a database that cannot be reached (an SQLite file in a folder that
+    does not exist), and the error is Django's own; the next run is db_worker's real one (with
+    ``batch``: it runs what is queued, then ends). Its waits are recorded, not slept."""
+
+    def __init__(self, *, outages: int, unreachable_path, **kwargs):
+        super().__init__(**kwargs)
+        self.outages = outages
+        self.unreachable = ConnectionHandler(
+            {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(unreachable_path)}}
+        )
+        self.runs = 0
+        self.waits = []
+
+    def run_worker(self, *args, **options):
+        self.runs += 1
+        if self.runs <= self.outages:
+            self.unreachable["default"].ensure_connection()  # raises OperationalError
+        return super().run_worker(*args, **options)
+
+    def wait_before_retry(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def test_the_worker_waits_out_database_errors_with_back_off(caplog, keep_signal_handlers, tmp_path):
     """db_worker ended on the first OperationalError of an outage; ours waits 1, 2, 4 … s and runs anew."""
-    outcomes = [OperationalError("connection refused"), OperationalError("the database system is starting up")]
-    outcomes += [OperationalError("server closed the connection unexpectedly")]
-    runs = []
-
-    def run(worker):
-        runs.append(worker)
-        if outcomes:
-            raise outcomes.pop(0)
-
-    waits = []
-    monkeypatch.setattr(db_worker.Worker, "run", run)
-    monkeypatch.setattr(worker_command.time, "sleep", waits.append)
+    worker = OutageWorker(outages=3, unreachable_path=tmp_path / "no-such-folder" / "db.sqlite3")
     with caplog.at_level(logging.WARNING, logger="integration_admin.council.worker"):
-        call_command("worker", reload=False, startup_delay=False, max_backoff=3, verbosity=0)
-    assert len(runs) == 4 and waits == [1.0, 2.0, 3.0]  # doubled, never beyond --max-backoff
+        call_command(worker, batch=True, reload=False, startup_delay=False, max_backoff=3, verbosity=0)
+    assert worker.runs == 4 and worker.waits == [1.0, 2.0, 3.0]  # doubled, never beyond --max-backoff
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 3 and all("Datenbank nicht erreichbar" in message for message in messages)
-    assert "connection refused" in messages[0]
+    assert "unable to open database file" in messages[0]
 
 
-def test_other_errors_still_end_the_worker(monkeypatch, keep_signal_handlers):
-    def run(worker):
+class BrokenSchemaWorker(OutageWorker):
+    def run_worker(self, *args, **options):
+        self.runs += 1
         raise ProgrammingError('relation "django_tasks_db_dbtaskresult" does not exist')
 
-    monkeypatch.setattr(db_worker.Worker, "run", run)
-    monkeypatch.setattr(worker_command.time, "sleep", lambda seconds: pytest.fail("no retry for this"))
+
+def test_other_errors_still_end_the_worker(keep_signal_handlers, tmp_path):
+    worker = BrokenSchemaWorker(outages=0, unreachable_path=tmp_path / "unused.sqlite3")
     with pytest.raises(ProgrammingError):
-        call_command("worker", reload=False, startup_delay=False, verbosity=0)
+        call_command(worker, reload=False, startup_delay=False, verbosity=0)
+    assert worker.runs == 1 and worker.waits == []  # no retry for this
 
 
 @pytest.fixture

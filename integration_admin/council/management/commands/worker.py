@@ -41,7 +41,7 @@ class Command(db_worker.Command):
         while True:
             started = time.monotonic()
             try:
-                return super().handle(*args, **options)
+                return self.run_worker(*args, **options)
             except (OperationalError, InterfaceError) as error:
                 if time.monotonic() - started > HEALTHY_AFTER:
                     delay = 1.0
@@ -52,5 +52,15 @@ class Command(db_worker.Command):
                     delay,
                 )
                 connections.close_all()
-                time.sleep(delay)
+                self.wait_before_retry(delay)
                 delay = min(delay * 2, max_backoff)
+
+    # The two steps of the loop above, as methods of this command: a test overrides them in a
+    # subclass of it (a run that meets an unreachable database, a wait that only records).
+
+    def run_worker(self, *args, **options):
+        """One run of ``db_worker``: until it stops, or raises when the database goes away."""
+        return super().handle(*args, **options)
+
+    def wait_before_retry(self, seconds: float) -> None:
+        time.sleep(seconds)
