@@ -57,8 +57,13 @@ class OutageWorker(worker_command.Command):
 
     def wait_before_retry(self, seconds: float) -> None:
         self.waits.append(seconds)
+        if len(self.waits) > 10:
+            pytest.fail(f"the worker still retries after {self.waits}")
 
 
+# Transactional: after each outage the worker closes the broken connections, as it must in
+# production; inside a test's transaction that would close the test's own (on PostgreSQL).
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_waits_out_database_errors_with_back_off(caplog, keep_signal_handlers, tmp_path):
     """db_worker ended on the first OperationalError of an outage; ours waits 1, 2, 4 … s and runs anew."""
     worker = OutageWorker(outages=3, unreachable_path=tmp_path / "no-such-folder" / "db.sqlite3")
