@@ -379,8 +379,8 @@ class ReportDetailView(DetailView):
     def get_context_data(self, **kwargs):
         parent = self.object.supplemented_report_for(self.request.user)
         release_job = None
-        if not self.object.is_released:  # a release under way or failed: say so on the report
-            release_job = self.object.jobs.filter(kind=ReportJobKind.RELEASE).defer("content").first()
+        if not self.object.is_released and can_compose(self.request.user):  # those who release: say
+            release_job = self.object.jobs.filter(kind=ReportJobKind.RELEASE).defer("content").first()  # how it goes
         return super().get_context_data(
             can_compose=can_compose(self.request.user), parent=parent, release_job=release_job, **kwargs
         )

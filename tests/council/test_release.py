@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -28,6 +29,7 @@ from integration_admin.council.snapshot import decode, encode
 from integration_admin.demo import load_demo
 from integration_admin.models import User
 from tests import factories
+from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +170,11 @@ def test_head_releases_in_the_browser(login, django_capture_on_commit_callbacks)
     report.refresh_from_db()
     assert not report.is_released and not ReportFile.objects.filter(report=report).exists()
     assert "Die Freigabe läuft im Hintergrund" in client.get(report.get_absolute_url()).content.decode()
+    # a caseworker reading the draft is not led to a job page closed to them
+    caseworker_page = login_as(Client(), "sb-ki").get(report.get_absolute_url())
+    caseworker_view = caseworker_page.content.decode()
+    assert caseworker_page.status_code == 200 and report.title in caseworker_view
+    assert "Die Freigabe läuft im Hintergrund" not in caseworker_view and job.get_absolute_url() not in caseworker_view
     page = client.get(job.get_absolute_url()).content.decode()
     assert "wartet auf den Hintergrunddienst" in page and 'hx-trigger="every 1s"' in page
 
