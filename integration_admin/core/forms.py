@@ -138,7 +138,9 @@ class ModelMultipleIdField(forms.ModelMultipleChoiceField):
     def clean(self, value):
         for item in value or ():
             text = str(item).strip()
-            if not (PLAIN_NUMBER.fullmatch(text) and text.lstrip("+-").isdigit()) or abs(int(text)) > 2**63 - 1:
+            digits = text.lstrip("+-")
+            # the length first: int() refuses more than 4300 digits with a ValueError (a 500)
+            if not (PLAIN_NUMBER.fullmatch(text) and digits.isdigit()) or len(digits) > 19 or int(digits) > 2**63 - 1:
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
                 )
