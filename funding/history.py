@@ -9,6 +9,7 @@ tables (django-simple-history's ``as_of``).
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
@@ -83,7 +84,7 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
             _rows(CallOff, decision_id=decision.pk),
             CallOff,
             ignore=(*IGNORE, "decision"),
-            subject=lambda r: _("Mittelabruf vom %(day)s") % {"day": f"{r.called_on:%d.%m.%Y}"},
+            subject=lambda r: _("Mittelabruf vom %(day)s") % {"day": date_format(r.called_on, "SHORT_DATE_FORMAT")},
             show_created_values=True,
             known=known,
         ),
@@ -91,7 +92,7 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
             _rows(ProofOfUse, decision_id=decision.pk),
             ProofOfUse,
             ignore=(*IGNORE, "decision"),
-            subject=lambda r: _("Nachweis, Frist %(day)s") % {"day": f"{r.due_on:%d.%m.%Y}"},
+            subject=lambda r: _("Nachweis, Frist %(day)s") % {"day": date_format(r.due_on, "SHORT_DATE_FORMAT")},
             show_created_values=True,
             known=known,
         ),

@@ -25,6 +25,7 @@ from funding.models import (
     PassThrough,
 )
 from integration_admin.core.db import FteSum
+from integration_admin.core.history import FLAT_RATE_CHANGED, VERSION_SUPERSEDED, system_reason
 from integration_admin.core.models import StaleRevision
 from programs.models import BuildingBlock
 from staffing.models import Organisation, Position
@@ -239,9 +240,7 @@ def record_amendment(
     if current is not None:
         weights = current_weights(current)
         current.is_current = False
-        current._change_reason = (_("abgelöst durch den %(number)s. Änderungsbescheid") % {"number": new.number})[
-            :REASON_MAX_LENGTH
-        ]
+        current._change_reason = system_reason(VERSION_SUPERSEDED, number=new.number)[:REASON_MAX_LENGTH]
         current.save()
     new._change_reason = reason.strip()[:REASON_MAX_LENGTH]
     new.save()
@@ -299,7 +298,7 @@ def refresh_flat_rate_grants(*, building_block_ids: Iterable[int], year: int) ->
         except ValidationError:
             grant = None
         if grant != version.granted_amount:
-            version._change_reason = (_("Pauschale %(year)s geändert") % {"year": year})[:REASON_MAX_LENGTH]
+            version._change_reason = system_reason(FLAT_RATE_CHANGED, year=year)[:REASON_MAX_LENGTH]
             version.save()
             resplit(version, reason=version._change_reason)
             changed.append(version)

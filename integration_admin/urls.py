@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from integration_admin import account_views, views
 from integration_admin.forms import PasswordChangeForm
@@ -21,7 +23,8 @@ urlpatterns = [
     path("konto/passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("konto/zwei-faktor/", account_views.SecondFactorVerifyView.as_view(), name="mfa-verify"),
     path("konto/zwei-faktor/einrichten/", account_views.SecondFactorSetupView.as_view(), name="mfa-setup"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch (Django's view) also on the login page, before anyone has logged in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("staffing.urls")),
     path("", include("funding.urls")),

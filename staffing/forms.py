@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.forms import (
@@ -18,7 +19,12 @@ from staffing.models import FTE_MAX_DIGITS, FTE_PLACES, Assignment, Organisation
 
 NOTE_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 300
-STEP_CHOICES = [("", "–"), *((step, _("Stufe %(step)s") % {"step": step}) for step in range(1, 7))]
+
+
+def step_choices() -> list[tuple]:
+    """The pay steps 1–6, labelled in the language of the request (a callable: Django calls it
+    each time the field is shown; a list built at import would keep the first language)."""
+    return [("", "–"), *((step, gettext("Stufe %(step)s") % {"step": step}) for step in range(1, 7))]
 
 
 def fte_field(**kwargs) -> LocalizedDecimalField:
@@ -30,7 +36,11 @@ def fte_field(**kwargs) -> LocalizedDecimalField:
 
 class BuildingBlockChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: BuildingBlock) -> str:
-        return f"{obj.programme.short_name} – {_('Baustein')} {obj.number}: {obj.display_title}"
+        return gettext("%(programme)s – Baustein %(number)s: %(title)s") % {
+            "programme": obj.programme.short_name,
+            "number": obj.number,
+            "title": obj.display_title,
+        }
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -52,7 +62,7 @@ class PositionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     fte = fte_field(label=_("Stellenumfang (VZÄ)"), help_text=_("Vollzeitäquivalente, z. B. 1,5 oder 0,5."))
     pay_step = forms.TypedChoiceField(
         label=_("Stufe (Kostenplanung)"),
-        choices=STEP_CHOICES,
+        choices=step_choices,
         coerce=int,
         empty_value=None,
         required=False,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from integration_admin.core.history import ASSIGNMENT_ENDED, system_reason
 from integration_admin.core.models import lock_revision
 from staffing.costs import annual_cost, load_cost_tables
 from staffing.models import Assignment, Position, PositionCost
@@ -76,7 +77,9 @@ def save_assignment(*, assignment: Assignment, expected_revision: int | None = N
 def end_assignment(*, assignment: Assignment, end: datetime.date, expected_revision: int | None) -> Assignment:
     """Set the last day of an assignment (the person leaves or reduces to zero)."""
     assignment.end = end
-    return save_assignment(assignment=assignment, expected_revision=expected_revision, reason=_("Besetzung beendet"))
+    return save_assignment(
+        assignment=assignment, expected_revision=expected_revision, reason=system_reason(ASSIGNMENT_ENDED)
+    )
 
 
 @transaction.atomic

@@ -6,16 +6,31 @@ After changing German source strings run ``make messages`` and translate what it
 """
 
 import ast
+import datetime
 import gettext
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
+from django.utils.translation import override as in_language
+
+from funding import services
+from funding.models import DecisionVersion
+from integration_admin.core.forms import LocalizedDateField, LocalizedDecimalField, money_field
+from integration_admin.core.history import FLAT_RATE_CHANGED, reason_for_display, system_reason
+from integration_admin.models import User
+from programs.models import BuildingBlock
+from staffing.forms import PositionForm
+from staffing.models import Organisation, PayTableEntry, Position
+from tests import factories
+from tests.staffing.test_position_forms import form_data
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 # The same as `make messages` leaves out.
@@ -83,7 +98,7 @@ def test_position_form_in_english(login):
     html = response.content.decode()
     assert response.status_code == 200
     assert menu(html) == ENGLISH_MENU
-    for label in ("Programme and building block", "Position size (FTE)", "Full-time equivalents, e.g. 1,5 or 0,5."):
+    for label in ("Programme and building block", "Position size (FTE)", "Full-time equivalents, e.g. 1.5 or 0.5."):
         assert label in html, label
     assert "Save" in html
     assert "Stellenumfang" not in html and "Speichern" not in html
@@ -113,6 +128,156 @@ def test_back_to_german(login):
     client.post(reverse("set_language"), {"language": "de", "next": "/"})
     html = client.get(reverse("dashboard")).content.decode()
     assert menu(html) == GERMAN_MENU | {"Controlling"}
+
+
+# --- English input, English labels, the switch before the login (issue 25) ---------------------
+
+
+def test_english_numbers_and_dates_in_the_fields():
+    money = money_field()
+    with in_language("en"):
+        assert money.clean("1,500.00") == Decimal("1500.00")
+        assert money.clean("624,493.60 €") == Decimal("624493.60")
+        assert LocalizedDecimalField(max_digits=6, decimal_places=3).clean("0.5") == Decimal("0.5")
+        assert LocalizedDateField().clean("10/08/2020") == datetime.date(2020, 8, 10)
+    with in_language("de"):  # German unchanged
+        assert money.clean("1.500,00") == Decimal("1500.00")
+        assert LocalizedDecimalField(max_digits=6, decimal_places=3).clean("0,5") == Decimal("0.5")
+        assert LocalizedDateField().clean("10.08.2020") == datetime.date(2020, 8, 10)
+        with pytest.raises(ValidationError):
+            money.clean("1,500.00")  # in German this is 1,50000: refused, not read as 1500
+
+
+@pytest.fixture
+def running_decision(db):
+    decision = factories.decision(title="Englischer Bescheid")
+    factories.version(decision, eligible_expenditure=Decimal("125000.00"), rate=Decimal("80"))
+    return decision
+
+
+def post_call_off(client, decision, **fields):
+    data = {"called_on": "", "amount": "", "needed_on": "", "received_on": "", "received_amount": ""}
+    return client.post(reverse("funding:calloff-create", args=[decision.pk]), {**data, **fields})
+
+
+def test_english_input_on_the_pages(login, running_decision):
+    client = in_english(login("admin"))
+    response = post_call_off(client, running_decision, called_on="01/02/2021", amount="1,500.00")
+    assert response.status_code == 302
+    assert running_decision.call_offs.get().amount == Decimal("1500.00")
+    drk = Organisation.objects.get(short_name="DRK")
+    block = BuildingBlock.objects.get(programme__short_name="Durchstarten", number=6)
+    client = in_english(login("sb-drk"))
+    data = form_data(block, drk, title="English half position", fte="0.5", start="01/01/2021", end="31/12/2022")
+    response = client.post(reverse("staffing:position-create"), data)
+    assert response.status_code == 302
+    position = Position.objects.get(title="English half position")
+    assert position.fte == Decimal("0.5") and position.start == datetime.date(2021, 1, 1)
+
+
+def test_german_input_unchanged(login, running_decision):
+    client = login("admin")
+    assert post_call_off(client, running_decision, called_on="01.02.2021", amount="1.500,00").status_code == 302
+    assert running_decision.call_offs.get().amount == Decimal("1500.00")
+    response = post_call_off(client, running_decision, called_on="01.02.2021", amount="1,500.00")
+    assert response.status_code == 200 and response.context["form"].errors["amount"]
+    assert running_decision.call_offs.count() == 1
+
+
+def test_english_messages_show_english_examples(login):
+    client = in_english(login("sb-drk"))
+    response = client.post(reverse("staffing:position-create"), {"title": "Test", "fte": "x", "start": "2020-13-45"})
+    html = response.content.decode()
+    assert "Please enter a number, e.g. 1.5 or 1,234.50." in html
+    assert "Please enter a date in the format DD/MM/YYYY, e.g. 10/08/2020." in html
+    assert "e.g. 1.5 or 0.5" in html  # the help text
+    assert "1,5" not in html and "1.234,50" not in html and "10.08.2020" not in html
+
+
+def test_login_page_offers_the_language_switch(client, db):
+    login_url = reverse("login")
+    html = client.get(login_url).content.decode()
+    assert f'action="{reverse("set_language")}"' in html and ">English</button>" in html
+    assert '<html lang="de"' in html and "Anmelden" in html
+    response = client.post(reverse("set_language"), {"language": "en", "next": login_url})
+    assert response.status_code == 302 and response["Location"] == login_url  # not to the login page's login
+    response = client.get(login_url)
+    html = response.content.decode()
+    assert response["Content-Language"] == "en" and '<html lang="en"' in html
+    assert "Log in" in html and "Anmelden" not in html and ">Deutsch</button>" in html
+
+
+def test_pay_steps_and_amendments_are_labelled_in_english(demo):
+    with in_language("en"):
+        choices = dict(PositionForm(user=User.objects.get(username="admin")).fields["pay_step"].choices)
+        assert choices[1] == "Step 1" and choices[6] == "Step 6"
+        entry = PayTableEntry.objects.select_related("pay_grade").first()
+        assert str(entry) == f"{entry.pay_grade} step {entry.step} from {entry.valid_from:%d/%m/%Y}"
+        assert (
+            DecisionVersion(number=1, dated_on=datetime.date(2021, 3, 15)).label == "Amendment no. 1 dated 15/03/2021"
+        )
+        assert DecisionVersion(number=0).label == "Grant decision"
+    with in_language("de"):
+        assert dict(PositionForm(user=User.objects.get(username="admin")).fields["pay_step"].choices)[1] == "Stufe 1"
+        assert (
+            DecisionVersion(number=1, dated_on=datetime.date(2021, 3, 15)).label
+            == "1. Änderungsbescheid vom 15.03.2021"
+        )
+
+
+def test_automatic_history_reasons_are_stored_in_german_and_shown_translated():
+    assert reason_for_display("Besetzung beendet") == "Besetzung beendet"  # German active
+    with in_language("en"):
+        assert reason_for_display("Besetzung beendet") == "Assignment ended"
+        assert reason_for_display("abgelöst durch den 2. Änderungsbescheid") == "superseded by amendment no. 2"
+        assert reason_for_display("Pauschale 2021 geändert") == "Flat rate 2021 changed"
+        assert reason_for_display("Tippfehler im Betrag") == "Tippfehler im Betrag"  # typed: as typed
+        assert system_reason(FLAT_RATE_CHANGED, year=2021) == "Pauschale 2021 geändert"
+
+
+GERMAN_LEFTOVERS = ("Stufe", "Änderungsbescheid", "Besetzung beendet", "abgelöst durch", "Grund:")
+
+
+def test_position_page_and_its_history_in_english(login):
+    position = Position.objects.get(organisation__short_name="DRK")
+    assignment = position.assignments.get()
+    client = in_english(login("sb-drk"))
+    end_url = reverse("staffing:assignment-end", args=[assignment.pk])
+    response = client.post(end_url, {"end": "30/06/2021", "revision": assignment.revision})
+    assert response.status_code == 302
+    # Ended with English on: stored in German all the same (the record reads the same for everyone).
+    assert assignment.history.first().history_change_reason == "Besetzung beendet"
+    for url in (position.get_absolute_url(), reverse("staffing:position-update", args=[position.pk])):
+        html = client.get(url).content.decode()
+        for german in GERMAN_LEFTOVERS:
+            assert german not in html, (url, german)
+    html = client.get(position.get_absolute_url()).content.decode()
+    assert "Reason: Assignment ended" in html and "30/06/2021" in html
+    assert "Step 2" in html or ", Step 2" in html
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    assert "Grund: Besetzung beendet" in client.get(position.get_absolute_url()).content.decode()
+
+
+def test_decision_page_and_history_in_english(login, running_decision):
+    services.record_amendment(
+        decision=running_decision,
+        expected_revision=running_decision.revision,
+        reason="Aufstockung",
+        dated_on=datetime.date(2021, 3, 15),
+        figures={"rate": Decimal("90")},
+    )
+    client = in_english(login("admin"))
+    pages = (
+        running_decision.get_absolute_url(),
+        reverse("funding:decision-history", args=[running_decision.pk]),
+    )
+    for url in pages:
+        html = client.get(url).content.decode()
+        for german in GERMAN_LEFTOVERS:
+            assert german not in html, (url, german)
+    assert "Amendment no. 1 dated 15/03/2021" in client.get(pages[0]).content.decode()
+    history = client.get(pages[1]).content.decode()
+    assert "Reason: superseded by amendment no. 1" in history and "Reason: Aufstockung" in history
 
 
 # --- the catalogue -------------------------------------------------------------------------------

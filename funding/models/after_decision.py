@@ -306,7 +306,7 @@ class PassThrough(Revisioned, Illustrative):
         ]
 
     def __str__(self) -> str:
-        return f"{_('Weiterleitung an')} {self.recipient.short_name}"
+        return _("Weiterleitung an %(recipient)s") % {"recipient": self.recipient.short_name}
 
     def get_absolute_url(self) -> str:
         return self.decision.get_absolute_url() + "#weiterleitungen"

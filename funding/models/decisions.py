@@ -19,6 +19,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Round
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -455,10 +456,15 @@ class DecisionVersion(Illustrative):
 
     @property
     def label(self) -> str:
-        day = f" {_('vom')} {self.dated_on or self.received_on:%d.%m.%Y}" if (self.dated_on or self.received_on) else ""
+        # Whole sentences with placeholders, so that the catalogue has them (words inside an
+        # f-string are not extracted) and each language orders them its own way.
+        day = self.dated_on or self.received_on
+        values = {"number": self.number, "day": date_format(day, "SHORT_DATE_FORMAT") if day else ""}
         if self.number == 0:
-            return f"{_('Bescheid')}{day}"
-        return f"{self.number}. {_('Änderungsbescheid')}{day}"
+            return _("Bescheid vom %(day)s") % values if day else str(_("Bescheid"))
+        if day:
+            return _("%(number)s. Änderungsbescheid vom %(day)s") % values
+        return _("%(number)s. Änderungsbescheid") % values
 
     @property
     def shares(self) -> list["CostShare | ShareFigures"]:

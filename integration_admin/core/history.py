@@ -6,16 +6,55 @@ lookup per kind of related object that appears in a changed foreign key.
 """
 
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.formats import format_decimal
 
 ACTIONS = {"+": _("angelegt"), "~": _("geändert"), "-": _("gelöscht")}
+
+# Reasons the application writes into the history itself (a person's typed reason is kept as
+# typed). They are stored in German, whatever language the user had chosen, so the audit trail
+# reads the same for everyone and in every export; :func:`reason_for_display` translates them
+# when the history is shown. A new automatic reason belongs in this list.
+ASSIGNMENT_ENDED = gettext_noop("Besetzung beendet")
+VERSION_SUPERSEDED = gettext_noop("abgelöst durch den %(number)s. Änderungsbescheid")
+FLAT_RATE_CHANGED = gettext_noop("Pauschale %(year)s geändert")
+HOLDERS_ANONYMISED = gettext_noop("Anonymisierung nach Ablauf der Aufbewahrungsfrist (DSGVO)")
+SYSTEM_REASONS = (ASSIGNMENT_ENDED, VERSION_SUPERSEDED, FLAT_RATE_CHANGED, HOLDERS_ANONYMISED)
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _reason_pattern(msgid: str) -> re.Pattern:
+    """``"Pauschale %(year)s geändert"`` -> a pattern matching ``"Pauschale 2021 geändert"``."""
+    parts = PLACEHOLDER.split(msgid)  # text, name, text, name, ..., text
+    return re.compile(
+        "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
+    )
+
+
+REASON_PATTERNS = [(msgid, _reason_pattern(msgid)) for msgid in SYSTEM_REASONS]
+
+
+def system_reason(msgid: str, **params) -> str:
+    """The German text of an automatic reason, as stored: ``system_reason(FLAT_RATE_CHANGED, year=2021)``."""
+    return msgid % params if params else msgid
+
+
+def reason_for_display(reason: str) -> str:
+    """A stored reason in the active language: the automatic ones translated, typed ones as typed."""
+    for msgid, pattern in REASON_PATTERNS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return gettext(msgid) % match.groupdict() if match.groupdict() else gettext(msgid)
+    return reason
 
 
 @dataclass
@@ -48,9 +87,9 @@ def _display(model_field, value, related: dict) -> str:
     if isinstance(value, Decimal):
         return format_decimal(value, places=model_field.decimal_places if model_field.decimal_places == 2 else None)
     if isinstance(value, datetime.datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
+        return date_format(value, "SHORT_DATETIME_FORMAT")
     if isinstance(value, datetime.date):
-        return value.strftime("%d.%m.%Y")
+        return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 
@@ -133,7 +172,7 @@ def entries_from_records(
                 when=record.history_date,
                 user=(user.get_full_name() or user.username) if user else str(_("System")),
                 action=str(ACTIONS.get(record.history_type, record.history_type)),
-                reason=record.history_change_reason or "",
+                reason=reason_for_display(record.history_change_reason or ""),
                 changes=[
                     Change(str(f.verbose_name), _display(f, old, related), _display(f, new, related))
                     for f, old, new in changed

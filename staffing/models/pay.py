@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.models import Illustrative
@@ -66,7 +67,11 @@ class PayTableEntry(Illustrative):
         ]
 
     def __str__(self) -> str:
-        return f"{self.pay_grade} {_('Stufe')} {self.step} ab {self.valid_from:%d.%m.%Y}"
+        return _("%(grade)s Stufe %(step)s ab %(day)s") % {
+            "grade": self.pay_grade,
+            "step": self.step,
+            "day": date_format(self.valid_from, "SHORT_DATE_FORMAT"),
+        }
 
 
 class AnnualBonusRate(Illustrative):

@@ -91,7 +91,7 @@ def log_in(page):
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")  # (the menu has the language switch)
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         if "/konto/zwei-faktor/" in page.url:
             # Administrators confirm with the code their (test) authenticator app shows.

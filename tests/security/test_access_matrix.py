@@ -92,7 +92,8 @@ EXPECTED = {
     "login": {"GET": (OK, OK, OK, OK, OK), "POST": (OK, OK, OK, OK, OK)},
     # Logging out succeeds with a redirect to the login page (LOGOUT_REDIRECT_URL); GET is not allowed.
     "logout": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
-    "set_language": LOGGED_IN_ANY,
+    # The language switch is on the login page too: open to everyone (Django's view, CSRF-checked).
+    "set_language": {"GET": (OK, OK, OK, OK, OK), "POST": (OK, OK, OK, OK, OK)},
     # The own account: everyone changes their own password (the POST without the old password is
     # refused on the form); the second factor is for administrators and staff only.
     "password_change": LOGGED_IN_ANY,

@@ -26,10 +26,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.db.models.functions import Cast, Replace
 
+from integration_admin.core.history import HOLDERS_ANONYMISED, system_reason
 from integration_admin.council.models import Report
 from staffing.models import Assignment
 
-REASON = "Anonymisierung nach Ablauf der Aufbewahrungsfrist (DSGVO)"
+REASON = system_reason(HOLDERS_ANONYMISED)  # stored in German, translated when shown
 PSEUDONYM_PREFIX = "anonymisiert ("
 # Tables whose text is not a record of ours: login sessions (encoded, they expire) and the
 # login-attempt log of django-axes (user names typed at the login).
