@@ -16,6 +16,7 @@ from integration_admin.core.forms import (
     RevisionErrorOnTopMixin,
     RevisionFormMixin,
 )
+from integration_admin.council.checks import findings_digest
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
@@ -206,3 +207,40 @@ class ReleaseForm(RevisionErrorOnTopMixin, forms.Form):
     form without it) is refused like every stale form (``jobs.start_release``)."""
 
     revision = PlainIntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # The release check (``checks.release_findings``): the fingerprint of the list the page showed,
+    # and the confirmation that the paper is to be released with those gaps and contradictions.
+    findings_digest = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    confirm_findings = forms.BooleanField(
+        label=_("Ich habe die Hinweise geprüft und gebe die Vorlage trotzdem frei."), required=False
+    )
+
+    def __init__(self, *args, findings: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.findings = findings
+        self.digest = findings_digest(findings)
+        self.initial.setdefault("findings_digest", self.digest)
+        if not findings:
+            del self.fields["confirm_findings"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.findings:
+            return cleaned
+        if cleaned.get("findings_digest") not in ("", self.digest):
+            # The data changed since the page was opened: show the list as it is now, to be confirmed anew.
+            self.data = self.data.copy()
+            self.data["findings_digest"] = self.digest
+            self.data.pop("confirm_findings", None)
+            self.add_error(
+                None,
+                _(
+                    "Die Prüfung hat inzwischen andere Hinweise ergeben. Bitte prüfen Sie die Liste "
+                    "und bestätigen Sie die Freigabe erneut."
+                ),
+            )
+        elif not cleaned.get("confirm_findings") or not cleaned.get("findings_digest"):
+            self.add_error(
+                "confirm_findings",
+                _("Bitte bestätigen Sie, dass die Vorlage trotz der aufgeführten Hinweise freigegeben werden soll."),
+            )
+        return cleaned
