@@ -204,7 +204,9 @@ class ConsultationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
 class ReleaseForm(RevisionErrorOnTopMixin, forms.Form):
     """The confirmation of a release. It sends back, hidden, the revision of the report the
     confirmation page showed: the release is of that revision, and a report changed since (or a
-    form without it) is refused like every stale form (``jobs.start_release``)."""
+    form without it) is refused like every stale form (``jobs.start_release``). When the release
+    check (``checks.release_findings``) lists gaps or contradictions, the head confirms releasing
+    with exactly that list: a list that changed since the page was shown is shown again (409)."""
 
     revision = PlainIntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     # The release check (``checks.release_findings``): the fingerprint of the list the page showed,
@@ -223,8 +225,11 @@ class ReleaseForm(RevisionErrorOnTopMixin, forms.Form):
             del self.fields["confirm_findings"]
 
     def clean(self):
+        if self.has_error("findings_digest"):  # (a hidden field: its message goes on top, as the revision's)
+            self.errors.pop("findings_digest")
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
         cleaned = super().clean()
-        if not self.findings:
+        if not self.findings or self.non_field_errors():
             return cleaned
         if cleaned.get("findings_digest") not in ("", self.digest):
             # The data changed since the page was opened: show the list as it is now, to be confirmed anew.
