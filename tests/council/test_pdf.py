@@ -287,7 +287,7 @@ def test_fetcher_refuses_everything_but_our_static_files(url):
     assert fetcher.refused == [url]
 
 
-@pytest.mark.parametrize("path", ["css/report.css", "fonts/SourceSans3-Regular.ttf"])
+@pytest.mark.parametrize("path", ["css/report.css", "css/draft-mark.svg", "fonts/SourceSans3-Regular.ttf"])
 def test_fetcher_serves_our_static_files(path):
     response = StaticFilesOnlyFetcher().fetch(f"{ASSET_ORIGIN}/static/{path}")
     assert response.read()[:4]
