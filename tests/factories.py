@@ -164,3 +164,14 @@ def consultation(report_obj, item=None, **fields):
     return report_obj.consultations.create(
         committee=item.meeting.committee, meeting=item.meeting, agenda_item=item, **fields
     )
+
+
+def release_confirmation(report_obj, **fields) -> dict:
+    """What the release confirmation page sends when the head ticks "trotzdem freigeben": the
+    report's revision, the fingerprint of the release check the page listed, the confirmation."""
+    from integration_admin.council.checks import findings_digest, release_findings
+    from integration_admin.council.snapshot import build_snapshot
+
+    report_obj.refresh_from_db()
+    digest = findings_digest(release_findings(report_obj, build_snapshot(report_obj)))
+    return {"revision": report_obj.revision, "findings_digest": digest, "confirm_findings": "on", **fields}

@@ -16,6 +16,7 @@ from integration_admin.core.forms import (
     RevisionErrorOnTopMixin,
     RevisionFormMixin,
 )
+from integration_admin.council.checks import findings_digest
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H"]
@@ -203,6 +204,48 @@ class ConsultationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
 class ReleaseForm(RevisionErrorOnTopMixin, forms.Form):
     """The confirmation of a release. It sends back, hidden, the revision of the report the
     confirmation page showed: the release is of that revision, and a report changed since (or a
-    form without it) is refused like every stale form (``jobs.start_release``)."""
+    form without it) is refused like every stale form (``jobs.start_release``). When the release
+    check (``checks.release_findings``) lists gaps or contradictions, the head confirms releasing
+    with exactly that list: a list that changed since the page was shown is shown again (409)."""
 
     revision = PlainIntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # The release check (``checks.release_findings``): the fingerprint of the list the page showed,
+    # and the confirmation that the paper is to be released with those gaps and contradictions.
+    findings_digest = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    confirm_findings = forms.BooleanField(
+        label=_("Ich habe die Hinweise geprüft und gebe die Vorlage trotzdem frei."), required=False
+    )
+
+    def __init__(self, *args, findings: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.findings = findings
+        self.digest = findings_digest(findings)
+        self.initial.setdefault("findings_digest", self.digest)
+        if not findings:
+            del self.fields["confirm_findings"]
+
+    def clean(self):
+        if self.has_error("findings_digest"):  # (a hidden field: its message goes on top, as the revision's)
+            self.errors.pop("findings_digest")
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        cleaned = super().clean()
+        if not self.findings or self.non_field_errors():
+            return cleaned
+        if cleaned.get("findings_digest") not in ("", self.digest):
+            # The data changed since the page was opened: show the list as it is now, to be confirmed anew.
+            self.data = self.data.copy()
+            self.data["findings_digest"] = self.digest
+            self.data.pop("confirm_findings", None)
+            self.add_error(
+                None,
+                _(
+                    "Die Prüfung hat inzwischen andere Hinweise ergeben. Bitte prüfen Sie die Liste "
+                    "und bestätigen Sie die Freigabe erneut."
+                ),
+            )
+        elif not cleaned.get("confirm_findings") or not cleaned.get("findings_digest"):
+            self.add_error(
+                "confirm_findings",
+                _("Bitte bestätigen Sie, dass die Vorlage trotz der aufgeführten Hinweise freigegeben werden soll."),
+            )
+        return cleaned

@@ -30,9 +30,15 @@ logger = logging.getLogger(__name__)
 ASSET_ORIGIN = "https://assets.integration-admin.invalid"
 BASE_URL = ASSET_ORIGIN + "/"
 
-# What a document may load: our stylesheet and our fonts.
+# What a document may load: our stylesheet (with the draft watermark, an SVG beside it) and our fonts.
 ALLOWED_FOLDERS = ("css/", "fonts/")
-ALLOWED_TYPES = {".css": "text/css", ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}
+ALLOWED_TYPES = {
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff2": "font/woff2",
+}
 
 # Archival PDF (PDF/A-2, level A: tagged, hence also readable by screen readers).
 PDF_VARIANT = "pdf/a-2a"

@@ -380,6 +380,7 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
         "file_reference": report.file_reference,
         "consultations": consultations,
         "has_results": any(row["result"] for row in consultations),
+        "has_agenda_items": any(row["agenda_number"] for row in consultations),
         "related": _related(report),
         "reference_note": report.reference_note,
         "proposal": report.proposal.strip() or _("Der Bericht wird zur Kenntnis genommen."),

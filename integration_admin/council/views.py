@@ -35,6 +35,7 @@ from integration_admin.core.models import StaleRevision
 from integration_admin.core.permissions import HeadOrAdministratorRequiredMixin
 from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin, refuse_stale_form
 from integration_admin.council import jobs, services
+from integration_admin.council.checks import release_findings
 from integration_admin.council.documents import (
     DIRECT_PDF_MAX_PAGES,
     EXCERPT_TEMPLATE,
@@ -71,6 +72,7 @@ from integration_admin.council.models import (
     ReportSection,
 )
 from integration_admin.council.pdf import RenderError
+from integration_admin.council.snapshot import build_snapshot
 from integration_admin.council.tables import CommitteeTable, MeetingTable, ReportTable
 from staffing.models import Organisation
 
@@ -378,11 +380,16 @@ class ReportDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         parent = self.object.supplemented_report_for(self.request.user)
-        release_job = None
+        release_job = findings = None
         if not self.object.is_released and can_compose(self.request.user):  # those who release: say
             release_job = self.object.jobs.filter(kind=ReportJobKind.RELEASE).defer("content").first()  # how it goes
+            findings = release_findings(self.object, build_snapshot(self.object))  # and what the data still lack
         return super().get_context_data(
-            can_compose=can_compose(self.request.user), parent=parent, release_job=release_job, **kwargs
+            can_compose=can_compose(self.request.user),
+            parent=parent,
+            release_job=release_job,
+            findings=findings,
+            **kwargs,
         )
 
 
@@ -592,23 +599,24 @@ class ReportReleaseView(HeadOrAdministratorRequiredMixin, DetailView):
     def get_queryset(self):
         return super().get_queryset().select_related("lead_office").prefetch_related("sections", "consultations")
 
+    def findings(self) -> list[str]:
+        """The release check, on the figures as they are now (``checks.release_findings``)."""
+        return release_findings(self.object, build_snapshot(self.object))
+
     def get_context_data(self, **kwargs):
-        report = self.object
-        warnings = []
-        if not report.consultations.all():
-            warnings.append(_("Es ist noch keine Beratung (Gremium, Sitzung) eingetragen."))
-        if not report.sections.all():
-            warnings.append(_("Die Vorlage hat noch keinen Abschnitt im Sachverhalt."))
-        if not report.signatory_name:
-            warnings.append(_("Es ist noch niemand als Unterzeichner/in eingetragen."))
-        kwargs.setdefault("form", ReleaseForm(initial={"revision": report.revision}))
-        return super().get_context_data(warnings=warnings, **kwargs)
+        if "form" not in kwargs:
+            kwargs["form"] = ReleaseForm(initial={"revision": self.object.revision}, findings=self.findings())
+        return super().get_context_data(findings=kwargs["form"].findings, **kwargs)
 
     def post(self, request, *args, **kwargs):
         self.object = report = self.get_object()
-        form = ReleaseForm(request.POST)
-        if not form.is_valid():  # a broken revision: the page again, with the message on top
-            return self.render_to_response(self.get_context_data(form=form), status=409)
+        if report.is_released:  # (nothing to check or confirm any more)
+            messages.error(request, _("Die Vorlage ist bereits freigegeben."))
+            return redirect(report.get_absolute_url())
+        form = ReleaseForm(request.POST, findings=self.findings())
+        if not form.is_valid():  # the confirmation missing (the page again), or a broken or outdated form (409)
+            status = 409 if form.non_field_errors() else 200
+            return self.render_to_response(self.get_context_data(form=form), status=status)
         try:
             job = jobs.start_release(report, request.user, revision=form.cleaned_data["revision"])
         except StaleRevision as conflict:  # changed after the page was opened, or no revision sent

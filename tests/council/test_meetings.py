@@ -205,7 +205,7 @@ def test_head_composes_a_report_in_the_browser(login):
     report.refresh_from_db()
     assert report.revision == 3  # every change to the parts counts (the release checks it)
     html = client.get(reverse("council:report-preview", args=[report.pk])).content.decode()
-    assert "Stand der Umsetzung." in html and "Case-Management" in html and "ENTWURF" in html
+    assert "Stand der Umsetzung." in html and "Case-Management" in html and 'class="sheet draft"' in html
 
 
 def test_consultation_must_fit_together(login):

@@ -193,7 +193,7 @@ def test_draft_shows_live_figures(login):
     version.save()
     text = pdf_text(client.get(url).content)
     assert "900.000,00" in text and "720.000,00" in text  # 80 % of the new figure
-    assert "ENTWURF" in text and "Vorlage-Nr. Entwurf" in text
+    assert "Vorlage-Nr. Entwurf" in text  # (the watermark is an image: see test_paper_checks.py)
 
 
 HOSTILE = [
@@ -287,7 +287,7 @@ def test_fetcher_refuses_everything_but_our_static_files(url):
     assert fetcher.refused == [url]
 
 
-@pytest.mark.parametrize("path", ["css/report.css", "fonts/SourceSans3-Regular.ttf"])
+@pytest.mark.parametrize("path", ["css/report.css", "css/draft-mark.svg", "fonts/SourceSans3-Regular.ttf"])
 def test_fetcher_serves_our_static_files(path):
     response = StaticFilesOnlyFetcher().fetch(f"{ASSET_ORIGIN}/static/{path}")
     assert response.read()[:4]
@@ -306,7 +306,9 @@ def test_render_failure_changes_nothing_shows_german_page_and_logs(
 
     monkeypatch.setattr(pdf_module, "HTML", broken)
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("council:report-release", args=[report.pk]), {"revision": report.revision})
+        response = client.post(
+            reverse("council:report-release", args=[report.pk]), factories.release_confirmation(report)
+        )
     job = ReportJob.objects.get(report=report)  # the release is the worker's job
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     with caplog.at_level(logging.ERROR):

@@ -164,7 +164,9 @@ def test_head_releases_in_the_browser(login, django_capture_on_commit_callbacks)
     assert page.status_code == 200 and "Jetzt freigeben" in page.content.decode()
     assert "noch keine Beratung" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("council:report-release", args=[report.pk]), {"revision": report.revision})
+        response = client.post(
+            reverse("council:report-release", args=[report.pk]), factories.release_confirmation(report)
+        )
     job = ReportJob.objects.get(report=report, kind=ReportJobKind.RELEASE)
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     report.refresh_from_db()
@@ -274,7 +276,7 @@ def test_the_browser_release_renders_outside_any_transaction(client, monkeypatch
     monkeypatch.setattr(pdf_module, "html_to_pdf", spy)
     # force_login: django-axes (coming with the security issue) needs a request for client.login()
     client.force_login(User.objects.get(username="chefin"), backend=settings.AUTHENTICATION_BACKENDS[-1])
-    response = client.post(reverse("council:report-release", args=[report.pk]), {"revision": report.revision})
+    response = client.post(reverse("council:report-release", args=[report.pk]), factories.release_confirmation(report))
     assert response.status_code == 302
     assert seen == []  # the request rendered nothing
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}

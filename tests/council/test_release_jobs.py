@@ -46,7 +46,9 @@ def run_queued(job: ReportJob) -> None:
 
 def start_release(client, report, capture) -> ReportJob:
     with capture(execute=True):
-        response = client.post(reverse("council:report-release", args=[report.pk]), {"revision": report.revision})
+        response = client.post(
+            reverse("council:report-release", args=[report.pk]), factories.release_confirmation(report)
+        )
     job = ReportJob.objects.filter(report=report, kind=ReportJobKind.RELEASE).first()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     return job
@@ -95,7 +97,7 @@ def test_releasing_twice_is_refused(login, draft, django_capture_on_commit_callb
     job = start_release(client, draft, django_capture_on_commit_callbacks)
     # A second click while the first release waits: the same job, no second one.
     response = client.post(
-        reverse("council:report-release", args=[draft.pk]), {"revision": draft.revision}, follow=True
+        reverse("council:report-release", args=[draft.pk]), factories.release_confirmation(draft), follow=True
     )
     assert response.redirect_chain[0][0] == job.get_absolute_url()
     assert "läuft bereits" in response.content.decode()
@@ -108,7 +110,7 @@ def test_releasing_twice_is_refused(login, draft, django_capture_on_commit_callb
     draft.refresh_from_db()
     number = last_number_2020()
     response = client.post(
-        reverse("council:report-release", args=[draft.pk]), {"revision": draft.revision}, follow=True
+        reverse("council:report-release", args=[draft.pk]), factories.release_confirmation(draft), follow=True
     )
     assert "bereits freigegeben" in response.content.decode()
     assert ReportJob.objects.filter(report=draft, kind=ReportJobKind.RELEASE).count() == 1
@@ -274,18 +276,20 @@ def test_the_release_is_of_the_revision_the_head_confirmed(login, draft, django_
     page = client.get(url).content.decode()
     assert f'name="revision" value="{confirmed}"' in page
     services.touch(draft)  # someone edits the report while the head reads the confirmation page
-    response = client.post(url, {"revision": confirmed})
+    response = client.post(url, factories.release_confirmation(draft, revision=confirmed))
     assert response.status_code == 409 and "wurde inzwischen" in response.content.decode()
-    for data in ({}, {"revision": ""}):  # a form without its revision is a conflict too
+    confirmation = factories.release_confirmation(draft)
+    del confirmation["revision"]
+    for data in (confirmation, {**confirmation, "revision": ""}):  # a form without its revision is a conflict too
         response = client.post(url, data)
         assert response.status_code == 409 and "wurde inzwischen" in response.content.decode()
-    response = client.post(url, {"revision": "٣"})  # broken: refused, with the message on top
+    response = client.post(url, {**confirmation, "revision": "٣"})  # broken: refused, with the message on top
     assert response.status_code == 409 and "beschädigt" in response.content.decode()
     assert not ReportJob.objects.filter(report=draft).exists()
 
     draft.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"revision": draft.revision})
+        response = client.post(url, factories.release_confirmation(draft))
     job = ReportJob.objects.get(report=draft, kind=ReportJobKind.RELEASE)
     assert response["Location"] == job.get_absolute_url() and job.report_revision == draft.revision
 
@@ -304,6 +308,8 @@ def test_a_release_started_as_the_open_one_ends_is_started_not_a_500(
 
     monkeypatch.setattr(jobs, "_raise_if_release_running", ended_in_between)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("council:report-release", args=[draft.pk]), {"revision": draft.revision})
+        response = client.post(
+            reverse("council:report-release", args=[draft.pk]), factories.release_confirmation(draft)
+        )
     job = ReportJob.objects.open_releases().get(report=draft)
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url() and job != other

@@ -1,0 +1,120 @@
+"""The release check of a council paper: data gaps and contradictions, for its author, never printed.
+
+The paper shows only what the data say; what the data do not say yet (a grant that cannot be
+computed, own shares without years, a coverage gap without figures) and what contradicts itself
+(more positions than a decision funds, a consultation without its meeting) is listed here: on the
+draft's page and on the release confirmation, where releasing with any of it needs an explicit
+confirmation (``ReleaseForm``).
+"""
+
+import hashlib
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from funding.models import DecisionVersion
+from integration_admin.core.formats import fte
+from integration_admin.council.models import Report
+from staffing.models import STAFFABLE_STATUSES, Position
+
+
+def _figure_gaps(paper: dict) -> list[str]:
+    """What the figures of the paper (a snapshot) cannot show yet: the gaps its notes used to print."""
+    findings = []
+    for section in paper["sections"]:
+        programme = section["programme"]
+        for decision in programme["decisions"] if programme else []:
+            if decision["granted"] is None:
+                message = _(
+                    "%(programme)s – %(decision)s: Der Betrag der Zuwendung lässt sich aus den erfassten "
+                    "Angaben noch nicht berechnen."
+                ) % {"programme": programme["short_name"], "decision": decision["title"]}
+                if decision["is_flat_rate"]:
+                    message += " " + _("Es fehlen Bewilligungszeitraum oder Pauschalsätze je VZÄ und Jahr.")
+                findings.append(message)
+    finance = paper["finance"]
+    by_year = finance["own_share_by_year"]
+    if by_year["rows"] and (not by_year["years"] or by_year["has_undivided"]):
+        findings.append(
+            _(
+                "Eigenanteile: Eine Aufteilung auf Haushaltsjahre ist erst möglich, wenn der Beginn des "
+                "Bewilligungszeitraums erfasst ist."
+            )
+        )
+    gap = finance["coverage_gap"]
+    if gap["applicable"] and (gap["unknown"] or not gap["rows"]):
+        findings.append(
+            _(
+                "Deckungslücke der Pauschalen: Für einen Teil der pauschal geförderten Stellen fehlen "
+                "Bewilligungszeitraum, Entgeltgruppe, Entgelttabelle oder Pauschalsätze; für sie ist die "
+                "Deckungslücke noch nicht berechenbar."
+            )
+        )
+    return findings
+
+
+def _positions_above_funded_fte(programme_ids: list[int]) -> list[str]:
+    """Current decisions of the paper's programmes that fund fewer FTE than their blocks' positions have."""
+    findings = []
+    versions = (
+        DecisionVersion.objects.current()
+        .filter(decision__programme__in=programme_ids, funded_fte__isnull=False)
+        .select_related("decision__programme")
+        .prefetch_related("decision__building_blocks")
+        .order_by("decision__programme__short_name", "decision__title", "pk")
+    )
+    for version in versions:
+        blocks = [block.pk for block in version.decision.building_blocks.all()]
+        if not blocks:
+            continue
+        positions = Position.objects.filter(building_block__in=blocks, status__in=STAFFABLE_STATUSES)
+        total = positions.aggregate(total=Sum("fte"))["total"] or Decimal("0")
+        if total > version.funded_fte:
+            findings.append(
+                _(
+                    "%(programme)s – %(decision)s: Die Stellen der Bausteine haben %(positions)s VZÄ, "
+                    "der Bescheid fördert %(funded)s VZÄ."
+                )
+                % {
+                    "programme": version.decision.programme.short_name,
+                    "decision": version.decision.title,
+                    "positions": fte(total),
+                    "funded": fte(version.funded_fte),
+                }
+            )
+    return findings
+
+
+def _report_gaps(report: Report) -> list[str]:
+    findings = []
+    consultations = list(report.consultations.select_related("committee"))
+    if not consultations:
+        findings.append(_("Es ist noch keine Beratung (Gremium, Sitzung) eingetragen."))
+    for consultation in consultations:
+        if consultation.meeting_id is None:
+            findings.append(
+                _("Beratung im Gremium „%(committee)s“: Sitzung und Tagesordnungspunkt fehlen.")
+                % {"committee": consultation.committee.name}
+            )
+        elif consultation.agenda_item_id is None:
+            findings.append(
+                _("Beratung im Gremium „%(committee)s“: Der Tagesordnungspunkt fehlt.")
+                % {"committee": consultation.committee.name}
+            )
+    if not report.sections.exists():
+        findings.append(_("Die Vorlage hat noch keinen Abschnitt im Sachverhalt."))
+    if not report.signatory_name.strip():
+        findings.append(_("Es ist noch niemand als Unterzeichner/in eingetragen."))
+    return findings
+
+
+def release_findings(report: Report, paper: dict) -> list[str]:
+    """Data gaps and contradictions of ``report`` whose paper (a fresh snapshot) is ``paper``, in German."""
+    programme_ids = [section["programme"]["pk"] for section in paper["sections"] if section["programme"]]
+    return _report_gaps(report) + _figure_gaps(paper) + _positions_above_funded_fte(programme_ids)
+
+
+def findings_digest(findings: list[str]) -> str:
+    """A short fingerprint of a list of findings: the confirmation is of exactly the list that was shown."""
+    return hashlib.sha256("\n".join(findings).encode()).hexdigest()[:16]
