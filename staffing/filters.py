@@ -19,9 +19,18 @@ from integration_admin.core.cache import content_key
 from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
 from programs.models import BuildingBlock
 from staffing.costs import cost_years
-from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus
+from staffing.models import (
+    STAFFABLE_STATUSES,
+    Occupancy,
+    Organisation,
+    OrganisationKind,
+    PayGrade,
+    Position,
+    PositionStatus,
+)
 
 NO_PAY_GRADE = "ohne"
+WITH_FREE_SHARE = "vacant"  # the occupancy filter's "partly held or free"
 
 
 def search_widget(placeholder) -> forms.TextInput:
@@ -73,19 +82,30 @@ class PositionFilter(CostYearFilterSet):
     organisation = django_filters.ChoiceFilter(
         label=_("Organisation"), field_name="organisation_id", empty_label=_("alle")
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=PositionStatus.choices, empty_label=_("alle"))
+    # The status of the position's life (planned, granted, ended); whether people hold it is the
+    # occupancy below. "bewilligt" also finds positions still recorded as "besetzt"/"unbesetzt".
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        method="filter_status",
+        empty_label=_("alle"),
+        choices=[
+            (status, status.label)
+            for status in PositionStatus
+            if status not in (PositionStatus.FILLED, PositionStatus.VACANT)
+        ],
+    )
     pay_grade = django_filters.ChoiceFilter(label=_("Entgeltgruppe"), method="filter_pay_grade", empty_label=_("alle"))
     active_on = LocalizedDateFilter(label=_("aktiv am"), method="filter_active_on")
-    vacancy = django_filters.ChoiceFilter(
+    occupancy = django_filters.ChoiceFilter(
         label=_("Besetzung am Tag"),
-        method="filter_vacancy",
+        method="filter_occupancy",
         empty_label=_("alle"),
-        choices=[("frei", _("mit freien Anteilen")), ("voll", _("voll besetzt"))],
+        choices=[*Occupancy.choices, (WITH_FREE_SHARE, _("mit freien Anteilen (teilweise oder unbesetzt)"))],
     )
 
     class Meta(BaseFilterSet.Meta):
         model = Position
-        fields = ["q", "programme", "building_block", "organisation", "status", "pay_grade", "active_on", "vacancy"]
+        fields = ["q", "programme", "building_block", "organisation", "status", "pay_grade", "active_on", "occupancy"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,8 +156,15 @@ class PositionFilter(CostYearFilterSet):
     def filter_active_on(self, queryset, name, value):
         return queryset.active_on(value)
 
-    def filter_vacancy(self, queryset, name, value):
-        return queryset.with_vacancy(value == "frei")
+    def filter_status(self, queryset, name, value):
+        if value == PositionStatus.APPROVED:
+            return queryset.filter(status__in=STAFFABLE_STATUSES)
+        return queryset.filter(status=value)
+
+    def filter_occupancy(self, queryset, name, value):
+        if value == WITH_FREE_SHARE:
+            return queryset.with_occupancy(Occupancy.PARTLY, Occupancy.FREE)
+        return queryset.with_occupancy(value)
 
 
 class OrganisationFilter(CostYearFilterSet):
