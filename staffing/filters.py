@@ -38,7 +38,8 @@ def search_widget(placeholder) -> forms.TextInput:
 
 
 class CostYearFilterSet(BaseFilterSet):
-    """A filter set with a "Kostenjahr": the years with employer rates, by default the current one.
+    """A filter set with a "Kostenjahr": the years with employer rates, by default the year of
+    :meth:`requested_day` (today), or the nearest year with pay data before it (else the first).
 
     The filter set is always bound (a first visit has no query string), so that the list is
     annotated with the cost of the year even then.
@@ -48,12 +49,22 @@ class CostYearFilterSet(BaseFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.cost_years, self.default_year = cost_years()
+        self.cost_years, self.default_year = cost_years(self.requested_day())
         self.filters["year"].extra["choices"] = [(year, year) for year in self.cost_years or [self.default_year]]
         data = self.data.copy()
         if not data.get("year"):
             data["year"] = str(self.default_year)
         self.data, self.is_bound = data, True
+
+    def requested_day(self) -> datetime.date:
+        """The day whose year is the default cost year (or the nearest year with pay data): today."""
+        return timezone.localdate()
+
+    @property
+    def missing_pay_year(self) -> int | None:
+        """The year of the list's day when it has no pay data and the list shows another year's cost."""
+        year = self.requested_day().year
+        return year if year not in self.cost_years and year != self.cost_year else None
 
     def cleaned(self, name: str):
         self.form.is_valid()  # cleans the form once; invalid fields are left out of cleaned_data
@@ -109,6 +120,17 @@ class PositionFilter(CostYearFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A caseworker's list starts with their own organisation: when the request asks for no
+        # filter at all (first visit, sorting, paging); "alle" (an empty value) clears it.
+        user = getattr(self.request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_caseworker
+            and user.organisation_id is not None
+            and not any(name in self.data for name in self._meta.fields)
+        ):
+            self.data["organisation"] = str(user.organisation_id)
         self.block_rows = list(
             BuildingBlock.objects.order_by("programme", "number").values_list(
                 "pk", "number", "short_title", "title", "programme_id", "programme__short_name"
@@ -134,7 +156,18 @@ class PositionFilter(CostYearFilterSet):
         """The key of the rendered filter form in the fragment cache: its choices (hundreds of
         organisations and blocks on a state-wide installation) and the request's values."""
         path = self.request.get_full_path() if self.request is not None else ""
-        return content_key(path, self.cost_years, self.block_rows, self.organisation_rows, self.pay_grade_rows)
+        # (the data too: a caseworker's default organisation is not in the path)
+        data = sorted(self.data.lists())
+        return content_key(path, data, self.cost_years, self.block_rows, self.organisation_rows, self.pay_grade_rows)
+
+    def requested_day(self) -> datetime.date:
+        """The day of "aktiv am" if it is a valid date, else today (read before the form is cleaned:
+        the default cost year follows it)."""
+        try:
+            day = self.filters["active_on"].field.clean(self.data.get("active_on"))
+        except forms.ValidationError:
+            day = None
+        return day or timezone.localdate()
 
     @property
     def day(self) -> datetime.date:

@@ -74,7 +74,8 @@ class PositionTable(Table):
         fields = []
         sequence = (
             "programme", "building_block", "organisation", "title", "fte", "pay_grade", "pay_step", "holders",
-            "assigned", "vacant", "occupancy", "period", "start", "end", "status", "annual_cost", "cost_is_illustrative",
+            "assigned", "vacant", "occupancy", "period", "start", "end", "status", "annual_cost",
+            "cost_is_illustrative",
         )  # fmt: skip
         empty_text = _("Keine Stellen gefunden.")
         attrs = {"class": "table table-sm table-hover align-middle positions", "id": "positions"}
