@@ -19,9 +19,18 @@ from integration_admin.core.cache import content_key
 from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
 from programs.models import BuildingBlock
 from staffing.costs import cost_years
-from staffing.models import Organisation, OrganisationKind, PayGrade, Position, PositionStatus
+from staffing.models import (
+    STAFFABLE_STATUSES,
+    Occupancy,
+    Organisation,
+    OrganisationKind,
+    PayGrade,
+    Position,
+    PositionStatus,
+)
 
 NO_PAY_GRADE = "ohne"
+WITH_FREE_SHARE = "vacant"  # the occupancy filter's "partly held or free"
 
 
 def search_widget(placeholder) -> forms.TextInput:
@@ -29,7 +38,8 @@ def search_widget(placeholder) -> forms.TextInput:
 
 
 class CostYearFilterSet(BaseFilterSet):
-    """A filter set with a "Kostenjahr": the years with employer rates, by default the current one.
+    """A filter set with a "Kostenjahr": the years with employer rates, by default the year of
+    :meth:`requested_day` (today), or the nearest year with pay data before it (else the first).
 
     The filter set is always bound (a first visit has no query string), so that the list is
     annotated with the cost of the year even then.
@@ -39,12 +49,22 @@ class CostYearFilterSet(BaseFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.cost_years, self.default_year = cost_years()
+        self.cost_years, self.default_year = cost_years(self.requested_day())
         self.filters["year"].extra["choices"] = [(year, year) for year in self.cost_years or [self.default_year]]
         data = self.data.copy()
         if not data.get("year"):
             data["year"] = str(self.default_year)
         self.data, self.is_bound = data, True
+
+    def requested_day(self) -> datetime.date:
+        """The day whose year is the default cost year (or the nearest year with pay data): today."""
+        return timezone.localdate()
+
+    @property
+    def missing_pay_year(self) -> int | None:
+        """The year of the list's day when it has no pay data and the list shows another year's cost."""
+        year = self.requested_day().year
+        return year if year not in self.cost_years and year != self.cost_year else None
 
     def cleaned(self, name: str):
         self.form.is_valid()  # cleans the form once; invalid fields are left out of cleaned_data
@@ -73,22 +93,44 @@ class PositionFilter(CostYearFilterSet):
     organisation = django_filters.ChoiceFilter(
         label=_("Organisation"), field_name="organisation_id", empty_label=_("alle")
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=PositionStatus.choices, empty_label=_("alle"))
+    # The status of the position's life (planned, granted, ended); whether people hold it is the
+    # occupancy below. "bewilligt" also finds positions still recorded as "besetzt"/"unbesetzt".
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        method="filter_status",
+        empty_label=_("alle"),
+        choices=[
+            (status, status.label)
+            for status in PositionStatus
+            if status not in (PositionStatus.FILLED, PositionStatus.VACANT)
+        ],
+    )
     pay_grade = django_filters.ChoiceFilter(label=_("Entgeltgruppe"), method="filter_pay_grade", empty_label=_("alle"))
     active_on = LocalizedDateFilter(label=_("aktiv am"), method="filter_active_on")
-    vacancy = django_filters.ChoiceFilter(
+    occupancy = django_filters.ChoiceFilter(
         label=_("Besetzung am Tag"),
-        method="filter_vacancy",
+        method="filter_occupancy",
         empty_label=_("alle"),
-        choices=[("frei", _("mit freien Anteilen")), ("voll", _("voll besetzt"))],
+        choices=[*Occupancy.choices, (WITH_FREE_SHARE, _("mit freien Anteilen (teilweise oder unbesetzt)"))],
     )
 
     class Meta(BaseFilterSet.Meta):
         model = Position
-        fields = ["q", "programme", "building_block", "organisation", "status", "pay_grade", "active_on", "vacancy"]
+        fields = ["q", "programme", "building_block", "organisation", "status", "pay_grade", "active_on", "occupancy"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A caseworker's list starts with their own organisation: when the request asks for no
+        # filter at all (first visit, sorting, paging); "alle" (an empty value) clears it.
+        user = getattr(self.request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_caseworker
+            and user.organisation_id is not None
+            and not any(name in self.data for name in self._meta.fields)
+        ):
+            self.data["organisation"] = str(user.organisation_id)
         self.block_rows = list(
             BuildingBlock.objects.order_by("programme", "number").values_list(
                 "pk", "number", "short_title", "title", "programme_id", "programme__short_name"
@@ -114,7 +156,18 @@ class PositionFilter(CostYearFilterSet):
         """The key of the rendered filter form in the fragment cache: its choices (hundreds of
         organisations and blocks on a state-wide installation) and the request's values."""
         path = self.request.get_full_path() if self.request is not None else ""
-        return content_key(path, self.cost_years, self.block_rows, self.organisation_rows, self.pay_grade_rows)
+        # (the data too: a caseworker's default organisation is not in the path)
+        data = sorted(self.data.lists())
+        return content_key(path, data, self.cost_years, self.block_rows, self.organisation_rows, self.pay_grade_rows)
+
+    def requested_day(self) -> datetime.date:
+        """The day of "aktiv am" if it is a valid date, else today (read before the form is cleaned:
+        the default cost year follows it)."""
+        try:
+            day = self.filters["active_on"].field.clean(self.data.get("active_on"))
+        except forms.ValidationError:
+            day = None
+        return day or timezone.localdate()
 
     @property
     def day(self) -> datetime.date:
@@ -136,8 +189,15 @@ class PositionFilter(CostYearFilterSet):
     def filter_active_on(self, queryset, name, value):
         return queryset.active_on(value)
 
-    def filter_vacancy(self, queryset, name, value):
-        return queryset.with_vacancy(value == "frei")
+    def filter_status(self, queryset, name, value):
+        if value == PositionStatus.APPROVED:
+            return queryset.filter(status__in=STAFFABLE_STATUSES)
+        return queryset.filter(status=value)
+
+    def filter_occupancy(self, queryset, name, value):
+        if value == WITH_FREE_SHARE:
+            return queryset.with_occupancy(Occupancy.PARTLY, Occupancy.FREE)
+        return queryset.with_occupancy(value)
 
 
 class OrganisationFilter(CostYearFilterSet):

@@ -143,6 +143,23 @@ class AssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         model = Assignment
         fields = ["holder_name", "fte_share", "start", "end"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        position_end = self.position_end
+        if position_end is not None:
+            self.fields["end"].help_text = _("Leer lassen: bis zum Ende der Stelle (%(day)s).") % {
+                "day": f"{position_end:%d.%m.%Y}"
+            }
+
+    @property
+    def position_end(self):
+        """The last day of the assignment's position (``None``: open-ended)."""
+        return self.instance.position.end if self.instance.position_id else None
+
+    def clean_end(self):
+        # an empty "bis" on a position with an end: the assignment lasts as long as the position
+        return self.cleaned_data.get("end") or self.position_end
+
 
 class EndAssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     end = LocalizedDateField(

@@ -59,6 +59,7 @@ class PositionTable(Table):
     holders = tables.Column(verbose_name=_("Stelleninhaber/-innen"), accessor="holder_names", orderable=False)
     assigned = MilliFteColumn(_("besetzt"), accessor="assigned_milli", footer=total_fte("assigned"))
     vacant = MilliFteColumn(_("frei"), accessor="vacant_milli", footer=total_fte("vacant"))
+    occupancy = tables.Column(verbose_name=_("Besetzung"), orderable=False)
     period = tables.Column(
         verbose_name=_("Zeitraum"), empty_values=(), order_by=("start", "end"), exclude_from_export=True
     )
@@ -73,7 +74,8 @@ class PositionTable(Table):
         fields = []
         sequence = (
             "programme", "building_block", "organisation", "title", "fte", "pay_grade", "pay_step", "holders",
-            "assigned", "vacant", "period", "start", "end", "status", "annual_cost", "cost_is_illustrative",
+            "assigned", "vacant", "occupancy", "period", "start", "end", "status", "annual_cost",
+            "cost_is_illustrative",
         )  # fmt: skip
         empty_text = _("Keine Stellen gefunden.")
         attrs = {"class": "table table-sm table-hover align-middle positions", "id": "positions"}
@@ -118,6 +120,9 @@ class PositionTable(Table):
         if record.holders_hidden:  # need to know: another organisation's holders (PositionQuerySet.with_holders)
             return _("nicht einsehbar")
         return ", ".join(split_joined(value))
+
+    def value_occupancy(self, record):
+        return record.occupancy_label
 
     def value_status(self, record):
         return record.get_status_display()

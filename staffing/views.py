@@ -51,6 +51,7 @@ from staffing.models import (
     PositionStatus,
     empty_totals,
     listed_positions,
+    peak_assigned_fte,
     set_totals,
     staffing_periods,
 )
@@ -386,11 +387,18 @@ class AssignmentCreateView(CreateOnceMixin, AssignmentFormMixin, CreateView):
         return {**super().get_form_kwargs(), "instance": Assignment(position=self.position)}
 
     def get_initial(self):
-        today = timezone.localdate()
-        start = self.position.start if self.position.start and self.position.start > today else today
-        held = sum((a.fte_share for a in self.position.assignments.active_on(start)), self.position.fte * 0)
-        free = self.position.fte - held
-        return {"start": start, "end": self.position.end, "fte_share": free if free > 0 else None}
+        # Defaults that can be saved: "von" today, but within the position's period (a position
+        # that ended starts at its last day), "bis" its end, and the share that is free on every
+        # day in between.
+        position = self.position
+        start = timezone.localdate()
+        if position.end is not None and start > position.end:
+            start = position.end
+        if position.start is not None and start < position.start:
+            start = position.start
+        held = peak_assigned_fte(position.assignments.overlapping(start, position.end))
+        free = position.fte - held
+        return {"start": start, "end": position.end, "fte_share": free if free > 0 else None}
 
 
 class AssignmentUpdateView(AccessLogMixin, AssignmentFormMixin, UpdateView):

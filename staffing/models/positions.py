@@ -124,6 +124,15 @@ class PositionStatus(models.TextChoices):
     ENDED = "ended", _("beendet")
 
 
+class Occupancy(models.TextChoices):
+    """How much of a position is held on a day: a fact of its assignments, not a status
+    (:meth:`PositionQuerySet.with_staffing`); only a position that can be held on the day has one."""
+
+    HELD = "held", _("besetzt")
+    PARTLY = "partly", _("teilweise besetzt")
+    FREE = "free", _("unbesetzt")
+
+
 # Statuses in which a position exists and can be held by people; only these can be vacant.
 STAFFABLE_STATUSES = (PositionStatus.APPROVED, PositionStatus.FILLED, PositionStatus.VACANT)
 # Statuses of a position that is only planned: no grant pays for it (yet).
@@ -169,7 +178,8 @@ class PositionQuerySet(models.QuerySet):
         """Annotate the FTE held on ``day`` and what is free, in thousandths (see :func:`thousandths`).
 
         ``staffable_on_day`` is true where the position exists on ``day`` in a status that people
-        can hold; only there does a vacancy mean something.
+        can hold; only there does a vacancy mean something, and only there is ``occupancy`` (an
+        :class:`Occupancy`: held, partly held, free) set; elsewhere it is ``None``.
         """
         shares = (
             Assignment.objects.filter(position=OuterRef("pk"))
@@ -179,17 +189,30 @@ class PositionQuerySet(models.QuerySet):
             .annotate(total=Sum(thousandths(F("fte_share"))))
             .values("total")
         )
-        return self.annotate(
-            assigned_milli=Coalesce(Subquery(shares, output_field=models.BigIntegerField()), 0),
-            staffable_on_day=Case(
-                When(active_on_condition(day) & Q(status__in=STAFFABLE_STATUSES), then=True),
-                default=False,
-                output_field=models.BooleanField(),
-            ),
-        ).alias(vacant_milli=thousandths(F("fte")) - F("assigned_milli"))
+        return (
+            self.annotate(
+                assigned_milli=Coalesce(Subquery(shares, output_field=models.BigIntegerField()), 0),
+                staffable_on_day=Case(
+                    When(active_on_condition(day) & Q(status__in=STAFFABLE_STATUSES), then=True),
+                    default=False,
+                    output_field=models.BooleanField(),
+                ),
+            )
+            .alias(vacant_milli=thousandths(F("fte")) - F("assigned_milli"))
+            .annotate(
+                occupancy=Case(
+                    When(Q(staffable_on_day=False), then=Value(None)),
+                    When(Q(assigned_milli__lte=0), then=Value(Occupancy.FREE)),
+                    When(Q(vacant_milli__lte=0), then=Value(Occupancy.HELD)),
+                    default=Value(Occupancy.PARTLY),
+                    output_field=models.CharField(),
+                )
+            )
+        )
         # (an alias: the free share is in the SQL only where a filter or the sort asks for it;
         # the rows work it out in Python, Position.vacant_milli, instead of running the held-FTE
-        # subquery once more per row)
+        # subquery once more per row. The occupancy's CASE does repeat it, as the column and the
+        # filter need it in the database: still one query per list, at a cost per row.)
 
     def with_holders(self, day: datetime.date, *, reader) -> "PositionQuerySet":
         """Annotate the names of the people holding the position on ``day`` (see :func:`split_joined`),
@@ -229,11 +252,9 @@ class PositionQuerySet(models.QuerySet):
             pay_grade_code=F("pay_grade__code"),
         )
 
-    def with_vacancy(self, vacant: bool) -> "PositionQuerySet":
-        """After :meth:`with_staffing`: positions with a free share on the day, or fully held ones."""
-        if vacant:
-            return self.filter(staffable_on_day=True, vacant_milli__gt=0)
-        return self.filter(staffable_on_day=True, vacant_milli__lte=0)
+    def with_occupancy(self, *occupancies: str) -> "PositionQuerySet":
+        """After :meth:`with_staffing`: the positions held, partly held or free (:class:`Occupancy`) on its day."""
+        return self.filter(occupancy__in=occupancies)
 
     def with_cost(self, year: int) -> "PositionQuerySet":
         """Annotate the stored annual employer cost of ``year`` (``None`` where it is unknown)."""
@@ -440,6 +461,11 @@ class Position(Revisioned):
     def vacant(self) -> Decimal:
         """The FTE free on the day of :meth:`PositionQuerySet.with_staffing`."""
         return from_thousandths(self.vacant_milli)
+
+    @property
+    def occupancy_label(self) -> str:
+        """Held, partly held or free on the day of :meth:`PositionQuerySet.with_staffing`, in words."""
+        return Occupancy(self.occupancy).label if self.occupancy else ""
 
     @property
     def holder_list(self) -> list[str]:

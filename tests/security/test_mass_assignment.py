@@ -235,7 +235,8 @@ def test_caseworker_lists_every_position_and_edits_only_their_own(login, client,
     rows a caseworker may not see, because they may see them all); edit and delete buttons appear
     only on their own organisation's positions."""
     login("sb-drk")
-    response = client.get(reverse("staffing:position-list"), {"per_page": 100})
+    # "Organisation: alle" (the list starts with the caseworker's own organisation)
+    response = client.get(reverse("staffing:position-list"), {"per_page": 100, "organisation": ""})
     assert response.status_code == 200
     listed = {int(pk) for pk in POSITION_LINK.findall(response.content.decode())}
     assert listed == set(Position.objects.values_list("pk", flat=True))

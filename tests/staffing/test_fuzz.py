@@ -59,7 +59,7 @@ def test_assignment_form_never_fails(login, name, share, start, end):
 
 @FUZZ
 @given(params=st.dictionaries(st.sampled_from(["q", "programme", "building_block", "organisation", "status",
-                                               "pay_grade", "active_on", "vacancy", "year", "per_page", "page",
+                                               "pay_grade", "active_on", "occupancy", "year", "per_page", "page",
                                                "sort", "_export"]), NASTY, max_size=5))  # fmt: skip
 def test_position_list_never_fails(login, params):
     response = login("sb-drk").get(reverse("staffing:position-list"), params)
