@@ -189,30 +189,26 @@ class PositionQuerySet(models.QuerySet):
             .annotate(total=Sum(thousandths(F("fte_share"))))
             .values("total")
         )
-        return (
-            self.annotate(
-                assigned_milli=Coalesce(Subquery(shares, output_field=models.BigIntegerField()), 0),
-                staffable_on_day=Case(
-                    When(active_on_condition(day) & Q(status__in=STAFFABLE_STATUSES), then=True),
-                    default=False,
-                    output_field=models.BooleanField(),
-                ),
-            )
-            .alias(vacant_milli=thousandths(F("fte")) - F("assigned_milli"))
-            .annotate(
-                occupancy=Case(
-                    When(Q(staffable_on_day=False), then=Value(None)),
-                    When(Q(assigned_milli__lte=0), then=Value(Occupancy.FREE)),
-                    When(Q(vacant_milli__lte=0), then=Value(Occupancy.HELD)),
-                    default=Value(Occupancy.PARTLY),
-                    output_field=models.CharField(),
-                )
-            )
+        return self.annotate(
+            assigned_milli=Coalesce(Subquery(shares, output_field=models.BigIntegerField()), 0),
+            staffable_on_day=Case(
+                When(active_on_condition(day) & Q(status__in=STAFFABLE_STATUSES), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            ),
+        ).alias(
+            vacant_milli=thousandths(F("fte")) - F("assigned_milli"),
+            occupancy=Case(
+                When(Q(staffable_on_day=False), then=Value(None)),
+                When(Q(assigned_milli__lte=0), then=Value(Occupancy.FREE)),
+                When(Q(vacant_milli__lte=0), then=Value(Occupancy.HELD)),
+                default=Value(Occupancy.PARTLY),
+                output_field=models.CharField(),
+            ),
         )
-        # (an alias: the free share is in the SQL only where a filter or the sort asks for it;
-        # the rows work it out in Python, Position.vacant_milli, instead of running the held-FTE
-        # subquery once more per row. The occupancy's CASE does repeat it, as the column and the
-        # filter need it in the database: still one query per list, at a cost per row.)
+        # (aliases: the free share and the occupancy are in the SQL only where a filter or the
+        # sort asks for them; the rows work them out in Python, Position.vacant_milli and
+        # Position.occupancy, instead of running the held-FTE subquery again per row)
 
     def with_holders(self, day: datetime.date, *, reader) -> "PositionQuerySet":
         """Annotate the names of the people holding the position on ``day`` (see :func:`split_joined`),
@@ -461,6 +457,19 @@ class Position(Revisioned):
     def vacant(self) -> Decimal:
         """The FTE free on the day of :meth:`PositionQuerySet.with_staffing`."""
         return from_thousandths(self.vacant_milli)
+
+    @property
+    def occupancy(self) -> str | None:
+        """Held, partly held or free (:class:`Occupancy`) on the day of :meth:`PositionQuerySet.with_staffing`;
+        ``None`` where the position cannot be held that day. The same rule as the database's alias
+        that :meth:`PositionQuerySet.with_occupancy` filters on."""
+        if not self.staffable_on_day:
+            return None
+        if self.assigned_milli <= 0:
+            return Occupancy.FREE
+        if self.vacant_milli <= 0:
+            return Occupancy.HELD
+        return Occupancy.PARTLY
 
     @property
     def occupancy_label(self) -> str:
