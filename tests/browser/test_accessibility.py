@@ -80,3 +80,108 @@ def test_every_page_of_the_navigation_passes_axe(log_in, axe, username):
     expect(page.locator("#main-nav")).to_be_visible()
     violations += axe(f"{username} / @ {WIDTHS[-1]}px, Menü geöffnet")
     assert not violations, report(violations)
+
+
+# The contrast ratio (WCAG 2.1, 1.4.3 and 1.4.11) of two computed CSS colours, the second opaque.
+CONTRAST = """([fg, bg]) => {
+    const rgb = (css) => css.match(/[\\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((c) => {
+        c /= 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    const [a, b] = [lum(rgb(fg)), lum(rgb(bg))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def contrast(page, foreground: str, background: str) -> float:
+    return page.evaluate(CONTRAST, [foreground, background])
+
+
+def style(locator, prop: str) -> str:
+    return locator.evaluate("(el, prop) => getComputedStyle(el)[prop]", prop)
+
+
+def test_skip_link_is_the_first_stop_and_leads_to_the_content(log_in):
+    page = log_in("sb-drk")
+    page.goto("/positions/")
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    expect(skip).to_have_text("Zum Inhalt springen")
+    box = skip.bounding_box()  # shown when focused, not a 1-px visually-hidden box
+    assert box is not None and box["width"] > 50 and box["height"] > 20 and box["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is inside the content, not the navigation again
+    assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+
+
+def test_keyboard_focus_on_navigation_links_is_clearly_visible(log_in):
+    page = log_in("sb-drk")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/")
+    link = page.locator("nav.navbar .nav-link", has_text="Stellen")
+    for _ in range(20):  # Tab through the page as a keyboard user does, until the link has focus
+        page.keyboard.press("Tab")
+        if link.evaluate("(el) => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("Der Navigationslink „Stellen“ ist mit der Tabulatortaste nicht erreichbar.")
+    navbar_background = style(page.locator("nav.navbar"), "backgroundColor")
+    assert style(link, "outlineStyle") == "solid"
+    assert float(style(link, "outlineWidth").removesuffix("px")) >= 2
+    # 1.4.11: the focus indicator at least 3:1 against the bar it sits on
+    assert contrast(page, style(link, "outlineColor"), navbar_background) >= 3
+
+
+def test_navigation_marks_the_current_page_and_reads_at_4_5_to_1(log_in):
+    page = log_in("sb-drk")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/organisations/")
+    current = page.locator("nav.navbar [aria-current=page]")
+    expect(current).to_have_count(1)
+    expect(current).to_have_text("Organisationen")
+    # marked by more than colour (1.4.1): bold and underlined
+    assert int(style(current, "fontWeight")) >= 600
+    assert "underline" in style(current, "textDecorationLine")
+    background = style(page.locator("nav.navbar"), "backgroundColor")
+    for link in page.locator("nav.navbar .nav-link").all():
+        assert contrast(page, style(link, "color"), background) >= 4.5, link.inner_text()
+
+
+def test_outline_buttons_do_not_look_disabled(log_in):
+    """„Bearbeiten“ and „Ergänzung anlegen“ are outline buttons: their text at least 7:1 (Bootstrap's
+    grey, 4,7:1, reads as disabled next to the primary buttons) and their border at least 3:1."""
+    from integration_admin.council.models import Report, ReportStatus
+    from tests import factories
+
+    draft = factories.report(title="Barrierefreier Entwurf")
+    released = Report.objects.filter(status=ReportStatus.RELEASED).first()  # the demo's 0001/2020
+    page = log_in("leitung")
+    for report in (draft, released):
+        page.goto(report.get_absolute_url())
+        for button in page.locator("main .btn-outline-secondary").all():
+            background = "rgb(255, 255, 255)"
+            assert contrast(page, style(button, "color"), background) >= 7, button.inner_text()
+            assert contrast(page, style(button, "borderTopColor"), background) >= 3, button.inner_text()
+    expect(page.locator("main .btn-outline-secondary", has_text="Ergänzung anlegen")).to_have_count(1)
+
+
+def test_dashboards_call_off_warning_reads_at_4_5_to_1(log_in):
+    import datetime
+
+    from funding.models import FinancingType
+    from tests import factories
+
+    decision = factories.decision(title="Barrierefrei Abruf")
+    factories.version(
+        decision,
+        financing_type=FinancingType.FULL,
+        full_financing_reason="x",
+        eligible_expenditure="1000.00",
+        period_end=datetime.date.today() + datetime.timedelta(days=10),
+    )
+    page = log_in("admin")
+    page.goto("/")
+    warning = page.locator(".call-off-warnings li", has_text="Barrierefrei Abruf")
+    expect(warning).to_contain_text("noch nicht abgerufen")
+    assert contrast(page, style(warning, "color"), "rgb(255, 255, 255)") >= 4.5
