@@ -53,7 +53,12 @@ class Structure(HTMLParser):
             self.open_fieldsets[-1]["legend"] += data
 
     def missing_targets(self) -> list[str]:
-        return [f"{owner} -> {target}" for owner, targets in self.described_by for target in targets if target not in self.ids]
+        return [
+            f"{owner} -> {target}"
+            for owner, targets in self.described_by
+            for target in targets
+            if target not in self.ids
+        ]
 
 
 def structure_of(response) -> Structure:
