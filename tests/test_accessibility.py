@@ -112,6 +112,36 @@ def test_an_invalid_field_is_described_by_its_error_and_its_help_text(login):
     assert 'aria-invalid="true"' in response.content.decode()
 
 
+NAVIGATION = [
+    "dashboard",
+    "programme-list",
+    "staffing:position-list",
+    "staffing:organisation-list",
+    "funding:decision-list",
+    "funding:controlling",
+    "council:meeting-list",
+    "council:report-list",
+    "password_change",
+    "mfa-setup",
+]
+
+
+@pytest.mark.parametrize("url_name", NAVIGATION)
+def test_aria_describedby_of_the_navigation_pages_names_existing_ids(login, url_name):
+    page = structure_of(login("admin").get(reverse(url_name)))
+    assert page.missing_targets() == []
+    assert page.empty_label_for == 0
+
+
+def test_a_filter_error_is_described_by_an_existing_id(login):
+    """A bad filter value (an impossible date) gives the field an error; its aria-describedby
+    names the error's id, which the filter form must give."""
+    response = login("sb-drk").get(reverse("staffing:position-list"), {"active_on": "31.02.2021"})
+    page = structure_of(response)
+    assert "id_active_on_error" in dict(page.described_by)["id_active_on"]
+    assert page.missing_targets() == []
+
+
 def test_release_form_names_existing_ids(login):
     report = Report.objects.exclude(status=ReportStatus.RELEASED).first()
     if report is None:
