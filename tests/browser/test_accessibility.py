@@ -68,6 +68,7 @@ def test_every_page_of_the_navigation_passes_axe(log_in, axe, username):
     page.goto("/")
     urls = page.evaluate(NAVIGATION_LINKS)
     assert "/positions/" in urls and "/reports/" in urls, urls  # the navigation was found
+    assert ("/admin/" in urls) == (username == "admin"), urls  # „Stammdaten“ (Django's admin) too
     violations = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -185,3 +186,31 @@ def test_dashboards_call_off_warning_reads_at_4_5_to_1(log_in):
     warning = page.locator(".call-off-warnings li", has_text="Barrierefrei Abruf")
     expect(warning).to_contain_text("noch nicht abgerufen")
     assert contrast(page, style(warning, "color"), "rgb(255, 255, 255)") >= 4.5
+
+
+def test_the_main_detail_and_form_pages_pass_axe(log_in, axe):
+    """Beyond the navigation: one of each page a caseworker or the administrator works on daily."""
+    from funding.models import GrantDecision
+    from integration_admin.council.models import Meeting, Report
+    from staffing.models import Position
+
+    position = Position.objects.filter(organisation__short_name="KI").first()
+    decision = GrantDecision.objects.get(programme__short_name="Durchstarten")
+    urls = [
+        position.get_absolute_url(),
+        f"/positions/{position.pk}/edit/",
+        "/positions/new/",
+        decision.get_absolute_url(),
+        f"/decisions/{decision.pk}/edit/",
+        "/decisions/new/",
+        Report.objects.first().get_absolute_url(),
+        Meeting.objects.first().get_absolute_url(),
+    ]
+    page = log_in("admin")
+    violations = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in urls:
+            page.goto(url)
+            violations += axe(f"admin {url} @ {width}px")
+    assert not violations, report(violations)
