@@ -91,6 +91,34 @@ ifneq ($(BROWSER_TESTS),0)
 	fi
 endif
 
+# The accessibility check of the browser tests (tests/browser/test_accessibility.py) injects
+# axe-core, an npm package pinned with its checksum in tests/browser/axe/package-lock.json;
+# `npm ci` installs it into tests/browser/axe/node_modules (git-ignored) when it is missing or the
+# lock file changed. Debian's npm is installed when it is missing and we are root.
+AXE_JS := tests/browser/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: axe
+ifeq ($(BROWSER_TESTS),0)
+axe:
+else
+axe: $(AXE_JS)
+endif
+
+$(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "npm fehlt, installiere Debians Paket npm für die Barrierefreiheitsprüfung …"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+		else \
+			echo "Die Barrierefreiheitsprüfung der Browser-Tests braucht npm (für axe-core)." >&2; \
+			echo "Bitte installieren:  sudo apt-get install -y npm" >&2; \
+			echo "oder ohne Browser-Tests testen:  make test BROWSER_TESTS=0" >&2; \
+			exit 1; \
+		fi; \
+	fi
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
 # The login-throttling test (tests/security/test_reverse_proxy.py) runs gunicorn behind Debian's
 # nginx, as in production. PROXY_TESTS=0 leaves it out (and does not need nginx).
 NGINX ?= /usr/sbin/nginx
@@ -116,11 +144,11 @@ endif
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 
-test: $(VENV)/.installed chromium nginx
+test: $(VENV)/.installed chromium axe nginx
 	$(TEST_ENV) CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) PROXY_TESTS=$(PROXY_TESTS) $(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (default: the local server, trust auth).
-test-postgres: $(VENV)/.installed chromium nginx
+test-postgres: $(VENV)/.installed chromium axe nginx
 	$(TEST_ENV) CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) PROXY_TESTS=$(PROXY_TESTS) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/integration_admin} \
 		$(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
 
@@ -159,4 +187,4 @@ restore: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py restore "$(BACKUP)"
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache tests/browser/axe/node_modules

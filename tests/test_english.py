@@ -36,7 +36,9 @@ CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 # The same as `make messages` leaves out.
 IGNORED = [".venv", "staticfiles", "static", "var", "bench", "tests"]
 
-MENU_LINK = re.compile(r'<a class="nav-link" href="[^"]*">([^<]*)</a>')
+MENU_LINK = re.compile(
+    r'<a class="nav-link[^"]*" href="[^"]*"[^>]*>([^<]*)</a>'
+)  # the current page's: "nav-link active"
 ENGLISH_MENU = {
     "Overview",
     "Programmes",

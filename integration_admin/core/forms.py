@@ -264,5 +264,5 @@ class BootstrapFormMixin(PlainInputMixin):
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_error"
+        # aria-invalid and aria-describedby (the help text's and the errors' ids) are Django's own
+        # (BoundField.build_widget_attrs); templates/includes/_form.html gives those ids.

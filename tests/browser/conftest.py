@@ -13,6 +13,7 @@ shares a connection (the request threads take turns; keep-alive still works).
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -35,6 +36,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# axe-core, installed by `make test` (`make axe`: npm ci from tests/browser/axe/package-lock.json).
+AXE_JS = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_MISSING = (
+    "Die Barrierefreiheitsprüfung braucht axe-core unter {path}, es fehlt. Installieren mit "
+    "`make axe` (make test tut das selbst; braucht npm), oder die Browser-Tests auslassen: "
+    "make test BROWSER_TESTS=0."
+)
 MISSING = (
     "Die Browser-Tests brauchen Chromium unter {path}, es fehlt. Installieren mit "
     "`sudo apt-get install -y chromium` (make test tut das als root selbst), oder die Browser-Tests "

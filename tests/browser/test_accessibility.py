@@ -1,0 +1,216 @@
+"""WCAG 2.1 AA (BITV 2.0) as far as a machine can check it: axe-core on every page reachable from
+the navigation, for each demo role, on a desktop (1366 px) and a phone (390 px); and the keyboard
+basics axe cannot judge (skip link, visible focus, the current page marked in the navigation).
+
+axe-core is loaded into each page as an init script of the browser context (the DevTools protocol,
+not a <script> element, so the pages' Content-Security-Policy stays as it is). A "serious" or
+"critical" violation fails the test and is printed with the page, the width and the elements.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import AXE_JS, AXE_MISSING
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (1366, 390)
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+
+# The links of the navigation bar (menu, brand and the account menu) on this origin.
+NAVIGATION_LINKS = """() => [...new Set([...document.querySelectorAll("nav.navbar a[href]")]
+    .filter((a) => a.origin === location.origin)
+    .map((a) => a.pathname + a.search))]"""
+
+RUN_AXE = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+    .then((result) => result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.failureSummary.replace(/\\s+/g, " ")).slice(0, 5),
+    })))"""
+
+
+@pytest.fixture
+def axe(page):
+    """``axe(label)``: the serious and critical WCAG 2.1 A/AA violations of the page as shown now."""
+    if not AXE_JS.exists():
+        pytest.fail(AXE_MISSING.format(path=AXE_JS), pytrace=False)
+    page.context.add_init_script(path=str(AXE_JS))
+
+    def _axe(label: str) -> list[str]:
+        found = []
+        for violation in page.evaluate(RUN_AXE, WCAG_21_AA):
+            if violation["impact"] in FAILING_IMPACTS:
+                found.append(f"{label}: {violation['id']} ({violation['impact']}): {violation['help']}")
+                found.extend(f"    {node}" for node in violation["nodes"])
+        return found
+
+    return _axe
+
+
+def report(violations: list[str]) -> str:
+    return "Verstöße gegen WCAG 2.1 AA (axe-core, serious/critical):\n" + "\n".join(violations)
+
+
+def test_login_page_passes_axe(page, axe):
+    violations = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/accounts/login/")
+        violations += axe(f"/accounts/login/ @ {width}px")
+    assert not violations, report(violations)
+
+
+@pytest.mark.parametrize("username", ["sb-drk", "sb-ki", "leitung", "admin"])
+def test_every_page_of_the_navigation_passes_axe(log_in, axe, username):
+    page = log_in(username)
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.goto("/")
+    urls = page.evaluate(NAVIGATION_LINKS)
+    assert "/positions/" in urls and "/reports/" in urls, urls  # the navigation was found
+    assert ("/admin/" in urls) == (username == "admin"), urls  # „Stammdaten“ (Django's admin) too
+    violations = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in urls:
+            page.goto(url)
+            violations += axe(f"{username} {url} @ {width}px")
+    # The phone's navigation is a menu behind the toggler: checked opened too.
+    page.goto("/")
+    page.get_by_role("button", name="Navigation umschalten").click()
+    expect(page.locator("#main-nav")).to_be_visible()
+    violations += axe(f"{username} / @ {WIDTHS[-1]}px, Menü geöffnet")
+    assert not violations, report(violations)
+
+
+# The contrast ratio (WCAG 2.1, 1.4.3 and 1.4.11) of two computed CSS colours, the second opaque.
+CONTRAST = """([fg, bg]) => {
+    const rgb = (css) => css.match(/[\\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((c) => {
+        c /= 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    const [a, b] = [lum(rgb(fg)), lum(rgb(bg))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def contrast(page, foreground: str, background: str) -> float:
+    return page.evaluate(CONTRAST, [foreground, background])
+
+
+def style(locator, prop: str) -> str:
+    return locator.evaluate("(el, prop) => getComputedStyle(el)[prop]", prop)
+
+
+def test_skip_link_is_the_first_stop_and_leads_to_the_content(log_in):
+    page = log_in("sb-drk")
+    page.goto("/positions/")
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    expect(skip).to_have_text("Zum Inhalt springen")
+    box = skip.bounding_box()  # shown when focused, not a 1-px visually-hidden box
+    assert box is not None and box["width"] > 50 and box["height"] > 20 and box["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is inside the content, not the navigation again
+    assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+
+
+def test_keyboard_focus_on_navigation_links_is_clearly_visible(log_in):
+    page = log_in("sb-drk")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/")
+    link = page.locator("nav.navbar .nav-link", has_text="Stellen")
+    for _ in range(20):  # Tab through the page as a keyboard user does, until the link has focus
+        page.keyboard.press("Tab")
+        if link.evaluate("(el) => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("Der Navigationslink „Stellen“ ist mit der Tabulatortaste nicht erreichbar.")
+    navbar_background = style(page.locator("nav.navbar"), "backgroundColor")
+    assert style(link, "outlineStyle") == "solid"
+    assert float(style(link, "outlineWidth").removesuffix("px")) >= 2
+    # 1.4.11: the focus indicator at least 3:1 against the bar it sits on
+    assert contrast(page, style(link, "outlineColor"), navbar_background) >= 3
+
+
+def test_navigation_marks_the_current_page_and_reads_at_4_5_to_1(log_in):
+    page = log_in("sb-drk")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/organisations/")
+    current = page.locator("nav.navbar [aria-current=page]")
+    expect(current).to_have_count(1)
+    expect(current).to_have_text("Organisationen")
+    # marked by more than colour (1.4.1): bold and underlined
+    assert int(style(current, "fontWeight")) >= 600
+    assert "underline" in style(current, "textDecorationLine")
+    background = style(page.locator("nav.navbar"), "backgroundColor")
+    for link in page.locator("nav.navbar .nav-link").all():
+        assert contrast(page, style(link, "color"), background) >= 4.5, link.inner_text()
+
+
+def test_outline_buttons_do_not_look_disabled(log_in):
+    """„Bearbeiten“ and „Ergänzung anlegen“ are outline buttons: their text at least 7:1 (Bootstrap's
+    grey, 4,7:1, reads as disabled next to the primary buttons) and their border at least 3:1."""
+    from integration_admin.council.models import Report, ReportStatus
+    from tests import factories
+
+    draft = factories.report(title="Barrierefreier Entwurf")
+    released = Report.objects.filter(status=ReportStatus.RELEASED).first()  # the demo's 0001/2020
+    page = log_in("leitung")
+    for report in (draft, released):
+        page.goto(report.get_absolute_url())
+        for button in page.locator("main .btn-outline-secondary").all():
+            background = "rgb(255, 255, 255)"
+            assert contrast(page, style(button, "color"), background) >= 7, button.inner_text()
+            assert contrast(page, style(button, "borderTopColor"), background) >= 3, button.inner_text()
+    expect(page.locator("main .btn-outline-secondary", has_text="Ergänzung anlegen")).to_have_count(1)
+
+
+def test_dashboards_call_off_warning_reads_at_4_5_to_1(log_in):
+    import datetime
+
+    from funding.models import FinancingType
+    from tests import factories
+
+    decision = factories.decision(title="Barrierefrei Abruf")
+    factories.version(
+        decision,
+        financing_type=FinancingType.FULL,
+        full_financing_reason="x",
+        eligible_expenditure="1000.00",
+        period_end=datetime.date.today() + datetime.timedelta(days=10),
+    )
+    page = log_in("admin")
+    page.goto("/")
+    warning = page.locator(".call-off-warnings li", has_text="Barrierefrei Abruf")
+    expect(warning).to_contain_text("noch nicht abgerufen")
+    assert contrast(page, style(warning, "color"), "rgb(255, 255, 255)") >= 4.5
+
+
+def test_the_main_detail_and_form_pages_pass_axe(log_in, axe):
+    """Beyond the navigation: one of each page a caseworker or the administrator works on daily."""
+    from funding.models import GrantDecision
+    from integration_admin.council.models import Meeting, Report
+    from staffing.models import Position
+
+    position = Position.objects.filter(organisation__short_name="KI").first()
+    decision = GrantDecision.objects.get(programme__short_name="Durchstarten")
+    urls = [
+        position.get_absolute_url(),
+        f"/positions/{position.pk}/edit/",
+        "/positions/new/",
+        decision.get_absolute_url(),
+        f"/decisions/{decision.pk}/edit/",
+        "/decisions/new/",
+        Report.objects.first().get_absolute_url(),
+        Meeting.objects.first().get_absolute_url(),
+    ]
+    page = log_in("admin")
+    violations = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in urls:
+            page.goto(url)
+            violations += axe(f"admin {url} @ {width}px")
+    assert not violations, report(violations)
