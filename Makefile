@@ -74,21 +74,26 @@ ifeq ($(BROWSER_TESTS),0)
 BROWSER_PYTEST_ARGS := -m "not browser"
 endif
 
-# Installs Debian's chromium when it is missing and we are root; otherwise says how.
-.PHONY: chromium
-chromium:
-ifneq ($(BROWSER_TESTS),0)
-	@if [ ! -x "$(CHROMIUM)" ]; then \
+# A Debian package the tests need: installed when `$(1)` fails and we are root; otherwise the
+# command to install it and how to test without it. $(call debian_package,CHECK,PACKAGE,WHAT,SKIP)
+define debian_package
+	@if ! $(1); then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Chromium fehlt, installiere Debians Paket chromium für die Browser-Tests …"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			echo "$(2) fehlt, installiere Debians Paket $(2) für $(3) …"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 		else \
-			echo "Die Browser-Tests brauchen Chromium unter $(CHROMIUM)." >&2; \
-			echo "Bitte installieren:  sudo apt-get install -y chromium" >&2; \
-			echo "oder ohne Browser-Tests testen:  make test BROWSER_TESTS=0" >&2; \
+			echo "Für $(3) fehlt das Debian-Paket $(2)." >&2; \
+			echo "Bitte installieren:  sudo apt-get install -y $(2)" >&2; \
+			echo "oder ohne sie testen:  make test $(4)" >&2; \
 			exit 1; \
 		fi; \
 	fi
+endef
+
+.PHONY: chromium
+chromium:
+ifneq ($(BROWSER_TESTS),0)
+	$(call debian_package,[ -x "$(CHROMIUM)" ],chromium,die Browser-Tests,BROWSER_TESTS=0)
 endif
 
 # The accessibility check of the browser tests (tests/browser/test_accessibility.py) injects
@@ -105,17 +110,7 @@ axe: $(AXE_JS)
 endif
 
 $(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
-	@if ! command -v npm >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "npm fehlt, installiere Debians Paket npm für die Barrierefreiheitsprüfung …"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
-		else \
-			echo "Die Barrierefreiheitsprüfung der Browser-Tests braucht npm (für axe-core)." >&2; \
-			echo "Bitte installieren:  sudo apt-get install -y npm" >&2; \
-			echo "oder ohne Browser-Tests testen:  make test BROWSER_TESTS=0" >&2; \
-			exit 1; \
-		fi; \
-	fi
+	$(call debian_package,command -v npm >/dev/null 2>&1,npm,die Barrierefreiheitsprüfung der Browser-Tests,BROWSER_TESTS=0)
 	npm ci --prefix tests/browser/axe --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
@@ -124,21 +119,10 @@ $(AXE_JS): tests/browser/axe/package.json tests/browser/axe/package-lock.json
 NGINX ?= /usr/sbin/nginx
 PROXY_TESTS ?= 1
 
-# Installs Debian's nginx when it is missing and we are root; otherwise says how.
 .PHONY: nginx
 nginx:
 ifneq ($(PROXY_TESTS),0)
-	@if [ ! -x "$(NGINX)" ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "nginx fehlt, installiere Debians Paket nginx für den Test hinter dem Reverse-Proxy …"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
-		else \
-			echo "Der Test hinter dem Reverse-Proxy braucht nginx unter $(NGINX)." >&2; \
-			echo "Bitte installieren:  sudo apt-get install -y nginx" >&2; \
-			echo "oder ohne ihn testen:  make test PROXY_TESTS=0" >&2; \
-			exit 1; \
-		fi; \
-	fi
+	$(call debian_package,[ -x "$(NGINX)" ],nginx,den Test hinter dem Reverse-Proxy,PROXY_TESTS=0)
 endif
 
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
