@@ -7,11 +7,14 @@
 - A change of a letter's figures needs a reason (stored in the history); a decision or version
   saved after someone else changed the decision is refused (its revision is checked under a row lock).
 - Call-offs and pass-throughs lock their decision while their total is checked against the grant.
-- Changing a flat rate recomputes the grants of the flat-rate decisions that use it.
+- A flat rate in the master data is a proposal for new decisions: issued decisions keep the rate
+  frozen into them, and the admin says which ones (a changed rate reaches them only by an amendment).
+- The financing plan is read-only here (it is entered on the decision's page); eligibility rules
+  of programmes are kept here.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -30,8 +33,10 @@ from funding.models import (
     CallOff,
     CostShare,
     DecisionVersion,
+    EligibilityRule,
     GrantDecision,
     PassThrough,
+    PlanItem,
     ProofOfUse,
 )
 from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
@@ -166,8 +171,24 @@ class DecisionVersionAdminForm(DecisionRevisionAdminMixin, VersionFiguresForm):
 class CostShareInline(PlainTextAdminMixin, admin.TabularInline):
     model = CostShare
     extra = 0
-    fields = ["organisation", "weight", "eligible_amount", "grant_amount", "own_share"]
+    fields = ["organisation", "weight", "eligible_amount", "grant_amount", "third_party_amount", "own_share"]
     readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PlanItemInline(PlainTextAdminMixin, admin.TabularInline):
+    model = PlanItem
+    extra = 0
+    fields = ["kind", "label", "building_block", "organisation", "year", "fte", "amount", "percent"]
+    readonly_fields = [*fields, "frozen_from_master_data_on"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -186,7 +207,7 @@ class DecisionVersionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistory
     list_filter = ["financing_type", "is_current"]
     list_select_related = ["decision"]
     readonly_fields = ["decision", "number", "is_current", "reason", "granted_amount"]
-    inlines = [CostShareInline]
+    inlines = [PlanItemInline, CostShareInline]
 
     def has_add_permission(self, request, *args):
         # Amendments are recorded on the decision's page, which numbers them and moves "current".
@@ -274,15 +295,39 @@ class FlatRateAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.refresh_flat_rate_grants(building_block_ids=[obj.building_block_id], year=obj.year)
+        services.fill_missing_flat_rates(building_block_id=obj.building_block_id, year=obj.year)
+        keeping = services.issued_versions_with_other_rate(
+            building_block_id=obj.building_block_id, year=obj.year, amount=obj.amount_per_fte
+        )
+        if keeping:
+            self.message_user(
+                request,
+                _(
+                    "Die Pauschale gilt für neue Bescheide. %(count)s erlassene Bescheide behalten ihre "
+                    "festgeschriebene Pauschale für %(year)s (%(titles)s); sie ändert sich dort nur mit einem "
+                    "Änderungsbescheid („Pauschalen aus den Stammdaten übernehmen“)."
+                )
+                % {
+                    "count": len(keeping),
+                    "year": obj.year,
+                    "titles": ", ".join(version.decision.title for version in keeping),
+                },
+                level=messages.WARNING,
+            )
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.refresh_flat_rate_grants(building_block_ids=[obj.building_block_id], year=obj.year)
 
-    def delete_queryset(self, request, queryset):
-        changed = list(queryset.values_list("building_block_id", "year"))
-        for obj in queryset:
-            obj.delete()
-        for block_id, year in changed:
-            services.refresh_flat_rate_grants(building_block_ids=[block_id], year=year)
+@admin.register(EligibilityRule)
+class EligibilityRuleAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
+    list_display = ["__str__", "min_fte_per_position", "min_fte_per_recipient", "month_counting", "rate_basis"]
+    list_select_related = ["programme", "decision"]
+    fields = [
+        "programme",
+        "decision",
+        "min_fte_per_position",
+        "max_fte_per_position",
+        "min_fte_per_recipient",
+        "max_fte_per_recipient",
+        "month_counting",
+        "rate_basis",
+        "source",
+    ]

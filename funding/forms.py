@@ -17,12 +17,16 @@ from funding.models import (
     Application,
     CallOff,
     DecisionVersion,
+    EligibilityRule,
     FinancingType,
     GrantDecision,
+    MonthCounting,
     PassThrough,
+    PlanItem,
     ProofOfUse,
 )
 from funding.services import REASON_MAX_LENGTH
+from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
 from integration_admin.core.forms import (
     BootstrapFormMixin,
@@ -42,6 +46,19 @@ RATE_MESSAGES = {
     "max_value": _("Der Fördersatz darf höchstens 100 %% betragen."),
 }
 NEGATIVE = _("Beträge dürfen nicht negativ sein.")
+
+
+def plan_derived_figures(financing_type: str) -> tuple[str, ...]:
+    """What a financing plan entered item by item states (shown, not typed, while a version has one).
+
+    Its cost is the eligible expenditure of share, deficit and full financing, but the grant of
+    fixed amounts and flat rates, whose eligible expenditure (the real cost) is typed."""
+    names = ["funded_fte", "unit_amount", "units"]
+    if financing_type in (FinancingType.SHARE, FinancingType.DEFICIT, FinancingType.FULL):
+        names.append("eligible_expenditure")
+    if financing_type == FinancingType.DEFICIT:
+        names += ["own_funds", "third_party_funds"]
+    return tuple(names)
 
 
 class FteField(LocalizedDecimalField):
@@ -153,6 +170,12 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
     )
     period_start = LocalizedDateField(label=_("Bewilligungszeitraum von"), required=False)
     period_end = LocalizedDateField(label=_("Bewilligungszeitraum bis"), required=False)
+    month_counting = forms.ChoiceField(
+        label=_("Monate zählen"),
+        choices=MonthCounting.choices,
+        required=False,
+        help_text=_("Für Beträge je Jahr: angefangene Monate voll oder taggenau (wie der Bescheid es sagt)."),
+    )
 
     class Meta:
         model = DecisionVersion
@@ -164,6 +187,14 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
             types = [t for t, names in FIGURES_BY_TYPE.items() if name in names]
             self.fields[name].widget.attrs["data-financing-types"] = " ".join(types)
         self.fields["financing_type"].widget.attrs["data-financing-type-select"] = "true"
+        if self.instance.plan_amount is not None:
+            # A plan entered item by item states these figures; they are changed there.
+            for name in plan_derived_figures(self.instance.financing_type):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Aus dem Finanzierungsplan; dort ändern.")
+
+    def clean_month_counting(self):
+        return self.cleaned_data.get("month_counting") or MonthCounting.STARTED_MONTHS
 
     def clean(self):
         cleaned = super().clean()
@@ -193,13 +224,29 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
             self.add_error(None, error)
             return
         eligible = self.instance.eligible_expenditure
-        if (
-            grant is not None
-            and eligible is not None
-            and self.instance.financing_type == FinancingType.SHARE
-            and grant > eligible
-        ):
-            self.add_error("cap", _("Die Zuwendung kann nicht höher sein als die zuwendungsfähigen Ausgaben."))
+        if grant is not None and eligible is not None and grant > eligible:
+            if self.instance.financing_type == FinancingType.SHARE:
+                self.add_error("cap", _("Die Zuwendung kann nicht höher sein als die zuwendungsfähigen Ausgaben."))
+            else:
+                self.add_error(
+                    "eligible_expenditure",
+                    _(
+                        "Die Zuwendung (%(grant)s) übersteigt die zuwendungsfähigen Ausgaben (%(eligible)s) um "
+                        "%(excess)s; der Eigenanteil würde negativ. Ein Festbetrag oder eine Pauschale darf die "
+                        "zuwendungsfähigen Ausgaben nicht übersteigen."
+                    )
+                    % {"grant": euro(grant), "eligible": euro(eligible), "excess": euro(grant - eligible)},
+                )
+        third_party = self.instance.third_party_funds or Decimal("0")
+        if grant is not None and eligible is not None and grant <= eligible < grant + third_party:
+            self.add_error(
+                "third_party_funds",
+                _(
+                    "Zuwendung und Drittmittel zusammen (%(total)s) übersteigen die zuwendungsfähigen Ausgaben "
+                    "(%(eligible)s)."
+                )
+                % {"total": euro(grant + third_party), "eligible": euro(eligible)},
+            )
         if grant is not None and grant >= Decimal("1e12"):
             self.add_error(None, _("Die berechnete Zuwendung ist zu groß."))
 
@@ -223,6 +270,14 @@ class AmendmentForm(VersionFiguresForm):
     dated_on = LocalizedDateField(label=_("Datum des Änderungsbescheids"))
     received_on = LocalizedDateField(label=_("Eingang"), required=False)
     revision = PlainIntegerField(widget=forms.HiddenInput, min_value=1)
+    take_master_rates = forms.BooleanField(
+        label=_("Pauschalen aus den Stammdaten übernehmen"),
+        required=False,
+        help_text=_(
+            "Nur wenn der Änderungsbescheid die Pauschale ändert: die im Bescheid festgeschriebenen Pauschalen "
+            "werden durch die heutigen der Stammdaten ersetzt."
+        ),
+    )
 
     class Meta(VersionFiguresForm.Meta):
         fields = ["reason", "dated_on", "received_on", *VERSION_FIGURES]
@@ -346,4 +401,110 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
             "actual_cost_basis",
             "conditions",
             "is_illustrative",
+        ]
+
+
+class PlanItemForm(BootstrapFormMixin, forms.ModelForm):
+    """One line of a financing plan, typed the German way ("57.000,00", "0,5")."""
+
+    year = PlainIntegerField(label=_("nur im Jahr"), required=False, min_value=2000, max_value=2100)
+    fte = fte_field(label=_("VZÄ"), required=False)
+    amount = no_negative_money(label=_("Betrag"), required=False)
+    percent = LocalizedDecimalField(
+        label=_("Prozent"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        error_messages={
+            "min_value": _("Der Prozentsatz muss über 0 liegen."),
+            "max_value": _("Der Prozentsatz darf höchstens 100 betragen."),
+        },
+    )
+
+    class Meta:
+        model = PlanItem
+        fields = ["kind", "label", "building_block", "organisation", "year", "fte", "amount", "percent", "sort_order"]
+
+    def __init__(self, *args, decision=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if decision is not None:
+            self.fields["building_block"].queryset = decision.building_blocks.select_related("programme")
+        self.fields["sort_order"].widget = forms.HiddenInput()
+        self.fields["sort_order"].required = False
+        if self.instance.frozen_from_master_data_on:
+            self.fields["amount"].help_text = _(
+                "Aus den Stammdaten am %(day)s festgeschrieben; eine spätere Änderung der Stammdaten ändert "
+                "diesen Betrag nicht."
+            ) % {"day": f"{self.instance.frozen_from_master_data_on:%d.%m.%Y}"}
+
+    def clean_sort_order(self):
+        return self.cleaned_data.get("sort_order") or 0
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.frozen_from_master_data_on and self.has_changed():
+            # Typed by hand now: the rate is the letter's, no longer the master data's.
+            self.instance.frozen_from_master_data_on = None
+        return cleaned
+
+
+class BasePlanItemFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, decision=None, **kwargs):
+        self.decision = decision
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "decision": self.decision}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            decision=self.decision,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+
+PlanItemFormSet = forms.inlineformset_factory(
+    DecisionVersion,
+    PlanItem,
+    form=PlanItemForm,
+    formset=BasePlanItemFormSet,
+    extra=3,
+    max_num=200,
+    absolute_max=200,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+class EligibilityRuleForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.ModelForm):
+    """A decision's own eligibility rule (wins over its programme's)."""
+
+    min_fte_per_position = fte_field(label=_("mindestens VZÄ je Stelle"), required=False)
+    max_fte_per_position = fte_field(label=_("höchstens VZÄ je Stelle"), required=False)
+    min_fte_per_recipient = fte_field(
+        label=_("mindestens VZÄ je Träger"),
+        required=False,
+        help_text=_("Z. B. 0,5: Anteile eines Trägers unter 0,5 VZÄ sind nicht förderfähig."),
+    )
+    max_fte_per_recipient = fte_field(label=_("höchstens VZÄ je Träger"), required=False)
+
+    class Meta:
+        model = EligibilityRule
+        fields = [
+            "min_fte_per_position",
+            "max_fte_per_position",
+            "min_fte_per_recipient",
+            "max_fte_per_recipient",
+            "month_counting",
+            "rate_basis",
+            "source",
         ]

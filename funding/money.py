@@ -5,9 +5,13 @@ Every function takes and returns ``Decimal``; rounding is half-up to the cent th
 tested exhaustively (tests/funding/test_money.py uses hypothesis).
 """
 
+import calendar
 import datetime
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import TypeVar
 
 from integration_admin.core.formats import CENT, round_money
@@ -50,8 +54,53 @@ def months_in_year(start: datetime.date, end: datetime.date, year: int) -> int:
     return last.month - first.month + 1
 
 
+# How the months of a period are counted for amounts per year (an eligibility rule, kept as data).
+STARTED_MONTHS = "started_months"  # every month the period touches counts in full (angefangene Monate)
+BY_DAY = "by_day"  # a month counts by the share of its days inside the period (taggenau)
+
+
+def month_fraction_in_year(
+    start: datetime.date, end: datetime.date, year: int, counting: str = STARTED_MONTHS
+) -> Fraction:
+    """How many months of ``year`` the period start..end (inclusive) counts, exactly.
+
+    With ``STARTED_MONTHS`` a whole number (every touched month in full); with ``BY_DAY`` each
+    month counts the share of its days inside the period: 16.07.–31.12. is 5 + 16/31 months.
+    """
+    if counting == STARTED_MONTHS:
+        return Fraction(months_in_year(start, end, year))
+    first = max(start, datetime.date(year, 1, 1))
+    last = min(end, datetime.date(year, 12, 31))
+    total = Fraction(0)
+    for month in range(first.month, last.month + 1) if first <= last else ():
+        days_in_month = calendar.monthrange(year, month)[1]
+        month_first = first.day if month == first.month else 1
+        month_last = last.day if month == last.month else days_in_month
+        total += Fraction(month_last - month_first + 1, days_in_month)
+    return total
+
+
+def per_fte_and_year(
+    amount: Decimal, fte: Decimal, start: datetime.date, end: datetime.date, year: int, counting: str = STARTED_MONTHS
+) -> Decimal:
+    """An amount per FTE and year for the part of ``year`` the period covers: amount x FTE x months/12,
+    rounded half-up to the cent (each year on its own, the way payments are booked)."""
+    months = month_fraction_in_year(start, end, year, counting)
+    return round_fraction(Fraction(amount) * Fraction(fte) * months / 12)
+
+
+def round_fraction(exact: Fraction) -> Decimal:
+    """An exact fraction rounded half-up (away from zero) to the cent, without an inexact step between."""
+    cents = math.floor(abs(exact) * 100 + Fraction(1, 2))
+    return (Decimal(cents) * CENT).copy_sign(Decimal(exact.numerator or 1))
+
+
 def flat_rate_grant_by_year(
-    start: datetime.date, end: datetime.date, funded_fte: Decimal, rates: Mapping[int, Decimal]
+    start: datetime.date,
+    end: datetime.date,
+    funded_fte: Decimal,
+    rates: Mapping[int, Decimal],
+    counting: str = STARTED_MONTHS,
 ) -> dict[int, Decimal]:
     """Flat rate per FTE and year: rate(year) x FTE x months/12 for each year of the period.
 
@@ -60,10 +109,91 @@ def flat_rate_grant_by_year(
     """
     result: dict[int, Decimal] = {}
     for year in range(start.year, end.year + 1):
-        months = months_in_year(start, end, year)
-        if months:
-            result[year] = round_money(rates[year] * funded_fte * months / TWELVE)
+        if month_fraction_in_year(start, end, year, counting):
+            result[year] = per_fte_and_year(rates[year], funded_fte, start, end, year, counting)
     return result
+
+
+# The kinds of a financing plan's items (funding.models.PlanItemKind uses the same values).
+PERSONNEL = "personnel"  # amount per FTE and year x FTE x months/12, in every year it applies to
+ONE_OFF = "one_off"  # amount per FTE, once (e.g. workplace set-up)
+FIXED = "fixed"  # a fixed amount, once
+MATERIAL = "material"  # a percentage of the personnel cost (of the same building block, if it names one)
+OWN_FUNDS = "own_funds"
+THIRD_PARTY = "third_party"
+COST_KINDS = (PERSONNEL, ONE_OFF, FIXED, MATERIAL)
+RESOURCE_KINDS = (OWN_FUNDS, THIRD_PARTY)
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One item of a financing plan, as the money rules read it."""
+
+    kind: str
+    amount: Decimal | None = None
+    fte: Decimal | None = None
+    percent: Decimal | None = None
+    year: int | None = None  # only in this year; None: every year of the period (once: the first)
+    block: int | None = None  # the building block it belongs to, for material flat rates
+
+
+def plan_by_year(
+    lines: Sequence[PlanLine], start: datetime.date, end: datetime.date, counting: str = STARTED_MONTHS
+) -> list[dict[int, Decimal]]:
+    """Each line's amount per year of the period start..end, in the order of ``lines``.
+
+    Personnel lines: amount x FTE x months/12 in each year they apply to, each year rounded on
+    its own; one-off and fixed lines and resources fall in their year (or the period's first);
+    material lines are their percentage of the personnel cost of the same block (or of all
+    personnel lines) in each year, rounded half-up. A line for a year outside the period is 0.
+    """
+    years = range(start.year, end.year + 1)
+    result: list[dict[int, Decimal]] = []
+    personnel: dict[tuple[int | None, int], Decimal] = {}
+    for line in lines:
+        amounts: dict[int, Decimal] = {}
+        if line.kind == PERSONNEL:
+            for year in years:
+                if (line.year is None or line.year == year) and month_fraction_in_year(start, end, year, counting):
+                    amounts[year] = per_fte_and_year(line.amount, line.fte, start, end, year, counting)
+                    for key in ((line.block, year), (None, year)) if line.block is not None else ((None, year),):
+                        personnel[key] = personnel.get(key, Decimal("0.00")) + amounts[year]
+        elif line.kind in (ONE_OFF, FIXED, *RESOURCE_KINDS):
+            year = line.year if line.year is not None else start.year
+            if year in years:
+                value = line.amount if line.kind != ONE_OFF else round_money(line.amount * line.fte)
+                amounts[year] = round_money(value)
+        result.append(amounts)
+    for line, amounts in zip(lines, result, strict=True):
+        if line.kind == MATERIAL:
+            for year in years:
+                if line.year is None or line.year == year:
+                    base = personnel.get((line.block, year), Decimal("0.00"))
+                    if base:
+                        amounts[year] = round_money(base * line.percent / HUNDRED)
+    return result
+
+
+def plan_totals(lines: Sequence[PlanLine], by_year: Iterable[Mapping[int, Decimal]]) -> dict[str, Decimal]:
+    """Cost, own funds and third-party funds of a plan, summed from its yearly amounts."""
+    totals = {"cost": Decimal("0.00"), OWN_FUNDS: Decimal("0.00"), THIRD_PARTY: Decimal("0.00")}
+    for line, amounts in zip(lines, by_year, strict=True):
+        key = "cost" if line.kind in COST_KINDS else line.kind
+        totals[key] += sum(amounts.values(), Decimal("0.00"))
+    return totals
+
+
+def plan_fte(lines: Sequence[PlanLine], start: datetime.date, end: datetime.date) -> Decimal | None:
+    """The FTE a plan funds: the most personnel FTE that apply together in any year of the period."""
+    if not any(line.kind == PERSONNEL for line in lines):
+        return None
+    return max(
+        sum(
+            (line.fte for line in lines if line.kind == PERSONNEL and line.year in (None, year)),
+            Decimal("0"),
+        )
+        for year in range(start.year, end.year + 1)
+    )
 
 
 def split_proportionally(total: Decimal, weights: Mapping[K, Decimal]) -> dict[K, Decimal]:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funding import money
@@ -23,9 +24,12 @@ from funding.models import (
     FinancingType,
     GrantDecision,
     PassThrough,
+    PlanItem,
+    PlanItemKind,
 )
 from integration_admin.core.db import FteSum
-from integration_admin.core.history import FLAT_RATE_CHANGED, VERSION_SUPERSEDED, system_reason
+from integration_admin.core.formats import euro
+from integration_admin.core.history import FLAT_RATE_FROZEN, VERSION_SUPERSEDED, system_reason
 from integration_admin.core.models import StaleRevision
 from programs.models import BuildingBlock
 from staffing.models import Organisation, Position
@@ -80,7 +84,7 @@ def can_split(version: DecisionVersion) -> bool:
     return (
         version.eligible_expenditure is not None
         and version.granted_amount is not None
-        and version.granted_amount <= version.eligible_expenditure
+        and version.granted_amount + (version.third_party_funds or Decimal("0")) <= version.eligible_expenditure
     )
 
 
@@ -90,11 +94,12 @@ def split_cost_shares(
 ) -> list[CostShare]:
     """Split a version's eligible expenditure, grant and own share between organisations.
 
-    The eligible expenditure is split by ``weights`` (usually FTE); the grant is then split in
-    proportion to those eligible parts, and each own share is the difference. Both splits use
-    the largest-remainder method, so every column adds up to the version's totals to the cent,
-    grant + own share = eligible holds for every organisation, and no part can turn negative
-    (a grant part never exceeds its eligible part, because the grant never exceeds the total).
+    The eligible expenditure is split by ``weights`` (usually FTE); the grant and third-party
+    funds are then split in proportion to those eligible parts, and each own share is the
+    difference (third-party money is not an own share). The splits use the largest-remainder
+    method, so every column adds up to the version's totals to the cent, grant + third party +
+    own share = eligible holds for every organisation, and no part can turn negative (grant and
+    third party together never exceed the total).
 
     Rows are updated in place per organisation, so the history shows old and new amounts.
     """
@@ -102,24 +107,41 @@ def split_cost_shares(
         raise ValidationError(_("Ohne zuwendungsfähige Ausgaben und Zuwendung lässt sich kein Eigenanteil aufteilen."))
     if not weights:
         raise ValidationError(_("Es gibt keine Organisation, auf die der Eigenanteil verteilt werden kann."))
-    if version.granted_amount > version.eligible_expenditure:
-        raise ValidationError(_("Die Zuwendung ist höher als die zuwendungsfähigen Ausgaben."))
+    third_party = version.third_party_funds or Decimal("0.00")
+    if version.granted_amount + third_party > version.eligible_expenditure:
+        raise ValidationError(_("Zuwendung und Drittmittel sind höher als die zuwendungsfähigen Ausgaben."))
     eligible = money.split_proportionally(version.eligible_expenditure, weights)
     if version.eligible_expenditure:
-        grant = money.split_proportionally(version.granted_amount, eligible)
+        # Grant and third-party funds as one split, so that both together stay within each eligible part.
+        funded = money.split_proportionally(version.granted_amount + third_party, eligible)
+        grant = money.split_proportionally(version.granted_amount, funded) if any(funded.values()) else funded
     else:
-        grant = dict.fromkeys(eligible, Decimal("0.00"))
+        funded = grant = dict.fromkeys(eligible, Decimal("0.00"))
     existing = {share.organisation_id: share for share in version.cost_shares.all()}
     result = []
     for organisation, weight in weights.items():
-        figures = (weight, eligible[organisation], grant[organisation], eligible[organisation] - grant[organisation])
+        third = funded[organisation] - grant[organisation]
+        figures = (
+            weight,
+            eligible[organisation],
+            grant[organisation],
+            third,
+            eligible[organisation] - funded[organisation],
+        )
         share = existing.pop(organisation.pk, None)
-        if share is not None and (share.weight, share.eligible_amount, share.grant_amount, share.own_share) == figures:
+        current = share and (
+            share.weight,
+            share.eligible_amount,
+            share.grant_amount,
+            share.third_party_amount,
+            share.own_share,
+        )
+        if share is not None and current == figures:
             result.append(share)
             continue
         if share is None:
             share = CostShare(version=version, organisation=organisation)
-        share.weight, share.eligible_amount, share.grant_amount, share.own_share = figures
+        share.weight, share.eligible_amount, share.grant_amount, share.third_party_amount, share.own_share = figures
         share._change_reason = reason[:REASON_MAX_LENGTH] or None
         share.save()
         result.append(share)
@@ -158,6 +180,8 @@ def create_decision(
     version.is_current = True
     version.reason = ""
     version.save()
+    refresh_plan_figures(version)
+    check_grant_within_eligible(version)
     weights = position_weights(version)
     if weights and can_split(version):
         split_cost_shares(version=version, weights=weights)
@@ -198,6 +222,8 @@ def update_decision(
     if version is not None:
         version._change_reason = reason or None
         version.save()
+        refresh_plan_figures(version, reason=reason)
+        check_grant_within_eligible(version)
         resplit(version, reason=reason)
     return decision
 
@@ -211,11 +237,15 @@ def record_amendment(
     figures: Mapping[str, object],
     dated_on=None,
     received_on=None,
+    take_master_rates: bool = False,
 ) -> DecisionVersion:
     """An amendment (Änderungsbescheid): version n+1 with the changed figures becomes current.
 
-    The figures not in ``figures`` are copied from the current version; the earlier version is
-    kept unchanged except that it is no longer current; the own shares are split by the same key.
+    The figures not in ``figures`` are copied from the current version, and so is its financing
+    plan with the rates frozen into it; with ``take_master_rates`` the flat rates are taken
+    anew from the master data (the only way a changed master-data rate reaches an issued
+    decision, recorded with the amendment's reason). The earlier version is kept unchanged
+    except that it is no longer current; the own shares are split by the same key.
     """
     if not reason.strip():
         raise ValidationError({"reason": _("Ein Änderungsbescheid braucht einen Grund.")})
@@ -235,6 +265,11 @@ def record_amendment(
         raise ValueError(f"not figures of a decision letter: {sorted(unknown)}")
     for name in VERSION_FIGURES:
         setattr(new, name, figures[name] if name in figures else getattr(current, name, None))
+    if current is not None:
+        # Computed from the plan and the rates it takes over, so the first save already stores the grant.
+        new.plan_amount = current.plan_amount
+        if not take_master_rates:
+            new.frozen_rates_override = current.frozen_rates()
     new.full_clean(exclude=["decision"])
     weights = {}
     if current is not None:
@@ -244,6 +279,11 @@ def record_amendment(
         current.save()
     new._change_reason = reason.strip()[:REASON_MAX_LENGTH]
     new.save()
+    new.frozen_rates_override = None
+    if current is not None:
+        copy_plan(source=current, target=new, reason=new._change_reason, without_frozen_rates=take_master_rates)
+    refresh_plan_figures(new, reason=new._change_reason)
+    check_grant_within_eligible(new)
     resplit(new, weights=weights or None, reason=new._change_reason)
     _bump_revision(decision, locked)
     return new
@@ -281,25 +321,170 @@ def save_pass_through(*, pass_through: PassThrough) -> PassThrough:
     return pass_through
 
 
-@transaction.atomic
-def refresh_flat_rate_grants(*, building_block_ids: Iterable[int], year: int) -> list[DecisionVersion]:
-    """Recompute the grants of current flat-rate versions whose blocks' rate for ``year`` changed.
+def copy_plan(*, source: DecisionVersion, target: DecisionVersion, reason: str, without_frozen_rates: bool) -> None:
+    """Copy a version's financing plan to its amendment (frozen rates stay frozen unless dropped)."""
+    for item in source.plan_items.all():
+        if without_frozen_rates and item.frozen_from_master_data_on is not None:
+            continue
+        item.pk = None
+        item.version = target
+        item._change_reason = reason[:REASON_MAX_LENGTH] or None
+        item.save()
 
-    The grant is stored (so that totals can be summed in the database); a changed rate must
-    therefore be carried into the versions that use it, with a reason in their history.
-    """
-    changed = []
-    versions = DecisionVersion.objects.current().filter(
-        financing_type=FinancingType.FLAT_RATE, decision__building_blocks__in=list(building_block_ids)
+
+def sync_frozen_rates(version: DecisionVersion, *, reason: str = "") -> None:
+    """Freeze the master data's flat rates into a flat-rate version, for each year of its period
+    that has none yet; rates already frozen are never changed (the letter's rate binds).
+
+    While the plan holds nothing but these frozen rates they follow the funded FTE typed on the
+    figures; a plan entered item by item carries its own rates and is left alone. A version that
+    is no longer financed by flat rates loses its frozen rates."""
+    items = list(version.plan_items.all())
+    frozen = {item.year: item for item in items if item.frozen_from_master_data_on is not None}
+    if version.financing_type != FinancingType.FLAT_RATE:
+        for item in frozen.values():
+            item._change_reason = reason[:REASON_MAX_LENGTH] or None
+            item.delete()
+        return
+    if len(frozen) != len(items) or version.funded_fte is None:
+        return
+    if version.period_start is None or version.period_end is None:
+        return
+    try:
+        master = version.master_rates()
+    except ValidationError:
+        master = {}
+    today = timezone.localdate()
+    for year in range(version.period_start.year, version.period_end.year + 1):
+        item = frozen.get(year)
+        if item is None and year in master:
+            item = PlanItem(
+                version=version,
+                kind=PlanItemKind.PERSONNEL,
+                label=_("Pauschale je VZÄ und Jahr"),
+                year=year,
+                amount=master[year],
+                frozen_from_master_data_on=today,
+                sort_order=year,
+            )
+        if item is not None and item.fte != version.funded_fte:
+            item.fte = version.funded_fte
+            item._change_reason = reason[:REASON_MAX_LENGTH] or None
+            item.save()
+
+
+def refresh_plan_figures(version: DecisionVersion, *, reason: str = "") -> None:
+    """After a version's figures or plan changed: freeze missing flat rates, take the plan's
+    figures, and store the grant they compute (one save, only if something changed)."""
+    sync_frozen_rates(version, reason=reason)
+    before = {name: getattr(version, name) for name in PLAN_FIGURES}
+    grant_before = version.granted_amount
+    version.apply_plan(list(version.plan_items.all()))
+    if {name: getattr(version, name) for name in PLAN_FIGURES} != before or version.compute_grant() != grant_before:
+        version._change_reason = reason[:REASON_MAX_LENGTH] or None
+        version.save()
+
+
+# The figures of a version that a financing plan entered by hand may set.
+PLAN_FIGURES = ("plan_amount", "eligible_expenditure", "funded_fte", "own_funds", "third_party_funds")
+
+
+def check_grant_within_eligible(version: DecisionVersion) -> None:
+    """Refuse a grant above the eligible expenditure: the own share would turn negative."""
+    excess = version.grant_above_eligible()
+    if excess is None:
+        return
+    raise ValidationError(
+        _(
+            "Die Zuwendung (%(grant)s) übersteigt die zuwendungsfähigen Ausgaben (%(eligible)s) um %(excess)s; "
+            "der Eigenanteil würde negativ. Ein Festbetrag oder eine Pauschale darf die zuwendungsfähigen "
+            "Ausgaben nicht übersteigen: bitte Beträge, VZÄ oder Ausgaben prüfen."
+        )
+        % {
+            "grant": euro(version.granted_amount),
+            "eligible": euro(version.eligible_expenditure),
+            "excess": euro(excess),
+        }
     )
-    for version in versions.distinct():
-        try:
-            grant = version.compute_grant()
-        except ValidationError:
-            grant = None
-        if grant != version.granted_amount:
-            version._change_reason = system_reason(FLAT_RATE_CHANGED, year=year)[:REASON_MAX_LENGTH]
-            version.save()
-            resplit(version, reason=version._change_reason)
+
+
+@transaction.atomic
+def save_financing_plan(
+    *, decision: GrantDecision, expected_revision: int | None, formset, reason: str = ""
+) -> DecisionVersion:
+    """Save the current version's financing plan (an inline formset of its items) and the figures
+    it computes, if nobody else saved the decision in between. Changing or removing items of a
+    plan needs a reason (it corrects a letter already entered); entering items for the first
+    time does not."""
+    corrects = any(form.instance.pk and (form.has_changed() or form in formset.deleted_forms) for form in formset.forms)
+    check_reason_for_changed_figures(figures_changed=corrects, reason=reason)
+    locked = lock_decision(decision.pk, expected_revision)
+    version = locked.versions.select_for_update().get(is_current=True)
+    reason = reason.strip()[:REASON_MAX_LENGTH]
+    items = formset.save(commit=False)
+    for item in formset.deleted_objects:
+        item._change_reason = reason or None
+        item.delete()
+    for item in items:
+        item.version = version
+        item._change_reason = reason or None
+        item.save()
+    refresh_plan_figures(version, reason=reason)
+    check_grant_within_eligible(version)
+    resplit(version, reason=reason)
+    _bump_revision(decision, locked)
+    return version
+
+
+def issued_versions_with_other_rate(*, building_block_id: int, year: int, amount) -> list[DecisionVersion]:
+    """Current versions of the block's decisions whose frozen rate for ``year`` differs from ``amount``:
+    after a master-data change they keep their own rate (a change reaches them only by an amendment)."""
+    items = (
+        PlanItem.objects.filter(
+            version__is_current=True,
+            version__decision__building_blocks=building_block_id,
+            frozen_from_master_data_on__isnull=False,
+            year=year,
+        )
+        .exclude(amount=amount)
+        .select_related("version__decision")
+        .order_by("version__decision__title")
+    )
+    return list({item.version_id: item.version for item in items}.values())
+
+
+@transaction.atomic
+def save_eligibility_rule(*, decision: GrantDecision, expected_revision: int | None, rule, reason: str = ""):
+    """Save a decision's own eligibility rule, if nobody else saved the decision in between.
+
+    The rule's way of counting months is a proposal for new letters; the letters already entered
+    keep theirs (it is part of their figures, changed by a correction or an amendment)."""
+    locked = lock_decision(decision.pk, expected_revision)
+    rule.decision = locked
+    rule.programme = None
+    rule._change_reason = reason.strip()[:REASON_MAX_LENGTH] or None
+    rule.full_clean()
+    rule.save()
+    _bump_revision(decision, locked)
+    return rule
+
+
+@transaction.atomic
+def fill_missing_flat_rates(*, building_block_id: int, year: int) -> list[DecisionVersion]:
+    """After a master-data rate for ``year`` was entered: current flat-rate versions of the block
+    that still lack a rate for that year take it (frozen from now on). Rates already frozen are
+    never replaced; a changed rate reaches an issued decision only through an amendment."""
+    versions = (
+        DecisionVersion.objects.current()
+        .filter(financing_type=FinancingType.FLAT_RATE, decision__building_blocks=building_block_id)
+        .exclude(plan_items__year=year, plan_items__frozen_from_master_data_on__isnull=False)
+        .distinct()
+    )
+    changed = []
+    for version in versions:
+        grant_before = version.granted_amount
+        refresh_plan_figures(version, reason=system_reason(FLAT_RATE_FROZEN, year=year))
+        if version.granted_amount != grant_before:
+            resplit(version, reason=system_reason(FLAT_RATE_FROZEN, year=year))
             changed.append(version)
     return changed

@@ -24,13 +24,16 @@ from django.views.generic import CreateView, DeleteView, DetailView, TemplateVie
 
 from funding import money, services
 from funding.controlling import controlling_overview, controlling_totals
+from funding.eligibility import positions_for, rule_findings, rules_for
 from funding.filters import ApplicationFilter, DecisionFilter, ProofFilter
 from funding.forms import (
     AmendmentForm,
     ApplicationForm,
     CallOffForm,
     DecisionForm,
+    EligibilityRuleForm,
     PassThroughForm,
+    PlanItemFormSet,
     ProofOfUseForm,
     RevisionForm,
     VersionFiguresForm,
@@ -44,8 +47,10 @@ from funding.models import (
     CostShare,
     DecisionStatus,
     DecisionVersion,
+    EligibilityRule,
     GrantDecision,
     PassThrough,
+    PlanItem,
     ProofOfUse,
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
@@ -75,7 +80,8 @@ def decision_queryset():
         Prefetch(
             "versions",
             DecisionVersion.objects.order_by("-number").prefetch_related(
-                Prefetch("cost_shares", CostShare.objects.select_related("organisation"))
+                Prefetch("cost_shares", CostShare.objects.select_related("organisation")),
+                Prefetch("plan_items", PlanItem.objects.select_related("building_block", "organisation")),
             ),
         ),
         Prefetch("call_offs", CallOff.objects.order_by("called_on", "pk")),
@@ -134,8 +140,16 @@ class DecisionDetailView(DetailView):
             pass_through.cost_share = shares.get(pass_through.recipient_id)
         proofs = list(decision.proofs.all())
         current = next((v for v in versions if v.is_current), None)
+        rule = rules_for([decision])[decision.pk]
+        rule_warnings = []
+        if current is not None:
+            recipients = {share.organisation.short_name: share.weight for share in current.cost_shares.all()} or None
+            rule_warnings = rule_findings(rule, positions_for([current])[current.pk], recipients)
         return super().get_context_data(
             versions=versions,
+            plan=current.plan_table(list(current.plan_items.all())) if current else None,
+            rule=rule,
+            rule_warnings=rule_warnings,
             call_offs=call_offs,
             proofs=proofs,
             pass_throughs=list(decision.pass_throughs.all()),
@@ -241,11 +255,15 @@ class DecisionCreateView(AdministratorRequiredMixin, View):
             version_form.instance.building_block_ids = [b.pk for b in decision_form.cleaned_data["building_blocks"]]
         if not (decision_form.is_valid() and version_form.is_valid()):
             return self.render(decision_form, version_form)
-        decision = services.create_decision(
-            decision=decision_form.save(commit=False),
-            building_blocks=decision_form.cleaned_data["building_blocks"],
-            version=version_form.save(commit=False),
-        )
+        try:
+            decision = services.create_decision(
+                decision=decision_form.save(commit=False),
+                building_blocks=decision_form.cleaned_data["building_blocks"],
+                version=version_form.save(commit=False),
+            )
+        except ValidationError as error:
+            version_form.add_error(None, error)
+            return self.render(decision_form, version_form)
         messages.success(request, _("Der Bescheid „%(title)s“ ist angelegt.") % {"title": decision.title})
         return HttpResponseRedirect(decision.get_absolute_url())
 
@@ -346,8 +364,14 @@ class AmendmentCreateView(AdministratorRequiredMixin, View):
         highest = self.decision.versions.order_by("-number").values_list("number", flat=True).first()
         self.next_number = 0 if highest is None else highest + 1
 
-    def new_version(self):
-        return DecisionVersion(decision=self.decision, number=self.next_number, is_current=False)
+    def new_version(self, take_master_rates: bool = False):
+        version = DecisionVersion(decision=self.decision, number=self.next_number, is_current=False)
+        if self.current is not None:
+            # The amendment takes over the current plan and its frozen rates (see record_amendment).
+            version.plan_amount = self.current.plan_amount
+            if not take_master_rates:
+                version.frozen_rates_override = self.current.frozen_rates()
+        return version
 
     def render(self, form, status=200):
         return TemplateResponse(
@@ -364,7 +388,8 @@ class AmendmentCreateView(AdministratorRequiredMixin, View):
         return self.render(AmendmentForm(instance=self.new_version(), initial=initial))
 
     def post(self, request, pk):
-        form = AmendmentForm(request.POST, instance=self.new_version())
+        take_master_rates = request.POST.get("take_master_rates") == "on"
+        form = AmendmentForm(request.POST, instance=self.new_version(take_master_rates))
         if not form.is_valid():
             return self.render(form)
         try:
@@ -375,6 +400,7 @@ class AmendmentCreateView(AdministratorRequiredMixin, View):
                 dated_on=form.cleaned_data["dated_on"],
                 received_on=form.cleaned_data["received_on"],
                 figures={name: form.cleaned_data[name] for name in VERSION_FIGURES},
+                take_master_rates=form.cleaned_data["take_master_rates"],
             )
         except services.StaleRevision as conflict:
             form.add_error(None, conflict.message)
@@ -384,6 +410,119 @@ class AmendmentCreateView(AdministratorRequiredMixin, View):
             return self.render(form)
         messages.success(request, _("%(label)s ist erfasst und gilt jetzt.") % {"label": version.label})
         return HttpResponseRedirect(version.get_absolute_url())
+
+
+class DecisionPlanView(AdministratorRequiredMixin, View):
+    """The current letter's financing plan, item by item: costs (personnel at a rate per FTE and
+    year, one-off amounts per FTE, fixed amounts, material flat rates) and resources."""
+
+    template_name = "funding/plan_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.decision = get_object_or_404(GrantDecision.objects.select_related("programme"), pk=kwargs["pk"])
+        self.version = self.decision.versions.filter(is_current=True).first()
+        if self.version is None:
+            raise Http404(_("Der Bescheid hat noch keine geltende Fassung."))
+
+    def formset(self, data=None):
+        queryset = PlanItem.objects.select_related("building_block", "organisation")
+        return PlanItemFormSet(data, instance=self.version, queryset=queryset, decision=self.decision)
+
+    def render(self, formset, revision_form, status=200):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {
+                "decision": self.decision,
+                "version": self.version,
+                "formset": formset,
+                "revision_form": revision_form,
+                "plan": self.version.plan_table(list(self.version.plan_items.all())),
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        return self.render(self.formset(), RevisionForm(initial={"revision": self.decision.revision}))
+
+    def post(self, request, pk):
+        formset = self.formset(request.POST)
+        revision_form = RevisionForm(request.POST)
+        if not (formset.is_valid() and revision_form.is_valid()):
+            return self.render(formset, revision_form)
+        if not formset.has_changed():
+            messages.info(request, _("Es gab nichts zu speichern."))
+            return HttpResponseRedirect(self.decision.get_absolute_url() + "#finanzierungsplan")
+        try:
+            services.save_financing_plan(
+                decision=self.decision,
+                expected_revision=revision_form.cleaned_data["revision"],
+                formset=formset,
+                reason=revision_form.cleaned_data["change_reason"],
+            )
+        except services.StaleRevision as conflict:
+            revision_form.add_error(None, conflict.message)
+            return self.render(formset, revision_form, status=409)
+        except ValidationError as error:
+            revision_form.add_error(None, error)
+            return self.render(formset, revision_form)
+        messages.success(request, _("Der Finanzierungsplan ist gespeichert."))
+        return HttpResponseRedirect(self.decision.get_absolute_url() + "#finanzierungsplan")
+
+
+class DecisionRuleView(AdministratorRequiredMixin, View):
+    """The decision's own eligibility rule (FTE limits, how months count, the flat rate's basis)."""
+
+    template_name = "funding/eligibilityrule_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.decision = get_object_or_404(GrantDecision.objects.select_related("programme"), pk=kwargs["pk"])
+        self.rule = EligibilityRule.objects.filter(decision=self.decision).first()
+        self.inherited = rules_for([self.decision])[self.decision.pk] if self.rule is None else None
+
+    def form(self, data=None):
+        if self.rule is not None:
+            return EligibilityRuleForm(data, instance=self.rule)
+        initial = {}
+        if self.inherited is not None and self.inherited.programme_id:
+            initial = {name: getattr(self.inherited, name) for name in EligibilityRuleForm.Meta.fields}
+        return EligibilityRuleForm(data, initial=initial, instance=EligibilityRule(decision=self.decision))
+
+    def render(self, form, revision_form, status=200):
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {
+                "decision": self.decision,
+                "form": form,
+                "revision_form": revision_form,
+                "inherited": self.inherited,
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        return self.render(self.form(), RevisionForm(initial={"revision": self.decision.revision}))
+
+    def post(self, request, pk):
+        form = self.form(request.POST)
+        revision_form = RevisionForm(request.POST)
+        if not (form.is_valid() and revision_form.is_valid()):
+            return self.render(form, revision_form)
+        try:
+            services.save_eligibility_rule(
+                decision=self.decision,
+                expected_revision=revision_form.cleaned_data["revision"],
+                rule=form.save(commit=False),
+                reason=revision_form.cleaned_data["change_reason"],
+            )
+        except services.StaleRevision as conflict:
+            revision_form.add_error(None, conflict.message)
+            return self.render(form, revision_form, status=409)
+        messages.success(request, _("Die Förderregel des Bescheids ist gespeichert."))
+        return HttpResponseRedirect(self.decision.get_absolute_url() + "#foerderregeln")
 
 
 class CostShareSplitView(AdministratorRequiredMixin, View):

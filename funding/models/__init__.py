@@ -37,6 +37,14 @@ from funding.models.decisions import (
     ShareFigures,
     call_off_cents,
 )
+from funding.models.plan import (
+    EligibilityRule,
+    MonthCounting,
+    PlanItem,
+    PlanItemKind,
+    PlanItemQuerySet,
+    RateBasis,
+)
 
 __all__ = [
     "CALL_OFF_WARNING_DAYS",
@@ -57,6 +65,12 @@ __all__ = [
     "DecisionStatus",
     "DecisionVersion",
     "DecisionVersionQuerySet",
+    "EligibilityRule",
+    "MonthCounting",
+    "PlanItem",
+    "PlanItemKind",
+    "PlanItemQuerySet",
+    "RateBasis",
     "FinancingType",
     "GrantDecision",
     "GrantDecisionQuerySet",

@@ -25,7 +25,8 @@ from simple_history.models import HistoricalRecords
 
 from funding import money
 from funding.models.after_decision import CallOff, ProofOfUse
-from funding.models.base import MONEY, NON_NEGATIVE, PERCENT, DecisionStatus, FinancingType, GrantForm
+from funding.models.base import MONEY, NON_NEGATIVE, PERCENT, ZERO, DecisionStatus, FinancingType, GrantForm
+from funding.models.plan import MonthCounting, PlanItem, PlanItemKind
 from integration_admin.core.db import (
     NAME_SEPARATOR,
     CentsSum,
@@ -125,7 +126,9 @@ class GrantDecisionQuerySet(models.QuerySet):
             eligible=F("cur__eligible_expenditure"),
             granted=F("cur__granted_amount"),
             stated=F("cur__stated_amount"),
-            own_share=F("cur__eligible_expenditure") - F("cur__granted_amount"),
+            own_share=F("cur__eligible_expenditure")
+            - F("cur__granted_amount")
+            - Coalesce(F("cur__third_party_funds"), Value(ZERO)),
             period_start=F("cur__period_start"),
             period_end=F("cur__period_end"),
             received_on=F("cur__received_on"),
@@ -274,6 +277,7 @@ VERSION_FIGURES = (
     "stated_amount",
     "period_start",
     "period_end",
+    "month_counting",
     "is_illustrative",
 )
 
@@ -340,7 +344,9 @@ class DecisionVersionQuerySet(models.QuerySet):
         result = self.aggregate(
             eligible=MoneySum("eligible_expenditure"),
             granted=MoneySum("granted_amount"),
-            own_share=MoneySum(F("eligible_expenditure") - F("granted_amount")),
+            own_share=MoneySum(
+                F("eligible_expenditure") - F("granted_amount") - Coalesce(F("third_party_funds"), Value(ZERO))
+            ),
         )
         return {key: value if value is not None else Decimal("0.00") for key, value in result.items()}
 
@@ -387,6 +393,21 @@ class DecisionVersion(Illustrative):
     granted_amount = models.DecimalField(_("Zuwendung (berechnet)"), **MONEY, null=True, blank=True, editable=False)
     period_start = models.DateField(_("Bewilligungszeitraum von"), null=True, blank=True)
     period_end = models.DateField(_("Bewilligungszeitraum bis"), null=True, blank=True)
+    month_counting = models.CharField(
+        _("Monate zählen"),
+        max_length=20,
+        choices=MonthCounting.choices,
+        default=MonthCounting.STARTED_MONTHS,
+        help_text=_("Für Beträge je Jahr: angefangene Monate voll oder taggenau (wie der Bescheid es sagt)."),
+    )
+    plan_amount = models.DecimalField(
+        _("Summe des Finanzierungsplans"),
+        **MONEY,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Die Ausgaben des Finanzierungsplans, aus seinen Positionen berechnet."),
+    )
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -488,10 +509,31 @@ class DecisionVersion(Illustrative):
 
     @property
     def own_share(self) -> Decimal | None:
-        """What the Land does not pay: eligible expenditure minus the grant."""
+        """What the Land does not pay and no third party carries: eligible expenditure minus the
+        grant minus third-party funds (which are not the recipient's own money)."""
         if self.eligible_expenditure is None or self.granted_amount is None:
             return None
-        return self.eligible_expenditure - self.granted_amount
+        return self.eligible_expenditure - self.granted_amount - (self.third_party_funds or ZERO)
+
+    @property
+    def over_financing(self) -> Decimal | None:
+        """How far grant, own and third-party funds together exceed the eligible expenditure
+        (Überfinanzierung); ``None`` when they do not or the figures are incomplete."""
+        if self.eligible_expenditure is None or self.granted_amount is None:
+            return None
+        excess = self.granted_amount + (self.own_funds or ZERO) + (self.third_party_funds or ZERO)
+        excess -= self.eligible_expenditure
+        return excess if excess > 0 else None
+
+    def grant_above_eligible(self) -> Decimal | None:
+        """A fixed amount or flat rate above the eligible expenditure: the excess, else ``None``.
+
+        A fixed amount may never exceed the eligible expenditure (VV Nr. 2.2.3 zu § 44 LHO): the
+        own share would turn negative."""
+        if self.eligible_expenditure is None or self.granted_amount is None:
+            return None
+        excess = self.granted_amount - self.eligible_expenditure
+        return excess if excess > 0 else None
 
     @property
     def stated_difference(self) -> Decimal | None:
@@ -507,6 +549,17 @@ class DecisionVersion(Illustrative):
             for name in REQUIRED_BY_TYPE.get(self.financing_type, ())
             if getattr(self, name) in (None, "")
         ]
+        if self.plan_amount is not None and self.financing_type in (FinancingType.FIXED, FinancingType.FLAT_RATE):
+            return []  # the financing plan states the grant item by item
+        # (all(): the items the page prefetched, if it did)
+        if (
+            self.plan_amount is None
+            and self.pk is not None
+            and any(item.is_cost and item.frozen_from_master_data_on is None for item in self.plan_items.all())
+        ):
+            if self.period_start is None or self.period_end is None:
+                return [str(_("Bewilligungszeitraum (für die Beträge je Jahr des Finanzierungsplans)"))]
+            return [name for name in missing if self.financing_type != FinancingType.FIXED]
         if not missing and self.financing_type == FinancingType.FLAT_RATE and self.granted_amount is None:
             years = self.missing_flat_rate_years()
             missing.append(
@@ -527,9 +580,21 @@ class DecisionVersion(Illustrative):
 
     # Set by a form before the decision's blocks are saved, so flat rates come from the chosen blocks.
     building_block_ids: list[int] | None = None
+    # Set by the amendment form: the rates the new version will take over from the current one.
+    frozen_rates_override: dict[int, Decimal] | None = None
 
-    def flat_rates(self) -> dict[int, Decimal]:
-        """Flat rates per FTE and year for this decision's building blocks."""
+    def frozen_rates(self) -> dict[int, Decimal]:
+        """The flat rates per FTE and year frozen into this version (from master data when it was
+        issued); a later change of the master data does not touch them."""
+        if self.frozen_rates_override is not None:
+            return self.frozen_rates_override
+        if self.pk is None:
+            return {}
+        rows = self.plan_items.filter(kind=PlanItemKind.PERSONNEL, frozen_from_master_data_on__isnull=False)
+        return {year: amount for year, amount in rows.values_list("year", "amount") if year is not None}
+
+    def master_rates(self) -> dict[int, Decimal]:
+        """Flat rates per FTE and year in the master data of this decision's building blocks (proposals)."""
         if self.building_block_ids is not None:
             rows = FlatRate.objects.filter(building_block__in=self.building_block_ids)
         elif self.decision_id is not None:
@@ -546,22 +611,105 @@ class DecisionVersion(Illustrative):
             rates[year] = amount
         return rates
 
+    def flat_rates(self) -> dict[int, Decimal]:
+        """Flat rates per FTE and year for this version: the frozen ones, and for years not yet
+        frozen the master data's (they are frozen when the version is saved)."""
+        frozen = self.frozen_rates()
+        if (
+            self.period_start
+            and self.period_end
+            and all(year in frozen for year in range(self.period_start.year, self.period_end.year + 1))
+        ):
+            return frozen
+        return {**self.master_rates(), **frozen}
+
     def flat_rate_by_year(self) -> dict[int, Decimal] | None:
         if self.period_start is None or self.period_end is None or self.funded_fte is None:
             return None
         try:
-            return money.flat_rate_grant_by_year(self.period_start, self.period_end, self.funded_fte, self.flat_rates())
+            return money.flat_rate_grant_by_year(
+                self.period_start, self.period_end, self.funded_fte, self.flat_rates(), self.month_counting
+            )
         except KeyError:
             return None
 
+    def apply_plan(self, items: list[PlanItem]) -> None:
+        """Take the figures a financing plan entered by hand states: its cost (the eligible
+        expenditure of share, deficit and full financing; the grant of fixed amounts and flat
+        rates), its personnel FTE, and for deficit financing its own and third-party funds.
+
+        Rates frozen from master data alone are no plan entered by hand: they follow the funded
+        FTE (see :func:`funding.services.sync_frozen_rates`) and leave ``plan_amount`` empty."""
+        self.plan_amount = None
+        if not any(item.frozen_from_master_data_on is None for item in items):
+            return
+        if self.period_start is None or self.period_end is None:
+            return
+        lines = [item.as_line() for item in items]
+        totals = money.plan_totals(
+            lines, money.plan_by_year(lines, self.period_start, self.period_end, self.month_counting)
+        )
+        if any(item.is_cost for item in items):
+            self.plan_amount = totals["cost"]
+            if self.financing_type in (FinancingType.SHARE, FinancingType.DEFICIT, FinancingType.FULL):
+                self.eligible_expenditure = totals["cost"]
+        if self.financing_type == FinancingType.DEFICIT and any(not item.is_cost for item in items):
+            self.own_funds = totals[money.OWN_FUNDS]
+            self.third_party_funds = totals[money.THIRD_PARTY]
+        fte = money.plan_fte(lines, self.period_start, self.period_end)
+        if fte is not None:
+            self.funded_fte = fte
+
+    def plan_table(self, items: list[PlanItem]) -> dict | None:
+        """The financing plan as the decision page shows it: each item with its amount per year
+        and in total, and the totals of costs and resources per year (``None`` without items)."""
+        if not items:
+            return None
+        if self.period_start is None or self.period_end is None:
+            return {"years": [], "rows": [{"item": item, "by_year": [], "total": None} for item in items]}
+        years = list(range(self.period_start.year, self.period_end.year + 1))
+        lines = [item.as_line() for item in items]
+        by_year = money.plan_by_year(lines, self.period_start, self.period_end, self.month_counting)
+        rows = [
+            {
+                "item": item,
+                "by_year": [amounts.get(year) for year in years],
+                "total": sum(amounts.values(), ZERO),
+            }
+            for item, amounts in zip(items, by_year, strict=True)
+        ]
+        costs = [row for row in rows if row["item"].is_cost]
+        resources = [row for row in rows if not row["item"].is_cost]
+
+        def year_totals(selected):
+            return [sum((row["by_year"][i] or ZERO for row in selected), ZERO) for i in range(len(years))]
+
+        return {
+            "years": years,
+            "rows": rows,
+            "costs": costs,
+            "resources": resources,
+            "cost_by_year": year_totals(costs),
+            "cost_total": sum((row["total"] for row in costs), ZERO),
+            "resource_by_year": year_totals(resources),
+            "resource_total": sum((row["total"] for row in resources), ZERO),
+            "frozen_only": all(row["item"].frozen_from_master_data_on for row in rows),
+        }
+
     def compute_grant(self) -> Decimal | None:
-        """The grant as the financing type computes it; ``None`` while figures are missing."""
+        """The grant as the financing type computes it; ``None`` while figures are missing.
+
+        A financing plan entered item by item (``plan_amount``) is the eligible expenditure of
+        share, deficit and full financing (the service copies it there) and the grant itself of
+        fixed-amount and flat-rate financing."""
         t = self.financing_type
         if t == FinancingType.SHARE:
             if self.eligible_expenditure is None or self.rate is None:
                 return None
             return money.share_grant(self.eligible_expenditure, self.rate, self.cap)
         if t == FinancingType.FIXED:
+            if self.plan_amount is not None:
+                return self.plan_amount
             if self.unit_amount is None or self.units is None:
                 return None
             return money.fixed_grant(self.unit_amount, self.units)
@@ -577,6 +725,8 @@ class DecisionVersion(Illustrative):
         if t == FinancingType.FULL:
             return self.eligible_expenditure
         if t == FinancingType.FLAT_RATE:
+            if self.plan_amount is not None:
+                return self.plan_amount
             by_year = self.flat_rate_by_year()
             return None if by_year is None else sum(by_year.values(), Decimal("0.00"))
         return None
@@ -651,6 +801,9 @@ class CostShare(models.Model):
     )
     eligible_amount = models.DecimalField(_("zuwendungsfähige Ausgaben"), **MONEY, validators=NON_NEGATIVE)
     grant_amount = models.DecimalField(_("Zuwendung"), **MONEY, validators=NON_NEGATIVE)
+    third_party_amount = models.DecimalField(
+        _("Drittmittel"), **MONEY, default=ZERO, validators=NON_NEGATIVE, help_text=_("Nicht Teil des Eigenanteils.")
+    )
     own_share = models.DecimalField(_("Eigenanteil"), **MONEY, validators=NON_NEGATIVE)
 
     history = HistoricalRecords()
@@ -666,13 +819,16 @@ class CostShare(models.Model):
                 # In whole cents: SQLite keeps decimals as floats, where 374696.16 + 93674.04 is not
                 # 468370.2; PostgreSQL's NUMERIC gives the same answer either way.
                 condition=Exact(
-                    Round(F("eligible_amount") * 100), Round(F("grant_amount") * 100) + Round(F("own_share") * 100)
+                    Round(F("eligible_amount") * 100),
+                    Round(F("grant_amount") * 100) + Round(F("third_party_amount") * 100) + Round(F("own_share") * 100),
                 ),
                 name="cost_share_adds_up",
-                violation_error_message=_("Zuwendung und Eigenanteil ergeben nicht die zuwendungsfähigen Ausgaben."),
+                violation_error_message=_(
+                    "Zuwendung, Drittmittel und Eigenanteil ergeben nicht die zuwendungsfähigen Ausgaben."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(weight__gt=0) & Q(grant_amount__gte=0) & Q(own_share__gte=0),
+                condition=Q(weight__gt=0) & Q(grant_amount__gte=0) & Q(third_party_amount__gte=0) & Q(own_share__gte=0),
                 name="cost_share_non_negative",
             ),
         ]

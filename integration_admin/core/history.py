@@ -27,8 +27,9 @@ ACTIONS = {"+": _("angelegt"), "~": _("geändert"), "-": _("gelöscht")}
 ASSIGNMENT_ENDED = gettext_noop("Besetzung beendet")
 VERSION_SUPERSEDED = gettext_noop("abgelöst durch den %(number)s. Änderungsbescheid")
 FLAT_RATE_CHANGED = gettext_noop("Pauschale %(year)s geändert")
+FLAT_RATE_FROZEN = gettext_noop("Pauschale %(year)s aus den Stammdaten übernommen")
 HOLDERS_ANONYMISED = gettext_noop("Anonymisierung nach Ablauf der Aufbewahrungsfrist (DSGVO)")
-SYSTEM_REASONS = (ASSIGNMENT_ENDED, VERSION_SUPERSEDED, FLAT_RATE_CHANGED, HOLDERS_ANONYMISED)
+SYSTEM_REASONS = (ASSIGNMENT_ENDED, VERSION_SUPERSEDED, FLAT_RATE_CHANGED, FLAT_RATE_FROZEN, HOLDERS_ANONYMISED)
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

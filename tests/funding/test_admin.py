@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from funding import services
 from funding.models import CallOff, CostShare, DecisionVersion, FinancingType, GrantDecision
 from integration_admin.models import Role, User
 from programs.models import FlatRate
@@ -64,8 +65,11 @@ def version_admin_data(version, **changes):
         "period_end": "31.12.2022",
         "seen_revision": version.decision.revision,
         "change_reason": "",
+        "month_counting": "started_months",
         "cost_shares-TOTAL_FORMS": "0",
         "cost_shares-INITIAL_FORMS": "0",
+        "plan_items-TOTAL_FORMS": "0",
+        "plan_items-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data
@@ -114,7 +118,8 @@ def test_admin_call_off_above_the_grant_is_refused(founding, login):
     assert CallOff.objects.filter(decision=founding).count() == 6
 
 
-def test_changing_a_flat_rate_recomputes_the_grants_that_use_it(login, demo):
+def test_a_flat_rate_is_frozen_into_the_decision_and_a_change_reaches_it_only_by_an_amendment(login, demo):
+    """Issue 21: changing a master-data rate silently rewrote the grants of issued decisions."""
     client = login("admin")
     block = factories.building_block()
     decision = factories.decision(block.programme)
@@ -127,6 +132,7 @@ def test_changing_a_flat_rate_recomputes_the_grants_that_use_it(login, demo):
         period_end=datetime.date(2021, 12, 31),
     )
     assert version.granted_amount is None
+    # A rate entered for a year the decision still lacks is taken over and frozen.
     response = client.post(
         reverse("admin:programs_flatrate_add"),
         {"building_block": block.pk, "year": "2021", "amount_per_fte": "55000.00"},
@@ -134,15 +140,31 @@ def test_changing_a_flat_rate_recomputes_the_grants_that_use_it(login, demo):
     assert response.status_code == 302
     version.refresh_from_db()
     assert version.granted_amount == Decimal("275000.00")
-    assert version.history.first().history_change_reason == "Pauschale 2021 geändert"
+    assert version.history.first().history_change_reason == "Pauschale 2021 aus den Stammdaten übernommen"
+    assert version.frozen_rates() == {2021: Decimal("55000.00")}
+    # A later change of the master data does not touch it; the admin names the decision.
     rate = FlatRate.objects.get(building_block=block)
-    client.post(
+    response = client.post(
         reverse("admin:programs_flatrate_change", args=[rate.pk]),
         {"building_block": block.pk, "year": "2021", "amount_per_fte": "57000.00"},
+        follow=True,
     )
+    assert "behalten ihre festgeschriebene Pauschale" in response.content.decode()
+    assert decision.title in response.content.decode()
     version.refresh_from_db()
-    assert version.granted_amount == Decimal("285000.00")
+    assert version.granted_amount == Decimal("275000.00")
     client.post(reverse("admin:programs_flatrate_delete", args=[rate.pk]), {"post": "yes"})
     version.refresh_from_db()
-    assert version.granted_amount is None
-    assert DecisionVersion.objects.filter(pk=version.pk).exists()
+    assert version.granted_amount == Decimal("275000.00")
+    # Only an amendment that says so takes the master data's new rate, with its reason.
+    FlatRate.objects.create(building_block=block, year=2021, amount_per_fte=Decimal("57000.00"))
+    kept = services.record_amendment(decision=decision, expected_revision=None, reason="FTE berichtigt",
+                                     figures={"funded_fte": Decimal("4")})  # fmt: skip
+    assert kept.granted_amount == Decimal("220000.00")  # 4 x 55.000, the frozen rate
+    taken = services.record_amendment(
+        decision=decision, expected_revision=None, reason="Pauschale 2021 auf 57.000 € erhöht",
+        figures={}, take_master_rates=True,
+    )  # fmt: skip
+    assert taken.granted_amount == Decimal("228000.00")  # 4 x 57.000
+    assert taken.history.first().history_change_reason == "Pauschale 2021 auf 57.000 € erhöht"
+    assert DecisionVersion.objects.get(pk=kept.pk).granted_amount == Decimal("220000.00")

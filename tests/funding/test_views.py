@@ -63,6 +63,7 @@ def edit_data(decision, **changes):
         "stated_amount": "624493,60",
         "period_start": "",
         "period_end": "31.12.2022",
+        "month_counting": version.month_counting,
         "revision": decision.revision,
         "change_reason": "",
     }
@@ -450,8 +451,9 @@ def test_detail_page_uses_a_constant_number_of_queries(founding, login):
         factories.proof(founding, datetime.date(2024, 1, 1 + number))
     assert queries_without_savepoints(client, url) == before
     # the decision with its blocks' labels, versions, cost shares, call-offs, proofs and
-    # pass-throughs; the audit trail is its own page (loaded when scrolled to)
-    assert before <= 6, before
+    # pass-throughs, the current plan's items, the eligibility rule and the positions it checks; the
+    # audit trail is its own page (loaded when scrolled to)
+    assert before <= 9, before
     assert "6: Teilhabemanagement" in client.get(url).content.decode()
 
 

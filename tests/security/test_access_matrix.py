@@ -126,6 +126,8 @@ EXPECTED = {
     "funding:decision-history": READ,
     "funding:decision-amend": ADMIN_ONLY,
     "funding:decision-shares": ADMIN_ONLY,
+    "funding:decision-plan": ADMIN_ONLY,
+    "funding:decision-rule": ADMIN_ONLY,
     "funding:calloff-create": ADMIN_ONLY,
     "funding:calloff-update": ADMIN_ONLY,
     "funding:calloff-delete": ADMIN_ONLY,

@@ -140,6 +140,8 @@ PK_MODELS = {
     "funding:decision-update": "funding.GrantDecision",
     "funding:decision-amend": "funding.GrantDecision",
     "funding:decision-shares": "funding.GrantDecision",
+    "funding:decision-plan": "funding.GrantDecision",
+    "funding:decision-rule": "funding.GrantDecision",
     "funding:decision-history": "funding.GrantDecision",
     "council:report-pdf": "council.Report",
     "council:report-supplement": "council.Report",
