@@ -18,7 +18,16 @@ from django.db.models import OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, ExtractYear
 
 from funding import money
-from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, GrantDecision
+from funding.models import (
+    ZERO,
+    CallOff,
+    CostShare,
+    DecisionVersion,
+    FinancingType,
+    GrantDecision,
+    PassThrough,
+    attach_ceilings,
+)
 from integration_admin.core.cache import content_key
 from integration_admin.core.db import FteSum, JoinedText, MoneySum, split_joined
 from programs.models import FlatRate, GuidelineStatus, Programme
@@ -44,6 +53,15 @@ class YearRow:
     coverage_gap: Decimal | None
     gap_by_organisation: dict[str, Decimal] = field(default_factory=dict)
 
+    @property
+    def available(self) -> Decimal | None:
+        """Noch abrufbar: never below zero (what was called above the grant is ``overpaid``)."""
+        return None if self.remaining is None else max(self.remaining, ZERO)
+
+    @property
+    def overpaid(self) -> Decimal:
+        return ZERO if self.remaining is None else max(-self.remaining, ZERO)
+
 
 @dataclass
 class DecisionRow:
@@ -52,10 +70,31 @@ class DecisionRow:
     called: Decimal
     received: Decimal
     years: list[YearRow]
+    pass_throughs: list[PassThrough] = field(default_factory=list)
 
     @property
     def decision(self) -> GrantDecision:
         return self.version.decision
+
+    @property
+    def available(self) -> Decimal | None:
+        """Noch abrufbar: never below zero (what was called above the grant is ``overpaid``)."""
+        remaining = self.remaining
+        return None if remaining is None else max(remaining, ZERO)
+
+    @property
+    def overpaid(self) -> Decimal:
+        remaining = self.remaining
+        return ZERO if remaining is None else max(-remaining, ZERO)
+
+    @property
+    def claim_back(self) -> Decimal:
+        """What to claim back from recipients of pass-throughs above their ceiling (Rückforderung)."""
+        return sum((item.claim_back or ZERO for item in self.pass_throughs), ZERO)
+
+    @property
+    def flagged_pass_throughs(self) -> list[PassThrough]:
+        return [item for item in self.pass_throughs if item.claim_back]
 
     @property
     def remaining(self) -> Decimal | None:
@@ -123,6 +162,18 @@ class ProgrammeRow:
         return self._total(lambda r: r.remaining)
 
     @property
+    def available(self):
+        return self._total(lambda r: r.available)
+
+    @property
+    def overpaid(self) -> Decimal:
+        return sum((r.overpaid for r in self.decisions), ZERO)
+
+    @property
+    def claim_back(self) -> Decimal:
+        return sum((r.claim_back for r in self.decisions), ZERO)
+
+    @property
     def coverage_gap(self):
         return self._total(lambda r: r.coverage_gap)
 
@@ -181,12 +232,24 @@ def controlling_overview(
 
     # (plain values: cheaper here than the shares as objects, DecisionVersion.shares)
     own_by_version: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for version_id, organisation, own in (
+    grant_by_version: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for version_id, organisation_id, organisation, own, grant in (
         CostShare.objects.filter(version__in=versions)
-        .values_list("version_id", "organisation__short_name", "own_share")
+        .values_list("version_id", "organisation_id", "organisation__short_name", "own_share", "grant_amount")
         .order_by("organisation__short_name")
     ):
         own_by_version[version_id][organisation] = own
+        grant_by_version[version_id][organisation_id] = grant
+    # The pass-throughs, each checked against what the current version leaves for it.
+    pass_throughs_by_decision: dict[int, list[PassThrough]] = defaultdict(list)
+    for item in PassThrough.objects.of_decisions(decision_ids):
+        pass_throughs_by_decision[item.decision_id].append(item)
+    for version in versions:
+        attach_ceilings(
+            pass_throughs_by_decision[version.decision_id],
+            granted=version.granted_amount,
+            grant_by_organisation=grant_by_version[version.pk],
+        )
     blocks_by_decision: dict[int, list[int]] = defaultdict(list)
     for version in versions:
         blocks_by_decision[version.decision_id] = sorted(int(pk) for pk in split_joined(version.block_ids))
@@ -292,6 +355,7 @@ def controlling_overview(
                 called=sum(called[decision_id].values(), ZERO),
                 received=sum(received[decision_id].values(), ZERO),
                 years=year_rows,
+                pass_throughs=pass_throughs_by_decision[decision_id],
             )
         )
 
@@ -332,4 +396,16 @@ def controlling_totals(programmes) -> dict[str, Decimal]:
     )
     totals.update({key: value if value is not None else Decimal("0.00") for key, value in money_flow.items()})
     totals["remaining"] = totals["granted"] - totals["called"]
+    # Called above the grant (after reducing amendments), decision by decision: never netted
+    # against what other decisions still have to call.
+    overpaid = ZERO
+    for granted, called_cents in (
+        DecisionVersion.objects.current()
+        .filter(decision__programme__in=programmes, granted_amount__isnull=False)
+        .with_called_cents()
+        .values_list("granted_amount", "called_cents")
+    ):
+        overpaid += max(Decimal(called_cents) / 100 - granted, ZERO)
+    totals["overpaid"] = overpaid
+    totals["available"] = max(totals["remaining"] + overpaid, ZERO)
     return totals
