@@ -110,8 +110,12 @@ def months_in_period(start: datetime.date, end: datetime.date) -> int:
 
 
 def per_fte_cap(max_per_fte: Decimal, fte: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
-    """A ceiling per FTE and year over a period: max x FTE x months/12, rounded half-up to the cent."""
-    return round_money(max_per_fte * fte * months_in_period(start, end) / TWELVE)
+    """A ceiling per FTE and year over a period: max x FTE x months/12 for each year, rounded
+    half-up to the cent per year (as the yearly amounts are paid), summed.
+
+    The sum of the yearly ceilings, not one rounding over the whole period: otherwise a
+    pass-through at its ceiling could be a cent above the ceiling of one of its years."""
+    return sum(per_fte_by_year(max_per_fte, fte, start, end).values(), Decimal("0.00"))
 
 
 def running_balance(
