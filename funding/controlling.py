@@ -10,12 +10,13 @@ for. The rest is computed in Python from those rows.
 """
 
 import datetime
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery, TextField
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db.models.functions import Cast, ExtractYear, Greatest
 
 from funding import money
 from funding.models import (
@@ -29,10 +30,10 @@ from funding.models import (
     attach_ceilings,
 )
 from integration_admin.core.cache import content_key
-from integration_admin.core.db import FteSum, JoinedText, MoneySum, split_joined
+from integration_admin.core.db import FteSum, JoinedText, JsonRows, MoneySum, cents, from_cents, split_joined
 from programs.models import FlatRate, GuidelineStatus, Programme
 from staffing.costs import costs_by_year
-from staffing.models import Position, PositionCost, PositionStatus
+from staffing.models import Organisation, Position, PositionCost, PositionStatus
 
 
 def _add(total: Decimal | None, value: Decimal | None) -> Decimal | None:
@@ -221,11 +222,23 @@ def controlling_overview(
         .annotate(ids=JoinedText(Cast("buildingblock_id", TextField())))
         .values("ids")
     )
+    # (the decision's pass-throughs as JSON with the versions: a query of their own would be one
+    # more than the page's budget)
+    pass_through_rows = (
+        PassThrough.objects.filter(decision=OuterRef("decision_id"))
+        .order_by()
+        .values("decision")
+        .annotate(rows=JsonRows("pk", "recipient_id", "recipient__short_name", cents("amount"), ordering="pk"))
+        .values("rows")
+    )
     versions = list(
         DecisionVersion.objects.current()
         .filter(decision__programme__in=list(rows))
         .select_related("decision__programme", "decision__funder")
-        .annotate(block_ids=Subquery(block_ids, output_field=TextField()))
+        .annotate(
+            block_ids=Subquery(block_ids, output_field=TextField()),
+            pass_through_rows=Subquery(pass_through_rows, output_field=TextField()),
+        )
         .order_by("decision__title", "decision_id")
     )
     decision_ids = [v.decision_id for v in versions]
@@ -242,9 +255,12 @@ def controlling_overview(
         grant_by_version[version_id][organisation_id] = grant
     # The pass-throughs, each checked against what the current version leaves for it.
     pass_throughs_by_decision: dict[int, list[PassThrough]] = defaultdict(list)
-    for item in PassThrough.objects.of_decisions(decision_ids):
-        pass_throughs_by_decision[item.decision_id].append(item)
     for version in versions:
+        for pk, recipient_id, short_name, amount in sorted(json.loads(version.pass_through_rows or "[]")):
+            item = PassThrough(pk=pk, decision_id=version.decision_id, recipient_id=recipient_id)
+            item.amount = from_cents(amount)
+            item.recipient = Organisation(pk=recipient_id, short_name=short_name)
+            pass_throughs_by_decision[version.decision_id].append(item)
         attach_ceilings(
             pass_throughs_by_decision[version.decision_id],
             granted=version.granted_amount,
@@ -389,23 +405,28 @@ def controlling_overview(
 
 def controlling_totals(programmes) -> dict[str, Decimal]:
     """Eligible, granted, own share of the current versions and called/received of all call-offs of
-    ``programmes`` (a queryset), summed exactly in the database: two queries."""
-    totals = DecisionVersion.objects.current().filter(decision__programme__in=programmes).totals()
+    ``programmes`` (a queryset), and what was called above the grant, summed exactly in the
+    database: two queries."""
+    # Called above the grant (after reducing amendments) is summed decision by decision, never
+    # netted against what other decisions still have to call; with the grant totals in one query.
+    result = (
+        DecisionVersion.objects.current()
+        .filter(decision__programme__in=programmes)
+        .with_called_cents()
+        .aggregate(
+            eligible=MoneySum("eligible_expenditure"),
+            granted=MoneySum("granted_amount"),
+            own_share=MoneySum(F("eligible_expenditure") - F("granted_amount")),
+            overpaid=Sum(Greatest(F("called_cents") - cents("granted_amount"), Value(0))),
+        )
+    )
+    overpaid = from_cents(result.pop("overpaid")) or ZERO
+    totals = {key: value if value is not None else Decimal("0.00") for key, value in result.items()}
     money_flow = CallOff.objects.filter(decision__programme__in=programmes).aggregate(
         called=MoneySum("amount"), received=MoneySum("received_amount")
     )
     totals.update({key: value if value is not None else Decimal("0.00") for key, value in money_flow.items()})
     totals["remaining"] = totals["granted"] - totals["called"]
-    # Called above the grant (after reducing amendments), decision by decision: never netted
-    # against what other decisions still have to call.
-    overpaid = ZERO
-    for granted, called_cents in (
-        DecisionVersion.objects.current()
-        .filter(decision__programme__in=programmes, granted_amount__isnull=False)
-        .with_called_cents()
-        .values_list("granted_amount", "called_cents")
-    ):
-        overpaid += max(Decimal(called_cents) / 100 - granted, ZERO)
     totals["overpaid"] = overpaid
     totals["available"] = max(totals["remaining"] + overpaid, ZERO)
     return totals
