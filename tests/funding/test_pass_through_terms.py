@@ -99,7 +99,7 @@ def test_years_add_up_and_are_never_negative(start, length, fte, max_per_fte, to
     rows = money.pass_through_by_year(
         amount=amount, start=start, end=end, fte=fte, max_per_fte=max_per_fte, top_up_per_fte=top_up
     )
-    assert [r["year"] for r in rows] == [y for y in range(start.year, end.year + 1)]
+    assert [r["year"] for r in rows] == list(range(start.year, end.year + 1))
     assert sum(r["passed_on"] for r in rows) == amount
     assert sum(r["months"] for r in rows) == money.months_in_period(start, end)
     for row in rows:
@@ -117,7 +117,10 @@ def test_years_add_up_and_are_never_negative(start, length, fte, max_per_fte, to
 
 
 @settings(max_examples=500)
-@given(passed_on=amounts, ceiling=st.decimals(min_value=Decimal("-999999.99"), max_value=Decimal("99999999.99"), places=2))
+@given(
+    passed_on=amounts,
+    ceiling=st.decimals(min_value=Decimal("-999999.99"), max_value=Decimal("99999999.99"), places=2),
+)
 def test_claim_back_is_never_negative_and_leaves_at_most_the_ceiling(passed_on, ceiling):
     back = money.claim_back(passed_on, ceiling)
     assert back >= 0
@@ -336,7 +339,11 @@ def test_paper_shows_what_is_passed_on_and_the_kreis_top_up(heinsberg, login):
     )
     PassThrough.objects.filter(decision=decision).update(top_up_per_fte=Decimal("1000.00"))
     frozen = paper_text(render_to_string(PAPER_TEMPLATE, paper_context(decode(released.snapshot))))
-    assert on_paper("7.500,00") in frozen and on_paper("1.500,00") not in frozen and "Zuschuss des Kreises (Eigenmittel)" in frozen
+    assert (
+        on_paper("7.500,00") in frozen
+        and on_paper("1.500,00") not in frozen
+        and "Zuschuss des Kreises (Eigenmittel)" in frozen
+    )
 
 
 def test_a_paper_released_before_these_figures_still_renders(heinsberg):
