@@ -373,3 +373,28 @@ def test_founding_example_keeps_its_figures(demo):
     )
     [item] = PassThrough.objects.of_decisions([decision.pk])
     assert item.top_up_per_fte is None and item.top_up_total == Decimal("0.00")
+
+
+def test_a_new_split_lowering_the_recipients_part_flags_it_too(heinsberg, login):
+    decision, welfare = heinsberg
+    save(decision, welfare)
+    decision.refresh_from_db()
+    services.set_cost_share_weights(
+        decision=decision,
+        expected_revision=decision.revision,
+        weights={Organisation.objects.get(short_name="KI"): Decimal("3"), welfare: Decimal("1")},
+        reason="Neue Aufteilung",
+    )
+    html = login("admin").get(decision.get_absolute_url()).content.decode()
+    # The welfare organisation's part is now 220.000,00 / 4 = 55.000,00.
+    assert f"höchstens {euro('55.000,00')} zu. {euro('27.500,00')} sind zurückzufordern." in html
+
+
+def test_the_as_of_view_shows_the_terms_as_recorded(heinsberg, login):
+    decision, welfare = heinsberg
+    save(decision, welfare)
+    lower_the_grant(decision)
+    url = reverse("funding:decision-as-of", args=[decision.pk])
+    html = login("admin").get(url, {"stand": datetime.date.today().strftime("%d.%m.%Y")}).content.decode()
+    assert euro("2.500,00") in html and euro("7.500,00") in html
+    assert f"zurückzufordern: {euro('7.500,00')}" in html  # (the as-of page lists no warnings)
