@@ -10,20 +10,30 @@ for. The rest is computed in Python from those rows.
 """
 
 import datetime
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery, TextField
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db.models.functions import Cast, ExtractYear, Greatest
 
 from funding import money
-from funding.models import ZERO, CallOff, CostShare, DecisionVersion, FinancingType, GrantDecision
+from funding.models import (
+    ZERO,
+    CallOff,
+    CostShare,
+    DecisionVersion,
+    FinancingType,
+    GrantDecision,
+    PassThrough,
+    attach_ceilings,
+)
 from integration_admin.core.cache import content_key
-from integration_admin.core.db import FteSum, JoinedText, MoneySum, split_joined
+from integration_admin.core.db import FteSum, JoinedText, JsonRows, MoneySum, cents, from_cents, split_joined
 from programs.models import FlatRate, GuidelineStatus, Programme
 from staffing.costs import costs_by_year
-from staffing.models import Position, PositionCost, PositionStatus
+from staffing.models import Organisation, Position, PositionCost, PositionStatus
 
 
 def _add(total: Decimal | None, value: Decimal | None) -> Decimal | None:
@@ -44,6 +54,15 @@ class YearRow:
     coverage_gap: Decimal | None
     gap_by_organisation: dict[str, Decimal] = field(default_factory=dict)
 
+    @property
+    def available(self) -> Decimal | None:
+        """Noch abrufbar: never below zero (what was called above the grant is ``overpaid``)."""
+        return None if self.remaining is None else max(self.remaining, ZERO)
+
+    @property
+    def overpaid(self) -> Decimal:
+        return ZERO if self.remaining is None else max(-self.remaining, ZERO)
+
 
 @dataclass
 class DecisionRow:
@@ -52,10 +71,31 @@ class DecisionRow:
     called: Decimal
     received: Decimal
     years: list[YearRow]
+    pass_throughs: list[PassThrough] = field(default_factory=list)
 
     @property
     def decision(self) -> GrantDecision:
         return self.version.decision
+
+    @property
+    def available(self) -> Decimal | None:
+        """Noch abrufbar: never below zero (what was called above the grant is ``overpaid``)."""
+        remaining = self.remaining
+        return None if remaining is None else max(remaining, ZERO)
+
+    @property
+    def overpaid(self) -> Decimal:
+        remaining = self.remaining
+        return ZERO if remaining is None else max(-remaining, ZERO)
+
+    @property
+    def claim_back(self) -> Decimal:
+        """What to claim back from recipients of pass-throughs above their ceiling (Rückforderung)."""
+        return sum((item.claim_back or ZERO for item in self.pass_throughs), ZERO)
+
+    @property
+    def flagged_pass_throughs(self) -> list[PassThrough]:
+        return [item for item in self.pass_throughs if item.claim_back]
 
     @property
     def remaining(self) -> Decimal | None:
@@ -123,6 +163,18 @@ class ProgrammeRow:
         return self._total(lambda r: r.remaining)
 
     @property
+    def available(self):
+        return self._total(lambda r: r.available)
+
+    @property
+    def overpaid(self) -> Decimal:
+        return sum((r.overpaid for r in self.decisions), ZERO)
+
+    @property
+    def claim_back(self) -> Decimal:
+        return sum((r.claim_back for r in self.decisions), ZERO)
+
+    @property
     def coverage_gap(self):
         return self._total(lambda r: r.coverage_gap)
 
@@ -170,23 +222,50 @@ def controlling_overview(
         .annotate(ids=JoinedText(Cast("buildingblock_id", TextField())))
         .values("ids")
     )
+    # (the decision's pass-throughs as JSON with the versions: a query of their own would be one
+    # more than the page's budget)
+    pass_through_rows = (
+        PassThrough.objects.filter(decision=OuterRef("decision_id"))
+        .order_by()
+        .values("decision")
+        .annotate(rows=JsonRows("pk", "recipient_id", "recipient__short_name", cents("amount"), ordering="pk"))
+        .values("rows")
+    )
     versions = list(
         DecisionVersion.objects.current()
         .filter(decision__programme__in=list(rows))
         .select_related("decision__programme", "decision__funder")
-        .annotate(block_ids=Subquery(block_ids, output_field=TextField()))
+        .annotate(
+            block_ids=Subquery(block_ids, output_field=TextField()),
+            pass_through_rows=Subquery(pass_through_rows, output_field=TextField()),
+        )
         .order_by("decision__title", "decision_id")
     )
     decision_ids = [v.decision_id for v in versions]
 
     # (plain values: cheaper here than the shares as objects, DecisionVersion.shares)
     own_by_version: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for version_id, organisation, own in (
+    grant_by_version: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for version_id, organisation_id, organisation, own, grant in (
         CostShare.objects.filter(version__in=versions)
-        .values_list("version_id", "organisation__short_name", "own_share")
+        .values_list("version_id", "organisation_id", "organisation__short_name", "own_share", "grant_amount")
         .order_by("organisation__short_name")
     ):
         own_by_version[version_id][organisation] = own
+        grant_by_version[version_id][organisation_id] = grant
+    # The pass-throughs, each checked against what the current version leaves for it.
+    pass_throughs_by_decision: dict[int, list[PassThrough]] = defaultdict(list)
+    for version in versions:
+        for pk, recipient_id, short_name, amount in sorted(json.loads(version.pass_through_rows or "[]")):
+            item = PassThrough(pk=pk, decision_id=version.decision_id, recipient_id=recipient_id)
+            item.amount = from_cents(amount)
+            item.recipient = Organisation(pk=recipient_id, short_name=short_name)
+            pass_throughs_by_decision[version.decision_id].append(item)
+        attach_ceilings(
+            pass_throughs_by_decision[version.decision_id],
+            granted=version.granted_amount,
+            grant_by_organisation=grant_by_version[version.pk],
+        )
     blocks_by_decision: dict[int, list[int]] = defaultdict(list)
     for version in versions:
         blocks_by_decision[version.decision_id] = sorted(int(pk) for pk in split_joined(version.block_ids))
@@ -292,6 +371,7 @@ def controlling_overview(
                 called=sum(called[decision_id].values(), ZERO),
                 received=sum(received[decision_id].values(), ZERO),
                 years=year_rows,
+                pass_throughs=pass_throughs_by_decision[decision_id],
             )
         )
 
@@ -325,11 +405,28 @@ def controlling_overview(
 
 def controlling_totals(programmes) -> dict[str, Decimal]:
     """Eligible, granted, own share of the current versions and called/received of all call-offs of
-    ``programmes`` (a queryset), summed exactly in the database: two queries."""
-    totals = DecisionVersion.objects.current().filter(decision__programme__in=programmes).totals()
+    ``programmes`` (a queryset), and what was called above the grant, summed exactly in the
+    database: two queries."""
+    # Called above the grant (after reducing amendments) is summed decision by decision, never
+    # netted against what other decisions still have to call; with the grant totals in one query.
+    result = (
+        DecisionVersion.objects.current()
+        .filter(decision__programme__in=programmes)
+        .with_called_cents()
+        .aggregate(
+            eligible=MoneySum("eligible_expenditure"),
+            granted=MoneySum("granted_amount"),
+            own_share=MoneySum(F("eligible_expenditure") - F("granted_amount")),
+            overpaid=Sum(Greatest(F("called_cents") - cents("granted_amount"), Value(0))),
+        )
+    )
+    overpaid = from_cents(result.pop("overpaid")) or ZERO
+    totals = {key: value if value is not None else Decimal("0.00") for key, value in result.items()}
     money_flow = CallOff.objects.filter(decision__programme__in=programmes).aggregate(
         called=MoneySum("amount"), received=MoneySum("received_amount")
     )
     totals.update({key: value if value is not None else Decimal("0.00") for key, value in money_flow.items()})
     totals["remaining"] = totals["granted"] - totals["called"]
+    totals["overpaid"] = overpaid
+    totals["available"] = max(totals["remaining"] + overpaid, ZERO)
     return totals

@@ -386,6 +386,11 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     period_end = LocalizedDateField(label=_("Zeitraum bis"), required=False)
     funded_fte = fte_field(label=_("geförderte VZÄ"), required=False)
     max_per_fte = no_negative_money(label=_("höchstens je VZÄ und Jahr"), required=False)
+    top_up_per_fte = no_negative_money(
+        label=_("Zuschuss des Kreises je VZÄ und Jahr (Eigenmittel)"),
+        required=False,
+        help_text=_("Was der Kreis aus eigenen Mitteln zusätzlich zur weitergeleiteten Zuwendung zahlt."),
+    )
 
     class Meta:
         model = PassThrough
@@ -399,6 +404,7 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
             "funded_fte",
             "max_per_fte",
             "actual_cost_basis",
+            "top_up_per_fte",
             "conditions",
             "is_illustrative",
         ]

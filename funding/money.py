@@ -240,8 +240,12 @@ def months_in_period(start: datetime.date, end: datetime.date) -> int:
 
 
 def per_fte_cap(max_per_fte: Decimal, fte: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
-    """A ceiling per FTE and year over a period: max x FTE x months/12, rounded half-up to the cent."""
-    return round_money(max_per_fte * fte * months_in_period(start, end) / TWELVE)
+    """A ceiling per FTE and year over a period: max x FTE x months/12 for each year, rounded
+    half-up to the cent per year (as the yearly amounts are paid), summed.
+
+    The sum of the yearly ceilings, not one rounding over the whole period: otherwise a
+    pass-through at its ceiling could be a cent above the ceiling of one of its years."""
+    return sum(per_fte_by_year(max_per_fte, fte, start, end).values(), Decimal("0.00"))
 
 
 def running_balance(
@@ -250,7 +254,10 @@ def running_balance(
     """Per year: called and received in the year, both cumulated, and what remains of the grant.
 
     ``remaining`` is the grant minus everything called up to the end of the year (``None``
-    while the grant is unknown). Years are those with any call or receipt, in order.
+    while the grant is unknown); negative after an amendment lowered the grant below what was
+    called. Shown is never that negative figure but ``available`` (noch abrufbar, at least 0)
+    and ``overpaid`` (called above the grant, to be repaid). Years are those with any call or
+    receipt, in order.
     """
     zero = Decimal("0.00")
     rows = []
@@ -268,6 +275,70 @@ def running_balance(
                 "called_total": called_total,
                 "received_total": received_total,
                 "remaining": None if granted is None else granted - called_total,
+                "available": None if granted is None else max(granted - called_total, zero),
+                "overpaid": None if granted is None else max(called_total - granted, zero),
             }
         )
     return rows
+
+
+def per_fte_by_year(per_fte: Decimal, fte: Decimal, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
+    """An amount per FTE and year for each year of start..end: per_fte x FTE x months/12.
+
+    Each year is rounded half-up to the cent on its own, as :func:`flat_rate_grant_by_year`.
+    """
+    return flat_rate_grant_by_year(start, end, fte, dict.fromkeys(range(start.year, end.year + 1), per_fte))
+
+
+def amount_by_year(
+    amount: Decimal, start: datetime.date, end: datetime.date, caps: Mapping[int, Decimal] | None = None
+) -> dict[int, Decimal]:
+    """``amount`` spread over the years of start..end so that the years add up to it to the cent.
+
+    In proportion to the yearly ``caps`` where they are given and not all zero (then no year gets
+    more than its cap, as long as ``amount`` is within their sum), else to the months in each year.
+    """
+    months = {year: months_in_year(start, end, year) for year in range(start.year, end.year + 1)}
+    weights = {year: Decimal(count) for year, count in months.items() if count}
+    if caps and sum(caps.values(), Decimal("0")) > 0:
+        weights = {year: caps.get(year, Decimal("0")) for year in weights}
+    return split_proportionally(amount, weights)
+
+
+def pass_through_by_year(
+    *,
+    amount: Decimal,
+    start: datetime.date,
+    end: datetime.date,
+    fte: Decimal | None = None,
+    max_per_fte: Decimal | None = None,
+    top_up_per_fte: Decimal | None = None,
+) -> list[dict]:
+    """Per year of a pass-through (Weiterleitung): what the recipient gets.
+
+    - ``cap``: max_per_fte x FTE x months/12, rounded per year (None without a cap);
+    - ``passed_on``: the Land's money passed on, ``amount`` split by year in proportion to the caps
+      (by months where there is no cap), so the years add up to ``amount`` to the cent;
+    - ``top_up``: the Kreis' own top-up, top_up_per_fte x FTE x months/12 (zero without one);
+    - ``total``: passed on plus top-up.
+    """
+    zero = Decimal("0.00")
+    caps = per_fte_by_year(max_per_fte, fte, start, end) if max_per_fte is not None and fte is not None else None
+    top_ups = per_fte_by_year(top_up_per_fte, fte, start, end) if top_up_per_fte is not None and fte else {}
+    passed_on = amount_by_year(amount, start, end, caps)
+    return [
+        {
+            "year": year,
+            "months": months_in_year(start, end, year),
+            "cap": None if caps is None else caps[year],
+            "passed_on": passed,
+            "top_up": top_ups.get(year, zero),
+            "total": passed + top_ups.get(year, zero),
+        }
+        for year, passed in passed_on.items()
+    ]
+
+
+def claim_back(passed_on: Decimal, ceiling: Decimal) -> Decimal:
+    """Rückforderung: what was passed on above the ceiling (a negative ceiling counts as zero)."""
+    return max(passed_on - max(ceiling, Decimal("0.00")), Decimal("0.00"))

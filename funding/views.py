@@ -52,6 +52,7 @@ from funding.models import (
     PassThrough,
     PlanItem,
     ProofOfUse,
+    attach_ceilings,
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings
@@ -94,9 +95,28 @@ class AsOfForm(BootstrapFormMixin, forms.Form):
     stand = LocalizedDateField(label=gettext_lazy("Stand am"))
 
 
-def money_context(decision: GrantDecision, versions, call_offs, proofs, today: datetime.date) -> dict:
-    """The current version, the running balance per year, the warnings and the state of proofs."""
+def _shares(version: DecisionVersion | None) -> list:
+    """The version's own shares: as recorded then in the as-of view, else the prefetched ones."""
+    if version is None:
+        return []
+    if hasattr(version, "snapshot_shares"):
+        return version.snapshot_shares
+    return version.shares
+
+
+def money_context(decision: GrantDecision, versions, call_offs, proofs, today: datetime.date, pass_throughs=()) -> dict:
+    """The current version, the running balance per year, the warnings and the state of proofs.
+
+    Each pass-through gets its ceiling under the current version and the amount to claim back
+    above it (:func:`funding.models.attach_ceilings`).
+    """
     current = next((v for v in versions if v.is_current), None)
+    pass_throughs = list(pass_throughs)
+    attach_ceilings(
+        pass_throughs,
+        granted=current.granted_amount if current else None,
+        grant_by_organisation={share.organisation_id: share.grant_amount for share in _shares(current)},
+    )
     for proof in proofs:
         proof.current_state = proof.state(today)
     zero = Decimal("0.00")
@@ -117,8 +137,10 @@ def money_context(decision: GrantDecision, versions, call_offs, proofs, today: d
         "balance": balance,
         "called": called,
         "received": received,
-        "remaining": None if granted is None else granted - called,
-        "warnings": decision_warnings(current, call_offs, today),
+        "remaining": None if granted is None else max(granted - called, zero),
+        "overpaid": zero if granted is None else max(called - granted, zero),
+        "claim_back": sum((p.claim_back or zero for p in pass_throughs), zero),
+        "warnings": decision_warnings(current, call_offs, today, pass_throughs=pass_throughs),
         "status_label": DecisionStatus(decision.status(today, current)).label,
     }
 
@@ -156,7 +178,7 @@ class DecisionDetailView(DetailView):
             current_shares=list(current.cost_shares.all()) if current else [],
             as_of_form=AsOfForm(),
             can_edit=self.request.user.can_change_grants(),
-            **money_context(decision, versions, call_offs, proofs, today),
+            **money_context(decision, versions, call_offs, proofs, today, pass_throughs=decision.pass_throughs.all()),
             **kwargs,
         )
 
@@ -201,6 +223,7 @@ class DecisionAsOfView(DetailView):
                     snapshot.call_offs,
                     snapshot.proofs,
                     form.cleaned_data["stand"],
+                    pass_throughs=snapshot.pass_throughs,
                 )
             )
             current = context["current"]

@@ -3,6 +3,8 @@
 - money called more than two months before it is needed (VV Nr. 7.2 zu § 44 LHO NRW);
 - money not yet called as the grant period nears its end, or after it ended (it is lost);
 - more called than the current version grants (after a reducing amendment);
+- a pass-through above what the current version leaves for it (after a reducing amendment),
+  with the amount to claim back from the recipient;
 - the amount stated on the letter differs from the computed grant;
 - figures missing to compute the grant.
 """
@@ -14,7 +16,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from funding.models import CALL_OFF_WARNING_DAYS, ZERO, CallOff, DecisionVersion
+from funding.models import CALL_OFF_WARNING_DAYS, ZERO, CallOff, DecisionVersion, PassThrough
 from integration_admin.core.formats import euro
 
 
@@ -59,8 +61,36 @@ def uncalled_warning(
     return None
 
 
+def pass_through_warnings(pass_throughs: Iterable[PassThrough]) -> list[MoneyWarning]:
+    """Every pass-through above its ceiling under the current version (``attach_ceilings`` ran)."""
+    warnings = []
+    for item in pass_throughs:
+        claim_back = getattr(item, "claim_back", None)
+        if claim_back:
+            warnings.append(
+                MoneyWarning(
+                    "danger",
+                    _(
+                        "Weiterleitung an %(recipient)s: weitergeleitet sind %(amount)s, nach der geltenden "
+                        "Fassung stehen höchstens %(ceiling)s zu. %(claim_back)s sind zurückzufordern."
+                    )
+                    % {
+                        "recipient": item.recipient.short_name,
+                        "amount": euro(item.amount),
+                        "ceiling": euro(item.ceiling),
+                        "claim_back": euro(claim_back),
+                    },
+                )
+            )
+    return warnings
+
+
 def decision_warnings(
-    version: DecisionVersion | None, call_offs: Iterable[CallOff], today: datetime.date
+    version: DecisionVersion | None,
+    call_offs: Iterable[CallOff],
+    today: datetime.date,
+    *,
+    pass_throughs: Iterable[PassThrough] = (),
 ) -> list[MoneyWarning]:
     warnings: list[MoneyWarning] = []
     call_offs = list(call_offs)
@@ -104,10 +134,19 @@ def decision_warnings(
         warnings.append(
             MoneyWarning(
                 "danger",
-                _("Abgerufen sind %(called)s, bewilligt sind nach %(version)s nur %(granted)s: Rückzahlung prüfen.")
-                % {"called": euro(called), "version": version.label, "granted": euro(version.granted_amount)},
+                _(
+                    "Abgerufen sind %(called)s, bewilligt sind nach %(version)s nur %(granted)s: "
+                    "%(overpaid)s sind zu viel abgerufen, Rückzahlung prüfen."
+                )
+                % {
+                    "called": euro(called),
+                    "version": version.label,
+                    "granted": euro(version.granted_amount),
+                    "overpaid": euro(called - version.granted_amount),
+                },
             )
         )
+    warnings.extend(pass_through_warnings(pass_throughs))
     uncalled = uncalled_warning(version, called, today)
     if uncalled is not None:
         warnings.append(uncalled)

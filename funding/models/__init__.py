@@ -6,9 +6,11 @@ from funding.models.after_decision import (
     CallOff,
     CallOffQuerySet,
     PassThrough,
+    PassThroughQuerySet,
     ProofKind,
     ProofOfUse,
     ProofOfUseQuerySet,
+    attach_ceilings,
 )
 from funding.models.base import (
     CALL_OFF_WARNING_DAYS,
@@ -77,9 +79,11 @@ __all__ = [
     "GrantForm",
     "OrganisationName",
     "PassThrough",
+    "PassThroughQuerySet",
     "ProofKind",
     "ProofOfUse",
     "ProofOfUseQuerySet",
     "ShareFigures",
+    "attach_ceilings",
     "call_off_cents",
 ]

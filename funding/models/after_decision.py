@@ -245,6 +245,48 @@ class ProofOfUse(Revisioned, Illustrative):
             raise ValidationError({"covers_year": _("Bitte das Berichtsjahr des Zwischennachweises angeben.")})
 
 
+class PassThroughQuerySet(models.QuerySet):
+    def of_decisions(self, decision_ids) -> "PassThroughQuerySet":
+        """All pass-throughs of these decisions with their recipients, in one query."""
+        return (
+            self.filter(decision__in=decision_ids)
+            .select_related("recipient")
+            .order_by("decision_id", "recipient__short_name", "pk")
+        )
+
+    def of_programmes(self, programme_ids) -> "PassThroughQuerySet":
+        """All pass-throughs of the programmes' decisions with their recipients, in one query."""
+        return (
+            self.filter(decision__programme__in=programme_ids)
+            .select_related("recipient")
+            .order_by("decision_id", "recipient__short_name", "pk")
+        )
+
+
+def attach_ceilings(pass_throughs, *, granted: Decimal | None, grant_by_organisation: dict[int, Decimal]) -> None:
+    """Set ``ceiling`` and ``claim_back`` on each of a decision's pass-throughs (loaded records, no query).
+
+    The ceiling is what the current version leaves for the pass-through: the recipient's part of
+    the grant (its own share's ``grant_amount``) where the version has one for it, else the grant;
+    either way less what the decision's other pass-throughs (to the same recipient, where it has
+    a part) take. ``claim_back`` is what was passed on above it (Rückforderung), after an
+    amendment that lowered the grant or the share. Without a computed grant both are None.
+    """
+    pass_throughs = list(pass_throughs)
+    for item in pass_throughs:
+        if item.recipient_id in grant_by_organisation:
+            limit = grant_by_organisation[item.recipient_id]
+            others = [o for o in pass_throughs if o is not item and o.recipient_id == item.recipient_id]
+        elif granted is not None:
+            limit = granted
+            others = [o for o in pass_throughs if o is not item]
+        else:
+            item.ceiling = item.claim_back = None
+            continue
+        item.ceiling = max(limit - sum((o.amount for o in others), ZERO), ZERO)
+        item.claim_back = money.claim_back(item.amount, item.ceiling)
+
+
 class PassThrough(Revisioned, Illustrative):
     """Part of a grant passed on to another organisation (Weiterleitung), e.g. to the DRK as Zuschuss."""
 
@@ -277,9 +319,18 @@ class PassThrough(Revisioned, Illustrative):
         default=False,
         help_text=_("Ausgezahlt wird, was die Stelle tatsächlich kostet, höchstens der Betrag oben."),
     )
+    top_up_per_fte = models.DecimalField(
+        _("Zuschuss des Kreises je VZÄ und Jahr (Eigenmittel)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Was der Kreis aus eigenen Mitteln zusätzlich zur weitergeleiteten Zuwendung zahlt."),
+    )
     conditions = models.TextField(_("Bedingungen und Auflagen"), blank=True)
 
     history = HistoricalRecords()
+    objects = PassThroughQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Weiterleitung")
@@ -303,6 +354,11 @@ class PassThrough(Revisioned, Illustrative):
                 & (Q(funded_fte__isnull=True) | Q(funded_fte__gt=0)),
                 name="pass_through_limits_non_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(top_up_per_fte__isnull=True) | Q(top_up_per_fte__gte=0),
+                name="pass_through_top_up_non_negative",
+                violation_error_message=_("Der Zuschuss des Kreises darf nicht negativ sein."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -317,6 +373,33 @@ class PassThrough(Revisioned, Illustrative):
         if None in (self.max_per_fte, self.funded_fte, self.period_start, self.period_end):
             return None
         return money.per_fte_cap(self.max_per_fte, self.funded_fte, self.period_start, self.period_end)
+
+    @property
+    def by_year(self) -> list[dict]:
+        """Per year of the period: cap, the Land's money passed on, the Kreis' top-up and the total
+        the recipient gets (:func:`funding.money.pass_through_by_year`); empty without a period."""
+        if self.period_start is None or self.period_end is None or self.amount is None:
+            return []
+        if self.period_end < self.period_start:
+            return []
+        return money.pass_through_by_year(
+            amount=self.amount,
+            start=self.period_start,
+            end=self.period_end,
+            fte=self.funded_fte,
+            max_per_fte=self.max_per_fte,
+            top_up_per_fte=self.top_up_per_fte,
+        )
+
+    @property
+    def top_up_total(self) -> Decimal:
+        """The Kreis' own top-up over the whole period (the sum of the yearly amounts)."""
+        return sum((row["top_up"] for row in self.by_year), ZERO)
+
+    @property
+    def recipient_total(self) -> Decimal:
+        """What the recipient gets in all: the money passed on plus the Kreis' top-up."""
+        return self.amount + self.top_up_total
 
     def clean(self) -> None:
         super().clean()
@@ -338,6 +421,10 @@ class PassThrough(Revisioned, Illustrative):
                     "fte": format_fte(self.funded_fte),
                     "months": money.months_in_period(self.period_start, self.period_end),
                 }
+        if self.top_up_per_fte and (self.funded_fte is None or not (self.period_start and self.period_end)):
+            errors["top_up_per_fte"] = _(
+                "Für einen Zuschuss je VZÄ und Jahr bitte die geförderten VZÄ und den Zeitraum angeben."
+            )
         if self.recipient_id is not None and self.recipient.is_kreis_unit:
             errors["recipient"] = _(
                 "Weitergeleitet wird an einen anderen Träger, nicht an eine Einrichtung des Kreises selbst."

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from funding.models import DecisionVersion, FinancingType
+from funding.models import DecisionVersion, FinancingType, PassThrough, attach_ceilings
 from funding.summaries import ProgrammeSummary, own_share_by_year, programme_summaries
 from integration_admin.council.models import Report
 from programs.models import Programme
@@ -115,8 +115,36 @@ def _related(report: Report) -> dict | None:
     }
 
 
-def _decision(version: DecisionVersion) -> dict:
+def _pass_through(item: PassThrough) -> dict:
+    years = item.by_year
+    return {
+        "recipient": item.recipient.short_name,
+        "form": item.get_form_display(),
+        "amount": item.amount,
+        "funded_fte": item.funded_fte,
+        "max_per_fte": item.max_per_fte,
+        "actual_cost_basis": item.actual_cost_basis,
+        "top_up_per_fte": item.top_up_per_fte,
+        "period_start": item.period_start,
+        "period_end": item.period_end,
+        "years": [
+            {"year": row["year"], "passed_on": row["passed_on"], "top_up": row["top_up"], "total": row["total"]}
+            for row in years
+        ],
+        "top_up_total": item.top_up_total,
+        "total": item.recipient_total,
+        "ceiling": item.ceiling,
+        "claim_back": item.claim_back,
+    }
+
+
+def _decision(version: DecisionVersion, pass_throughs: list[PassThrough]) -> dict:
     decision = version.decision
+    attach_ceilings(
+        pass_throughs,
+        granted=version.granted_amount,
+        grant_by_organisation={share.organisation_id: share.grant_amount for share in version.shares},
+    )
     application = decision.application
     return {
         "title": decision.title,
@@ -151,10 +179,11 @@ def _decision(version: DecisionVersion) -> dict:
             }
             for share in version.shares
         ],
+        "pass_throughs": [_pass_through(item) for item in pass_throughs],
     }
 
 
-def _programme(summary: ProgrammeSummary) -> dict:
+def _programme(summary: ProgrammeSummary, pass_throughs: dict[int, list[PassThrough]]) -> dict:
     programme = summary.programme
     staffing = []
     blocks = []
@@ -187,7 +216,7 @@ def _programme(summary: ProgrammeSummary) -> dict:
                     "positions": row.positions,
                 }
             )
-    decisions = [_decision(version) for version in summary.versions]
+    decisions = [_decision(version, pass_throughs.get(version.decision_id, [])) for version in summary.versions]
     fte_by_status: dict[str, Decimal] = {}
     for row in staffing:  # in the order of the status choices, as the rows come
         fte_by_status[row["status"]] = fte_by_status.get(row["status"], Decimal("0")) + row["fte"]
@@ -262,6 +291,66 @@ def _coverage_gaps(versions: list[DecisionVersion]) -> dict:
     return result
 
 
+def _pass_throughs_by_year(programmes: list[dict]) -> dict:
+    """What is passed on per programme, recipient and year, and what the Kreis adds from its own budget.
+
+    Pass-throughs without a period have no years: they count in the totals only (``undivided``).
+    """
+    merged: dict[tuple[str, str], dict] = {}
+    for programme in programmes:
+        for decision in programme["decisions"]:
+            for item in decision["pass_throughs"]:
+                key = (programme["short_name"], item["recipient"])
+                row = merged.setdefault(
+                    key,
+                    {
+                        "programme": key[0],
+                        "recipient": key[1],
+                        "passed_on": defaultdict(lambda: ZERO),
+                        "top_up": defaultdict(lambda: ZERO),
+                        "undivided": ZERO,
+                        "passed_on_total": ZERO,
+                        "top_up_total": ZERO,
+                    },
+                )
+                for year in item["years"]:
+                    row["passed_on"][year["year"]] += year["passed_on"]
+                    row["top_up"][year["year"]] += year["top_up"]
+                if not item["years"]:
+                    row["undivided"] += item["amount"]
+                row["passed_on_total"] += item["amount"]
+                row["top_up_total"] += item["top_up_total"]
+    years = sorted({year for row in merged.values() for year in [*row["passed_on"], *row["top_up"]]})
+    rows = []
+    for row in merged.values():
+        passed_on = [row["passed_on"].get(year, ZERO) for year in years]
+        top_up = [row["top_up"].get(year, ZERO) for year in years]
+        rows.append(
+            {
+                "programme": row["programme"],
+                "recipient": row["recipient"],
+                "passed_on": passed_on,
+                "top_up": top_up,
+                "totals": [a + b for a, b in zip(passed_on, top_up, strict=True)],
+                "undivided": row["undivided"],
+                "passed_on_total": row["passed_on_total"],
+                "top_up_total": row["top_up_total"],
+                "total": row["passed_on_total"] + row["top_up_total"],
+            }
+        )
+    return {
+        "years": years,
+        "rows": rows,
+        "has_undivided": any(row["undivided"] for row in rows),
+        "undivided_total": sum((row["undivided"] for row in rows), ZERO),
+        "year_passed_on_totals": [sum((row["passed_on"][i] for row in rows), ZERO) for i in range(len(years))],
+        "year_top_up_totals": [sum((row["top_up"][i] for row in rows), ZERO) for i in range(len(years))],
+        "passed_on_total": sum((row["passed_on_total"] for row in rows), ZERO),
+        "top_up_total": sum((row["top_up_total"] for row in rows), ZERO),
+        "total": sum((row["total"] for row in rows), ZERO),
+    }
+
+
 def _finance(programmes: list[dict], versions: list[DecisionVersion]) -> dict:
     """Financial summary: grant and own share per programme and organisation, per year, coverage gap."""
     rows = []
@@ -315,6 +404,7 @@ def _finance(programmes: list[dict], versions: list[DecisionVersion]) -> dict:
         "open_decisions": open_decisions,
         "own_share_by_year": own_share_by_year(versions),
         "coverage_gap": _coverage_gaps(versions),
+        "pass_throughs": _pass_throughs_by_year(programmes),
     }
 
 
@@ -340,12 +430,17 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
             Programme.objects.filter(pk__in=programme_ids).prefetch_related("funders")  # full names too
         )
     }
+    pass_throughs: dict[int, list[PassThrough]] = defaultdict(list)
+    for item in PassThrough.objects.of_decisions(
+        [version.decision_id for summary in summaries.values() for version in summary.versions]
+    ):
+        pass_throughs[item.decision_id].append(item)
     programmes_in_order = []
     section_rows = []
     for number, section in enumerate(sections, start=1):
         programme = None
         if section.programme_id in summaries:
-            programme = _programme(summaries[section.programme_id])
+            programme = _programme(summaries[section.programme_id], pass_throughs)
             programmes_in_order.append(programme)
         section_rows.append(
             {"number": number, "heading": section.heading, "text": section.text, "programme": programme}
@@ -354,6 +449,7 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
 
     used = {row["organisation"] for p in programmes_in_order for row in p["staffing"]}
     used |= {share["organisation"] for p in programmes_in_order for d in p["decisions"] for share in d["shares"]}
+    used |= {item["recipient"] for p in programmes_in_order for d in p["decisions"] for item in d["pass_throughs"]}
     used |= {
         b["delivering_organisation"] for p in programmes_in_order for b in p["blocks"] if b["delivering_organisation"]
     }
