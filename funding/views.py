@@ -55,7 +55,7 @@ from funding.models import (
     attach_ceilings,
 )
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
-from funding.warnings import decision_warnings
+from funding.warnings import decision_warnings, over_financing_warning
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
@@ -93,6 +93,10 @@ def decision_queryset():
 
 class AsOfForm(BootstrapFormMixin, forms.Form):
     stand = LocalizedDateField(label=gettext_lazy("Stand am"))
+
+
+class InForceForm(BootstrapFormMixin, forms.Form):
+    gilt_am = LocalizedDateField(label=gettext_lazy("in Kraft am"))
 
 
 def _shares(version: DecisionVersion | None) -> list:
@@ -167,9 +171,16 @@ class DecisionDetailView(DetailView):
         if current is not None:
             recipients = {share.organisation.short_name: share.weight for share in current.cost_shares.all()} or None
             rule_warnings = rule_findings(rule, positions_for([current])[current.pk], recipients)
+        plan = current.plan_table(list(current.plan_items.all())) if current else None
+        context = money_context(
+            decision, versions, call_offs, proofs, today, pass_throughs=decision.pass_throughs.all()
+        )
+        over_financing = over_financing_warning(current, plan)
+        if over_financing is not None:
+            context["warnings"].append(over_financing)
         return super().get_context_data(
             versions=versions,
-            plan=current.plan_table(list(current.plan_items.all())) if current else None,
+            plan=plan,
             rule=rule,
             rule_warnings=rule_warnings,
             call_offs=call_offs,
@@ -177,8 +188,9 @@ class DecisionDetailView(DetailView):
             pass_throughs=list(decision.pass_throughs.all()),
             current_shares=list(current.cost_shares.all()) if current else [],
             as_of_form=AsOfForm(),
+            in_force_form=InForceForm(),
             can_edit=self.request.user.can_change_grants(),
-            **money_context(decision, versions, call_offs, proofs, today, pass_throughs=decision.pass_throughs.all()),
+            **context,
             **kwargs,
         )
 
@@ -208,13 +220,18 @@ class DecisionAsOfView(DetailView):
     template_name = "funding/grantdecision_as_of.html"
 
     def get_context_data(self, **kwargs):
-        form = AsOfForm(self.request.GET or None)
+        in_force_form = InForceForm(self.request.GET if "gilt_am" in self.request.GET else None)
+        form = AsOfForm(self.request.GET if "stand" in self.request.GET else None)
         snapshot = None
         if form.is_valid():
             day = form.cleaned_data["stand"]
             moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
             snapshot = decision_as_of(self.object, moment)
-        context = {"as_of_form": form, "snapshot": snapshot}
+        context = {"as_of_form": form, "in_force_form": in_force_form, "snapshot": snapshot}
+        if in_force_form.is_valid():
+            versions = list(self.object.versions.prefetch_related("cost_shares__organisation"))
+            in_force = self.object.version_in_force(in_force_form.cleaned_data["gilt_am"], versions)
+            context.update({"in_force": in_force, "in_force_day": in_force_form.cleaned_data["gilt_am"]})
         if snapshot is not None:
             context.update(
                 money_context(

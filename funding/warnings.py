@@ -151,3 +151,37 @@ def decision_warnings(
     if uncalled is not None:
         warnings.append(uncalled)
     return warnings
+
+
+def over_financing_warning(version: DecisionVersion | None, plan: dict | None) -> MoneyWarning | None:
+    """Grant, own and third-party funds together above the eligible expenditure (Überfinanzierung),
+    or a grant above the eligible expenditure (a negative own share): figures the letter cannot mean."""
+    if version is None or version.eligible_expenditure is None or version.granted_amount is None:
+        return None
+    resources = plan["resource_total"] if plan and plan.get("resources") else None
+    if resources is None:
+        resources = (version.own_funds or ZERO) + (version.third_party_funds or ZERO)
+    excess = version.granted_amount + resources - version.eligible_expenditure
+    if excess <= ZERO:
+        return None
+    if version.granted_amount > version.eligible_expenditure:
+        text = _(
+            "Die Zuwendung (%(grant)s) liegt über den zuwendungsfähigen Ausgaben (%(eligible)s): der Eigenanteil "
+            "wäre negativ (%(own)s). Bitte die Zahlen des Bescheids prüfen."
+        ) % {
+            "grant": euro(version.granted_amount),
+            "eligible": euro(version.eligible_expenditure),
+            "own": euro(version.eligible_expenditure - version.granted_amount),
+        }
+    else:
+        text = _(
+            "Überfinanzierung: Zuwendung (%(grant)s) und Eigen- und Drittmittel (%(resources)s) übersteigen die "
+            "zuwendungsfähigen Ausgaben (%(eligible)s) um %(excess)s. Die Zuwendung ist entsprechend zu kürzen "
+            "(Nr. 2 ANBest)."
+        ) % {
+            "grant": euro(version.granted_amount),
+            "resources": euro(resources),
+            "eligible": euro(version.eligible_expenditure),
+            "excess": euro(excess),
+        }
+    return MoneyWarning("danger", text)

@@ -214,6 +214,13 @@ class GrantDecision(Revisioned):
             labels = [f"{block.number}: {block.title}" for block in self.building_blocks.all()]
         return sorted(labels, key=lambda label: int(label.partition(":")[0]))
 
+    @staticmethod
+    def version_in_force(day: datetime.date, versions: list["DecisionVersion"]) -> "DecisionVersion | None":
+        """The letter in force on ``day``: the highest-numbered version in force from that day or
+        earlier (see :attr:`DecisionVersion.effective_on`), whatever was recorded when."""
+        in_force = [v for v in versions if v.effective_on is not None and v.effective_on <= day]
+        return max(in_force, key=lambda v: v.number, default=None)
+
     @property
     def without_application(self) -> bool:
         return self.application_id is None
@@ -477,15 +484,30 @@ class DecisionVersion(Illustrative):
 
     @property
     def label(self) -> str:
+        """ "Bescheid vom 15.02.2023" by the letter's date; without it "Bescheid, eingegangen am
+        10.08.2020": the receipt date is never passed off as the letter's date."""
         # Whole sentences with placeholders, so that the catalogue has them (words inside an
         # f-string are not extracted) and each language orders them its own way.
-        day = self.dated_on or self.received_on
-        values = {"number": self.number, "day": date_format(day, "SHORT_DATE_FORMAT") if day else ""}
-        if self.number == 0:
-            return _("Bescheid vom %(day)s") % values if day else str(_("Bescheid"))
-        if day:
+        values = {"number": self.number}
+        if self.dated_on:
+            values["day"] = date_format(self.dated_on, "SHORT_DATE_FORMAT")
+            if self.number == 0:
+                return _("Bescheid vom %(day)s") % values
             return _("%(number)s. Änderungsbescheid vom %(day)s") % values
+        if self.received_on:
+            values["day"] = date_format(self.received_on, "SHORT_DATE_FORMAT")
+            if self.number == 0:
+                return _("Bescheid, eingegangen am %(day)s") % values
+            return _("%(number)s. Änderungsbescheid, eingegangen am %(day)s") % values
+        if self.number == 0:
+            return str(_("Bescheid"))
         return _("%(number)s. Änderungsbescheid") % values
+
+    @property
+    def effective_on(self) -> datetime.date | None:
+        """From when this letter is in force: its date, else its receipt; the original letter
+        without either from the start of its grant period."""
+        return self.dated_on or self.received_on or (self.period_start if self.number == 0 else None)
 
     @property
     def shares(self) -> list["CostShare | ShareFigures"]:

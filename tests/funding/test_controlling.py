@@ -76,7 +76,7 @@ def test_founding_example_in_the_controlling_overview(login):
     html = client.get(reverse("funding:controlling")).content.decode()
     for amount in ("780.617,00", "624.493,60", "156.123,40", "93.674,04", "62.449,36", "554.493,60"):
         assert f"{amount}{NBSP}€" in html, amount
-    assert "Bescheid vom 10.08.2020" in html  # which version the figures come from
+    assert "Bescheid, eingegangen am 10.08.2020" in html  # the version the figures come from (by its receipt)
     assert "Baustein 1 (Strategischer Overhead): 3,5 VZÄ KI, Richtlinie im Entwurf" in html
     # Filtered by year: only that year's row.
     html = client.get(reverse("funding:controlling") + "?year=2021").content.decode()

@@ -241,7 +241,7 @@ def test_as_of_view_shows_the_figures_of_that_day(founding, login):
     before = (timezone.localdate() - datetime.timedelta(days=100)).strftime("%d.%m.%Y")
     html = client.get(url + f"?stand={before}").content.decode()
     assert f"So war der Bescheid am {before}" in html
-    assert "Geltende Zahlen (aus: Bescheid vom 10.08.2020)" in html
+    assert "Geltende Zahlen (aus: Bescheid, eingegangen am 10.08.2020)" in html
     assert f"624.493,60{NBSP}€" in html and "640.000,00" not in html
     assert "Änderungsbescheid vom" not in html
 
