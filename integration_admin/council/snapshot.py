@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from funding.models import DecisionVersion, FinancingType, PassThrough, attach_ceilings
+from funding.models import DecisionVersion, FinancingType, PassThrough, PlanItem, attach_ceilings
 from funding.summaries import ProgrammeSummary, own_share_by_year, programme_summaries
 from integration_admin.council.models import Report
 from programs.models import Programme
@@ -138,7 +138,43 @@ def _pass_through(item: PassThrough) -> dict:
     }
 
 
-def _decision(version: DecisionVersion, pass_throughs: list[PassThrough]) -> dict:
+def _plan(version: DecisionVersion, items: list) -> dict | None:
+    """The version's financing plan as the paper prints it: item by item with amounts per year.
+
+    Rates frozen from master data alone are no plan typed from the letter; the paper shows them
+    as the flat rate it already prints."""
+    if not any(item.frozen_from_master_data_on is None for item in items):
+        return None
+    table = version.plan_table(items)
+    if not table or not table.get("years"):
+        return None
+
+    def row(entry) -> dict:
+        item = entry["item"]
+        return {
+            "kind": item.get_kind_display(),
+            "label": item.label,
+            "block": item.building_block.number if item.building_block_id else None,
+            "organisation": item.organisation.short_name if item.organisation_id else "",
+            "fte": item.fte,
+            "amount": item.amount,
+            "percent": item.percent,
+            "by_year": entry["by_year"],
+            "total": entry["total"],
+        }
+
+    return {
+        "years": table["years"],
+        "costs": [row(entry) for entry in table["costs"]],
+        "resources": [row(entry) for entry in table["resources"]],
+        "cost_by_year": table["cost_by_year"],
+        "cost_total": table["cost_total"],
+        "resource_by_year": table["resource_by_year"],
+        "resource_total": table["resource_total"],
+    }
+
+
+def _decision(version: DecisionVersion, pass_throughs: list[PassThrough], plan_items: list | None = None) -> dict:
     decision = version.decision
     attach_ceilings(
         pass_throughs,
@@ -180,10 +216,15 @@ def _decision(version: DecisionVersion, pass_throughs: list[PassThrough]) -> dic
             for share in version.shares
         ],
         "pass_throughs": [_pass_through(item) for item in pass_throughs],
+        "plan": _plan(version, plan_items or []),
     }
 
 
-def _programme(summary: ProgrammeSummary, pass_throughs: dict[int, list[PassThrough]]) -> dict:
+def _programme(
+    summary: ProgrammeSummary,
+    pass_throughs: dict[int, list[PassThrough]],
+    plan_items: dict[int, list[PlanItem]] | None = None,
+) -> dict:
     programme = summary.programme
     staffing = []
     blocks = []
@@ -216,7 +257,11 @@ def _programme(summary: ProgrammeSummary, pass_throughs: dict[int, list[PassThro
                     "positions": row.positions,
                 }
             )
-    decisions = [_decision(version, pass_throughs.get(version.decision_id, [])) for version in summary.versions]
+    plan_items = plan_items or {}
+    decisions = [
+        _decision(version, pass_throughs.get(version.decision_id, []), plan_items.get(version.pk, []))
+        for version in summary.versions
+    ]
     fte_by_status: dict[str, Decimal] = {}
     for row in staffing:  # in the order of the status choices, as the rows come
         fte_by_status[row["status"]] = fte_by_status.get(row["status"], Decimal("0")) + row["fte"]
@@ -435,12 +480,17 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
         [version.decision_id for summary in summaries.values() for version in summary.versions]
     ):
         pass_throughs[item.decision_id].append(item)
+    plan_items: dict[int, list[PlanItem]] = defaultdict(list)
+    for item in PlanItem.objects.filter(
+        version__in=[version.pk for summary in summaries.values() for version in summary.versions]
+    ).select_related("building_block", "organisation"):
+        plan_items[item.version_id].append(item)
     programmes_in_order = []
     section_rows = []
     for number, section in enumerate(sections, start=1):
         programme = None
         if section.programme_id in summaries:
-            programme = _programme(summaries[section.programme_id], pass_throughs)
+            programme = _programme(summaries[section.programme_id], pass_throughs, plan_items)
             programmes_in_order.append(programme)
         section_rows.append(
             {"number": number, "heading": section.heading, "text": section.text, "programme": programme}

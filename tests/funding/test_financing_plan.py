@@ -453,3 +453,26 @@ def test_in_force_on_shows_the_letter_valid_that_day_not_what_was_recorded(demo,
     html = client.get(url, {"gilt_am": "01.01.2021"}).content.decode()
     assert "war noch kein Bescheid in Kraft" in html
     assert client.get(url, {"gilt_am": "32.13.2021"}).status_code == 200
+
+
+def test_the_paper_prints_the_plan_as_the_letter_states_it(baustein_1, login):
+    import re
+
+    rows = [
+        {"kind": "personnel", "label": "Koordinierungsstellen", "fte": "3", "amount": "57.000,00"},
+        {"kind": "personnel", "label": "Verwaltungskraft", "fte": "0,5", "amount": "45.000,00"},
+        {"kind": "one_off", "label": "Arbeitsplatzausstattung", "fte": "3,5", "amount": "5.700,00"},
+    ]
+    client = login("admin")
+    assert (
+        client.post(reverse("funding:decision-plan", args=[baustein_1.pk]), plan_post(baustein_1, rows)).status_code
+        == 302
+    )
+    report = factories.report(title="KIM im Ausschuss", date=datetime.date(2021, 3, 1))
+    factories.section(report, 1, heading="KIM", programme=baustein_1.programme)
+    html = login("leitung").get(reverse("council:report-preview", args=[report.pk])).content.decode()
+    text = re.sub(r"\s+", " ", html)
+    assert "Finanzierungsplan laut Bescheid" in text
+    for figure in ("171.000,00 €", "22.500,00 €", "19.950,00 €", "213.450,00 €"):
+        assert figure in text, figure
+    assert "Koordinierungsstellen" in text and "Verwaltungskraft" in text
