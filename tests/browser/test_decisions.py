@@ -19,3 +19,47 @@ def test_decision_history_loads_when_scrolled_to(log_in):
     expect(history).to_contain_text("angelegt")
     expect(history).to_contain_text("624.493,60")
     assert page.url.endswith(decision.get_absolute_url())
+
+
+def test_administrator_enters_a_financing_plan_and_sees_the_grant_per_year(log_in):
+    """Issue 21: one letter with two rates in one block and year and a one-off amount, typed once."""
+    import datetime
+    from decimal import Decimal
+
+    from funding import services
+    from funding.models import DecisionVersion, FinancingType
+    from tests import factories
+
+    block = factories.building_block()
+    decision = factories.decision(block.programme, title="KIM Baustein 1 im Browser")
+    services.create_decision(
+        decision=decision,
+        building_blocks=[block],
+        version=DecisionVersion(
+            financing_type=FinancingType.FIXED,
+            eligible_expenditure=Decimal("400000.00"),
+            period_start=datetime.date(2021, 7, 1),
+            period_end=datetime.date(2022, 12, 31),
+        ),
+    )
+    page = log_in("admin")
+    page.goto(decision.get_absolute_url())
+    page.get_by_role("link", name="Finanzierungsplan bearbeiten").click()
+    rows = [
+        ("personnel", "Koordinierungsstellen", "2", "57.000,00"),
+        ("personnel", "Verwaltungskraft", "0,5", "45.000,00"),
+        ("one_off", "Arbeitsplatzausstattung", "2,5", "5.700,00"),
+    ]
+    for index, (kind, label, fte, amount) in enumerate(rows):
+        page.locator(f"#id_plan_items-{index}-kind").select_option(kind)
+        page.locator(f"#id_plan_items-{index}-label").fill(label)
+        page.locator(f"#id_plan_items-{index}-fte").fill(fte)
+        page.locator(f"#id_plan_items-{index}-amount").fill(amount)
+    page.get_by_role("button", name="Speichern und Zuwendung berechnen").click()
+    plan = page.locator("#finanzierungsplan")
+    # 2021 (6 months): 57.000 + 11.250 + 14.250 one-off; 2022: 114.000 + 22.500
+    expect(plan).to_contain_text("57.000,00")  # 2 x 57.000 x 6/12
+    expect(plan).to_contain_text("82.500,00")  # the year 2021 in total
+    expect(plan).to_contain_text("136.500,00")  # the year 2022 in total
+    expect(plan).to_contain_text("219.000,00")  # the plan, and the grant of a fixed amount
+    expect(page.locator(".current-figures")).to_contain_text("219.000,00")
