@@ -19,6 +19,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum, TextField, Value
 from django.db.models.functions import Cast, ExtractYear, Greatest
 
 from funding import money
+from funding.eligibility import RuleFinding, positions_for, rule_findings, rules_for
 from funding.models import (
     ZERO,
     CallOff,
@@ -72,6 +73,7 @@ class DecisionRow:
     received: Decimal
     years: list[YearRow]
     pass_throughs: list[PassThrough] = field(default_factory=list)
+    rule_findings: list[RuleFinding] = field(default_factory=list)
 
     @property
     def decision(self) -> GrantDecision:
@@ -374,6 +376,14 @@ def controlling_overview(
                 pass_throughs=pass_throughs_by_decision[decision_id],
             )
         )
+
+    # Breaches of the eligibility rules, with their reason (two queries: the rules, the positions).
+    decision_rows = [row for programme_row in rows.values() for row in programme_row.decisions]
+    if decision_rows:
+        rules = rules_for([row.decision for row in decision_rows])
+        positions = positions_for([row.version for row in decision_rows])
+        for row in decision_rows:
+            row.rule_findings = rule_findings(rules[row.decision.pk], positions[row.version.pk])
 
     for values in (
         Position.objects.filter(building_block__programme__in=list(rows), status=PositionStatus.APPLICABLE)

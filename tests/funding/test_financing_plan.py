@@ -476,3 +476,16 @@ def test_the_paper_prints_the_plan_as_the_letter_states_it(baustein_1, login):
     for figure in ("171.000,00 €", "22.500,00 €", "19.950,00 €", "213.450,00 €"):
         assert figure in text, figure
     assert "Koordinierungsstellen" in text and "Verwaltungskraft" in text
+
+
+def test_rule_breaches_are_shown_on_the_controlling_page(demo, login):
+    block = factories.building_block()
+    decision = factories.decision(block.programme, title="Regel im Controlling")
+    decision.building_blocks.add(block)
+    factories.version(decision, eligible_expenditure=D("10000.00"), rate=D("80"))
+    factories.position(block, factories.organisation("Stadt X"), fte="0.25", title="Fallmanagement X")
+    EligibilityRule.objects.create(programme=block.programme, min_fte_per_position=D("0.5"), source="RL Nr. 4")
+    html = login("leitung").get(reverse("funding:controlling"), {"programme": block.programme_id}).content.decode()
+    assert (
+        "Stelle Fallmanagement X (Stadt X) hat 0,25 VZÄ; förderfähig sind erst Stellen ab 0,5 VZÄ (RL Nr. 4)." in html
+    )
