@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.utils.formats import date_format
@@ -215,7 +216,7 @@ class DecisionCoverage:
     version: object  # DecisionVersion
     start: datetime.date
     end: datetime.date
-    start_from_letter: bool
+    start_assumed: bool
     organisations: list[OrganisationCoverage]
     is_flat_rate: bool
     rate_follows_filled_fte: bool = True
@@ -397,11 +398,22 @@ def coverage_of(
 ) -> DecisionCoverage | None:
     """One version's coverage from its positions, own-share keys (organisation id, short name,
     weight) and pass-throughs with FTE (recipient id, short name, FTE, start, end); ``None``
-    where the grant period has no end, or neither a start nor a letter date."""
-    start = version.period_start or version.dated_on or version.received_on
+    where the grant period has no end or nothing is funded.
+
+    Without a recorded start the months begin with the letter's date (else the day it was
+    received; else the earliest start of a position or assignment; else the period's last month)."""
     end = version.period_end
-    if start is None or end is None or end < start:
+    if end is None:
         return None
+    known_starts = [p.start for p in positions if p.start] + [a[1] for p in positions for a in p.assignments]
+    start = (
+        version.period_start
+        or version.dated_on
+        or version.received_on
+        or min([day for day in known_starts if day <= end], default=None)
+        or datetime.date(end.year, end.month, 1)
+    )
+    start = min(start, end)
     months = month_range(start, end)
     flat_rate = version.financing_type == FinancingType.FLAT_RATE
     names: dict[int, str] = {p.organisation_id: p.organisation for p in positions}
@@ -445,7 +457,7 @@ def coverage_of(
         version=version,
         start=start,
         end=end,
-        start_from_letter=version.period_start is None,
+        start_assumed=version.period_start is None,
         organisations=rows,
         is_flat_rate=flat_rate,
         rate_follows_filled_fte=rate_follows_filled_fte,
@@ -478,8 +490,8 @@ def _load_positions(decision_ids) -> dict[int, list[PlannedPosition]]:
         shares = tuple(
             (
                 from_thousandths(share),
-                datetime.date.fromisoformat(a_start),
-                datetime.date.fromisoformat(a_end) if a_end else None,
+                _date(a_start),
+                _date(a_end),
             )
             for share, a_start, a_end in json.loads(assignment_rows or "[]")
         )
@@ -502,6 +514,30 @@ def _load_rates(decision_ids) -> dict[int, dict[int, Decimal]]:
         decision_id: {year: amounts.pop() for year, amounts in years.items() if len(amounts) == 1}
         for decision_id, years in found.items()
     }
+
+
+def with_pass_through_fte(versions):
+    """Annotate a queryset of versions with ``pass_through_rows``: the pass-throughs of their
+    decisions that give FTE, as JSON (read with the versions instead of a query of their own)."""
+    rows = (
+        PassThrough.objects.filter(decision=OuterRef("decision"), funded_fte__isnull=False)
+        .order_by()
+        .values("decision")
+        .annotate(
+            rows=JsonRows("recipient_id", "recipient__short_name", thousandths("funded_fte"), "period_start", "period_end")
+        )
+        .values("rows")
+    )
+    return versions.annotate(pass_through_rows=Subquery(rows, output_field=models.TextField()))
+
+
+def _date(text: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
+
+
+def shares_of(version) -> list[tuple[int, str, Decimal]]:
+    """The own-share keys of a version whose ``cost_shares`` (with organisations) are loaded."""
+    return [(share.organisation_id, share.organisation.short_name, share.weight) for share in version.cost_shares.all()]
 
 
 def decision_coverage(
@@ -532,19 +568,32 @@ def decision_coverage(
                 version__in=[v.pk for v in versions]
             ).values_list("version_id", "organisation_id", "organisation__short_name", "weight"):
                 shares[version_id].append((organisation_id, short_name, weight))
-    if pass_throughs is None:
+    by_decision: dict[int, list] = defaultdict(list)
+    if pass_throughs is None and all(hasattr(v, "pass_through_rows") for v in versions):
+        pass_throughs = []
+        for version in versions:
+            by_decision[version.decision_id] = [
+                (recipient_id, name, from_thousandths(milli), _date(start), _date(end))
+                for recipient_id, name, milli, start, end in json.loads(version.pass_through_rows or "[]")
+            ]
+    elif pass_throughs is None:
         pass_throughs = PassThrough.objects.filter(decision__in=decision_ids, funded_fte__isnull=False).select_related(
             "recipient"
         )
-    by_decision: dict[int, list] = defaultdict(list)
     for pt in pass_throughs:
         if pt.funded_fte is not None:
             by_decision[pt.decision_id].append(
                 (pt.recipient_id, pt.recipient.short_name, pt.funded_fte, pt.period_start, pt.period_end)
             )
     positions = _load_positions(decision_ids)
-    flat = [v.decision_id for v in versions if v.financing_type == FinancingType.FLAT_RATE]
-    rates = _load_rates(flat) if flat else {}
+    flat = [v for v in versions if v.financing_type == FinancingType.FLAT_RATE]
+    if len(flat) == 1:  # one decision's page: the version's own rates
+        try:
+            rates = {flat[0].decision_id: flat[0].flat_rates()}
+        except ValidationError:  # different rates in its blocks for a year: the page says so elsewhere
+            rates = {}
+    else:
+        rates = _load_rates([v.decision_id for v in flat]) if flat else {}
     result = {}
     for version in versions:
         coverage = coverage_of(

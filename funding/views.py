@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
 from funding import money, services
+from funding.coverage import decision_coverage, shares_of
 from funding.controlling import controlling_overview, controlling_totals
 from funding.filters import ApplicationFilter, DecisionFilter, ProofFilter
 from funding.forms import (
@@ -134,7 +135,13 @@ class DecisionDetailView(DetailView):
             pass_through.cost_share = shares.get(pass_through.recipient_id)
         proofs = list(decision.proofs.all())
         current = next((v for v in versions if v.is_current), None)
+        coverage = None
+        if current is not None:
+            coverage = decision_coverage(
+                [current], shares={current.pk: shares_of(current)}, pass_throughs=decision.pass_throughs.all()
+            ).get(decision.pk)
         return super().get_context_data(
+            coverage=coverage,
             versions=versions,
             call_offs=call_offs,
             proofs=proofs,
@@ -206,7 +213,12 @@ class PositionFinancingView(DetailView):
     context_object_name = "position"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(versions=DecisionVersion.objects.paying(self.object), **kwargs)
+        versions = list(DecisionVersion.objects.paying(self.object))
+        coverage = decision_coverage(versions)
+        for version in versions:
+            found = coverage.get(version.decision_id)
+            version.position_warnings = found.for_position(self.object.pk) if found else []
+        return super().get_context_data(versions=versions, **kwargs)
 
 
 # --- decisions: entry, correction, amendment, own shares ------------------------------------

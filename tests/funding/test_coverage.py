@@ -33,7 +33,7 @@ def drk_extra(founding, **fields):
 def test_the_founding_example_has_no_over_staffing(founding):
     coverage = coverage_of(founding)
     # No recorded start of the grant period: its months start with the letter received on 10.08.2020.
-    assert coverage.start_from_letter and coverage.start == D(2020, 8, 10) and coverage.month_count == 29
+    assert coverage.start_assumed and coverage.start == D(2020, 8, 10) and coverage.month_count == 29
     by_name = {org.name: org for org in coverage.organisations}
     assert set(by_name) == {"DRK", "KI"}
     assert by_name["KI"].funded_range == (Decimal("1.5"), Decimal("1.5"))
