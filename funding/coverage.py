@@ -524,7 +524,9 @@ def with_pass_through_fte(versions):
         .order_by()
         .values("decision")
         .annotate(
-            rows=JsonRows("recipient_id", "recipient__short_name", thousandths("funded_fte"), "period_start", "period_end")
+            rows=JsonRows(
+                "recipient_id", "recipient__short_name", thousandths("funded_fte"), "period_start", "period_end"
+            )
         )
         .values("rows")
     )

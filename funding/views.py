@@ -23,8 +23,8 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
 from funding import money, services
-from funding.coverage import decision_coverage, shares_of
 from funding.controlling import controlling_overview, controlling_totals
+from funding.coverage import decision_coverage, shares_of
 from funding.filters import ApplicationFilter, DecisionFilter, ProofFilter
 from funding.forms import (
     AmendmentForm,

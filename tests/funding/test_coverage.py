@@ -4,10 +4,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from funding.coverage import decision_coverage, month_spans
 from funding.models import DecisionVersion, FinancingType, GrantDecision
-from programs.models import FlatRate
+from programs.models import BuildingBlock, FlatRate
 from staffing.models import PositionStatus
 from tests import factories
 
@@ -193,3 +194,82 @@ def test_the_page_reads_any_number_of_decisions_in_four_queries(founding, django
     with django_assert_num_queries(4):
         result = decision_coverage(versions)
     assert founding.pk in result and len(result) >= 3
+
+
+# --- on the pages ------------------------------------------------------------------------------
+
+
+def page(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return " ".join(response.content.decode().split())
+
+
+OVER = "DRK: Die Stellen haben bis zu 1,75 VZÄ, gefördert sind 1,0 VZÄ; 0,75 VZÄ zu viel in 8 Monat(en)"
+
+
+def test_the_decision_page_shows_positions_against_the_grant(founding, login):
+    client = login("leitung")
+    html = page(client, founding.get_absolute_url())
+    assert 'id="stellen-bewilligung"' in html and "Stellen und Bewilligung" in html
+    assert "<caption>Geförderte, geplante und besetzte VZÄ je Organisation" in html
+    assert '<th scope="row">DRK</th>' in html and "VZÄ je Monat: KI" in html
+    assert "zu viel in" not in html  # the founding example fits its grant
+    assert "Der Beginn des Bewilligungszeitraums ist nicht erfasst; gezählt wird ab dem 10.08.2020" in html
+    drk_extra(founding, start=D(2021, 3, 15), end=D(2021, 10, 31))
+    html = page(client, founding.get_absolute_url())
+    assert OVER in html
+    assert '<tr class="table-warning"> <th scope="row">03/2021</th>' in html
+
+
+def test_the_position_financing_fragment_warns_for_the_position_that_pushes_over(founding, login):
+    client = login("leitung")
+    extra = drk_extra(founding, start=D(2021, 3, 15), end=D(2023, 3, 31))
+    html = page(client, reverse("funding:position-financing", args=[extra.pk]))
+    assert (
+        "Mit dieser Stelle haben die Stellen von DRK bis zu 1,75 VZÄ, gefördert sind 1,0 VZÄ (03/2021–12/2022)." in html
+    )
+    assert "Die Stelle endet am 31.03.2023, nach dem Bewilligungszeitraum (bis 31.12.2022)." in html
+    ki = founding.building_blocks.get(number=6).positions.get(organisation__short_name="KI")
+    assert "position-coverage" not in page(client, reverse("funding:position-financing", args=[ki.pk]))
+
+
+def test_dashboard_programme_page_and_release_check_warn(founding, login):
+    drk_extra(founding, start=D(2021, 3, 15), end=D(2021, 10, 31))
+    client = login("leitung")
+    for url in (reverse("dashboard"), founding.programme.get_absolute_url()):
+        html = page(client, url)
+        assert (
+            f'<a href="{founding.get_absolute_url()}#stellen-bewilligung">Teilhabemanagement (Förderbaustein 6): '
+            "Stellen und Bewilligung passen nicht zusammen.</a>" in html
+        ), url
+        assert OVER in html, url
+    report = factories.report(title="Stellenprüfung")
+    factories.section(report, 1, heading="Durchstarten", programme=founding.programme)
+    html = page(client, reverse("council:report-release", args=[report.pk]))
+    assert f"Durchstarten – Teilhabemanagement (Förderbaustein 6): {OVER}" in html
+
+
+def test_no_warning_line_while_the_positions_fit(founding, login):
+    client = login("leitung")
+    assert "passen nicht zusammen" not in page(client, reverse("dashboard"))
+    assert "passen nicht zusammen" not in page(client, founding.programme.get_absolute_url())
+
+
+def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(founding, login, data_queries):
+    client = login("leitung")
+    urls = [reverse("dashboard"), founding.programme.get_absolute_url(), founding.get_absolute_url()]
+    # a flat-rate decision with a vacancy in the demo's programme: the flat rates are read as well
+    flat = flat_rate_decision()
+    GrantDecision.objects.filter(pk=flat.pk).update(programme=founding.programme)
+    BuildingBlock.objects.filter(decisions=flat).update(programme=founding.programme, number=7)
+    before = [len(data_queries(client, url)[1]) for url in urls]
+    block = founding.building_blocks.get(number=6)
+    for number in range(6):
+        position = factories.position(block, factories.organisation(f"Träger {number}"), fte="0.5",
+                                      title=f"Zusatz {number}", start=D(2021, 1, 1), end=D(2021, 12, 31))  # fmt: skip
+        factories.assignment(position, "0.25", start=D(2021, 2, 1), end=D(2021, 6, 30))
+        factories.assignment(position, "0.25", start=D(2021, 7, 1), end=D(2021, 12, 31))
+    after = [len(data_queries(client, url)[1]) for url in urls]
+    assert after == before
+    assert "Träger 5: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in page(client, urls[0])
