@@ -361,16 +361,31 @@ def _funded_in(parts: list[FundedPart], first: datetime.date) -> Decimal:
     return sum((part.fte for part in parts if runs_in(part.start, part.end, first)), ZERO)
 
 
+def _month_indices(months: list[datetime.date], start: datetime.date | None, end: datetime.date | None) -> range:
+    """The indices of ``months`` (first days, consecutive) in which start..end runs on some day."""
+    first = 0 if start is None else max(0, (start.year - months[0].year) * 12 + start.month - months[0].month)
+    last = len(months) - 1
+    if end is not None:
+        last = min(last, (end.year - months[0].year) * 12 + end.month - months[0].month)
+    return range(first, last + 1)
+
+
 def _coverage_row(
     organisation_id, name, months, funded_parts, positions, version, rates, flat_rate
 ) -> OrganisationCoverage:
-    figures = []
-    for first in months:
-        planned = sum((p.fte for p in positions if runs_in(p.start, p.end, first)), ZERO)
-        filled = sum(
-            (share for p in positions for share, start, end in p.assignments if runs_in(start, end, first)), ZERO
-        )
-        figures.append(MonthFigures(first, _funded_in(funded_parts, first), planned, filled))
+    # each position and assignment added to the months it runs in: positions x months at most
+    planned = [ZERO] * len(months)
+    filled = [ZERO] * len(months)
+    for position in positions:
+        for index in _month_indices(months, position.start, position.end):
+            planned[index] += position.fte
+        for share, start, end in position.assignments:
+            for index in _month_indices(months, start, end):
+                filled[index] += share
+    figures = [
+        MonthFigures(first, _funded_in(funded_parts, first), planned[index], filled[index])
+        for index, first in enumerate(months)
+    ]
     row = OrganisationCoverage(organisation_id, name, figures, positions=list(positions))
     row.outside = [(p, reasons) for p in positions if (reasons := _outside_reasons(p, version))]
     if flat_rate:
@@ -433,6 +448,9 @@ def coverage_of(
     if whole:
         whole_funded = [FundedPart(version.funded_fte)]
         rows.append(_coverage_row(None, "", months, whole_funded, positions, version, rates, flat_rate))
+    by_organisation: dict[int, list[PlannedPosition]] = defaultdict(list)
+    for position in positions:
+        by_organisation[position.organisation_id].append(position)
     organisation_ids = set(by_recipient) | (set(names) if shares else set())
     for organisation_id in sorted(organisation_ids, key=lambda pk: names[pk]):
         parts = list(by_recipient.get(organisation_id, []))
@@ -443,7 +461,7 @@ def coverage_of(
                       if m not in covered]  # fmt: skip
         else:
             parts = funded.get(organisation_id, [])
-        at_organisation = [p for p in positions if p.organisation_id == organisation_id]
+        at_organisation = by_organisation.get(organisation_id, [])
         row = _coverage_row(
             organisation_id, names[organisation_id], months, parts, at_organisation, version, rates,
             flat_rate and not whole,
