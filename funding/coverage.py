@@ -38,6 +38,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from funding import money
 from funding.models import CostShare, FinancingType, PassThrough
@@ -160,7 +161,7 @@ class OrganisationCoverage:
     organisation: str
     months: list[MonthFigures]
     positions: list[PlannedPosition] = field(default_factory=list)
-    outside: list[tuple[PlannedPosition, list[str]]] = field(default_factory=list)
+    outside: list[tuple[PlannedPosition, list[tuple[str, dict]]]] = field(default_factory=list)
     at_risk_by_year: dict[int, Decimal] = field(default_factory=dict)
     missing_rate_years: list[int] = field(default_factory=list)
 
@@ -242,9 +243,12 @@ class DecisionCoverage:
             if over:
                 result.append(
                     Finding(
-                        _(
+                        ngettext(
                             "%(organisation)s: Die Stellen haben bis zu %(planned)s VZÄ, gefördert sind %(funded)s "
-                            "VZÄ; %(over)s VZÄ zu viel in %(count)s Monat(en) (%(months)s)."
+                            "VZÄ; %(over)s VZÄ zu viel in %(count)s Monat (%(months)s).",
+                            "%(organisation)s: Die Stellen haben bis zu %(planned)s VZÄ, gefördert sind %(funded)s "
+                            "VZÄ; %(over)s VZÄ zu viel in %(count)s Monaten (%(months)s).",
+                            len(over),
                         )
                         % {
                             "organisation": org.name,
@@ -257,12 +261,10 @@ class DecisionCoverage:
                     )
                 )
             for position, reasons in org.outside:
-                result.append(
-                    Finding(
-                        _("%(organisation)s: Die Stelle %(position)s %(reasons)s.")
-                        % {"organisation": org.name, "position": position.label, "reasons": _(" und ").join(reasons)}
+                for kind, values in reasons:
+                    result.append(
+                        Finding(_outside_sentence(kind, values, organisation=org.name, position=position.label))
                     )
-                )
             if org.at_risk:
                 years = "; ".join(f"{year}: {euro(amount)}" for year, amount in sorted(org.at_risk_by_year.items()))
                 result.append(
@@ -332,29 +334,50 @@ class DecisionCoverage:
                 )
             for outside, reasons in org.outside:
                 if outside.pk == position_id:
-                    result.append(_("Die Stelle %(reasons)s.") % {"reasons": _(" und ").join(reasons)})
+                    result.extend(_outside_sentence(kind, values) for kind, values in reasons)
         return result
 
 
-def _outside_reasons(position: PlannedPosition, version) -> list[str]:
+def _outside_reasons(position: PlannedPosition, version) -> list[tuple[str, dict]]:
+    """How the position lies outside the grant period: ("early" | "late" | "open", the dates)."""
     reasons = []
     if version.period_start is not None and position.start is not None and position.start < version.period_start:
-        reasons.append(
-            _("beginnt am %(start)s, vor dem Bewilligungszeitraum (ab %(period_start)s)")
-            % {"start": short_date(position.start), "period_start": short_date(version.period_start)}
-        )
+        dates = {"start": short_date(position.start), "period_start": short_date(version.period_start)}
+        reasons.append(("early", dates))
     if version.period_end is not None:
         if position.end is None:
-            reasons.append(
-                _("hat kein Ende, der Bewilligungszeitraum endet am %(period_end)s")
-                % {"period_end": short_date(version.period_end)}
-            )
+            reasons.append(("open", {"period_end": short_date(version.period_end)}))
         elif position.end > version.period_end:
-            reasons.append(
-                _("endet am %(end)s, nach dem Bewilligungszeitraum (bis %(period_end)s)")
-                % {"end": short_date(position.end), "period_end": short_date(version.period_end)}
-            )
+            reasons.append(("late", {"end": short_date(position.end), "period_end": short_date(version.period_end)}))
     return reasons
+
+
+def _outside_sentence(kind: str, values: dict, *, organisation: str = "", position: str = "") -> str:
+    """One whole sentence per way a position lies outside the period: on the decision (with the
+    organisation and the position's label) or on the position's own page (without)."""
+    values = {**values, "organisation": organisation, "position": position}
+    if organisation:
+        sentences = {
+            "early": _(
+                "%(organisation)s: Die Stelle %(position)s beginnt am %(start)s, vor dem Bewilligungszeitraum "
+                "(ab %(period_start)s)."
+            ),
+            "late": _(
+                "%(organisation)s: Die Stelle %(position)s endet am %(end)s, nach dem Bewilligungszeitraum "
+                "(bis %(period_end)s)."
+            ),
+            "open": _(
+                "%(organisation)s: Die Stelle %(position)s hat kein Ende, der Bewilligungszeitraum endet am "
+                "%(period_end)s."
+            ),
+        }
+    else:
+        sentences = {
+            "early": _("Die Stelle beginnt am %(start)s, vor dem Bewilligungszeitraum (ab %(period_start)s)."),
+            "late": _("Die Stelle endet am %(end)s, nach dem Bewilligungszeitraum (bis %(period_end)s)."),
+            "open": _("Die Stelle hat kein Ende, der Bewilligungszeitraum endet am %(period_end)s."),
+        }
+    return sentences[kind] % values
 
 
 def _funded_in(parts: list[FundedPart], first: datetime.date) -> Decimal:

@@ -111,7 +111,7 @@ def test_release_check_lists_the_gaps_and_refuses_without_confirmation(login, de
         "PRUEF – Pauschale Prüfung: Der Betrag der Zuwendung lässt sich",
         # (funding.coverage, issue 21: no start recorded, no letter date, no position start: the last month)
         "PRUEF – Pauschale Prüfung: Bescheid insgesamt: Die Stellen haben bis zu 1,5 VZÄ, gefördert sind 1,0 VZÄ; "
-        "0,5 VZÄ zu viel in 1 Monat(en) (12/2022).",
+        "0,5 VZÄ zu viel in 1 Monat (12/2022).",
         "PRUEF – Pauschale Prüfung: Bescheid insgesamt: Die Stelle „Stelle“ (DRK, 0,5 VZÄ) hat kein Ende, der "
         "Bewilligungszeitraum endet am 31.12.2022.",
         "Beratung im Gremium „Integrationsrat (Prüfung)“: Sitzung und Tagesordnungspunkt fehlen.",

@@ -57,7 +57,7 @@ def test_an_extra_drk_position_is_over_staffing_in_the_months_it_runs(founding):
     assert drk.max_over == Decimal("0.75")
     [warning] = coverage.warnings()
     assert warning == (
-        "DRK: Die Stellen haben bis zu 1,75 VZÄ, gefördert sind 1,0 VZÄ; 0,75 VZÄ zu viel in 8 Monat(en) "
+        "DRK: Die Stellen haben bis zu 1,75 VZÄ, gefördert sind 1,0 VZÄ; 0,75 VZÄ zu viel in 8 Monaten "
         "(03/2021–10/2021)."
     )
     ki = next(org for org in coverage.organisations if org.name == "KI")
@@ -205,7 +205,7 @@ def page(client, url) -> str:
     return " ".join(response.content.decode().split())
 
 
-OVER = "DRK: Die Stellen haben bis zu 1,75 VZÄ, gefördert sind 1,0 VZÄ; 0,75 VZÄ zu viel in 8 Monat(en)"
+OVER = "DRK: Die Stellen haben bis zu 1,75 VZÄ, gefördert sind 1,0 VZÄ; 0,75 VZÄ zu viel in 8 Monaten"
 
 
 def test_the_decision_page_shows_positions_against_the_grant(founding, login):
