@@ -45,7 +45,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from funding import money
-from funding.coverage import decision_coverage, with_pass_through_fte
+from funding.coverage import decision_coverage, month_spans, with_pass_through_fte
 from funding.models import (
     CALL_OFF_WARNING_DAYS,
     DEADLINE_HORIZON_DAYS,
@@ -102,6 +102,8 @@ class CoverageWarning:
     title: str
     url: str
     texts: list[str]
+    # per organisation above its funded FTE: organisation, planned (at most), funded (at least), months
+    over: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -284,8 +286,18 @@ def programme_summaries(
             texts = found.warnings()
             if texts:
                 decision = found.version.decision
+                over = [
+                    {
+                        "organisation": org.name,
+                        "planned": max(m.planned for m in org.over_months),
+                        "funded": min(m.funded for m in org.over_months),
+                        "months": month_spans(m.month for m in org.over_months),
+                    }
+                    for org in found.organisations
+                    if org.over_months
+                ]
                 warnings_by_programme[decision.programme_id].append(
-                    CoverageWarning(decision_id, decision.title, decision.get_absolute_url(), texts)
+                    CoverageWarning(decision_id, decision.title, decision.get_absolute_url(), texts, over)
                 )
 
     return [

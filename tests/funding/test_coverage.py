@@ -248,12 +248,21 @@ def test_dashboard_programme_page_and_release_check_warn(founding, login):
     factories.section(report, 1, heading="Durchstarten", programme=founding.programme)
     html = page(client, reverse("council:report-release", args=[report.pk]))
     assert f"Durchstarten – Teilhabemanagement (Förderbaustein 6): {OVER}" in html
+    # the committee paper's financial section says it in one sentence
+    html = page(client, reverse("council:report-preview", args=[report.pk]))
+    assert (
+        "Die Stellen übersteigen die geförderten VZÄ: Durchstarten – Teilhabemanagement (Förderbaustein 6): DRK bis "
+        "zu 1,75 VZÄ bei 1,0 geförderten VZÄ (03/2021–10/2021)." in html
+    )
 
 
 def test_no_warning_line_while_the_positions_fit(founding, login):
     client = login("leitung")
     assert "passen nicht zusammen" not in page(client, reverse("dashboard"))
     assert "passen nicht zusammen" not in page(client, founding.programme.get_absolute_url())
+    report = factories.report(title="Passt")
+    factories.section(report, 1, heading="Durchstarten", programme=founding.programme)
+    assert "übersteigen" not in page(client, reverse("council:report-preview", args=[report.pk]))
 
 
 def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(founding, login, data_queries):
