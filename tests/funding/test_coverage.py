@@ -267,7 +267,13 @@ def test_no_warning_line_while_the_positions_fit(founding, login):
 
 def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(founding, login, data_queries):
     client = login("leitung")
-    urls = [reverse("dashboard"), founding.programme.get_absolute_url(), founding.get_absolute_url()]
+    ki = founding.building_blocks.get(number=6).positions.get(organisation__short_name="KI")
+    urls = [
+        reverse("dashboard"),
+        founding.programme.get_absolute_url(),
+        founding.get_absolute_url(),
+        reverse("funding:position-financing", args=[ki.pk]),
+    ]
     # a flat-rate decision with a vacancy in the demo's programme: the flat rates are read as well
     flat = flat_rate_decision()
     GrantDecision.objects.filter(pk=flat.pk).update(programme=founding.programme)
