@@ -4,14 +4,17 @@ Per current decision version and organisation:
 
 - **funded FTE**: the own-share key (:attr:`CostShare.weight`) of the organisation where the version
   has own shares, else the version's ``funded_fte`` for the decision as a whole; a pass-through's
-  ``funded_fte`` for its recipient in the months of its period, where given;
+  ``funded_fte`` for its recipient in the months of its period, where given (an organisation
+  with positions in the blocks but no own share is funded with 0 FTE);
 - **planned FTE**: the FTE of the positions (approved, filled, vacant) in the decision's building
   blocks at the organisation, in the months they run;
 - **filled FTE**: the shares of their assignments, in the months they run.
 
 A month counts a position or an assignment if it runs on any day of it. The months are those of
 the grant period; where the period has no recorded start, they start with the letter's month (its
-date, else the day it was received) and the page says so.
+date, else the day it was received; else the earliest start of a position or assignment; else the
+period's last month alone) and the page says so. Without an end of the period there is nothing to
+compare.
 
 Findings: over-staffing (planned above funded: which months, by how much), positions that start
 before or run past the grant period, and for flat rates per FTE the money at risk if the rate were
@@ -21,9 +24,11 @@ information. ``rate_follows_filled_fte`` says whether the money at risk is a war
 depends on filled FTE) or information; an eligibility rule of the decision will set it.
 
 :func:`decision_coverage` reads a whole page's decisions in a fixed number of queries: the
-positions with their assignments (one), the pass-throughs with FTE (one, unless given), the
+positions with their assignments (one), the pass-throughs with FTE (one, unless given or the
+versions carry them, :func:`with_pass_through_fte`), the
 own-share keys (one, unless the versions carry them, ``with_shares()``, or they are given) and
-the flat rates (one, only if a flat-rate version has a vacancy).
+the flat rates (one where there are flat-rate versions: a single version's
+:meth:`DecisionVersion.flat_rates`, for several :func:`_load_rates`, the same rule in one query).
 """
 
 import datetime
