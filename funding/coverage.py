@@ -25,10 +25,11 @@ depends on filled FTE) or information; an eligibility rule of the decision will 
 
 :func:`decision_coverage` reads a whole page's decisions in a fixed number of queries: the
 positions with their assignments (one), the pass-throughs with FTE (one, unless given or the
-versions carry them, :func:`with_pass_through_fte`), the
+versions carry them, :func:`with_coverage_rows`), the
 own-share keys (one, unless the versions carry them, ``with_shares()``, or they are given) and
-the flat rates (one where there are flat-rate versions: a single version's
-:meth:`DecisionVersion.flat_rates`, for several :func:`_load_rates`, the same rule in one query).
+the flat rates (none where the versions carry them, :func:`with_coverage_rows`; else one where
+there are flat-rate versions: a single version's :meth:`DecisionVersion.flat_rates`, for several
+:func:`_load_rates`, the same rule in one query).
 """
 
 import datetime
@@ -47,7 +48,7 @@ from django.utils.translation import ngettext
 
 from funding import money
 from funding.models import CostShare, FinancingType, PassThrough
-from integration_admin.core.db import JsonRows, from_thousandths, thousandths
+from integration_admin.core.db import JsonRows, cents, from_cents, from_thousandths, thousandths
 from integration_admin.core.formats import euro, fte, round_money
 from programs.models import FlatRate
 from staffing.models import STAFFABLE_STATUSES, Assignment, Position
@@ -547,25 +548,29 @@ def _load_positions(decision_ids) -> dict[int, list[PlannedPosition]]:
     return by_decision
 
 
+def _rates_from_rows(found: dict[int, set]) -> dict[int, Decimal]:
+    """The rule of :meth:`DecisionVersion.flat_rates`: one rate per year; a year with different
+    rates in the decision's blocks has none here (the decision page says why)."""
+    return {year: next(iter(amounts)) for year, amounts in found.items() if len(amounts) == 1}
+
+
 def _load_rates(decision_ids) -> dict[int, dict[int, Decimal]]:
-    """Flat rates per FTE and year of the decisions' blocks (one query): the rates
-    :meth:`DecisionVersion.flat_rates` reads; a year with different rates in its blocks has none."""
+    """Flat rates per FTE and year of the decisions' blocks, in one query."""
     found: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
     rows = FlatRate.objects.filter(building_block__decisions__in=decision_ids).values_list(
         "building_block__decisions", "year", "amount_per_fte"
     )
     for decision_id, year, amount in rows:
         found[decision_id][year].add(amount)
-    return {
-        decision_id: {year: amounts.pop() for year, amounts in years.items() if len(amounts) == 1}
-        for decision_id, years in found.items()
-    }
+    return {decision_id: _rates_from_rows(years) for decision_id, years in found.items()}
 
 
-def with_pass_through_fte(versions):
-    """Annotate a queryset of versions with ``pass_through_rows``: the pass-throughs of their
-    decisions that give FTE, as JSON (read with the versions instead of a query of their own)."""
-    rows = (
+def with_coverage_rows(versions):
+    """Annotate a queryset of versions with what :func:`decision_coverage` needs besides the
+    positions, as JSON read with the versions instead of queries of their own:
+    ``pass_through_rows`` (the pass-throughs of their decisions that give FTE) and
+    ``flat_rate_rows`` (the flat rates per FTE and year of their decisions' blocks)."""
+    pass_throughs = (
         PassThrough.objects.filter(decision=OuterRef("decision"), funded_fte__isnull=False)
         .order_by()
         .values("decision")
@@ -576,7 +581,17 @@ def with_pass_through_fte(versions):
         )
         .values("rows")
     )
-    return versions.annotate(pass_through_rows=Subquery(rows, output_field=models.TextField()))
+    rates = (
+        FlatRate.objects.filter(building_block__decisions=OuterRef("decision"))
+        .order_by()
+        .values("building_block__decisions")
+        .annotate(rows=JsonRows("year", cents("amount_per_fte")))
+        .values("rows")
+    )
+    return versions.annotate(
+        pass_through_rows=Subquery(pass_throughs, output_field=models.TextField()),
+        flat_rate_rows=Subquery(rates, output_field=models.TextField()),
+    )
 
 
 def _date(text: str | None) -> datetime.date | None:
@@ -635,7 +650,14 @@ def decision_coverage(
             )
     positions = _load_positions(decision_ids)
     flat = [v for v in versions if v.financing_type == FinancingType.FLAT_RATE]
-    if len(flat) == 1:  # one decision's page: the version's own rates
+    if all(hasattr(v, "flat_rate_rows") for v in flat):
+        rates = {}
+        for version in flat:
+            found: dict[int, set] = defaultdict(set)
+            for year, amount_cents in json.loads(version.flat_rate_rows or "[]"):
+                found[year].add(from_cents(amount_cents))
+            rates[version.decision_id] = _rates_from_rows(found)
+    elif len(flat) == 1:  # one decision's page: the version's own rates
         try:
             rates = {flat[0].decision_id: flat[0].flat_rates()}
         except ValidationError:  # different rates in its blocks for a year: the page says so elsewhere

@@ -45,7 +45,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from funding import money
-from funding.coverage import decision_coverage, month_spans, with_pass_through_fte
+from funding.coverage import decision_coverage, month_spans, with_coverage_rows
 from funding.models import (
     CALL_OFF_WARNING_DAYS,
     DEADLINE_HORIZON_DAYS,
@@ -270,7 +270,7 @@ def programme_summaries(
         .order_by("decision__programme_id", "period_start", "decision__title", "pk")
     )
     if coverage:
-        versions = with_pass_through_fte(versions)
+        versions = with_coverage_rows(versions)
     versions_by_block: dict[int, list[DecisionVersion]] = defaultdict(list)
     seen: dict[int, DecisionVersion] = {}
     for row in versions:

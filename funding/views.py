@@ -24,7 +24,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, TemplateVie
 
 from funding import money, services
 from funding.controlling import controlling_overview, controlling_totals
-from funding.coverage import decision_coverage, shares_of
+from funding.coverage import decision_coverage, shares_of, with_coverage_rows
 from funding.filters import ApplicationFilter, DecisionFilter, ProofFilter
 from funding.forms import (
     AmendmentForm,
@@ -75,7 +75,8 @@ def decision_queryset():
     return queryset.select_related("programme", "funder", "application__programme").prefetch_related(
         Prefetch(
             "versions",
-            DecisionVersion.objects.order_by("-number").prefetch_related(
+            # (with the flat rates for funding.coverage: no query of their own)
+            with_coverage_rows(DecisionVersion.objects.order_by("-number")).prefetch_related(
                 Prefetch("cost_shares", CostShare.objects.select_related("organisation"))
             ),
         ),
@@ -213,7 +214,8 @@ class PositionFinancingView(DetailView):
     context_object_name = "position"
 
     def get_context_data(self, **kwargs):
-        versions = list(DecisionVersion.objects.paying(self.object))
+        # (the own-share keys and pass-throughs read with the versions: one query more, the positions)
+        versions = list(with_coverage_rows(DecisionVersion.objects.paying(self.object).with_shares()))
         coverage = decision_coverage(versions)
         for version in versions:
             found = coverage.get(version.decision_id)

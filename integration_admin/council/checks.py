@@ -11,7 +11,7 @@ import hashlib
 
 from django.utils.translation import gettext as _
 
-from funding.coverage import decision_coverage, with_pass_through_fte
+from funding.coverage import decision_coverage, with_coverage_rows
 from funding.models import DecisionVersion
 from integration_admin.council.models import Report
 
@@ -56,7 +56,7 @@ def _positions_against_grant(programme_ids: list[int]) -> list[str]:
     positions above the funded FTE (which months, by how much), positions outside the grant
     period, money at risk of flat rates paid on filled FTE."""
     versions = list(
-        with_pass_through_fte(
+        with_coverage_rows(
             DecisionVersion.objects.current()
             .filter(decision__programme__in=programme_ids)
             .select_related("decision__programme")

@@ -287,4 +287,10 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
         factories.assignment(position, "0.25", start=D(2021, 7, 1), end=D(2021, 12, 31))
     after = [len(data_queries(client, url)[1]) for url in urls]
     assert after == before
+    # dashboard 8 -> 9, programme and decision page 6 -> 7, the position's fragment 2 -> 3: the
+    # positions of the decisions' blocks with their assignments; pass-throughs and flat rates come
+    # with the versions (funding.coverage.with_coverage_rows)
+    assert before == [9, 7, 7, 3], before
+    flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
+    assert flat_page == [7], flat_page
     assert "Träger 5: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in page(client, urls[0])
