@@ -660,8 +660,8 @@ def decision_coverage(
     elif len(flat) == 1:  # one decision's page: the version's own rates
         try:
             rates = {flat[0].decision_id: flat[0].flat_rates()}
-        except ValidationError:  # different rates in its blocks for a year: the page says so elsewhere
-            rates = {}
+        except ValidationError:  # different rates in its blocks for a year: the others still count
+            rates = _load_rates([flat[0].decision_id])
     else:
         rates = _load_rates([v.decision_id for v in flat]) if flat else {}
     result = {}

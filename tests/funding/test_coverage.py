@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from funding.coverage import decision_coverage, month_spans
+from funding.coverage import decision_coverage, month_spans, with_coverage_rows
 from funding.models import DecisionVersion, FinancingType, GrantDecision
 from programs.models import BuildingBlock, FlatRate
 from staffing.models import PositionStatus
@@ -294,3 +294,21 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
     flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
     assert flat_page == [7], flat_page
     assert "Träger 5: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in page(client, urls[0])
+
+
+def test_the_three_ways_to_read_flat_rates_agree(db):
+    """A single version's own flat_rates(), several versions' rates in one query, the rates read with
+    the versions (with_coverage_rows): the same money at risk; a year with two different rates in
+    the decision's blocks has none."""
+    first, second = flat_rate_decision(), flat_rate_decision()
+    other_block = factories.building_block(second.programme, 2)
+    FlatRate.objects.create(building_block=other_block, year=2022, amount_per_fte=Decimal("1.00"))
+    second.building_blocks.add(other_block)
+    current = DecisionVersion.objects.current().filter(decision__in=[first, second])
+    single = {d.pk: coverage_of(d).at_risk for d in (first, second)}
+    assert single == {first.pk: Decimal("392000.00"), second.pk: Decimal("192500.00")}
+    several = decision_coverage(list(current))
+    annotated = decision_coverage(list(with_coverage_rows(current)))
+    for result in (several, annotated):
+        assert {pk: found.at_risk for pk, found in result.items()} == single
+        assert result[second.pk].organisations[0].missing_rate_years == [2022]
