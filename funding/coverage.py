@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -84,7 +85,8 @@ def month_spans(months: Iterable[datetime.date]) -> str:
     """ "08/2020–12/2020, 03/2021": consecutive months joined into spans."""
     spans: list[list[datetime.date]] = []
     for first in sorted(months):
-        if spans and money.add_months(spans[-1][-1], 1) == first:
+        last = spans[-1][-1] if spans else None
+        if last is not None and (first.year * 12 + first.month) - (last.year * 12 + last.month) == 1:
             spans[-1].append(first)
         else:
             spans.append([first])
@@ -175,11 +177,11 @@ class OrganisationCoverage:
     def name(self) -> str:
         return self.organisation or _("Bescheid insgesamt")
 
-    @property
+    @cached_property
     def over_months(self) -> list[MonthFigures]:
         return [m for m in self.months if m.over > 0]
 
-    @property
+    @cached_property
     def vacant_months(self) -> list[MonthFigures]:
         return [m for m in self.months if m.vacant > 0]
 
@@ -403,18 +405,19 @@ def _coverage_row(
     organisation_id, name, months, funded_parts, positions, version, rates, flat_rate
 ) -> OrganisationCoverage:
     # each position and assignment added to the months it runs in: positions x months at most
+    funded = [ZERO] * len(months)
     planned = [ZERO] * len(months)
     filled = [ZERO] * len(months)
+    for part in funded_parts:
+        for index in _month_indices(months, part.start, part.end):
+            funded[index] += part.fte
     for position in positions:
         for index in _month_indices(months, position.start, position.end):
             planned[index] += position.fte
         for share, start, end in position.assignments:
             for index in _month_indices(months, start, end):
                 filled[index] += share
-    figures = [
-        MonthFigures(first, _funded_in(funded_parts, first), planned[index], filled[index])
-        for index, first in enumerate(months)
-    ]
+    figures = [MonthFigures(first, funded[index], planned[index], filled[index]) for index, first in enumerate(months)]
     row = OrganisationCoverage(organisation_id, name, figures, positions=list(positions))
     row.outside = [(p, reasons) for p in positions if (reasons := _outside_reasons(p, version))]
     if flat_rate:
