@@ -48,7 +48,12 @@ def positions_for(versions: Iterable[DecisionVersion]) -> dict[int, list[Positio
     }
 
 
-def _touches(position: Position, start: datetime.date | None, end: datetime.date | None) -> bool:
+def touches_period(position, start: datetime.date | None, end: datetime.date | None) -> bool:
+    """Whether a position (anything with ``start`` and ``end``) runs on a day of start..end."""
+    return _touches(position, start, end)
+
+
+def _touches(position, start: datetime.date | None, end: datetime.date | None) -> bool:
     return (start is None or position.end is None or position.end >= start) and (
         end is None or position.start is None or position.start <= end
     )
@@ -70,7 +75,7 @@ def rule_findings(
     for position in positions:
         values = {
             "position": position.title,
-            "organisation": position.organisation.short_name,
+            "organisation": _organisation(position),
             "fte": format_fte(position.fte),
             "source": source,
         }
@@ -97,7 +102,7 @@ def rule_findings(
     if recipients_fte is None:
         recipients_fte = defaultdict(Decimal)
         for position in positions:
-            recipients_fte[position.organisation.short_name] += position.fte
+            recipients_fte[_organisation(position)] += position.fte
     for organisation, fte in sorted(recipients_fte.items()):
         values = {"organisation": organisation, "fte": format_fte(fte), "source": source}
         if rule.min_fte_per_recipient is not None and fte < rule.min_fte_per_recipient:
@@ -118,6 +123,11 @@ def rule_findings(
                 )
             )
     return findings
+
+
+def _organisation(position) -> str:
+    """The short name of a position's organisation (a Position, or funding.coverage's PlannedPosition)."""
+    return getattr(position.organisation, "short_name", position.organisation)
 
 
 def rules_for(decisions) -> dict[int, EligibilityRule]:

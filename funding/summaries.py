@@ -45,6 +45,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from funding import money
+from funding.coverage import decision_coverage, month_spans, with_coverage_rows
 from funding.models import (
     CALL_OFF_WARNING_DAYS,
     DEADLINE_HORIZON_DAYS,
@@ -94,6 +95,18 @@ class BlockSummary:
 
 
 @dataclass
+class CoverageWarning:
+    """A decision whose positions do not fit its grant (:mod:`funding.coverage`), with the warnings."""
+
+    decision_id: int
+    title: str
+    url: str
+    texts: list[str]
+    # per organisation above its funded FTE: organisation, planned (at most), funded (at least), months
+    over: list[dict] = field(default_factory=list)
+
+
+@dataclass
 class ProgrammeSummary:
     programme: Programme
     funders: list[str]  # short names
@@ -102,6 +115,7 @@ class ProgrammeSummary:
     versions: list[DecisionVersion]
     fte_total: Decimal = ZERO_FTE
     organisation_count: int = 0
+    coverage_warnings: list[CoverageWarning] = field(default_factory=list)
 
     @property
     def more_organisations(self) -> int:
@@ -164,12 +178,18 @@ def ranked(queryset, partition: str, limit: int | None):
 
 
 def programme_summaries(
-    programmes=None, *, rows_per_block: int | None = None, organisations: int | None = None
+    programmes=None,
+    *,
+    rows_per_block: int | None = None,
+    organisations: int | None = None,
+    coverage: bool = False,
 ) -> list[ProgrammeSummary]:
     """One summary per programme: blocks, FTE per organisation and status, current decisions.
 
     ``rows_per_block`` and ``organisations`` limit the listed rows to the largest ones (totals
-    and counts always cover all).
+    and counts always cover all). ``coverage``: also the decisions whose positions do not fit
+    their grant (:func:`funding.coverage.decision_coverage`; one query more for the positions,
+    two where a flat-rate decision has a vacancy).
     """
     if programmes is None:
         programmes = Programme.objects.all()
@@ -249,6 +269,8 @@ def programme_summaries(
         .with_shares()
         .order_by("decision__programme_id", "period_start", "decision__title", "pk")
     )
+    if coverage:
+        versions = with_coverage_rows(versions)
     versions_by_block: dict[int, list[DecisionVersion]] = defaultdict(list)
     seen: dict[int, DecisionVersion] = {}
     for row in versions:
@@ -257,6 +279,26 @@ def programme_summaries(
             versions_by_programme[version.decision.programme_id].append(version)
         if row.block_id is not None:
             versions_by_block[row.block_id].append(version)
+
+    warnings_by_programme: dict[int, list[CoverageWarning]] = defaultdict(list)
+    if coverage:
+        for decision_id, found in decision_coverage(list(seen.values())).items():
+            texts = found.warnings()
+            if texts:
+                decision = found.version.decision
+                over = [
+                    {
+                        "organisation": org.name,
+                        "planned": max(m.planned for m in org.over_months),
+                        "funded": min(m.funded for m in org.over_months),
+                        "months": month_spans(m.month for m in org.over_months),
+                    }
+                    for org in found.organisations
+                    if org.over_months
+                ]
+                warnings_by_programme[decision.programme_id].append(
+                    CoverageWarning(decision_id, decision.title, decision.get_absolute_url(), texts, over)
+                )
 
     return [
         ProgrammeSummary(
@@ -275,6 +317,7 @@ def programme_summaries(
             versions=versions_by_programme.get(programme.pk, []),
             fte_total=programme_fte[programme.pk],
             organisation_count=organisation_counts.get(programme.pk, 0),
+            coverage_warnings=warnings_by_programme.get(programme.pk, []),
         )
         for programme in programmes
     ]

@@ -24,7 +24,8 @@ from django.views.generic import CreateView, DeleteView, DetailView, TemplateVie
 
 from funding import money, services
 from funding.controlling import controlling_overview, controlling_totals
-from funding.eligibility import positions_for, rule_findings, rules_for
+from funding.coverage import decision_coverage, shares_of, with_coverage_rows
+from funding.eligibility import positions_for, rule_findings, rules_for, touches_period
 from funding.filters import ApplicationFilter, DecisionFilter, ProofFilter
 from funding.forms import (
     AmendmentForm,
@@ -80,7 +81,8 @@ def decision_queryset():
     return queryset.select_related("programme", "funder", "application__programme").prefetch_related(
         Prefetch(
             "versions",
-            DecisionVersion.objects.order_by("-number").prefetch_related(
+            # (with the flat rates for funding.coverage: no query of their own)
+            with_coverage_rows(DecisionVersion.objects.order_by("-number")).prefetch_related(
                 Prefetch("cost_shares", CostShare.objects.select_related("organisation")),
                 Prefetch("plan_items", PlanItem.objects.select_related("building_block", "organisation")),
             ),
@@ -166,11 +168,24 @@ class DecisionDetailView(DetailView):
             pass_through.cost_share = shares.get(pass_through.recipient_id)
         proofs = list(decision.proofs.all())
         current = next((v for v in versions if v.is_current), None)
+        coverage = None
         rule = rules_for([decision])[decision.pk]
         rule_warnings = []
         if current is not None:
+            coverage = decision_coverage(
+                [current], shares={current.pk: shares_of(current)}, pass_throughs=decision.pass_throughs.all()
+            ).get(decision.pk)
+            if coverage is not None:  # its positions are the ones the rule checks: no query of their own
+                positions = [
+                    position
+                    for row in coverage.organisations
+                    for position in row.positions
+                    if touches_period(position, current.period_start, current.period_end)
+                ]
+            else:
+                positions = positions_for([current])[current.pk]
             recipients = {share.organisation.short_name: share.weight for share in current.cost_shares.all()} or None
-            rule_warnings = rule_findings(rule, positions_for([current])[current.pk], recipients)
+            rule_warnings = rule_findings(rule, positions, recipients)
         plan = current.plan_table(list(current.plan_items.all())) if current else None
         context = money_context(
             decision, versions, call_offs, proofs, today, pass_throughs=decision.pass_throughs.all()
@@ -179,6 +194,7 @@ class DecisionDetailView(DetailView):
         if over_financing is not None:
             context["warnings"].append(over_financing)
         return super().get_context_data(
+            coverage=coverage,
             versions=versions,
             plan=plan,
             rule=rule,
@@ -260,7 +276,13 @@ class PositionFinancingView(DetailView):
     context_object_name = "position"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(versions=DecisionVersion.objects.paying(self.object), **kwargs)
+        # (the own-share keys and pass-throughs read with the versions: one query more, the positions)
+        versions = list(with_coverage_rows(DecisionVersion.objects.paying(self.object).with_shares()))
+        coverage = decision_coverage(versions)
+        for version in versions:
+            found = coverage.get(version.decision_id)
+            version.position_warnings = found.for_position(self.object.pk) if found else []
+        return super().get_context_data(versions=versions, **kwargs)
 
 
 # --- decisions: entry, correction, amendment, own shares ------------------------------------

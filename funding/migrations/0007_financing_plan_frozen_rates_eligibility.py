@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
                     "rate_basis",
                     models.CharField(
                         choices=[("funded", "geförderte VZÄ"), ("filled", "besetzte VZÄ")],
-                        default="funded",
+                        default="filled",
                         max_length=10,
                         verbose_name="Pauschale richtet sich nach",
                     ),
@@ -213,7 +213,7 @@ class Migration(migrations.Migration):
                     "rate_basis",
                     models.CharField(
                         choices=[("funded", "geförderte VZÄ"), ("filled", "besetzte VZÄ")],
-                        default="funded",
+                        default="filled",
                         max_length=10,
                         verbose_name="Pauschale richtet sich nach",
                     ),

@@ -237,7 +237,14 @@ class EligibilityRule(models.Model):
         _("Monate zählen"), max_length=20, choices=MonthCounting.choices, default=MonthCounting.STARTED_MONTHS
     )
     rate_basis = models.CharField(
-        _("Pauschale richtet sich nach"), max_length=10, choices=RateBasis.choices, default=RateBasis.FUNDED
+        _("Pauschale richtet sich nach"),
+        max_length=10,
+        choices=RateBasis.choices,
+        default=RateBasis.FILLED,
+        help_text=_(
+            "Besetzte VZÄ: unbesetzte Monate gefährden die Pauschale (Warnung); geförderte VZÄ: sie werden "
+            "nur als Hinweis gezeigt."
+        ),
     )
     source = models.CharField(
         _("Quelle"),

@@ -2,21 +2,18 @@
 
 The paper shows only what the data say; what the data do not say yet (a grant that cannot be
 computed, own shares without years, a coverage gap without figures) and what contradicts itself
-(more positions than a decision funds, a consultation without its meeting) is listed here: on the
-draft's page and on the release confirmation, where releasing with any of it needs an explicit
-confirmation (``ReleaseForm``).
+(more positions than a decision funds, positions outside its period, money at risk, a consultation
+without its meeting) is listed here: on the draft's page and on the release confirmation, where
+releasing with any of it needs an explicit confirmation (``ReleaseForm``).
 """
 
 import hashlib
-from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from funding.coverage import decision_coverage, with_coverage_rows
 from funding.models import DecisionVersion
-from integration_admin.core.formats import fte
 from integration_admin.council.models import Report
-from staffing.models import STAFFABLE_STATUSES, Position
 
 
 def _figure_gaps(paper: dict) -> list[str]:
@@ -54,33 +51,30 @@ def _figure_gaps(paper: dict) -> list[str]:
     return findings
 
 
-def _positions_above_funded_fte(programme_ids: list[int]) -> list[str]:
-    """Current decisions of the paper's programmes that fund fewer FTE than their blocks' positions have."""
-    findings = []
-    versions = (
-        DecisionVersion.objects.current()
-        .filter(decision__programme__in=programme_ids, funded_fte__isnull=False)
-        .select_related("decision__programme")
-        .prefetch_related("decision__building_blocks")
-        .order_by("decision__programme__short_name", "decision__title", "pk")
+def _positions_against_grant(programme_ids: list[int]) -> list[str]:
+    """The warnings of :mod:`funding.coverage` for the current decisions of the paper's programmes:
+    positions above the funded FTE (which months, by how much), positions outside the grant
+    period, money at risk of flat rates paid on filled FTE."""
+    versions = list(
+        with_coverage_rows(
+            DecisionVersion.objects.current()
+            .filter(decision__programme__in=programme_ids)
+            .select_related("decision__programme")
+            .with_shares()
+            .order_by("decision__programme__short_name", "decision__title", "pk")
+        )
     )
+    coverage = decision_coverage(versions)
+    findings = []
     for version in versions:
-        blocks = [block.pk for block in version.decision.building_blocks.all()]
-        if not blocks:
-            continue
-        positions = Position.objects.filter(building_block__in=blocks, status__in=STAFFABLE_STATUSES)
-        total = positions.aggregate(total=Sum("fte"))["total"] or Decimal("0")
-        if total > version.funded_fte:
+        found = coverage.get(version.decision_id)
+        for text in found.warnings() if found else []:
             findings.append(
-                _(
-                    "%(programme)s – %(decision)s: Die Stellen der Bausteine haben %(positions)s VZÄ, "
-                    "der Bescheid fördert %(funded)s VZÄ."
-                )
+                _("%(programme)s – %(decision)s: %(finding)s")
                 % {
                     "programme": version.decision.programme.short_name,
                     "decision": version.decision.title,
-                    "positions": fte(total),
-                    "funded": fte(version.funded_fte),
+                    "finding": text,
                 }
             )
     return findings
@@ -112,7 +106,7 @@ def _report_gaps(report: Report) -> list[str]:
 def release_findings(report: Report, paper: dict) -> list[str]:
     """Data gaps and contradictions of ``report`` whose paper (a fresh snapshot) is ``paper``, in German."""
     programme_ids = [section["programme"]["pk"] for section in paper["sections"] if section["programme"]]
-    return _report_gaps(report) + _figure_gaps(paper) + _positions_above_funded_fte(programme_ids)
+    return _report_gaps(report) + _figure_gaps(paper) + _positions_against_grant(programme_ids)
 
 
 def findings_digest(findings: list[str]) -> str:

@@ -453,6 +453,17 @@ def _finance(programmes: list[dict], versions: list[DecisionVersion]) -> dict:
     }
 
 
+def _over_staffing(summaries: list[ProgrammeSummary]) -> list[dict]:
+    """Decisions whose positions exceed the funded FTE in some months (funding.coverage), for a
+    sentence in the financial section."""
+    return [
+        {"programme": summary.programme.short_name, "decision": line.title, **over}
+        for summary in summaries
+        for line in summary.coverage_warnings
+        for over in line.over
+    ]
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -472,7 +483,8 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
     summaries = {
         summary.programme.pk: summary
         for summary in programme_summaries(
-            Programme.objects.filter(pk__in=programme_ids).prefetch_related("funders")  # full names too
+            Programme.objects.filter(pk__in=programme_ids).prefetch_related("funders"),  # full names too
+            coverage=True,
         )
     }
     pass_throughs: dict[int, list[PassThrough]] = defaultdict(list)
@@ -532,7 +544,10 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
         "proposal": report.proposal.strip() or _("Der Bericht wird zur Kenntnis genommen."),
         "sections": section_rows,
         "organisations": sorted(organisations, key=lambda org: org["short_name"]),
-        "finance": _finance(programmes_in_order, versions),
+        "finance": {
+            **_finance(programmes_in_order, versions),
+            "over_staffing": _over_staffing([summaries[pk] for pk in dict.fromkeys(programme_ids) if pk in summaries]),
+        },
         "finance_text": report.finance_text,
         "attachments": _lines(report.attachments),
         "signature": {

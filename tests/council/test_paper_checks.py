@@ -109,7 +109,11 @@ def test_release_check_lists_the_gaps_and_refuses_without_confirmation(login, de
     page = " ".join(client.get(url).content.decode().split())
     for finding in (
         "PRUEF – Pauschale Prüfung: Der Betrag der Zuwendung lässt sich",
-        "PRUEF – Pauschale Prüfung: Die Stellen der Bausteine haben 1,5 VZÄ, der Bescheid fördert 1,0 VZÄ.",
+        # (funding.coverage, issue 21: no start recorded, no letter date, no position start: the last month)
+        "PRUEF – Pauschale Prüfung: Bescheid insgesamt: Die Stellen haben bis zu 1,5 VZÄ, gefördert sind 1,0 VZÄ; "
+        "0,5 VZÄ zu viel in 1 Monat (12/2022).",
+        "PRUEF – Pauschale Prüfung: Bescheid insgesamt: Die Stelle „Stelle“ (DRK, 0,5 VZÄ) hat kein Ende, der "
+        "Bewilligungszeitraum endet am 31.12.2022.",
         "Beratung im Gremium „Integrationsrat (Prüfung)“: Sitzung und Tagesordnungspunkt fehlen.",
         "Beratung im Gremium „Kreisausschuss (Prüfung)“: Der Tagesordnungspunkt fehlt.",
         "Es ist noch niemand als Unterzeichner/in eingetragen.",
@@ -130,7 +134,7 @@ def test_release_check_lists_the_gaps_and_refuses_without_confirmation(login, de
     response = client.post(url, confirmation)
     html = " ".join(response.content.decode().split())
     assert response.status_code == 409 and "inzwischen andere Hinweise" in html
-    assert "haben 2,5 VZÄ, der Bescheid fördert 1,0 VZÄ" in html
+    assert "Die Stellen haben bis zu 2,5 VZÄ, gefördert sind 1,0 VZÄ" in html
     assert not ReportJob.objects.filter(report=report).exists()
     new_digest = factories.release_confirmation(report)["findings_digest"]
     assert f'name="findings_digest" value="{new_digest}"' in html  # the page asks to confirm the new list
