@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funding", "0006_revisions_and_illustrative_values"),
+        ("funding", "0007_financing_plan_frozen_rates_eligibility"),
         ("staffing", "0003_revisions_and_illustrative_values"),
     ]
 
