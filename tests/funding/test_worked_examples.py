@@ -435,7 +435,9 @@ def test_koeln_kim_budget_lines(kim, login, year):
     assert f"Ausgaben gesamt {example['total']} € {example['total']} €" in plan
     assert f"Eigen- und Drittmittel gesamt {example['own']} € {example['own']} €" in plan
     assert f"Zuwendung nach Fehlbedarfsfinanzierung: {example['land']} € · laut Bescheid: {example['land']} €" in plan
-    figures = text_of(re.search(r'<section class="card mb-3 version-card" id="fassung-0".*?</section>', html, re.S).group(0))
+    figures = text_of(
+        re.search(r'<section class="card mb-3 version-card" id="fassung-0".*?</section>', html, re.S).group(0)
+    )
     assert f"Eigen-/Drittmittel {example['own']} € / 0,00 €" in figures
 
 
@@ -519,3 +521,91 @@ def test_koeln_kokip_yearly_plan_by_source(durchstarten, login):
         )
     )
     assert "Zuwendung 22.667,00 € 272.000,00 € 272.000,00 €" in plan
+
+
+def test_heinsberg_pass_through_to_drk_and_diakonie(kim, login):
+    """Kreis Heinsberg, KIM Baustein 2, pass-through to two welfare organisations:
+    Vorlage 0049/2021 „Implementierung des Kommunalen Integrationsmanagements (KIM) hier:
+    Zuschussgewährung an die freie Wohlfahrtspflege“
+    (https://sitzungsdienst.kreis-heinsberg.de/bi/vo0050.asp?__kvonr=2459), and the later decision
+    (agenda item https://sitzungsdienst.kreis-heinsberg.de/bi/to0050.asp?__ktonr=16082, „einstimmig
+    beschlossen“; by Vorlage 0186/2023 the Kreisausschuss of 06.12.2022, TOP 5):
+
+    „Der Kreis Heinsberg leitet den Zuschuss des Landes Nordrhein-Westfalen für jeweils 1,5 VZÄ in
+    Höhe der tatsächlichen entstehenden Personalkosten, max. 55.000 € je VZÄ, an den Kreisverband
+    Heinsberg des Deutschen Roten Kreuzes und das Diakonische Werk des Kirchenkreises Jülich weiter
+    und gewährt freiwillig … einen jährlichen Zuschuss aus Kreismitteln wie bisher in Höhe von
+    5.000 € je VZÄ.“ Vorlage 0186/2023 (https://sitzungsdienst.kreis-heinsberg.de/bi/vo0050.asp?__kvonr=3182):
+    „Nach der Landesförderung stehen im Vollausbau insgesamt zwölf Case Management-Stellen im
+    Baustein 2 für das Kreisgebiet zur Verfügung.“
+
+    Stated: 1,5 VZÄ for each of the two organisations, at most 55.000 € per VZÄ (actual personnel
+    cost), 5.000 € per VZÄ and year from the Kreis' own budget; 12 case-management posts. Not
+    stated (in the excerpts): the period and the actual costs. The test takes one calendar year
+    (2022, at the Land's rate of 55.000 € the paper names, which the demo's master data has for 2022)
+    and passes on the most the terms allow; per recipient and year that is 1,5 × 55.000 = 82.500 €
+    of Land money and 1,5 × 5.000 = 7.500 € of the Kreis' own money, 90.000 € together
+    (computed, the paper prints only the rates)."""
+    client = login("admin")
+    drk = Organisation.objects.create(
+        short_name="DRK-HS", name="DRK Kreisverband Heinsberg", kind=OrganisationKind.WELFARE
+    )
+    diakonie = Organisation.objects.create(
+        short_name="DW-Jülich", name="Diakonisches Werk des Kirchenkreises Jülich", kind=OrganisationKind.WELFARE
+    )
+    decision = create_decision(
+        client,
+        programme=str(kim["programme"].pk),
+        building_blocks=str(kim["block2"].pk),
+        funder=str(kim["land"].pk),
+        application="",
+        title="Kreis Heinsberg: KIM Baustein 2 Case Management",
+        form="zuweisung",
+        financing_type="flat_rate",
+        funded_fte="12",
+        period_start="01.01.2022",
+        period_end="31.12.2022",
+    )
+    version = decision.versions.get(is_current=True)
+    assert version.funded_fte == Decimal("12")
+    assert version.granted_amount == Decimal("660000.00")  # 12 x 55.000 (computed, not stated)
+    condition = "in Höhe der tatsächlichen entstehenden Personalkosten, max. 55.000 € je VZÄ"
+    for recipient in (drk, diakonie):
+        submit(
+            client,
+            reverse("funding:passthrough-create", args=[decision.pk]),
+            {
+                "recipient": str(recipient.pk),
+                "form": "zuschuss",
+                "amount": "82.500,00",
+                "decided_on": "06.12.2022",
+                "period_start": "01.01.2022",
+                "period_end": "31.12.2022",
+                "funded_fte": "1,5",
+                "max_per_fte": "55.000,00",
+                "actual_cost_basis": "on",
+                "top_up_per_fte": "5.000,00",
+                "conditions": condition,
+            },
+        )
+
+    for recipient in (drk, diakonie):
+        item = decision.pass_throughs.get(recipient=recipient)
+        assert item.funded_fte == Decimal("1.5")
+        assert item.max_per_fte == Decimal("55000.00") and item.top_up_per_fte == Decimal("5000.00")
+        assert item.actual_cost_basis
+        assert item.cap == Decimal("82500.00")
+        assert [(r["year"], r["passed_on"], r["top_up"], r["total"]) for r in item.by_year] == [
+            (2022, Decimal("82500.00"), Decimal("7500.00"), Decimal("90000.00"))
+        ]
+        assert item.top_up_total == Decimal("7500.00") and item.recipient_total == Decimal("90000.00")
+
+    html = client.get(decision.get_absolute_url()).content.decode()
+    section = text_of(re.search(r'<section class="mb-4" id="weiterleitungen">.*?</section>', html, re.S).group(0))
+    assert section.count("höchstens 55.000,00 € je VZÄ und Jahr × 1,5 VZÄ = 82.500,00 €") == 2
+    assert section.count("Zuschuss des Kreises (Eigenmittel): 5.000,00 € je VZÄ und Jahr") == 2
+    assert section.count("in Höhe der tatsächlichen Personalkosten") == 2
+    for short_name in ("DRK-HS", "DW-Jülich"):
+        assert f"{short_name} je Jahr" in section
+    assert section.count("2022 12 82.500,00 € höchstens 82.500,00 € 7.500,00 € 90.000,00 €") == 2
+    assert "zurückzufordern" not in section
