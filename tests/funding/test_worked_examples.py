@@ -609,3 +609,54 @@ def test_heinsberg_pass_through_to_drk_and_diakonie(kim, login):
         assert f"{short_name} je Jahr" in section
     assert section.count("2022 12 82.500,00 € höchstens 82.500,00 € 7.500,00 € 90.000,00 €") == 2
     assert "zurückzufordern" not in section
+
+
+def test_kreis_unna_2023_with_the_rate_entered_in_the_master_data(kim, login):
+    """The same letter as :func:`test_kreis_unna_kim_case_management_2023_flat_rate_for_18_posts`
+    (Kreis Unna, Zuwendungsbescheid vom 15.02.2023; Kamen Vorlage 056/2023, Bergkamen Vorlage
+    12/1002), entered the other way round: the decision first (the grant waits for the 2023 rate),
+    then the rate of 57.000 € per VZÄ for 2023 in the master data (admin site). The waiting
+    decision takes the rate, frozen into it: 18 × 57.000 = 1.026.000 € for 01.01.–31.12.2023."""
+    client = login("admin")
+    decision = create_decision(
+        client,
+        programme=str(kim["programme"].pk),
+        building_blocks=str(kim["block2"].pk),
+        funder=str(kim["land"].pk),
+        application="",
+        title="Kreis Unna: KIM Baustein II 2023 (Satz aus den Stammdaten)",
+        form="zuweisung",
+        financing_type="flat_rate",
+        dated_on="15.02.2023",
+        funded_fte="18",
+        stated_amount="1.026.000,00",
+        period_start="01.01.2023",
+        period_end="31.12.2023",
+    )
+    assert decision.versions.get(is_current=True).granted_amount is None
+
+    # The admin site takes amounts as it shows them ("55000.00"); "57.000,00" gets "Bitte eine Zahl eingeben."
+    submit(
+        client,
+        reverse("admin:programs_flatrate_add"),
+        {"building_block": str(kim["block2"].pk), "year": "2023", "amount_per_fte": "57000.00"},
+    )
+    assert FlatRate.objects.get(building_block=kim["block2"], year=2023).amount_per_fte == Decimal("57000.00")
+
+    version = decision.versions.get(is_current=True)
+    item = version.plan_items.get()
+    assert (item.year, item.fte, item.amount) == (2023, Decimal("18"), Decimal("57000.00"))
+    assert item.frozen_from_master_data_on is not None
+    assert version.funded_fte == Decimal("18")
+    assert version.granted_amount == Decimal("1026000.00")
+    assert version.stated_difference == Decimal("0.00")
+
+    html = client.get(decision.get_absolute_url()).content.decode()
+    text = text_of(html)
+    assert "Zuwendung nach Pauschale je VZÄ und Jahr: 1.026.000,00 € · laut Bescheid: 1.026.000,00 €" in text
+    assert "aus den Stammdaten festgeschrieben am" in text
+    assert "stimmt auf den Cent" in text
+    assert "15.02.2023" in html and "01.01.2023" in html and "31.12.2023" in html
+    plan = re.search(r'<section class="mb-4" id="finanzierungsplan">.*?</section>', html, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", plan, re.S)][:4]
+    assert cells == ["18,0", euro("57.000,00"), euro("1.026.000,00"), euro("1.026.000,00")]
