@@ -222,7 +222,7 @@ def mittelkreis(kim):
     """The towns of the Kreis Unna's "Mittelkreis" as organisations (master data, not part of the
     decision; the app has no page to create organisations, they come from the admin site)."""
     return {
-        short_name: Organisation.objects.create(short_name=short_name, name=name, kind=OrganisationKind.values[0])
+        short_name: Organisation.objects.create(short_name=short_name, name=name, kind=OrganisationKind.OTHER)
         for short_name, name in (
             ("Kamen", "Stadt Kamen"),
             ("Bergkamen", "Stadt Bergkamen"),
