@@ -435,6 +435,8 @@ class PlanItemForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, decision=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # a rate taken over from the master data: typing the letter's rate over it needs no reason
+        self.was_frozen = self.instance.frozen_from_master_data_on is not None
         if decision is not None:
             self.fields["building_block"].queryset = decision.building_blocks.select_related("programme")
         self.fields["sort_order"].widget = forms.HiddenInput()
@@ -450,7 +452,7 @@ class PlanItemForm(BootstrapFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.frozen_from_master_data_on and self.has_changed():
+        if self.instance.frozen_from_master_data_on and {"kind", "year", "fte", "amount"} & set(self.changed_data):
             # Typed by hand now: the rate is the letter's, no longer the master data's.
             self.instance.frozen_from_master_data_on = None
         return cleaned

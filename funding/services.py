@@ -416,7 +416,13 @@ def save_financing_plan(
     it computes, if nobody else saved the decision in between. Changing or removing items of a
     plan needs a reason (it corrects a letter already entered); entering items for the first
     time does not."""
-    corrects = any(form.instance.pk and (form.has_changed() or form in formset.deleted_forms) for form in formset.forms)
+    # Typing the letter's rate over a rate taken from the master data is entering the letter, not correcting it.
+    corrects = any(
+        form.instance.pk
+        and not getattr(form, "was_frozen", False)
+        and (form.has_changed() or form in formset.deleted_forms)
+        for form in formset.forms
+    )
     check_reason_for_changed_figures(figures_changed=corrects, reason=reason)
     locked = lock_decision(decision.pk, expected_revision)
     version = locked.versions.select_for_update().get(is_current=True)
@@ -429,11 +435,27 @@ def save_financing_plan(
         item.version = version
         item._change_reason = reason or None
         item.save()
+    check_no_rate_twice(version)
     refresh_plan_figures(version, reason=reason)
     check_grant_within_eligible(version)
     resplit(version, reason=reason)
     _bump_revision(decision, locked)
     return version
+
+
+def check_no_rate_twice(version: DecisionVersion) -> None:
+    """A plan typed by hand beside the rates taken over from the master data would count both:
+    refuse, naming the rates to change or remove."""
+    items = list(version.plan_items.filter(kind=PlanItemKind.PERSONNEL))
+    frozen = [item for item in items if item.frozen_from_master_data_on is not None]
+    if frozen and len(frozen) < len(items):
+        raise ValidationError(
+            _(
+                "Im Plan stehen noch die aus den Stammdaten übernommenen Pauschalen (%(rates)s). Bitte den Satz "
+                "des Bescheids in diesen Zeilen eintragen oder sie entfernen; sonst würden beide gezählt."
+            )
+            % {"rates": ", ".join(f"{item.year}: {euro(item.amount)}" for item in sorted(frozen, key=lambda i: i.year))}
+        )
 
 
 def issued_versions_with_other_rate(*, building_block_id: int, year: int, amount) -> list[DecisionVersion]:

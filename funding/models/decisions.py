@@ -706,17 +706,40 @@ class DecisionVersion(Illustrative):
         def year_totals(selected):
             return [sum((row["by_year"][i] or ZERO for row in selected), ZERO) for i in range(len(years))]
 
+        cost_by_year = year_totals(costs)
+        resource_by_year = year_totals(resources)
+        grant_by_year = self.grant_by_year(cost_by_year, resource_by_year) if costs else None
         return {
             "years": years,
             "rows": rows,
             "costs": costs,
             "resources": resources,
-            "cost_by_year": year_totals(costs),
+            "cost_by_year": cost_by_year,
             "cost_total": sum((row["total"] for row in costs), ZERO),
-            "resource_by_year": year_totals(resources),
+            "resource_by_year": resource_by_year,
             "resource_total": sum((row["total"] for row in resources), ZERO),
+            "grant_by_year": grant_by_year,
             "frozen_only": all(row["item"].frozen_from_master_data_on for row in rows),
         }
+
+    def grant_by_year(self, cost_by_year: list[Decimal], resource_by_year: list[Decimal]) -> list[Decimal] | None:
+        """The grant split over the plan's years so that the years add up to it to the cent: fixed
+        amounts and flat rates as their yearly cost; deficit financing by each year's gap (cost
+        less own and third-party funds); share and full financing by each year's cost."""
+        if self.granted_amount is None or self.plan_amount is None:
+            return None
+        if self.financing_type == FinancingType.DEFICIT:
+            weights = [
+                max(cost - resources, ZERO) for cost, resources in zip(cost_by_year, resource_by_year, strict=True)
+            ]
+        else:
+            weights = list(cost_by_year)
+        if not any(weights):
+            return None
+        if sum(weights, ZERO) == self.granted_amount:
+            return weights
+        parts = money.split_proportionally(self.granted_amount, dict(enumerate(weights)))
+        return [parts[index] for index in range(len(weights))]
 
     def compute_grant(self) -> Decimal | None:
         """The grant as the financing type computes it; ``None`` while figures are missing.

@@ -171,6 +171,8 @@ def _plan(version: DecisionVersion, items: list) -> dict | None:
         "cost_total": table["cost_total"],
         "resource_by_year": table["resource_by_year"],
         "resource_total": table["resource_total"],
+        "grant_by_year": table["grant_by_year"],
+        "granted": version.granted_amount,
     }
 
 

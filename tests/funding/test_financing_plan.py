@@ -489,3 +489,43 @@ def test_rule_breaches_are_shown_on_the_controlling_page(demo, login):
     assert (
         "Stelle Fallmanagement X (Stadt X) hat 0,25 VZÄ; förderfähig sind erst Stellen ab 0,5 VZÄ (RL Nr. 4)." in html
     )
+
+
+def test_a_rate_typed_beside_the_rates_taken_from_the_master_data_is_refused(demo, login):
+    """Found while entering Kreis Unna's 2023 letter: a typed rate beside the copied one counted twice."""
+    block = factories.building_block()
+    FlatRate.objects.create(building_block=block, year=2023, amount_per_fte=D("55000.00"))
+    decision = services.create_decision(
+        decision=GrantDecision(programme=block.programme, funder=factories.funder(), title="Unna", form="zuweisung"),
+        building_blocks=[block],
+        version=DecisionVersion(
+            financing_type=FinancingType.FLAT_RATE,
+            funded_fte=D("18"),
+            period_start=datetime.date(2023, 1, 1),
+            period_end=datetime.date(2023, 12, 31),
+        ),
+    )
+    frozen = decision.versions.get().plan_items.get()
+    client = login("admin")
+    url = reverse("funding:decision-plan", args=[decision.pk])
+    decision.refresh_from_db()
+    keep = {
+        "id": frozen.pk,
+        "kind": "personnel",
+        "label": frozen.label,
+        "year": "2023",
+        "fte": "18",
+        "amount": "55.000,00",
+    }
+    typed = {"kind": "personnel", "label": "laut Bescheid", "fte": "18", "amount": "57.000,00"}
+    response = client.post(url, plan_post(decision, [keep, typed], existing=1))
+    assert response.status_code == 200
+    assert "aus den Stammdaten übernommenen Pauschalen (2023: 55.000,00\xa0€)" in response.content.decode()
+    assert decision.versions.get().granted_amount == D("990000.00")
+    # Typing the letter's rate into the copied line is entering the letter: no reason asked.
+    keep["amount"] = "57.000,00"
+    response = client.post(url, plan_post(decision, [keep], existing=1))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    version = decision.versions.get()
+    assert version.granted_amount == D("1026000.00")  # 18 x 57.000
+    assert version.funded_fte == D("18")

@@ -512,14 +512,7 @@ def test_koeln_kokip_yearly_plan_by_source(durchstarten, login):
     for figure in ("9.059,00", "50.000,00", "58.700,00"):
         assert f"{figure} €" in plan, figure
     assert "01.12.2019" in html and "31.12.2022" in html
-    pytest.xfail(
-        reason=(
-            "The Land's money per year (22.667 € in 2019, 272.000 € in 2020 and in 2021, the "
-            "'Mehrerträge' the paper states) appears nowhere: the financing plan shows costs and own "
-            "funds per year, but the grant only for the whole period (838.667,00 €). A row 'Zuwendung' "
-            "per year (cost minus own and third-party funds of the year, for deficit financing) is missing."
-        )
-    )
+    # The Land's money per year (the paper's 'Mehrerträge'): cost less own funds of each year.
     assert "Zuwendung 22.667,00 € 272.000,00 € 272.000,00 €" in plan
 
 
