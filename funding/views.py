@@ -279,9 +279,20 @@ class PositionFinancingView(DetailView):
         # (the own-share keys and pass-throughs read with the versions: one query more, the positions)
         versions = list(with_coverage_rows(DecisionVersion.objects.paying(self.object).with_shares()))
         coverage = decision_coverage(versions)
+        rules = rules_for([version.decision for version in versions]) if versions else {}
+        organisation = self.object.organisation.short_name
         for version in versions:
             found = coverage.get(version.decision_id)
             version.position_warnings = found.for_position(self.object.pk) if found else []
+            # the eligibility rule: this position's FTE, and its organisation's in the decision
+            row = next((row for row in found.organisations if row.name == organisation), None) if found else None
+            organisation_fte = sum((p.fte for p in row.positions), Decimal("0")) if row else self.object.fte
+            version.position_warnings += [
+                finding.text
+                for finding in rule_findings(
+                    rules[version.decision_id], [self.object], {organisation: organisation_fte}
+                )
+            ]
         return super().get_context_data(versions=versions, **kwargs)
 
 

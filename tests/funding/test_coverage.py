@@ -288,11 +288,11 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
         factories.assignment(position, "0.25", start=D(2021, 7, 1), end=D(2021, 12, 31))
     after = [len(data_queries(client, url)[1]) for url in urls]
     assert after == before
-    # dashboard 8 -> 9, programme page 6 -> 7, the position's fragment 2 -> 3: the positions of the
-    # decisions' blocks with their assignments; pass-throughs, flat rates (master and frozen) and the
+    # dashboard 8 -> 9, programme page 6 -> 7, the position's fragment 2 -> 4 (and the eligibility
+    # rules): the positions of the decisions' blocks with their assignments; pass-throughs, flat rates (master and frozen) and the
     # rules' rate basis come with the versions (funding.coverage.with_coverage_rows). The decision
     # page 6 -> 9: these positions, the financing plan's items and the eligibility rule.
-    assert before == [9, 7, 9, 3], before
+    assert before == [9, 7, 9, 4], before
     flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
     assert flat_page == [9], flat_page
     assert "Träger 5: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in page(client, urls[0])

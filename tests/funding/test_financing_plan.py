@@ -529,3 +529,15 @@ def test_a_rate_typed_beside_the_rates_taken_from_the_master_data_is_refused(dem
     version = decision.versions.get()
     assert version.granted_amount == D("1026000.00")  # 18 x 57.000
     assert version.funded_fte == D("18")
+
+
+def test_rule_breaches_are_shown_on_the_position(demo, login):
+    block = factories.building_block()
+    decision = factories.decision(block.programme, title="Regel an der Stelle")
+    decision.building_blocks.add(block)
+    factories.version(decision, eligible_expenditure=D("10000.00"), rate=D("80"))
+    position = factories.position(block, factories.organisation("Stadt Y"), fte="0.25", title="Fallmanagement Y")
+    EligibilityRule.objects.create(decision=decision, min_fte_per_position=D("0.5"), min_fte_per_recipient=D("0.5"))
+    html = login("sb-ki").get(reverse("funding:position-financing", args=[position.pk])).content.decode()
+    assert "Stelle Fallmanagement Y (Stadt Y) hat 0,25 VZÄ; förderfähig sind erst Stellen ab 0,5 VZÄ." in html
+    assert "Stadt Y hat 0,25 VZÄ; Anteile eines Trägers unter 0,5 VZÄ sind nicht förderfähig." in html
