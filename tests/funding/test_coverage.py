@@ -289,9 +289,10 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
     after = [len(data_queries(client, url)[1]) for url in urls]
     assert after == before
     # dashboard 8 -> 9, programme page 6 -> 7, the position's fragment 2 -> 4 (and the eligibility
-    # rules): the positions of the decisions' blocks with their assignments; pass-throughs, flat rates (master and frozen) and the
-    # rules' rate basis come with the versions (funding.coverage.with_coverage_rows). The decision
-    # page 6 -> 9: these positions, the financing plan's items and the eligibility rule.
+    # rules): the positions of the decisions' blocks with their assignments; pass-throughs, flat
+    # rates (master and frozen) and the rules' rate basis come with the versions
+    # (funding.coverage.with_coverage_rows). The decision page 6 -> 9: these positions, the
+    # financing plan's items and the eligibility rule.
     assert before == [9, 7, 9, 4], before
     flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
     assert flat_page == [9], flat_page
