@@ -2,9 +2,11 @@
 
 The paper shows only what the data say; what the data do not say yet (a grant that cannot be
 computed, own shares without years, a coverage gap without figures) and what contradicts itself
-(more positions than a decision funds, positions outside its period, money at risk, a consultation
-without its meeting) is listed here: on the draft's page and on the release confirmation, where
-releasing with any of it needs an explicit confirmation (``ReleaseForm``).
+(more positions than a decision funds, positions outside its period, money at risk, breaches of
+the eligibility rules, a stated amount that differs from the computed one, over-financing,
+pass-throughs above their ceiling, a consultation without its meeting) is listed here: on the
+draft's page and on the release confirmation, where releasing with any of it needs an explicit
+confirmation (``ReleaseForm``).
 """
 
 import hashlib
@@ -12,7 +14,10 @@ import hashlib
 from django.utils.translation import gettext as _
 
 from funding.coverage import decision_coverage, with_coverage_rows
-from funding.models import DecisionVersion
+from funding.eligibility import positions_for, rule_findings, rules_for
+from funding.models import DecisionVersion, PassThrough, attach_ceilings
+from funding.warnings import over_financing_warning
+from integration_admin.core.formats import euro
 from integration_admin.council.models import Report
 
 
@@ -65,10 +70,50 @@ def _positions_against_grant(programme_ids: list[int]) -> list[str]:
         )
     )
     coverage = decision_coverage(versions)
+    rules = rules_for([version.decision for version in versions]) if versions else {}
+    positions = positions_for(versions) if versions else {}
+    pass_throughs: dict[int, list[PassThrough]] = {}
+    for item in PassThrough.objects.of_decisions([version.decision_id for version in versions]):
+        pass_throughs.setdefault(item.decision_id, []).append(item)
     findings = []
     for version in versions:
         found = coverage.get(version.decision_id)
-        for text in found.warnings() if found else []:
+        texts = list(found.warnings()) if found else []
+        # the decision's eligibility rule, the letter's stated amount, over-financing, claims
+        texts += [finding.text for finding in rule_findings(rules[version.decision_id], positions[version.pk])]
+        if version.stated_difference:
+            texts.append(
+                _("Der Betrag laut Bescheid (%(stated)s) weicht um %(diff)s vom berechneten Betrag (%(granted)s) ab.")
+                % {
+                    "stated": euro(version.stated_amount),
+                    "diff": euro(version.stated_difference),
+                    "granted": euro(version.granted_amount),
+                }
+            )
+        over = over_financing_warning(version, None)
+        if over is not None:
+            texts.append(over.text)
+        items = pass_throughs.get(version.decision_id, [])
+        attach_ceilings(
+            items,
+            granted=version.granted_amount,
+            grant_by_organisation={share.organisation_id: share.grant_amount for share in version.shares},
+        )
+        for item in items:
+            if item.claim_back:
+                texts.append(
+                    _(
+                        "Weiterleitung an %(recipient)s: weitergeleitet sind %(amount)s, nach der geltenden Fassung "
+                        "stehen höchstens %(ceiling)s zu. %(claim_back)s sind zurückzufordern."
+                    )
+                    % {
+                        "recipient": item.recipient.short_name,
+                        "amount": euro(item.amount),
+                        "ceiling": euro(item.ceiling),
+                        "claim_back": euro(item.claim_back),
+                    }
+                )
+        for text in texts:
             findings.append(
                 _("%(programme)s – %(decision)s: %(finding)s")
                 % {

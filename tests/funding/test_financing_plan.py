@@ -541,3 +541,26 @@ def test_rule_breaches_are_shown_on_the_position(demo, login):
     html = login("sb-ki").get(reverse("funding:position-financing", args=[position.pk])).content.decode()
     assert "Stelle Fallmanagement Y (Stadt Y) hat 0,25 VZÄ; förderfähig sind erst Stellen ab 0,5 VZÄ." in html
     assert "Stadt Y hat 0,25 VZÄ; Anteile eines Trägers unter 0,5 VZÄ sind nicht förderfähig." in html
+
+
+def test_the_release_check_names_rule_breaches_and_a_stated_amount_that_differs(demo):
+    from integration_admin.council.checks import release_findings
+    from integration_admin.council.snapshot import build_snapshot
+
+    block = factories.building_block()
+    decision = factories.decision(block.programme, title="Freigabe mit Regel")
+    decision.building_blocks.add(block)
+    factories.version(decision, eligible_expenditure=D("10000.00"), rate=D("80"), stated_amount=D("8100.00"))
+    factories.position(block, factories.organisation("Stadt Z"), fte="0.25", title="Fallmanagement Z")
+    EligibilityRule.objects.create(decision=decision, min_fte_per_position=D("0.5"))
+    report = factories.report(title="Freigabeprüfung")
+    factories.section(report, 1, heading="Programm", programme=block.programme)
+    findings = " ".join(release_findings(report, build_snapshot(report)))
+    assert (
+        "Freigabe mit Regel: Stelle Fallmanagement Z (Stadt Z) hat 0,25 VZÄ; förderfähig sind erst Stellen ab 0,5"
+        in (findings)
+    )
+    assert (
+        "Der Betrag laut Bescheid (8.100,00\xa0€) weicht um 100,00\xa0€ vom berechneten Betrag (8.000,00\xa0€) ab."
+        in (findings)
+    )
