@@ -225,9 +225,7 @@ class DecisionVersionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistory
             decision_changed=False,
         )
         if not obj.is_current:
-            obj._change_reason = form.cleaned_data.get("change_reason", "").strip() or None
-            obj.save()
-            services.resplit(obj, reason=obj._change_reason or "")
+            services.correct_superseded_version(version=obj, reason=form.cleaned_data.get("change_reason", ""))
 
 
 class ApplicationAdminForm(ApplicationForm):

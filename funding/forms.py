@@ -48,19 +48,6 @@ RATE_MESSAGES = {
 NEGATIVE = _("Beträge dürfen nicht negativ sein.")
 
 
-def plan_derived_figures(financing_type: str) -> tuple[str, ...]:
-    """What a financing plan entered item by item states (shown, not typed, while a version has one).
-
-    Its cost is the eligible expenditure of share, deficit and full financing, but the grant of
-    fixed amounts and flat rates, whose eligible expenditure (the real cost) is typed."""
-    names = ["funded_fte", "unit_amount", "units"]
-    if financing_type in (FinancingType.SHARE, FinancingType.DEFICIT, FinancingType.FULL):
-        names.append("eligible_expenditure")
-    if financing_type == FinancingType.DEFICIT:
-        names += ["own_funds", "third_party_funds"]
-    return tuple(names)
-
-
 class FteField(LocalizedDecimalField):
     """FTE as the pages show them: "1,5", "1,0", "0,75"."""
 
@@ -181,17 +168,18 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
         model = DecisionVersion
         fields = ["dated_on", "received_on", *VERSION_FIGURES]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, plan_items=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in TYPE_SPECIFIC_FIGURES:
             types = [t for t, names in FIGURES_BY_TYPE.items() if name in names]
             self.fields[name].widget.attrs["data-financing-types"] = " ".join(types)
         self.fields["financing_type"].widget.attrs["data-financing-type-select"] = "true"
-        if self.instance.plan_amount is not None:
-            # A plan entered item by item states these figures; they are changed there.
-            for name in plan_derived_figures(self.instance.financing_type):
-                self.fields[name].disabled = True
-                self.fields[name].help_text = _("Aus dem Finanzierungsplan; dort ändern.")
+        if plan_items is None:
+            plan_items = list(self.instance.plan_items.all()) if self.instance.pk else []
+        # What the lines of a plan typed by hand state is shown, and changed on the plan's page.
+        for name in self.instance.plan_sets(plan_items) & set(self.fields):
+            self.fields[name].disabled = True
+            self.fields[name].help_text = _("Aus dem Finanzierungsplan; dort ändern.")
 
     def clean_month_counting(self):
         return self.cleaned_data.get("month_counting") or MonthCounting.STARTED_MONTHS
@@ -435,8 +423,8 @@ class PlanItemForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, decision=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # a rate taken over from the master data: typing the letter's rate over it needs no reason
-        self.was_frozen = self.instance.frozen_from_master_data_on is not None
+        # a rate taken over from the master data today: typing the letter's rate over it needs no reason
+        self.frozen_on = self.instance.frozen_from_master_data_on
         if decision is not None:
             self.fields["building_block"].queryset = decision.building_blocks.select_related("programme")
         self.fields["sort_order"].widget = forms.HiddenInput()

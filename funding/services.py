@@ -290,6 +290,21 @@ def record_amendment(
 
 
 @transaction.atomic
+def correct_superseded_version(*, version: DecisionVersion, reason: str) -> DecisionVersion:
+    """Correct an earlier letter (from the admin): its plan's figures, the grant check and its
+    own shares follow, with the reason, while its decision is locked."""
+    locked = lock_decision(version.decision_id, None)
+    reason = reason.strip()[:REASON_MAX_LENGTH]
+    version._change_reason = reason or None
+    version.save()
+    refresh_plan_figures(version, reason=reason)
+    check_grant_within_eligible(version)
+    resplit(version, reason=reason)
+    _bump_revision(locked, locked)
+    return version
+
+
+@transaction.atomic
 def set_cost_share_weights(
     *, decision: GrantDecision, expected_revision: int, weights: Mapping[Organisation, Decimal], reason: str = ""
 ) -> list[CostShare]:
@@ -336,9 +351,10 @@ def sync_frozen_rates(version: DecisionVersion, *, reason: str = "") -> None:
     """Freeze the master data's flat rates into a flat-rate version, for each year of its period
     that has none yet; rates already frozen are never changed (the letter's rate binds).
 
-    While the plan holds nothing but these frozen rates they follow the funded FTE typed on the
-    figures; a plan entered item by item carries its own rates and is left alone. A version that
-    is no longer financed by flat rates loses its frozen rates."""
+    The frozen rates follow the funded FTE typed on the figures; a plan whose personnel lines are
+    typed by hand carries its own rates and is left alone (other lines, e.g. third-party funds or
+    a one-off amount, do not stop the freezing). A version that is no longer financed by flat
+    rates loses its frozen rates."""
     items = list(version.plan_items.all())
     frozen = {item.year: item for item in items if item.frozen_from_master_data_on is not None}
     if version.financing_type != FinancingType.FLAT_RATE:
@@ -346,7 +362,9 @@ def sync_frozen_rates(version: DecisionVersion, *, reason: str = "") -> None:
             item._change_reason = reason[:REASON_MAX_LENGTH] or None
             item.delete()
         return
-    if len(frozen) != len(items) or version.funded_fte is None:
+    if any(item.kind == PlanItemKind.PERSONNEL and item.frozen_from_master_data_on is None for item in items):
+        return  # the letter's personnel lines are typed by hand, with their own rates
+    if version.funded_fte is None:
         return
     if version.period_start is None or version.period_end is None:
         return
@@ -380,13 +398,33 @@ def refresh_plan_figures(version: DecisionVersion, *, reason: str = "") -> None:
     before = {name: getattr(version, name) for name in PLAN_FIGURES}
     grant_before = version.granted_amount
     version.apply_plan(list(version.plan_items.all()))
+    check_amounts_fit(version)
     if {name: getattr(version, name) for name in PLAN_FIGURES} != before or version.compute_grant() != grant_before:
         version._change_reason = reason[:REASON_MAX_LENGTH] or None
         version.save()
 
 
 # The figures of a version that a financing plan entered by hand may set.
-PLAN_FIGURES = ("plan_amount", "eligible_expenditure", "funded_fte", "own_funds", "third_party_funds")
+PLAN_FIGURES = (
+    "plan_amount",
+    "eligible_expenditure",
+    "funded_fte",
+    "own_funds",
+    "third_party_funds",
+    "unit_amount",
+    "units",
+)
+MONEY_LIMIT = Decimal("1e12")  # the money columns hold 14 digits, two after the point
+
+
+def check_amounts_fit(version: DecisionVersion) -> None:
+    """Refuse plan figures too large to store (a few zeros too many) before anything is written."""
+    grant = version.compute_grant()
+    amounts = (version.plan_amount, version.eligible_expenditure, version.own_funds, version.third_party_funds, grant)
+    if any(amount is not None and abs(amount) >= MONEY_LIMIT for amount in amounts):
+        raise ValidationError(
+            _("Die Beträge des Finanzierungsplans sind zu groß (ab 1 Billion €): bitte Beträge und VZÄ prüfen.")
+        )
 
 
 def check_grant_within_eligible(version: DecisionVersion) -> None:
@@ -416,16 +454,20 @@ def save_financing_plan(
     it computes, if nobody else saved the decision in between. Changing or removing items of a
     plan needs a reason (it corrects a letter already entered); entering items for the first
     time does not."""
-    # Typing the letter's rate over a rate taken from the master data is entering the letter, not correcting it.
+    # Typing the letter's rate over a rate taken from the master data the same day is entering the
+    # letter, not correcting it; any other change or removal of a line already saved is.
+    today = timezone.localdate()
     corrects = any(
         form.instance.pk
-        and not getattr(form, "was_frozen", False)
-        and (form.has_changed() or form in formset.deleted_forms)
+        and (form in formset.deleted_forms or (form.has_changed() and getattr(form, "frozen_on", None) != today))
         for form in formset.forms
     )
     check_reason_for_changed_figures(figures_changed=corrects, reason=reason)
     locked = lock_decision(decision.pk, expected_revision)
     version = locked.versions.select_for_update().get(is_current=True)
+    frozen_years_before = set(
+        version.plan_items.filter(frozen_from_master_data_on__isnull=False).values_list("year", flat=True)
+    )
     reason = reason.strip()[:REASON_MAX_LENGTH]
     items = formset.save(commit=False)
     for item in formset.deleted_objects:
@@ -436,11 +478,63 @@ def save_financing_plan(
         item._change_reason = reason or None
         item.save()
     check_no_rate_twice(version)
+    check_every_line_counts(version)
+    check_flat_rate_years_kept(version, frozen_years_before)
     refresh_plan_figures(version, reason=reason)
     check_grant_within_eligible(version)
     resplit(version, reason=reason)
     _bump_revision(decision, locked)
     return version
+
+
+def check_every_line_counts(version: DecisionVersion) -> None:
+    """Refuse lines that would silently count as 0: a year outside the grant period, a material
+    flat rate without personnel cost in its building block."""
+    if version.period_start is None or version.period_end is None:
+        return
+    items = list(version.plan_items.select_related("building_block"))
+    lines = [item.as_line() for item in items]
+    by_year = money.plan_by_year(lines, version.period_start, version.period_end, version.month_counting)
+    for item, amounts in zip(items, by_year, strict=True):
+        if amounts or item.frozen_from_master_data_on is not None:
+            continue
+        values = {"item": str(item), "start": version.period_start.year, "end": version.period_end.year}
+        if item.kind == PlanItemKind.MATERIAL:
+            raise ValidationError(
+                _(
+                    "Die Sachkostenpauschale „%(item)s“ findet keine Personalkosten, von denen sie berechnet "
+                    "werden kann (im selben Baustein und Jahr); so zählte sie 0 €."
+                )
+                % values
+            )
+        raise ValidationError(
+            _(
+                "Die Position „%(item)s“ fällt in kein Jahr des Bewilligungszeitraums (%(start)s–%(end)s); so "
+                "zählte sie 0 €."
+            )
+            % values
+        )
+
+
+def check_flat_rate_years_kept(version: DecisionVersion, frozen_years_before: set[int]) -> None:
+    """A flat-rate letter keeps a rate for every year it had one: removing a frozen rate without a
+    line of the letter's own would let the master data's come back unnoticed."""
+    if version.financing_type != FinancingType.FLAT_RATE or version.period_start is None or version.period_end is None:
+        return
+    years = set(version.plan_items.filter(kind=PlanItemKind.PERSONNEL).values_list("year", flat=True))
+    if None in years:
+        return  # a personnel line for every year of the period
+    missing = sorted(
+        year for year in frozen_years_before - years if version.period_start.year <= year <= version.period_end.year
+    )
+    if missing:
+        raise ValidationError(
+            _(
+                "Für %(years)s stünde keine Pauschale mehr im Plan. Bitte den Satz des Bescheids in der Zeile "
+                "eintragen, statt sie zu entfernen."
+            )
+            % {"years": ", ".join(map(str, missing))}
+        )
 
 
 def check_no_rate_twice(version: DecisionVersion) -> None:
@@ -503,10 +597,13 @@ def fill_missing_flat_rates(*, building_block_id: int, year: int) -> list[Decisi
         .distinct()
     )
     changed = []
-    for version in versions:
+    for found in versions:
+        decision = lock_decision(found.decision_id, None)  # a correction saved meanwhile is not overwritten
+        version = decision.versions.get(pk=found.pk)
         grant_before = version.granted_amount
         refresh_plan_figures(version, reason=system_reason(FLAT_RATE_FROZEN, year=year))
         if version.granted_amount != grant_before:
             resplit(version, reason=system_reason(FLAT_RATE_FROZEN, year=year))
+            _bump_revision(decision, decision)
             changed.append(version)
     return changed

@@ -440,11 +440,17 @@ class AmendmentCreateView(AdministratorRequiredMixin, View):
     def new_version(self, take_master_rates: bool = False):
         version = DecisionVersion(decision=self.decision, number=self.next_number, is_current=False)
         if self.current is not None:
-            # The amendment takes over the current plan and its frozen rates (see record_amendment).
-            version.plan_amount = self.current.plan_amount
+            # The amendment starts from the current letter: its figures (so that what its plan
+            # states, shown but not typed, carries over), its plan and frozen rates (record_amendment).
+            for name in (*VERSION_FIGURES, "plan_amount"):
+                setattr(version, name, getattr(self.current, name))
             if not take_master_rates:
                 version.frozen_rates_override = self.current.frozen_rates()
         return version
+
+    def form(self, data=None, **kwargs):
+        items = list(self.current.plan_items.all()) if self.current is not None else []
+        return AmendmentForm(data, plan_items=items, **kwargs)
 
     def render(self, form, status=200):
         return TemplateResponse(
@@ -458,11 +464,11 @@ class AmendmentCreateView(AdministratorRequiredMixin, View):
         initial = {"revision": self.decision.revision}
         if self.current is not None:
             initial.update({name: getattr(self.current, name) for name in VERSION_FIGURES})
-        return self.render(AmendmentForm(instance=self.new_version(), initial=initial))
+        return self.render(self.form(instance=self.new_version(), initial=initial))
 
     def post(self, request, pk):
         take_master_rates = request.POST.get("take_master_rates") == "on"
-        form = AmendmentForm(request.POST, instance=self.new_version(take_master_rates))
+        form = self.form(request.POST, instance=self.new_version(take_master_rates))
         if not form.is_valid():
             return self.render(form)
         try:

@@ -505,9 +505,10 @@ class DecisionVersion(Illustrative):
 
     @property
     def effective_on(self) -> datetime.date | None:
-        """From when this letter is in force: its date, else its receipt; the original letter
-        without either from the start of its grant period."""
-        return self.dated_on or self.received_on or (self.period_start if self.number == 0 else None)
+        """From when this letter is in force: its receipt (a decision takes effect when it is made
+        known, § 43 VwVfG NRW), else its date; the original letter without either from the start
+        of its grant period."""
+        return self.received_on or self.dated_on or (self.period_start if self.number == 0 else None)
 
     @property
     def shares(self) -> list["CostShare | ShareFigures"]:
@@ -655,32 +656,49 @@ class DecisionVersion(Illustrative):
         except KeyError:
             return None
 
-    def apply_plan(self, items: list[PlanItem]) -> None:
-        """Take the figures a financing plan entered by hand states: its cost (the eligible
-        expenditure of share, deficit and full financing; the grant of fixed amounts and flat
-        rates), its personnel FTE, and for deficit financing its own and third-party funds.
+    def plan_sets(self, items: list[PlanItem]) -> set[str]:
+        """The figures a financing plan typed by hand states (and the figures form then shows
+        without letting them be typed): its cost is the eligible expenditure of share, deficit and
+        full financing and the unit figures' replacement for fixed amounts; personnel lines give
+        the funded FTE; resource lines the own and third-party funds. Rates frozen from master
+        data are no plan typed by hand: they follow the funded FTE typed on the figures."""
+        typed = [item for item in items if item.frozen_from_master_data_on is None]
+        names: set[str] = set()
+        if any(item.is_cost for item in typed):
+            names.add("plan_amount")
+            if self.financing_type in (FinancingType.SHARE, FinancingType.DEFICIT, FinancingType.FULL):
+                names.add("eligible_expenditure")
+            if self.financing_type == FinancingType.FIXED:
+                names |= {"unit_amount", "units"}
+        if any(item.kind == PlanItemKind.PERSONNEL for item in typed):
+            names.add("funded_fte")
+        if any(not item.is_cost for item in typed):
+            names |= {"own_funds", "third_party_funds"}
+        return names
 
-        Rates frozen from master data alone are no plan entered by hand: they follow the funded
-        FTE (see :func:`funding.services.sync_frozen_rates`) and leave ``plan_amount`` empty."""
+    def apply_plan(self, items: list[PlanItem]) -> None:
+        """Take the figures a financing plan typed by hand states (:meth:`plan_sets`); the cost of
+        all its lines (typed and frozen) is ``plan_amount``, the grant of fixed amounts and flat
+        rates. Without the grant period nothing can be counted per year: ``plan_amount`` stays empty."""
+        names = self.plan_sets(items)
         self.plan_amount = None
-        if not any(item.frozen_from_master_data_on is None for item in items):
-            return
-        if self.period_start is None or self.period_end is None:
+        if not names or self.period_start is None or self.period_end is None:
             return
         lines = [item.as_line() for item in items]
         totals = money.plan_totals(
             lines, money.plan_by_year(lines, self.period_start, self.period_end, self.month_counting)
         )
-        if any(item.is_cost for item in items):
+        if "plan_amount" in names:
             self.plan_amount = totals["cost"]
-            if self.financing_type in (FinancingType.SHARE, FinancingType.DEFICIT, FinancingType.FULL):
-                self.eligible_expenditure = totals["cost"]
-        if self.financing_type == FinancingType.DEFICIT and any(not item.is_cost for item in items):
+        if "eligible_expenditure" in names:
+            self.eligible_expenditure = totals["cost"]
+        if "unit_amount" in names:
+            self.unit_amount = self.units = None  # the plan's lines replace "unit amount x units"
+        if "own_funds" in names:
             self.own_funds = totals[money.OWN_FUNDS]
             self.third_party_funds = totals[money.THIRD_PARTY]
-        fte = money.plan_fte(lines, self.period_start, self.period_end)
-        if fte is not None:
-            self.funded_fte = fte
+        if "funded_fte" in names:
+            self.funded_fte = money.plan_fte(lines, self.period_start, self.period_end)
 
     def plan_table(self, items: list[PlanItem]) -> dict | None:
         """The financing plan as the decision page shows it: each item with its amount per year
@@ -690,6 +708,10 @@ class DecisionVersion(Illustrative):
         if self.period_start is None or self.period_end is None:
             return {"years": [], "rows": [{"item": item, "by_year": [], "total": None} for item in items]}
         years = list(range(self.period_start.year, self.period_end.year + 1))
+        # a rate frozen for a year the period no longer covers is kept (should it come back) but not shown
+        items = [item for item in items if item.frozen_from_master_data_on is None or item.year in years]
+        if not items:
+            return None
         lines = [item.as_line() for item in items]
         by_year = money.plan_by_year(lines, self.period_start, self.period_end, self.month_counting)
         rows = [
@@ -726,8 +748,10 @@ class DecisionVersion(Illustrative):
         """The grant split over the plan's years so that the years add up to it to the cent: fixed
         amounts and flat rates as their yearly cost; deficit financing by each year's gap (cost
         less own and third-party funds); share and full financing by each year's cost."""
-        if self.granted_amount is None or self.plan_amount is None:
+        if self.granted_amount is None:
             return None
+        if self.plan_amount is None and self.financing_type != FinancingType.FLAT_RATE:
+            return None  # the grant does not come from the plan's lines
         if self.financing_type == FinancingType.DEFICIT:
             weights = [
                 max(cost - resources, ZERO) for cost, resources in zip(cost_by_year, resource_by_year, strict=True)

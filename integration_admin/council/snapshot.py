@@ -139,12 +139,8 @@ def _pass_through(item: PassThrough) -> dict:
 
 
 def _plan(version: DecisionVersion, items: list) -> dict | None:
-    """The version's financing plan as the paper prints it: item by item with amounts per year.
-
-    Rates frozen from master data alone are no plan typed from the letter; the paper shows them
-    as the flat rate it already prints."""
-    if not any(item.frozen_from_master_data_on is None for item in items):
-        return None
+    """The version's financing plan as the paper prints it: item by item with amounts per year
+    (a flat-rate letter's frozen rates too: they give its total per year)."""
     table = version.plan_table(items)
     if not table or not table.get("years"):
         return None

@@ -564,3 +564,157 @@ def test_the_release_check_names_rule_breaches_and_a_stated_amount_that_differs(
         "Der Betrag laut Bescheid (8.100,00\xa0€) weicht um 100,00\xa0€ vom berechneten Betrag (8.000,00\xa0€) ab."
         in (findings)
     )
+
+
+# --- found by an independent review ------------------------------------------------------------------
+
+
+def flat_rate_decision(block, fte="18", year=2023):
+    FlatRate.objects.update_or_create(building_block=block, year=year, defaults={"amount_per_fte": D("57000.00")})
+    return services.create_decision(
+        decision=GrantDecision(
+            programme=block.programme, funder=factories.funder(), title="Pauschale", form="zuweisung"
+        ),
+        building_blocks=[block],
+        version=DecisionVersion(
+            financing_type=FinancingType.FLAT_RATE,
+            funded_fte=D(fte),
+            period_start=datetime.date(year, 1, 1),
+            period_end=datetime.date(year, 12, 31),
+        ),
+    )
+
+
+def test_a_third_party_line_does_not_stop_the_rates_being_frozen(demo, login):
+    block = factories.building_block()
+    decision = flat_rate_decision(block)
+    client = login("admin")
+    frozen = decision.versions.get().plan_items.get()
+    rows = [
+        {"id": frozen.pk, "kind": "personnel", "label": frozen.label, "year": "2023", "fte": "18",
+         "amount": "57.000,00", "sort_order": "2023"},
+        {"kind": "third_party", "label": "Stiftung", "amount": "10.000,00"},
+    ]  # fmt: skip
+    decision.refresh_from_db()
+    url = reverse("funding:decision-plan", args=[decision.pk])
+    assert client.post(url, plan_post(decision, rows, existing=1)).status_code == 302
+    taken = services.record_amendment(
+        decision=decision, expected_revision=None, reason="neu", figures={}, take_master_rates=True
+    )
+    assert taken.frozen_rates() == {2023: D("57000.00")}
+    FlatRate.objects.filter(building_block=block).update(amount_per_fte=D("60000.00"))
+    services.fill_missing_flat_rates(building_block_id=block.pk, year=2023)
+    taken.refresh_from_db()
+    assert taken.granted_amount == D("1026000.00")  # not 18 x 60.000
+
+
+def test_a_frozen_rate_cannot_be_removed_to_let_the_master_data_back(demo, login):
+    block = factories.building_block()
+    decision = flat_rate_decision(block)
+    FlatRate.objects.filter(building_block=block).update(amount_per_fte=D("60000.00"))
+    frozen = decision.versions.get().plan_items.get()
+    row = {"id": frozen.pk, "kind": "personnel", "label": frozen.label, "year": "2023", "fte": "18",
+           "amount": "57.000,00", "sort_order": "2023", "DELETE": "on"}  # fmt: skip
+    client = login("admin")
+    url = reverse("funding:decision-plan", args=[decision.pk])
+    response = client.post(url, plan_post(decision, [row], existing=1))
+    assert response.status_code == 200 and "bitte einen Grund angeben" in response.content.decode()
+    decision.refresh_from_db()
+    response = client.post(url, plan_post(decision, [row], existing=1, reason="weg"))
+    assert "Für 2023 stünde keine Pauschale mehr im Plan" in response.content.decode()
+    assert decision.versions.get().granted_amount == D("1026000.00")
+
+
+def test_a_plan_too_large_to_store_is_refused(baustein_1, login):
+    rows = [{"kind": "personnel", "label": "Nullen zu viel", "fte": "18", "amount": "57.000.000.000,00"}]
+    response = login("admin").post(reverse("funding:decision-plan", args=[baustein_1.pk]), plan_post(baustein_1, rows))
+    assert response.status_code == 200
+    assert "zu groß" in response.content.decode()
+    assert baustein_1.versions.get().plan_amount is None
+    assert login("leitung").get(baustein_1.get_absolute_url()).status_code == 200
+
+
+def test_an_amendment_keeps_what_the_plan_states(baustein_1, login):
+    client = login("admin")
+    rows = [{"kind": "fixed", "label": "Festbetrag", "amount": "200.000,00"},
+            {"kind": "personnel", "label": "Koordination", "fte": "2,5", "amount": "10,00"}]  # fmt: skip
+    assert (
+        client.post(reverse("funding:decision-plan", args=[baustein_1.pk]), plan_post(baustein_1, rows)).status_code
+        == 302
+    )
+    baustein_1.refresh_from_db()
+    response = client.post(
+        reverse("funding:decision-amend", args=[baustein_1.pk]),
+        {
+            "reason": "Zeitraum verlängert",
+            "dated_on": "01.06.2021",
+            "financing_type": "fixed",
+            "eligible_expenditure": "300.000,00",
+            "period_start": "01.01.2021",
+            "period_end": "31.12.2021",
+            "month_counting": "started_months",
+            "revision": baustein_1.revision,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    new = baustein_1.versions.get(is_current=True)
+    assert new.number == 1 and new.funded_fte == D("2.5") and new.plan_items.count() == 2
+    assert new.granted_amount == D("200025.00")
+
+
+def test_resource_lines_count_for_every_financing_type(demo, login):
+    block = factories.building_block()
+    decision = factories.decision(block.programme, title="Anteil mit Drittmitteln")
+    decision.building_blocks.add(block)
+    version = factories.version(
+        decision, eligible_expenditure=D("100000.00"), rate=D("90"),
+        period_start=datetime.date(2021, 1, 1), period_end=datetime.date(2021, 12, 31),
+    )  # fmt: skip
+    rows = [{"kind": "fixed", "label": "Sachausgaben", "amount": "100.000,00"},
+            {"kind": "third_party", "label": "Stiftung", "amount": "20.000,00"}]  # fmt: skip
+    client = login("admin")
+    assert (
+        client.post(reverse("funding:decision-plan", args=[decision.pk]), plan_post(decision, rows)).status_code == 302
+    )
+    version.refresh_from_db()
+    assert version.third_party_funds == D("20000.00")
+    assert "Überfinanzierung" in client.get(decision.get_absolute_url()).content.decode()
+
+
+def test_lines_that_would_count_as_nothing_are_refused(baustein_1, login):
+    client = login("admin")
+    url = reverse("funding:decision-plan", args=[baustein_1.pk])
+    rows = [{"kind": "fixed", "label": "später", "amount": "5.000,00", "year": "2030"}]
+    assert (
+        "fällt in kein Jahr des Bewilligungszeitraums (2021–2021)"
+        in client.post(url, plan_post(baustein_1, rows)).content.decode()
+    )
+    rows = [{"kind": "material", "label": "Sachkosten", "percent": "10"}]
+    assert "findet keine Personalkosten" in client.post(url, plan_post(baustein_1, rows)).content.decode()
+    assert not PlanItem.objects.filter(version__decision=baustein_1).exists()
+
+
+def test_the_figures_form_locks_only_what_the_plan_states(baustein_1, login):
+    from funding.forms import VersionFiguresForm
+
+    version = baustein_1.versions.get()
+    PlanItem.objects.create(version=version, kind="fixed", label="Festbetrag", amount=D("1000"))
+    form = VersionFiguresForm(instance=version)
+    assert form.fields["unit_amount"].disabled and not form.fields["funded_fte"].disabled
+    assert not form.fields["eligible_expenditure"].disabled  # a fixed amount's real cost is typed
+
+
+def test_in_force_goes_by_the_receipt_of_the_letter(demo):
+    versions = [
+        DecisionVersion(number=0, dated_on=datetime.date(2021, 1, 4)),
+        DecisionVersion(number=1, dated_on=datetime.date(2021, 5, 28), received_on=datetime.date(2021, 6, 3)),
+    ]
+    assert GrantDecision.version_in_force(datetime.date(2021, 6, 1), versions).number == 0
+    assert GrantDecision.version_in_force(datetime.date(2021, 6, 3), versions).number == 1
+
+
+def test_a_flat_rate_letter_shows_its_grant_per_year(demo, login):
+    block = factories.building_block()
+    decision = flat_rate_decision(block, fte="2")
+    html = login("leitung").get(decision.get_absolute_url()).content.decode()
+    assert "114.000,00\xa0€" in html  # 2 x 57.000 in 2023, the row "Zuwendung"
