@@ -604,6 +604,36 @@ class DecisionRuleView(AdministratorRequiredMixin, View):
         return HttpResponseRedirect(self.decision.get_absolute_url() + "#foerderregeln")
 
 
+class ProgrammeRuleView(AdministratorRequiredMixin, View):
+    """A programme's eligibility rule: what its guideline says for every decision under it (a
+    decision's own rule wins)."""
+
+    template_name = "funding/eligibilityrule_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.programme = get_object_or_404(Programme, pk=kwargs["pk"])
+        self.rule = EligibilityRule.objects.filter(programme=self.programme).first() or EligibilityRule(
+            programme=self.programme
+        )
+
+    def render(self, form, status=200):
+        return TemplateResponse(
+            self.request, self.template_name, {"programme": self.programme, "form": form}, status=status
+        )
+
+    def get(self, request, pk):
+        return self.render(EligibilityRuleForm(instance=self.rule))
+
+    def post(self, request, pk):
+        form = EligibilityRuleForm(request.POST, instance=self.rule)
+        if not form.is_valid():
+            return self.render(form)
+        form.save()
+        messages.success(request, _("Die Förderregel des Programms ist gespeichert."))
+        return HttpResponseRedirect(self.programme.get_absolute_url())
+
+
 class CostShareSplitView(AdministratorRequiredMixin, View):
     """Split the current version's own share between organisations by a key (usually FTE)."""
 

@@ -94,5 +94,6 @@ class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
             cost_year=year,
             cost_years=[by_year[y] for y in sorted(by_year)],
             cost_rows=cost_rows,
+            can_change_grants=self.request.user.can_change_grants(),
             **kwargs,
         )

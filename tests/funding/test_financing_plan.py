@@ -718,3 +718,20 @@ def test_a_flat_rate_letter_shows_its_grant_per_year(demo, login):
     decision = flat_rate_decision(block, fte="2")
     html = login("leitung").get(decision.get_absolute_url()).content.decode()
     assert "114.000,00\xa0€" in html  # 2 x 57.000 in 2023, the row "Zuwendung"
+
+
+def test_the_administrator_keeps_a_programmes_rule_in_the_app(demo, login):
+    block = factories.building_block()
+    client = login("admin")
+    assert "Förderregel des Programms bearbeiten" in client.get(block.programme.get_absolute_url()).content.decode()
+    response = client.post(
+        reverse("funding:programme-rule", args=[block.programme_id]),
+        {"min_fte_per_recipient": "0,5", "month_counting": "by_day", "rate_basis": "filled", "source": "RL 5.2"},
+    )
+    assert response.status_code == 302
+    rule = EligibilityRule.objects.get(programme=block.programme)
+    assert (rule.min_fte_per_recipient, rule.month_counting) == (D("0.5"), "by_day")
+    assert (
+        "Förderregel des Programms bearbeiten"
+        not in login("leitung").get(block.programme.get_absolute_url()).content.decode()
+    )

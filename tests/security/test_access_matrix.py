@@ -128,6 +128,7 @@ EXPECTED = {
     "funding:decision-shares": ADMIN_ONLY,
     "funding:decision-plan": ADMIN_ONLY,
     "funding:decision-rule": ADMIN_ONLY,
+    "funding:programme-rule": ADMIN_ONLY,
     "funding:calloff-create": ADMIN_ONLY,
     "funding:calloff-update": ADMIN_ONLY,
     "funding:calloff-delete": ADMIN_ONLY,
