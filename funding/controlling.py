@@ -381,8 +381,10 @@ def controlling_overview(
     decision_rows = [row for programme_row in rows.values() for row in programme_row.decisions]
     if decision_rows:
         rules = rules_for([row.decision for row in decision_rows])
-        positions = positions_for([row.version for row in decision_rows])
-        for row in decision_rows:
+        # only the decisions whose rule limits FTE need their positions (none, without such rules)
+        limited = [row for row in decision_rows if rules[row.decision.pk].limits_fte]
+        positions = positions_for([row.version for row in limited]) if limited else {}
+        for row in limited:
             row.rule_findings = rule_findings(rules[row.decision.pk], positions[row.version.pk])
 
     for values in (

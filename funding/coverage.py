@@ -34,6 +34,7 @@ there are flat-rate versions: a single version's :meth:`DecisionVersion.flat_rat
 """
 
 import datetime
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -247,11 +248,22 @@ class DecisionCoverage:
 
     def findings(self) -> list[Finding]:
         """Over-staffing, positions outside the period, money at risk (warnings), vacancies (information)."""
-        result = []
+        return list(self.iter_findings())
+
+    def warning_count(self) -> int:
+        """How many warnings :meth:`warnings` would write, counted without writing them."""
+        return sum(
+            bool(org.over_months)
+            + sum(len(reasons) for _, reasons in org.outside)
+            + bool(org.at_risk and self.rate_follows_filled_fte)
+            for org in self.organisations
+        )
+
+    def iter_findings(self):
         for org in self.organisations:
             over = org.over_months
             if over:
-                result.append(
+                yield (
                     Finding(
                         ngettext(
                             "%(organisation)s: Die Stellen haben bis zu %(planned)s VZÄ, gefördert sind %(funded)s "
@@ -272,12 +284,10 @@ class DecisionCoverage:
                 )
             for position, reasons in org.outside:
                 for kind, values in reasons:
-                    result.append(
-                        Finding(_outside_sentence(kind, values, organisation=org.name, position=position.label))
-                    )
+                    yield (Finding(_outside_sentence(kind, values, organisation=org.name, position=position.label)))
             if org.at_risk:
                 years = "; ".join(f"{year}: {euro(amount)}" for year, amount in sorted(org.at_risk_by_year.items()))
-                result.append(
+                yield (
                     Finding(
                         _(
                             "%(organisation)s: Würde die Pauschale nach besetzten statt nach geförderten VZÄ gezahlt, "
@@ -288,7 +298,7 @@ class DecisionCoverage:
                     )
                 )
             if org.missing_rate_years and org.vacant_months:
-                result.append(
+                yield (
                     Finding(
                         _(
                             "%(organisation)s: Für %(years)s ist keine Pauschale je VZÄ erfasst; das Geld, das "
@@ -300,7 +310,7 @@ class DecisionCoverage:
                 )
             vacant = org.vacant_months
             if vacant:
-                result.append(
+                yield (
                     Finding(
                         _("%(organisation)s: %(fte_months)s VZÄ-Monate gefördert, aber nicht besetzt (%(months)s).")
                         % {
@@ -311,14 +321,15 @@ class DecisionCoverage:
                         warning=False,
                     )
                 )
-        return result
 
-    def warnings(self) -> list[str]:
-        return [finding.text for finding in self.findings() if finding.warning]
+    def warnings(self, limit: int | None = None) -> list[str]:
+        """The warnings' sentences (the first ``limit`` of them: each is written only when asked for)."""
+        texts = (finding.text for finding in self.iter_findings() if finding.warning)
+        return list(texts if limit is None else itertools.islice(texts, limit))
 
     @property
     def has_warning(self) -> bool:
-        return any(finding.warning for finding in self.findings())
+        return self.warning_count() > 0
 
     def for_position(self, position_id: int) -> list[str]:
         """What a position contributes to the warnings: its organisation above the funded FTE in
@@ -349,23 +360,26 @@ class DecisionCoverage:
 
 
 def _outside_reasons(position: PlannedPosition, version) -> list[tuple[str, dict]]:
-    """How the position lies outside the grant period: ("early" | "late" | "open", the dates)."""
+    """How the position lies outside the grant period: ("early" | "late" | "open", the dates; they
+    are formatted only where a sentence is written)."""
     reasons = []
     if version.period_start is not None and position.start is not None and position.start < version.period_start:
-        dates = {"start": short_date(position.start), "period_start": short_date(version.period_start)}
-        reasons.append(("early", dates))
+        reasons.append(("early", {"start": position.start, "period_start": version.period_start}))
     if version.period_end is not None:
         if position.end is None:
-            reasons.append(("open", {"period_end": short_date(version.period_end)}))
+            reasons.append(("open", {"period_end": version.period_end}))
         elif position.end > version.period_end:
-            reasons.append(("late", {"end": short_date(position.end), "period_end": short_date(version.period_end)}))
+            reasons.append(("late", {"end": position.end, "period_end": version.period_end}))
     return reasons
 
 
 def _outside_sentence(kind: str, values: dict, *, organisation: str = "", position: str = "") -> str:
     """One whole sentence per way a position lies outside the period: on the decision (with the
     organisation and the position's label) or on the position's own page (without)."""
-    values = {**values, "organisation": organisation, "position": position}
+    values = {name: short_date(day) for name, day in values.items()} | {
+        "organisation": organisation,
+        "position": position,
+    }
     if organisation:
         sentences = {
             "early": _(

@@ -104,6 +104,10 @@ class CoverageWarning:
     texts: list[str]
     # per organisation above its funded FTE: organisation, planned (at most), funded (at least), months
     over: list[dict] = field(default_factory=list)
+    more: int = 0  # warnings not listed here (the decision's page lists them all)
+
+
+COVERAGE_WARNINGS_LISTED = 3
 
 
 @dataclass
@@ -283,8 +287,10 @@ def programme_summaries(
     warnings_by_programme: dict[int, list[CoverageWarning]] = defaultdict(list)
     if coverage:
         for decision_id, found in decision_coverage(list(seen.values())).items():
-            texts = found.warnings()
-            if texts:
+            count = found.warning_count()
+            if count:
+                # a few sentences here; all of them on the decision's page
+                texts = found.warnings(limit=COVERAGE_WARNINGS_LISTED)
                 decision = found.version.decision
                 over = [
                     {
@@ -297,7 +303,9 @@ def programme_summaries(
                     if org.over_months
                 ]
                 warnings_by_programme[decision.programme_id].append(
-                    CoverageWarning(decision_id, decision.title, decision.get_absolute_url(), texts, over)
+                    CoverageWarning(
+                        decision_id, decision.title, decision.get_absolute_url(), texts, over, more=count - len(texts)
+                    )
                 )
 
     return [

@@ -182,8 +182,10 @@ class DecisionDetailView(DetailView):
                     for position in row.positions
                     if touches_period(position, current.period_start, current.period_end)
                 ]
-            else:
+            elif rule.limits_fte:
                 positions = positions_for([current])[current.pk]
+            else:
+                positions = []
             recipients = {share.organisation.short_name: share.weight for share in current.cost_shares.all()} or None
             rule_warnings = rule_findings(rule, positions, recipients)
         plan = current.plan_table(list(current.plan_items.all())) if current else None

@@ -309,6 +309,19 @@ class EligibilityRule(models.Model):
             raise ValidationError(errors)
 
     @property
+    def limits_fte(self) -> bool:
+        """Whether the rule sets any FTE limit (else there is nothing to check positions against)."""
+        return any(
+            limit is not None
+            for limit in (
+                self.min_fte_per_position,
+                self.max_fte_per_position,
+                self.min_fte_per_recipient,
+                self.max_fte_per_recipient,
+            )
+        )
+
+    @property
     def is_default(self) -> bool:
         return self.pk is None and self.programme_id is None and self.decision_id is None
 

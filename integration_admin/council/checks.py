@@ -71,7 +71,8 @@ def _positions_against_grant(programme_ids: list[int]) -> list[str]:
     )
     coverage = decision_coverage(versions)
     rules = rules_for([version.decision for version in versions]) if versions else {}
-    positions = positions_for(versions) if versions else {}
+    limited = [version for version in versions if rules[version.decision_id].limits_fte]
+    positions = positions_for(limited) if limited else {}
     pass_throughs: dict[int, list[PassThrough]] = {}
     for item in PassThrough.objects.of_decisions([version.decision_id for version in versions]):
         pass_throughs.setdefault(item.decision_id, []).append(item)
@@ -80,7 +81,7 @@ def _positions_against_grant(programme_ids: list[int]) -> list[str]:
         found = coverage.get(version.decision_id)
         texts = list(found.warnings()) if found else []
         # the decision's eligibility rule, the letter's stated amount, over-financing, claims
-        texts += [finding.text for finding in rule_findings(rules[version.decision_id], positions[version.pk])]
+        texts += [finding.text for finding in rule_findings(rules[version.decision_id], positions.get(version.pk, []))]
         if version.stated_difference:
             texts.append(
                 _("Der Betrag laut Bescheid (%(stated)s) weicht um %(diff)s vom berechneten Betrag (%(granted)s) ab.")

@@ -121,7 +121,7 @@ def test_controlling_uses_a_fixed_number_of_queries(login, e11, count_queries):
     # the page count and the page's programmes, the versions with their blocks, own shares,
     # call-offs (called and received), flat rates, stored costs with flat rates, applicable
     # positions, the two totals over all programmes, the form's programmes, the eligibility rules
-    # and the positions they check
+    # (and the positions they check, where a rule limits FTE)
     assert before <= 13, before
     assert DecisionVersion.objects.filter(is_current=True).count() > 30
 

@@ -296,7 +296,11 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
     assert before == [9, 7, 9, 4], before
     flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
     assert flat_page == [9], flat_page
-    assert "Träger 5: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in page(client, urls[0])
+    # the dashboard lists the first three warnings of a decision and links to the rest
+    dashboard = page(client, urls[0])
+    assert "Träger 0: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in dashboard
+    assert "… und 3 weitere Warnungen" in dashboard
+    assert "Träger 5: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in page(client, urls[2])
 
 
 def test_the_three_ways_to_read_flat_rates_agree(db):
