@@ -290,8 +290,7 @@ def inprocess(db_url: str) -> dict:
     today = datetime.date.today()
 
     def dashboard_figures():
-        # as the dashboard reads them: with the positions against the grant (funding.coverage)
-        summaries = programme_summaries(first_page, rows_per_block=4, organisations=5, coverage=True)
+        summaries = programme_summaries(first_page, rows_per_block=4, organisations=5)
         return summaries, deadlines(today)
 
     def controlling_figures():
@@ -311,7 +310,7 @@ def inprocess(db_url: str) -> dict:
     fte_dashboard = sum((s.fte_total for s in summaries), Decimal("0"))
     aggregates = {
         "dashboard": {
-            "what": "programme_summaries (first page: 10 programmes, with positions against the grant) + deadlines",
+            "what": "programme_summaries (first page: 10 programmes) + deadlines",
             "median_ms": round(statistics.median(dash_samples), 1),
             "min_ms": round(min(dash_samples), 1),
             "max_ms": round(max(dash_samples), 1),

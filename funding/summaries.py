@@ -105,9 +105,44 @@ class CoverageWarning:
     # per organisation above its funded FTE: organisation, planned (at most), funded (at least), months
     over: list[dict] = field(default_factory=list)
     more: int = 0  # warnings not listed here (the decision's page lists them all)
+    programme_id: int | None = None
 
 
 COVERAGE_WARNINGS_LISTED = 3
+
+
+def coverage_warnings(versions) -> list[CoverageWarning]:
+    """The decisions among ``versions`` (current, with their decisions) whose positions do not fit
+    their grant, each with its first warnings (all of them are on the decision's page)."""
+    result = []
+    for decision_id, found in decision_coverage(versions).items():
+        count = found.warning_count()
+        if not count:
+            continue
+        texts = found.warnings(limit=COVERAGE_WARNINGS_LISTED)
+        decision = found.version.decision
+        over = [
+            {
+                "organisation": org.name,
+                "planned": max(m.planned for m in org.over_months),
+                "funded": min(m.funded for m in org.over_months),
+                "months": month_spans(m.month for m in org.over_months),
+            }
+            for org in found.organisations
+            if org.over_months
+        ]
+        result.append(
+            CoverageWarning(
+                decision_id,
+                decision.title,
+                decision.get_absolute_url(),
+                texts,
+                over,
+                more=count - len(texts),
+                programme_id=decision.programme_id,
+            )
+        )
+    return result
 
 
 @dataclass
@@ -286,27 +321,8 @@ def programme_summaries(
 
     warnings_by_programme: dict[int, list[CoverageWarning]] = defaultdict(list)
     if coverage:
-        for decision_id, found in decision_coverage(list(seen.values())).items():
-            count = found.warning_count()
-            if count:
-                # a few sentences here; all of them on the decision's page
-                texts = found.warnings(limit=COVERAGE_WARNINGS_LISTED)
-                decision = found.version.decision
-                over = [
-                    {
-                        "organisation": org.name,
-                        "planned": max(m.planned for m in org.over_months),
-                        "funded": min(m.funded for m in org.over_months),
-                        "months": month_spans(m.month for m in org.over_months),
-                    }
-                    for org in found.organisations
-                    if org.over_months
-                ]
-                warnings_by_programme[decision.programme_id].append(
-                    CoverageWarning(
-                        decision_id, decision.title, decision.get_absolute_url(), texts, over, more=count - len(texts)
-                    )
-                )
+        for line in coverage_warnings(list(seen.values())):
+            warnings_by_programme[line.programme_id].append(line)
 
     return [
         ProgrammeSummary(

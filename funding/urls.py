@@ -31,6 +31,7 @@ urlpatterns = [
     path("pass-throughs/<int:pk>/edit/", views.PassThroughUpdateView.as_view(), name="passthrough-update"),
     path("pass-throughs/<int:pk>/delete/", views.PassThroughDeleteView.as_view(), name="passthrough-delete"),
     path("programmes/<int:pk>/rule/", views.ProgrammeRuleView.as_view(), name="programme-rule"),
+    path("programmes/<int:pk>/coverage/", views.ProgrammeCoverageView.as_view(), name="programme-coverage"),
     path("applications/", views.ApplicationListView.as_view(), name="application-list"),
     path("applications/new/", views.ApplicationCreateView.as_view(), name="application-create"),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application-detail"),

@@ -55,6 +55,7 @@ from funding.models import (
     ProofOfUse,
     attach_ceilings,
 )
+from funding.summaries import coverage_warnings
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings, over_financing_warning
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
@@ -604,6 +605,26 @@ class DecisionRuleView(AdministratorRequiredMixin, View):
             return self.render(form, revision_form, status=409)
         messages.success(request, _("Die Förderregel des Bescheids ist gespeichert."))
         return HttpResponseRedirect(self.decision.get_absolute_url() + "#foerderregeln")
+
+
+class ProgrammeCoverageView(DetailView):
+    """The decisions of a programme whose positions do not fit their grant (funding.coverage).
+
+    Its own page, which the dashboard and the programme page load into each programme's summary
+    with htmx when it is scrolled to (hx-select): the month-by-month comparison of every
+    position is the costliest part of those pages and would hold up their first view."""
+
+    model = Programme
+    context_object_name = "programme"
+    template_name = "funding/programme_coverage.html"
+
+    def get_context_data(self, **kwargs):
+        versions = (
+            with_coverage_rows(DecisionVersion.objects.current().filter(decision__programme=self.object))
+            .select_related("decision")
+            .with_shares()
+        )
+        return super().get_context_data(lines=coverage_warnings(list(versions)), **kwargs)
 
 
 class ProgrammeRuleView(AdministratorRequiredMixin, View):

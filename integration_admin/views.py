@@ -38,7 +38,7 @@ class DashboardView(TemplateView):
         page = Paginator(Programme.objects.with_funder_names(), self.programmes_per_page).get_page(
             self.request.GET.get("page")
         )
-        summaries = programme_summaries(page.object_list, rows_per_block=4, organisations=5, coverage=True)
+        summaries = programme_summaries(page.object_list, rows_per_block=4, organisations=5)
         return super().get_context_data(
             summaries=summaries, page_obj=page, deadlines=deadlines(timezone.localdate()), **kwargs
         )
@@ -67,7 +67,7 @@ class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         programme = self.object
-        [summary] = programme_summaries([programme], coverage=True)
+        [summary] = programme_summaries([programme])
         today = timezone.localdate()
         year = annotated_cost_year(programme, self.requested_year, today)
         by_organisation = costs_by_year(

@@ -63,3 +63,25 @@ def test_administrator_enters_a_financing_plan_and_sees_the_grant_per_year(log_i
     expect(plan).to_contain_text("136.500,00")  # the year 2022 in total
     expect(plan).to_contain_text("219.000,00")  # the plan, and the grant of a fixed amount
     expect(page.locator(".current-figures")).to_contain_text("219.000,00")
+
+
+def test_the_dashboard_loads_the_positions_against_the_grant_when_scrolled_to(log_in):
+    """The month-by-month check of every position comes after the page (issue 21): it arrives in
+    the programme's summary, without leaving the page."""
+    import datetime
+
+    from staffing.models import Organisation
+    from tests import factories
+
+    decision = GrantDecision.objects.get(programme__short_name="Durchstarten")
+    block = decision.building_blocks.get(number=6)
+    factories.position(
+        block, Organisation.objects.get(short_name="DRK"), fte="0.75", title="Zusatz",
+        start=datetime.date(2021, 3, 15), end=datetime.date(2021, 10, 31),
+    )  # fmt: skip
+    page = log_in("leitung")
+    page.goto("/")
+    section = page.locator(f"#stellen-bewilligung-{decision.programme_id}")
+    section.scroll_into_view_if_needed()
+    expect(section.locator(".coverage-warning")).to_contain_text("Stellen und Bewilligung passen nicht zusammen")
+    expect(section).to_contain_text("0,75 VZÄ zu viel")

@@ -238,13 +238,17 @@ def test_the_position_financing_fragment_warns_for_the_position_that_pushes_over
 def test_dashboard_programme_page_and_release_check_warn(founding, login):
     drk_extra(founding, start=D(2021, 3, 15), end=D(2021, 10, 31))
     client = login("leitung")
+    coverage_url = reverse("funding:programme-coverage", args=[founding.programme_id])
     for url in (reverse("dashboard"), founding.programme.get_absolute_url()):
+        # the programme's summary loads its positions against the grant when scrolled to
         html = page(client, url)
-        assert (
-            f'<a href="{founding.get_absolute_url()}#stellen-bewilligung">Teilhabemanagement (Förderbaustein 6): '
-            "Stellen und Bewilligung passen nicht zusammen.</a>" in html
-        ), url
-        assert OVER in html, url
+        assert f'hx-get="{coverage_url}" hx-trigger="revealed"' in html, url
+    html = page(client, coverage_url)
+    assert (
+        f'<a href="{founding.get_absolute_url()}#stellen-bewilligung">Teilhabemanagement (Förderbaustein 6): '
+        "Stellen und Bewilligung passen nicht zusammen.</a>" in html
+    )
+    assert OVER in html
     report = factories.report(title="Stellenprüfung")
     factories.section(report, 1, heading="Durchstarten", programme=founding.programme)
     html = page(client, reverse("council:report-release", args=[report.pk]))
@@ -259,8 +263,8 @@ def test_dashboard_programme_page_and_release_check_warn(founding, login):
 
 def test_no_warning_line_while_the_positions_fit(founding, login):
     client = login("leitung")
-    assert "passen nicht zusammen" not in page(client, reverse("dashboard"))
-    assert "passen nicht zusammen" not in page(client, founding.programme.get_absolute_url())
+    html = page(client, reverse("funding:programme-coverage", args=[founding.programme_id]))
+    assert "passen nicht zusammen" not in html and "Die Stellen passen zu den Bewilligungen." in html
     report = factories.report(title="Passt")
     factories.section(report, 1, heading="Durchstarten", programme=founding.programme)
     assert "übersteigen" not in page(client, reverse("council:report-preview", args=[report.pk]))
@@ -288,16 +292,18 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
         factories.assignment(position, "0.25", start=D(2021, 7, 1), end=D(2021, 12, 31))
     after = [len(data_queries(client, url)[1]) for url in urls]
     assert after == before
-    # dashboard 8 -> 9, programme page 6 -> 7, the position's fragment 2 -> 4 (and the eligibility
-    # rules): the positions of the decisions' blocks with their assignments; pass-throughs, flat
+    # the dashboard (8) and programme page (6) as before: they load the positions against the grant
+    # when scrolled to (funding:programme-coverage); the position's fragment 2 -> 4 (the positions
+    # of the decisions' blocks with their assignments, the eligibility rules); pass-throughs, flat
     # rates (master and frozen) and the rules' rate basis come with the versions
     # (funding.coverage.with_coverage_rows). The decision page 6 -> 9: these positions, the
     # financing plan's items and the eligibility rule.
-    assert before == [9, 7, 9, 4], before
+    assert before == [8, 6, 9, 4], before
     flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
     assert flat_page == [9], flat_page
-    # the dashboard lists the first three warnings of a decision and links to the rest
-    dashboard = page(client, urls[0])
+    # the programme's warnings (loaded into the dashboard) list a decision's first three warnings
+    # and link to the rest
+    dashboard = page(client, reverse("funding:programme-coverage", args=[founding.programme_id]))
     assert "Träger 0: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in dashboard
     assert "… und 3 weitere Warnungen" in dashboard
     assert "Träger 5: Die Stellen haben bis zu 0,5 VZÄ, gefördert sind 0,0 VZÄ" in page(client, urls[2])

@@ -129,6 +129,7 @@ EXPECTED = {
     "funding:decision-plan": ADMIN_ONLY,
     "funding:decision-rule": ADMIN_ONLY,
     "funding:programme-rule": ADMIN_ONLY,
+    "funding:programme-coverage": READ,
     "funding:calloff-create": ADMIN_ONLY,
     "funding:calloff-update": ADMIN_ONLY,
     "funding:calloff-delete": ADMIN_ONLY,

@@ -143,6 +143,7 @@ PK_MODELS = {
     "funding:decision-plan": "funding.GrantDecision",
     "funding:decision-rule": "funding.GrantDecision",
     "funding:programme-rule": "programs.Programme",
+    "funding:programme-coverage": "programs.Programme",
     "funding:decision-history": "funding.GrantDecision",
     "council:report-pdf": "council.Report",
     "council:report-supplement": "council.Report",
