@@ -4,16 +4,20 @@ They sit above every domain app (core <- programs <- staffing <- funding <- thes
 may show positions, costs and decisions side by side.
 """
 
+from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
 from funding.summaries import deadlines, programme_summaries
+from integration_admin.core.audit import log_export
 from integration_admin.core.forms import query_int
+from integration_admin.search import search
 from programs.models import Programme
 from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
-from staffing.models import PositionCost
+from staffing.models import Assignment, PositionCost
 from staffing.views import AccessLogMixin, PositionTableMixin
 
 
@@ -95,4 +99,25 @@ class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
             cost_years=[by_year[y] for y in sorted(by_year)],
             cost_rows=cost_rows,
             **kwargs,
+        )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Suchbegriff"), max_length=200, required=False)
+
+
+class SearchView(TemplateView):
+    """/search/?q=: the global search (:mod:`integration_admin.search`), one group per kind of record."""
+
+    template_name = "search.html"
+
+    def get_context_data(self, **kwargs):
+        form = SearchForm(self.request.GET)
+        text = form.cleaned_data["q"] if form.is_valid() else ""
+        groups = search(text, user=self.request.user)
+        holders = next((group for group in groups if group.key == "holders"), None)
+        if holders is not None and holders.rows:
+            log_export(self.request, "holder-search", Assignment, len(holders.rows))  # names shown: need to know
+        return super().get_context_data(
+            form=form, text=text, groups=groups, found=sum(group.count for group in groups), **kwargs
         )

@@ -34,6 +34,7 @@ list and add page and one change page, by GET and POST.
 
 import hashlib
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -89,6 +90,9 @@ EXPECTED = {
     # integration_admin
     "dashboard": READ,
     "ping": LOGGED_IN_ANY,
+    # The global search: everyone logged in; holders and papers only as far as each may read them
+    # (test_search_shows_holder_names_need_to_know below, tests/test_search.py).
+    "search": READ,
     "login": {"GET": (OK, OK, OK, OK, OK), "POST": (OK, OK, OK, OK, OK)},
     # Logging out succeeds with a redirect to the login page (LOGOUT_REDIRECT_URL); GET is not allowed.
     "logout": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
@@ -561,6 +565,22 @@ def test_holder_names_need_to_know(client, demo):
             if role != "anonymous" and response.status_code != 200:
                 failures.append(f"GET {name} as {role}: {response.status_code} (the figures are for everyone)")
     assert names and not failures, "\n".join(failures)
+
+
+def test_search_shows_holder_names_need_to_know(client, demo):
+    """The global search finds the KI's holders by name only for those who may read their names
+    (the page repeats the search text itself, so the test looks for the position found by it)."""
+    position = Position.objects.get(organisation__short_name="KI", title="Case-Management")
+    name = position.assignments.values_list("holder_name", flat=True).first()
+    url = reverse("search") + "?" + urlencode({"q": name})
+    link = f'href="{reverse("staffing:position-detail", args=[position.pk])}"'
+    failures = []
+    for role, expected in zip(ROLES, KI_NAMES_SHOWN, strict=True):
+        response, _changed = request_as(client, role, "GET", url, {})
+        shown = link in response.content.decode()
+        if shown != expected or (role != "anonymous" and response.status_code != 200):
+            failures.append(f"GET {url} as {role}: {response.status_code}, name shown {shown}, expected {expected}")
+    assert name and not failures, "\n".join(failures)
 
 
 def test_static_files_and_login_page_for_anonymous(client, db):
