@@ -55,7 +55,7 @@ from integration_admin.council.models import (
     ReportJob,
     ReportJobStatus,
 )
-from integration_admin.models import User
+from integration_admin.models import SavedFilter, User
 from programs.models import Programme
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
@@ -93,6 +93,9 @@ EXPECTED = {
     # The global search: everyone logged in; holders and papers only as far as each may read them
     # (test_search_shows_holder_names_need_to_know below, tests/test_search.py).
     "search": READ,
+    # Saved filters: everyone their own (another user's filter is a 404, see tests/test_saved_filters.py).
+    "saved-filters": LOGGED_IN_ANY,
+    "savedfilter-delete": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, NO, OK)},
     "login": {"GET": (OK, OK, OK, OK, OK), "POST": (OK, OK, OK, OK, OK)},
     # Logging out succeeds with a redirect to the login page (LOGOUT_REDIRECT_URL); GET is not allowed.
     "logout": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
@@ -358,7 +361,11 @@ def matrix_data(demo):
         page_count=1,
         file_name="matrix.pdf",
     )
+    saved_filter = SavedFilter.objects.create(
+        user=User.objects.get(username="admin"), list_name="staffing:position-list", query="q=KI", label="Matrix"
+    )
     pks = {
+        "savedfilter": saved_filter.pk,  # the administrator's own
         "programme": Programme.objects.order_by("pk").first().pk,
         "position": position.pk,
         "assignment": assignment.pk,
