@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from funding.models import Application, DecisionStatus, FinancingType, GrantDecision, ProofKind, ProofOfUse
 from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
+from integration_admin.core.text import contains_words
 from programs.models import Funder, Programme
+
+DECISION_SEARCH_FIELDS = ("title", "reference")  # every word in one of them (as the global search)
 
 
 class DecisionFilter(BaseFilterSet):
@@ -35,7 +38,7 @@ class DecisionFilter(BaseFilterSet):
         )
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(reference__icontains=value))
+        return queryset.filter(contains_words(DECISION_SEARCH_FIELDS, value))
 
 
 class ApplicationFilter(BaseFilterSet):

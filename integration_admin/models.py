@@ -100,3 +100,31 @@ class User(AbstractUser):
     def can_change_grants(self) -> bool:
         """Only the administrator changes grant decisions and everything attached to them."""
         return self.is_administrator
+
+
+class SavedFilter(models.Model):
+    """A filter of a list that a user saved under a name of their own, to open it again in one click.
+
+    ``list_name`` is the list's URL name (one of :data:`SAVED_FILTER_LISTS`), ``query`` the query
+    string of the filter as the list's form sent it (without page or export).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Benutzer/in"), on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    list_name = models.CharField(_("Liste"), max_length=50)
+    query = models.CharField(_("Filter"), max_length=1000)
+    label = models.CharField(_("Bezeichnung"), max_length=100)
+    created = models.DateTimeField(_("angelegt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gespeicherter Filter")
+        verbose_name_plural = _("gespeicherte Filter")
+        ordering = ["label", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "label"], name="saved_filter_label_unique_per_list"),
+            models.CheckConstraint(condition=~Q(label=""), name="saved_filter_label_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

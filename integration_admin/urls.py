@@ -10,6 +10,9 @@ from integration_admin.forms import PasswordChangeForm
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("ping/", views.ping, name="ping"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("filters/", views.SavedFilterView.as_view(), name="saved-filters"),
+    path("filters/<int:pk>/delete/", views.SavedFilterDeleteView.as_view(), name="savedfilter-delete"),
     path("programmes/", views.ProgrammeListView.as_view(), name="programme-list"),
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme-detail"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -4,16 +4,25 @@ They sit above every domain app (core <- programs <- staffing <- funding <- thes
 may show positions, costs and decisions side by side.
 """
 
+from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from funding.summaries import deadlines, programme_summaries
+from integration_admin.core.audit import log_export
 from integration_admin.core.forms import query_int
+from integration_admin.models import SavedFilter
+from integration_admin.search import search
 from programs.models import Programme
 from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
-from staffing.models import PositionCost
+from staffing.models import Assignment, PositionCost
 from staffing.views import AccessLogMixin, PositionTableMixin
 
 
@@ -97,3 +106,118 @@ class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
             can_change_grants=self.request.user.can_change_grants(),
             **kwargs,
         )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Suchbegriff"), max_length=200, required=False)
+
+
+class SearchView(TemplateView):
+    """/search/?q=: the global search (:mod:`integration_admin.search`), one group per kind of record."""
+
+    template_name = "search.html"
+
+    def get_context_data(self, **kwargs):
+        form = SearchForm(self.request.GET)
+        text = form.cleaned_data["q"] if form.is_valid() else ""
+        groups = search(text, user=self.request.user)
+        holders = next((group for group in groups if group.key == "holders"), None)
+        if holders is not None and holders.rows:
+            log_export(self.request, "holder-search", Assignment, len(holders.rows))  # names shown: need to know
+        return super().get_context_data(
+            form=form, text=text, groups=groups, found=sum(group.count for group in groups), **kwargs
+        )
+
+
+# The lists whose filter a user can save (their URL names), with the name shown for them.
+SAVED_FILTER_LISTS = {
+    "staffing:position-list": _("Stellen"),
+    "staffing:organisation-list": _("Organisationen"),
+    "funding:decision-list": _("Bescheide"),
+    "funding:proof-list": _("Nachweisfristen"),
+    "funding:application-list": _("Anträge"),
+    "council:report-list": _("Vorlagen"),
+    "council:meeting-list": _("Sitzungen"),
+    "council:committee-list": _("Gremien"),
+}
+# What a saved filter leaves out of the query string: the page, an export, and the save form's own fields.
+NOT_SAVED = {"page", "_export", "csrfmiddlewaretoken", "submission_token", "list", "label", "query"}
+
+
+def filter_query(data: QueryDict) -> str:
+    """The query string of a list's filter: its non-empty values, without page, export and the like."""
+    kept = QueryDict(mutable=True)
+    for key in data:
+        if key not in NOT_SAVED:
+            kept.setlist(key, [value for value in data.getlist(key) if value])
+    return kept.urlencode()
+
+
+class SavedFilterForm(forms.Form):
+    list = forms.ChoiceField(label=_("Liste"), choices=list(SAVED_FILTER_LISTS.items()))
+    label = forms.CharField(label=_("Name des Filters"), max_length=100)
+    query = forms.CharField(label=_("Filter"), max_length=1000, required=False)
+
+
+class SavedFilterView(TemplateView):
+    """/filters/?list=…&query=…: the user's saved filters of a list (all lists without ``list``) and
+    a form to save the list's current filter; the list pages load it into their filter panel (htmx).
+    POST saves (a second save under the same name replaces the filter) and goes to the filtered list."""
+
+    template_name = "saved_filters.html"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return [f"{self.template_name}#panel"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        list_name = self.request.GET.get("list", "")
+        saved = SavedFilter.objects.filter(user=self.request.user)
+        form = None
+        if list_name in SAVED_FILTER_LISTS:
+            saved = saved.filter(list_name=list_name)
+            query = filter_query(QueryDict(self.request.GET.get("query", "")[:1000]))
+            form = SavedFilterForm(initial={"list": list_name, "query": query})
+        rows = list(saved.order_by("list_name", "label", "pk"))
+        for row in rows:
+            row.url = f"{reverse(row.list_name)}?{row.query}" if row.list_name in SAVED_FILTER_LISTS else ""
+            row.list_label = SAVED_FILTER_LISTS.get(row.list_name, row.list_name)
+        return super().get_context_data(
+            saved=rows, form=form, list_name=list_name, list_label=SAVED_FILTER_LISTS.get(list_name), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = SavedFilterForm(request.POST)
+        if not form.is_valid():
+            errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+            messages.error(request, _("Der Filter wurde nicht gespeichert: %(errors)s") % {"errors": errors})
+            return self.go_to(reverse("saved-filters"))
+        list_name, label = form.cleaned_data["list"], form.cleaned_data["label"]
+        # From the list page (htmx) the filter form's fields come along as they are now; else the query.
+        if "per_page" in request.POST:
+            query = filter_query(request.POST)
+        else:
+            query = filter_query(QueryDict(form.cleaned_data["query"]))
+        SavedFilter.objects.update_or_create(
+            user=request.user, list_name=list_name, label=label, defaults={"query": query}
+        )
+        messages.success(request, _("Der Filter „%(label)s“ ist gespeichert.") % {"label": label})
+        return self.go_to(f"{reverse(list_name)}?{query}")
+
+    def go_to(self, url: str) -> HttpResponse:
+        if self.request.headers.get("HX-Request"):
+            return HttpResponse(headers={"HX-Redirect": url})
+        return redirect(url)
+
+
+class SavedFilterDeleteView(View):
+    """POST /filters/<pk>/delete/: deletes one of the user's own saved filters (others: 404)."""
+
+    def post(self, request, pk):
+        saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+        saved.delete()
+        messages.success(request, _("Der Filter „%(label)s“ ist gelöscht.") % {"label": saved.label})
+        if saved.list_name in SAVED_FILTER_LISTS:
+            return redirect(saved.list_name)
+        return redirect("saved-filters")

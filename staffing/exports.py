@@ -2,8 +2,9 @@
 
 - CSV: UTF-8 with byte-order mark, semicolon-separated, decimal comma, dates as 10.08.2020
   (what Excel and LibreOffice expect in a German locale).
-- XLSX: numbers, money and dates as real cells with formats, a header row with filters, the
-  totals row, and a second sheet naming the filters the list was exported with.
+- XLSX: numbers, money and dates as real cells with formats, a header row with filters over the
+  data, below it (outside the filter) the totals as ``=SUM()`` formulas, and a second sheet naming
+  the filters the list was exported with.
 
 Text that a spreadsheet would take for a formula (starting with =, +, -, @) is kept as text.
 """
@@ -103,6 +104,19 @@ def _xlsx_value(cell, value, kind: str) -> None:
         cell.data_type = "s"  # never a formula, whatever the text starts with
 
 
+def _xlsx_totals(sheet, row_number: int, last_data_row: int, totals_row: list, kinds: list[str]) -> None:
+    """The totals row: ``=SUM(...)`` over each summed column's data rows, the labels as text."""
+    for column_number, (value, kind) in enumerate(zip(totals_row, kinds, strict=True), start=1):
+        cell = sheet.cell(row=row_number, column=column_number)
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool) and last_data_row >= 2:
+            column = get_column_letter(column_number)
+            cell.value = f"=SUM({column}2:{column}{last_data_row})"
+            cell.number_format = MONEY_FORMAT if kind == "money" else FTE_FORMAT if kind == "fte" else "General"
+        else:
+            _xlsx_value(cell, value, kind)
+        cell.font = Font(bold=True)
+
+
 def xlsx_response(
     table, stem: str, title: str, totals_row: list | None = None, filters: list[tuple[str, str]] = ()
 ) -> HttpResponse:
@@ -113,18 +127,17 @@ def xlsx_response(
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    row_number = 1
-    for row_number, row in enumerate(rows, start=2):
+    last_data_row = 1
+    for last_data_row, row in enumerate(rows, start=2):
         for column_number, (value, kind) in enumerate(zip(row, kinds, strict=True), start=1):
-            _xlsx_value(sheet.cell(row=row_number, column=column_number), value, kind)
-    if totals_row:
-        row_number += 1
-        for column_number, (value, kind) in enumerate(zip(totals_row, kinds, strict=True), start=1):
-            cell = sheet.cell(row=row_number, column=column_number)
-            _xlsx_value(cell, value, kind)
-            cell.font = Font(bold=True)
+            _xlsx_value(sheet.cell(row=last_data_row, column=column_number), value, kind)
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(row_number - (1 if totals_row else 0), 1)}"
+    # The filter covers the header and the data only: sorting or filtering never moves the totals.
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_data_row}"
+    if totals_row:
+        # One empty row apart (a spreadsheet that widens the filter to the rows around stops there),
+        # then the totals as formulas over the data, so that they follow every change in the file.
+        _xlsx_totals(sheet, last_data_row + 2, last_data_row, totals_row, kinds)
     for column_number, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(column_number)].width = max(10, min(40, len(str(name)) + 4))
 

@@ -11,12 +11,12 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.cache import content_key
 from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
+from integration_admin.core.text import contains_words
 from programs.models import BuildingBlock
 from staffing.costs import cost_years
 from staffing.models import (
@@ -30,6 +30,7 @@ from staffing.models import (
 )
 
 NO_PAY_GRADE = "ohne"
+ORGANISATION_SEARCH_FIELDS = ("short_name", "name")
 WITH_FREE_SHARE = "vacant"  # the occupancy filter's "partly held or free"
 
 
@@ -214,6 +215,4 @@ class OrganisationFilter(CostYearFilterSet):
         return super().filter_queryset(queryset.with_figures(timezone.localdate(), self.cost_year))
 
     def filter_text(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(Q(short_name__icontains=word) | Q(name__icontains=word))
-        return queryset
+        return queryset.filter(contains_words(ORGANISATION_SEARCH_FIELDS, value))

@@ -1,11 +1,13 @@
 """Filters of the meeting and report lists."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.filters import BaseFilterSet, LocalizedDateFilter
+from integration_admin.core.text import contains_words
 from integration_admin.council.models import Committee, Meeting, MeetingState, PaperType, Report, ReportStatus
+
+REPORT_SEARCH_FIELDS = ("title", "reference")  # every word in one of them (as the global search)
 
 
 class CommitteeFilter(BaseFilterSet):
@@ -40,4 +42,4 @@ class ReportFilter(BaseFilterSet):
         fields = ["status", "paper_type"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(reference__icontains=value))
+        return queryset.filter(contains_words(REPORT_SEARCH_FIELDS, value))

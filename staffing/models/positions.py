@@ -39,6 +39,7 @@ from integration_admin.core.db import (
 )
 from integration_admin.core.formats import fte as format_fte
 from integration_admin.core.models import Illustrative, Revisioned
+from integration_admin.core.text import contains_word
 from staffing.models.pay import PayGrade
 
 FTE_MAX_DIGITS = 6
@@ -147,6 +148,20 @@ def active_on_condition(day: datetime.date, prefix: str = "") -> Q:
     )
 
 
+# What the position search looks in (besides the names of holders that the reader may read).
+POSITION_SEARCH_FIELDS = (
+    "title",
+    "note",
+    "organisation__short_name",
+    "organisation__name",
+    "building_block__title",
+    "building_block__short_title",
+    "building_block__programme__short_name",
+    "building_block__programme__name",
+    "pay_grade__code",
+)
+
+
 class PositionQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date) -> "PositionQuerySet":
         """Positions whose period contains ``day`` (an open start or end counts as unbounded)."""
@@ -158,20 +173,9 @@ class PositionQuerySet(models.QuerySet):
         qs = self
         for word in text.split():
             holders = Assignment.objects.readable_by(reader).filter(
-                position=OuterRef("pk"), holder_name__icontains=word
+                contains_word(["holder_name"], word), position=OuterRef("pk")
             )
-            qs = qs.filter(
-                Q(title__icontains=word)
-                | Q(note__icontains=word)
-                | Q(organisation__short_name__icontains=word)
-                | Q(organisation__name__icontains=word)
-                | Q(building_block__title__icontains=word)
-                | Q(building_block__short_title__icontains=word)
-                | Q(building_block__programme__short_name__icontains=word)
-                | Q(building_block__programme__name__icontains=word)
-                | Q(pay_grade__code__icontains=word)
-                | Exists(holders)
-            )
+            qs = qs.filter(contains_word(POSITION_SEARCH_FIELDS, word) | Exists(holders))
         return qs
 
     def with_staffing(self, day: datetime.date) -> "PositionQuerySet":

@@ -208,6 +208,8 @@ def test_the_main_detail_and_form_pages_pass_axe(log_in, axe):
         "/decisions/new/",
         Report.objects.first().get_absolute_url(),
         Meeting.objects.first().get_absolute_url(),
+        "/search/?q=Stelle",  # the global search (issue 25)
+        "/filters/",  # the saved filters
     ]
     page = log_in("admin")
     violations = []

@@ -34,6 +34,7 @@ list and add page and one change page, by GET and POST.
 
 import hashlib
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -54,7 +55,7 @@ from integration_admin.council.models import (
     ReportJob,
     ReportJobStatus,
 )
-from integration_admin.models import User
+from integration_admin.models import SavedFilter, User
 from programs.models import Programme
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
@@ -89,6 +90,12 @@ EXPECTED = {
     # integration_admin
     "dashboard": READ,
     "ping": LOGGED_IN_ANY,
+    # The global search: everyone logged in; holders and papers only as far as each may read them
+    # (test_search_shows_holder_names_need_to_know below, tests/test_search.py).
+    "search": READ,
+    # Saved filters: everyone their own (another user's filter is a 404, see tests/test_saved_filters.py).
+    "saved-filters": LOGGED_IN_ANY,
+    "savedfilter-delete": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, NO, OK)},
     "login": {"GET": (OK, OK, OK, OK, OK), "POST": (OK, OK, OK, OK, OK)},
     # Logging out succeeds with a redirect to the login page (LOGOUT_REDIRECT_URL); GET is not allowed.
     "logout": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
@@ -356,7 +363,11 @@ def matrix_data(demo):
         page_count=1,
         file_name="matrix.pdf",
     )
+    saved_filter = SavedFilter.objects.create(
+        user=User.objects.get(username="admin"), list_name="staffing:position-list", query="q=KI", label="Matrix"
+    )
     pks = {
+        "savedfilter": saved_filter.pk,  # the administrator's own
         "programme": Programme.objects.order_by("pk").first().pk,
         "position": position.pk,
         "assignment": assignment.pk,
@@ -563,6 +574,22 @@ def test_holder_names_need_to_know(client, demo):
             if role != "anonymous" and response.status_code != 200:
                 failures.append(f"GET {name} as {role}: {response.status_code} (the figures are for everyone)")
     assert names and not failures, "\n".join(failures)
+
+
+def test_search_shows_holder_names_need_to_know(client, demo):
+    """The global search finds the KI's holders by name only for those who may read their names
+    (the page repeats the search text itself, so the test looks for the position found by it)."""
+    position = Position.objects.get(organisation__short_name="KI", title="Case-Management")
+    name = position.assignments.values_list("holder_name", flat=True).first()
+    url = reverse("search") + "?" + urlencode({"q": name})
+    link = f'href="{reverse("staffing:position-detail", args=[position.pk])}"'
+    failures = []
+    for role, expected in zip(ROLES, KI_NAMES_SHOWN, strict=True):
+        response, _changed = request_as(client, role, "GET", url, {})
+        shown = link in response.content.decode()
+        if shown != expected or (role != "anonymous" and response.status_code != 200):
+            failures.append(f"GET {url} as {role}: {response.status_code}, name shown {shown}, expected {expected}")
+    assert name and not failures, "\n".join(failures)
 
 
 def test_static_files_and_login_page_for_anonymous(client, db):

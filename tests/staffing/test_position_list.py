@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from integration_admin.models import User
 from programs.models import Programme
@@ -229,11 +230,39 @@ def test_xlsx_export_keeps_numbers_and_dates_and_neutralises_formulas(login):
     assert data["Ende"].value == datetime.datetime(2022, 12, 31)
     assert data["Jahreskosten 2022"].number_format == '#,##0.00 "€"'
     assert isinstance(data["Jahreskosten 2022"].value, int | float)
-    totals = [cell.value for cell in sheet[3]]
+    totals = [cell.value for cell in sheet[4]]  # one empty row below the data (issue 25)
     assert totals[header.index("Bezeichnung")] == "Summe"
     assert workbook.worksheets[1].title == "Auswahl"
     described = {row[0].value: row[1].value for row in workbook.worksheets[1].iter_rows()}
     assert described["Organisation"] == "DRK" and described["Kostenjahr"] == "2022"
+
+
+def test_xlsx_totals_are_sum_formulas_below_the_filtered_range(login):
+    """Issue 25: the totals are =SUM() formulas under the data, outside the autofilter, and what
+    they compute is the list's totals."""
+    client = login("admin")
+    params = {"organisation": "", "year": "2022", "active_on": "01.06.2021"}
+    response = client.get(LIST, {**params, "_export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    count = Position.objects.count()
+    last = count + 1
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{last}"  # header and data only
+    assert all(cell.value is None for cell in sheet[last + 1])  # an empty row between
+    totals = dict(zip(header, sheet[last + 2], strict=True))
+    assert totals["Bezeichnung"].value == "Summe"
+    context = client.get(LIST, params).context
+    expected = {"VZÄ": "fte", "besetzt": "assigned", "frei": "vacant", "Jahreskosten 2022": "cost"}
+    for name, key in expected.items():
+        column = get_column_letter(header.index(name) + 1)
+        assert totals[name].value == f"=SUM({column}2:{column}{last})", name
+        # what the spreadsheet computes when it opens the file: the sum of the cells in the range
+        computed = sum(Decimal(str(cell.value)) for (cell,) in sheet[f"{column}2:{column}{last}"] if cell.value)
+        assert computed == context["totals"][key], name
+    assert totals["Jahreskosten 2022"].number_format == '#,##0.00 "€"'
+    # the CSV keeps its totals as values in the last line
+    last_line = client.get(LIST, {**params, "_export": "csv"}).content.decode().splitlines()[-1]
+    assert "Summe" in last_line and "=" not in last_line
 
 
 def test_csv_export_neutralises_formulas(login):
