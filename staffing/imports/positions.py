@@ -85,8 +85,20 @@ class Row:
     def action_label(self) -> str:
         return ACTION_LABELS[self.action]
 
-    def cell_messages(self, column: int) -> list[Message]:
-        return [message for message in self.messages if message.column == column]
+    def cell_views(self) -> list[dict]:
+        """The cells for the preview table: text, the ids of their messages, whether one is an error."""
+        views = []
+        for index, text in enumerate(self.cells):
+            mine = [(number, m) for number, m in enumerate(self.messages) if m.column == index]
+            views.append(
+                {
+                    "index": index,
+                    "text": text,
+                    "described_by": " ".join(f"m{self.number}-{number}" for number, _m in mine),
+                    "error": any(m.is_error for _number, m in mine),
+                }
+            )
+        return views
 
 
 @dataclass

@@ -13,9 +13,9 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # What the workbook's parts may unpack to; a zip bomb declares far more (checked before openpyxl opens it).
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
@@ -55,7 +55,7 @@ class Workbook:
 
 def read_table(name: str, content: bytes) -> Workbook:
     """The sheets of an uploaded file (a CSV file has one), empty sheets left out."""
-    if len(content) > MAX_UPLOAD_BYTES:
+    if len(content) > settings.UPLOAD_MAX_BYTES:
         raise ImportFileError(too_large_message())
     if not content.strip():
         raise ImportFileError(_("Die Datei ist leer."))
@@ -87,7 +87,7 @@ def read_table(name: str, content: bytes) -> Workbook:
 
 def too_large_message() -> str:
     return _("Die Datei ist zu groß: höchstens %(size)s MB sind erlaubt. Bitte teilen Sie die Liste auf.") % {
-        "size": MAX_UPLOAD_BYTES // (1024 * 1024)
+        "size": settings.UPLOAD_MAX_BYTES // (1024 * 1024)
     }
 
 

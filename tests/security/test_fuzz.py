@@ -316,6 +316,15 @@ def demo_data(django_db_setup, django_db_blocker):
                 report=supplement, status=ReportJobStatus.DONE, content=b"%PDF-1.7 fuzz", size=13, page_count=1
             )
             ReportJob.objects.create(report=supplement, status=ReportJobStatus.FAILED, error="Testfehler")
+            # An import of the DRK's caseworker in its preview, for the import pages (mapping, confirm, undo).
+            from integration_admin.models import User
+            from staffing.imports.positions import start_run
+
+            start_run(
+                user=User.objects.get(username="sb-drk"),
+                name="fuzz.csv",
+                content="Organisation;Baustein;Bezeichnung;VZÄ\r\nDRK;KIM 2;Fuzz-Import;1,0\r\n".encode(),
+            )
             yield
             transaction.set_rollback(True)
 
