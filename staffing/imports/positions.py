@@ -169,7 +169,7 @@ class Lookups:
 
     @staticmethod
     def suggestion(text: str, choices) -> str:
-        close = difflib.get_close_matches(_fold(text), list(choices), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(_fold(text), list(choices), n=1, cutoff=0.5)
         return close[0] if close else ""
 
 
