@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from integration_admin.core.formats import fte as format_fte
 from integration_admin.core.history import IMPORT_UNDONE, IMPORTED, system_reason
@@ -698,6 +699,7 @@ def commit_run(*, run: ImportRun, user) -> Preview:
         )
     }
     positions_by_key = {}
+    new_positions = []
     for row in preview.rows:
         if row.position_action == CREATE:
             position = Position(status=PositionStatus.APPROVED, fixed_term=True)
@@ -705,10 +707,8 @@ def commit_run(*, run: ImportRun, user) -> Preview:
                 if name in row.position:
                     setattr(position, name, row.position[name])
             _validate(position, row)
-            position._change_reason = reason
-            position.save()
-            changes.append({"model": "position", "pk": position.pk, "created": True})
-            positions_by_key[row.key] = touched[position.pk] = position
+            new_positions.append(position)
+            positions_by_key[row.key] = position
         elif row.position_action in (CHANGE, UNCHANGED) and row.existing_position is not None:
             position = locked[row.existing_position.pk]
             positions_by_key[row.key] = position
@@ -722,16 +722,22 @@ def commit_run(*, run: ImportRun, user) -> Preview:
                 position.revision += 1
                 _validate(position, row)
                 position._change_reason = reason
-                position.save()
+                _save(position, row)
                 changes.append({"model": "position", "pk": position.pk, "created": False, "before": before})
                 touched[position.pk] = position
+    # new records in batches, each with its history row naming the import (django-simple-history's own helper)
+    for position in bulk_create_with_history(
+        new_positions, Position, batch_size=500, default_user=user, default_change_reason=reason
+    ):
+        changes.append({"model": "position", "pk": position.pk, "created": True})
+        touched[position.pk] = position
+    new_assignments = []
     for row in preview.rows:
         if not row.assignment or row.assignment_action == UNCHANGED:
             continue
         position = positions_by_key[row.key]
         if row.assignment_action == CREATE:
             assignment = Assignment(position=position, **row.assignment)
-            before = None
         else:
             assignment = row.existing_assignment
             before = {name: _serial(getattr(assignment, name)) for name in ("fte_share", "start", "end")}
@@ -739,25 +745,31 @@ def commit_run(*, run: ImportRun, user) -> Preview:
                 setattr(assignment, name, row.assignment[name])
             assignment.revision += 1
         try:
-            assignment.clean_fields()
-            assignment.validate_constraints()
+            assignment.clean_fields(exclude=["position", "revision"])
         except ValidationError as error:
             raise ImportFileError(
                 _("Zeile %(row)s: %(error)s") % {"row": row.number, "error": " ".join(error.messages)}
             ) from error
+        if row.assignment_action == CREATE:
+            new_assignments.append(assignment)
+            continue
         assignment._change_reason = reason
-        assignment.save()
-        changes.append(
-            {
-                "model": "assignment",
-                "pk": assignment.pk,
-                "created": before is None,
-                **({"before": before} if before else {}),
-            }
-        )
+        _save(assignment, row)
+        changes.append({"model": "assignment", "pk": assignment.pk, "created": False, "before": before})
+    for assignment in bulk_create_with_history(
+        new_assignments, Assignment, batch_size=500, default_user=user, default_change_reason=reason
+    ):
+        changes.append({"model": "assignment", "pk": assignment.pk, "created": True})
     # the shares of every position that took part never exceed its FTE (the preview checked the same)
+    shares = defaultdict(list)
+    ids = [position.pk for position in positions_by_key.values()]
+    for start in range(0, len(ids), 500):
+        for assignment in Assignment.objects.filter(position__in=ids[start : start + 500]).only(
+            "position", "fte_share", "start", "end"
+        ):
+            shares[assignment.position_id].append(assignment)
     for position in positions_by_key.values():
-        peak = peak_assigned_fte(position.assignments.all())
+        peak = peak_assigned_fte(shares[position.pk])
         if peak > position.fte:
             raise ImportFileError(
                 _("Die Besetzungen der Stelle „%(title)s“ ergäben %(peak)s VZÄ; es wurde nichts gespeichert.")
@@ -776,12 +788,23 @@ def commit_run(*, run: ImportRun, user) -> Preview:
 
 
 def _validate(position: Position, row: Row) -> None:
+    """The field checks of the form (the rules across fields the preview checked; the database's
+    constraints hold anyway, see :func:`_save`). The foreign keys came from the lookups."""
     try:
-        position.clean_fields(exclude=["revision"])
-        position.validate_constraints()
+        position.clean_fields(exclude=["revision", "organisation", "building_block", "pay_grade"])
     except ValidationError as error:
         raise ImportFileError(
             _("Zeile %(row)s: %(error)s") % {"row": row.number, "error": " ".join(error.messages)}
+        ) from error
+
+
+def _save(record, row: Row) -> None:
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as error:
+        raise ImportFileError(
+            _("Zeile %(row)s verletzt eine Regel der Datenbank; es wurde nichts gespeichert.") % {"row": row.number}
         ) from error
 
 

@@ -202,6 +202,10 @@ def test_commit_creates_with_history_then_reimport_changes_nothing_and_undo_rest
     created = Position.objects.get(title="Importierte Stelle A")
     assert created.fte == Decimal("1.000") and created.start == D(2021, 1, 1)
     assert sorted(created.assignments.values_list("holder_name", flat=True)) == ["Emil Import", "Erika Import"]
+    record = created.history.get()
+    assert record.history_change_reason.startswith("Import liste.xlsx vom ") and record.history_user == admin
+    assert created.assignments.first().history.get().history_change_reason.startswith("Import liste.xlsx")
+    assert not created.costs.exists()  # no step, no cost (as after a form's save)
     drk.refresh_from_db()
     assert drk.fte == Decimal("2.000")
     assert drk.history.first().history_change_reason.startswith("Import liste.xlsx vom ")
@@ -265,3 +269,19 @@ def test_layout_is_remembered(admin):
     save_mapping(run, user=admin, sheet=run.sheet, mapping=["organisation", "building_block", "title", "fte"])
     assert ImportLayout.objects.count() == 1
     assert rows_of(content).ok
+
+
+def test_imported_positions_with_grade_and_step_get_their_stored_cost(admin):
+    content = xlsx(
+        (
+            "S",
+            [
+                ["Organisation", "Baustein", "Bezeichnung", "VZÄ", "Beginn", "Ende", "Entgeltgruppe", "Stufe"],
+                ["KI", "KIM 2", "Mit Kosten", "1,0", "01.01.2021", "31.12.2022", "E 11", 3],
+            ],
+        )
+    )
+    commit_run(run=start_run(user=admin, name="k.xlsx", content=content), user=admin)
+    position = Position.objects.get(title="Mit Kosten")
+    assert position.pay_step == 3
+    assert set(position.costs.values_list("year", flat=True)) >= {2021, 2022}
