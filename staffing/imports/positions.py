@@ -783,6 +783,7 @@ def commit_run(*, run: ImportRun, user) -> Preview:
     run.committed_at = timezone.now()
     run.created_count, run.changed_count, run.unchanged_count = counts[CREATE], counts[CHANGE], counts[UNCHANGED]
     run.changes = changes
+    run.content = b""  # the file (with the holders' names) is not kept once it is imported; its checksum is
     run.save()
     return preview
 

@@ -198,6 +198,7 @@ def test_commit_creates_with_history_then_reimport_changes_nothing_and_undo_rest
     preview = commit_run(run=run, user=admin)
     run.refresh_from_db()
     assert run.status == ImportStatus.COMMITTED
+    assert bytes(run.content) == b""  # personal data in the file is not kept after the import
     assert (run.created_count, run.changed_count) == (2, 1)
     created = Position.objects.get(title="Importierte Stelle A")
     assert created.fte == Decimal("1.000") and created.start == D(2021, 1, 1)
