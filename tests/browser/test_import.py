@@ -2,6 +2,8 @@
 the two bad rows in the preview, uploads the corrected list, confirms, and finds the positions."""
 
 import datetime
+import re
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
@@ -47,8 +49,16 @@ FIXED = [
 ]
 
 
+def kim_fte_of_the_ki(page) -> Decimal:
+    """The KI's FTE in the KIM programme's row of the programme list ("… 2,5 KI + …")."""
+    page.goto("/programmes/")
+    text = page.get_by_role("row").filter(has_text="(KIM)").locator(".fte-summary").inner_text()
+    return Decimal(re.search(r"([\d.,]+)\s+KI\b", text).group(1).replace(".", "").replace(",", "."))
+
+
 def test_caseworker_imports_a_messy_workbook_fixes_the_bad_rows_and_finds_the_positions(log_in, tmp_path):
     page = log_in("sb-ki")
+    ki_before = kim_fte_of_the_ki(page)
     messy, fixed = tmp_path / "Stellenplan KI.xlsx", tmp_path / "Stellenplan KI korrigiert.xlsx"
     workbook(messy, GOOD + BAD)
     workbook(fixed, GOOD + FIXED)
@@ -83,4 +93,7 @@ def test_caseworker_imports_a_messy_workbook_fixes_the_bad_rows_and_finds_the_po
     expect(table.locator("tbody tr")).to_have_count(5)
     expect(table).to_contain_text("Bernd Import")  # held today (Anna's share ended in 2022)
     expect(table.locator("tfoot")).to_contain_text("5,0")  # 1,0 + 0,5 + 1,5 + 1,0 + 1,0 FTE
-    assert Position.objects.get(title="Koordination Import").fte == 1.5
+    assert Position.objects.get(title="Koordination Import").fte == Decimal("1.5")
+
+    # ... and in the programme's totals: 5,0 FTE more at the KI in KIM.
+    assert kim_fte_of_the_ki(page) == ki_before + 5
