@@ -208,6 +208,15 @@ MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
 # The Django admin's device pages show no secrets of existing devices.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# Uploads (the import of spreadsheets): at most 10 MB, refused while it arrives, before it is
+# stored anywhere (integration_admin.core.uploads).
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "integration_admin.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staffing import views
+from staffing import import_views, views
 
 app_name = "staffing"
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("assignments/<int:pk>/edit/", views.AssignmentUpdateView.as_view(), name="assignment-update"),
     path("assignments/<int:pk>/end/", views.AssignmentEndView.as_view(), name="assignment-end"),
     path("assignments/<int:pk>/delete/", views.AssignmentDeleteView.as_view(), name="assignment-delete"),
+    path("imports/", import_views.ImportListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", import_views.ImportDetailView.as_view(), name="import-detail"),
+    path("imports/<int:pk>/confirm/", import_views.ImportConfirmView.as_view(), name="import-confirm"),
+    path("imports/<int:pk>/undo/", import_views.ImportUndoView.as_view(), name="import-undo"),
     path("pay-tables/", views.PayTableView.as_view(), name="paytable-list"),
     path("organisations/", views.OrganisationListView.as_view(), name="organisation-list"),
     path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation-detail"),

@@ -29,7 +29,17 @@ VERSION_SUPERSEDED = gettext_noop("abgelöst durch den %(number)s. Änderungsbes
 FLAT_RATE_CHANGED = gettext_noop("Pauschale %(year)s geändert")
 FLAT_RATE_FROZEN = gettext_noop("Pauschale %(year)s aus den Stammdaten übernommen")
 HOLDERS_ANONYMISED = gettext_noop("Anonymisierung nach Ablauf der Aufbewahrungsfrist (DSGVO)")
-SYSTEM_REASONS = (ASSIGNMENT_ENDED, VERSION_SUPERSEDED, FLAT_RATE_CHANGED, FLAT_RATE_FROZEN, HOLDERS_ANONYMISED)
+IMPORTED = gettext_noop("Import %(file)s vom %(day)s")
+IMPORT_UNDONE = gettext_noop("Import %(file)s vom %(day)s rückgängig gemacht")
+SYSTEM_REASONS = (
+    ASSIGNMENT_ENDED,
+    VERSION_SUPERSEDED,
+    FLAT_RATE_CHANGED,
+    FLAT_RATE_FROZEN,
+    HOLDERS_ANONYMISED,
+    IMPORT_UNDONE,
+    IMPORTED,
+)
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

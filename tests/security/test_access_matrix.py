@@ -57,6 +57,7 @@ from integration_admin.council.models import (
 )
 from integration_admin.models import SavedFilter, User
 from programs.models import Programme
+from staffing.imports.positions import start_run
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
 from tests.conftest import login_as
@@ -82,6 +83,8 @@ JOB_ACTION = {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, OK)}
 """Starting or retrying a PDF job: POST only (a GET is 405 for everyone), for head and administrator."""
 DRAFT_PDF = {"GET": (LOGIN, NO, NO, OK, OK), "POST": (LOGIN, NA, NA, NA, NA)}
 """A draft's PDF is printed only by those who compose reports."""
+IMPORT_ACTION = {"GET": (LOGIN, NA, NA, NO, NA), "POST": (LOGIN, OK, NO, NO, OK)}
+"""Confirming or undoing an import: POST only, by its uploader (here the KI's caseworker) and the administrator."""
 LOGGED_IN_ANY = {"GET": (LOGIN, OK, OK, OK, OK), "POST": (LOGIN, OK, OK, OK, OK)}
 PUBLIC_READ = {"GET": (OK, OK, OK, OK, OK), "POST": (NA, NA, NA, NA, NA)}
 """OParl: public, without login; nothing to post."""
@@ -120,6 +123,11 @@ EXPECTED = {
     "staffing:assignment-update": KI_EDIT,
     "staffing:assignment-end": KI_EDIT,
     "staffing:assignment-delete": KI_EDIT,
+    # imports: the run in the URL is the KI caseworker's (its uploader and the administrator see it)
+    "staffing:import-list": CREATE_POSITION,
+    "staffing:import-detail": KI_EDIT,
+    "staffing:import-confirm": IMPORT_ACTION,
+    "staffing:import-undo": IMPORT_ACTION,
     "staffing:paytable-list": READ,
     "staffing:organisation-list": READ,
     "staffing:organisation-detail": READ,
@@ -366,8 +374,14 @@ def matrix_data(demo):
     saved_filter = SavedFilter.objects.create(
         user=User.objects.get(username="admin"), list_name="staffing:position-list", query="q=KI", label="Matrix"
     )
+    import_run = start_run(
+        user=User.objects.get(username="sb-ki"),
+        name="matrix.csv",
+        content="Organisation;Baustein;Bezeichnung;VZÄ\r\nKI;KIM 2;Matrix-Import;1,0\r\n".encode(),
+    )
     pks = {
         "savedfilter": saved_filter.pk,  # the administrator's own
+        "import": import_run.pk,
         "programme": Programme.objects.order_by("pk").first().pk,
         "position": position.pk,
         "assignment": assignment.pk,

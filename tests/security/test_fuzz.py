@@ -323,9 +323,16 @@ def demo_data(django_db_setup, django_db_blocker):
             ReportJob.objects.create(report=supplement, status=ReportJobStatus.FAILED, error="Testfehler")
             # A saved filter of the DRK's caseworker, for its delete action.
             from integration_admin.models import SavedFilter, User
+            from staffing.imports.positions import start_run
 
             SavedFilter.objects.create(
                 user=User.objects.get(username="sb-drk"), list_name="staffing:position-list", query="q=DRK", label="DRK"
+            )
+            # An import of the DRK's caseworker in its preview, for the import pages (mapping, confirm, undo).
+            start_run(
+                user=User.objects.get(username="sb-drk"),
+                name="fuzz.csv",
+                content="Organisation;Baustein;Bezeichnung;VZÄ\r\nDRK;KIM 2;Fuzz-Import;1,0\r\n".encode(),
             )
             yield
             transaction.set_rollback(True)
