@@ -79,7 +79,9 @@ class DecisionListView(FilteredTableView):
 
 def decision_queryset():
     queryset = GrantDecision.objects.with_block_labels()
-    return queryset.select_related("programme", "funder", "application__programme").prefetch_related(
+    return queryset.select_related(
+        "programme", "funder", "application__programme", "eligibility_rule", "programme__eligibility_rule"
+    ).prefetch_related(
         Prefetch(
             "versions",
             # (with the flat rates for funding.coverage: no query of their own)
@@ -170,7 +172,7 @@ class DecisionDetailView(DetailView):
         proofs = list(decision.proofs.all())
         current = next((v for v in versions if v.is_current), None)
         coverage = None
-        rule = rules_for([decision])[decision.pk]
+        rule = EligibilityRule.loaded_for(decision)  # (read with the decision)
         rule_warnings = []
         if current is not None:
             coverage = decision_coverage(

@@ -326,6 +326,17 @@ class EligibilityRule(models.Model):
         return self.pk is None and self.programme_id is None and self.decision_id is None
 
     @classmethod
+    def loaded_for(cls, decision) -> "EligibilityRule":
+        """The rule in force for a decision read with ``select_related("eligibility_rule",
+        "programme__eligibility_rule")``: no query of its own."""
+        for owner in (decision, decision.programme):
+            try:
+                return owner.eligibility_rule
+            except cls.DoesNotExist:
+                continue
+        return cls()
+
+    @classmethod
     def for_decision(cls, decision) -> "EligibilityRule":
         """The rule in force for a decision: its own, else its programme's, else the defaults (unsaved)."""
         rules = {
