@@ -7,6 +7,7 @@ app_name = "funding"
 urlpatterns = [
     path("decisions/", views.DecisionListView.as_view(), name="decision-list"),
     path("decisions/new/", views.DecisionCreateView.as_view(), name="decision-create"),
+    path("decisions/grant-preview/", views.GrantPreviewView.as_view(), name="grant-preview"),
     path("decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("decisions/<int:pk>/edit/", views.DecisionUpdateView.as_view(), name="decision-update"),
     path("decisions/<int:pk>/delete/", views.DecisionDeleteView.as_view(), name="decision-delete"),

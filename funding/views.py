@@ -346,6 +346,39 @@ class DecisionCreateView(AdministratorRequiredMixin, View):
         return HttpResponseRedirect(decision.get_absolute_url())
 
 
+class GrantPreviewView(AdministratorRequiredMixin, View):
+    """The grant the figures typed so far compute, shown beside the decision form while it is
+    filled in (htmx posts the whole form here on every change). Nothing is saved."""
+
+    template_name = "funding/_grant_preview.html"
+
+    def post(self, request):
+        current = None
+        decision_id = query_int(request.GET.get("decision"))
+        if decision_id is not None:
+            current = DecisionVersion.objects.filter(decision=decision_id, is_current=True).first()
+        instance = DecisionVersion()
+        if current is not None:  # a correction or an amendment: the letter's plan and frozen rates count
+            instance.pk, instance.decision_id, instance.plan_amount = (
+                current.pk,
+                current.decision_id,
+                current.plan_amount,
+            )
+        form = VersionFiguresForm(request.POST, instance=instance)
+        try:
+            blocks = DecisionForm.base_fields["building_blocks"].clean(request.POST.getlist("building_blocks"))
+            form.instance.building_block_ids = [block.pk for block in blocks]
+        except ValidationError:
+            pass  # no blocks ticked yet: flat rates then come from the letter alone
+        context = {"form": form, "version": None, "missing": []}
+        if form.is_valid():
+            version = form.instance
+            context["version"] = version
+            version.granted_amount = version.compute_grant()
+            context["missing"] = version.missing_figures() if version.granted_amount is None else []
+        return TemplateResponse(request, self.template_name, context)
+
+
 class DecisionUpdateView(AdministratorRequiredMixin, View):
     """Correct a decision and its current letter; a change of figures needs a reason; stale saves are refused."""
 

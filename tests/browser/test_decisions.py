@@ -85,3 +85,15 @@ def test_the_dashboard_loads_the_positions_against_the_grant_when_scrolled_to(lo
     section.scroll_into_view_if_needed()
     expect(section.locator(".coverage-warning")).to_contain_text("Stellen und Bewilligung passen nicht zusammen")
     expect(section).to_contain_text("0,75 VZÄ zu viel")
+
+
+def test_the_decision_form_shows_the_grant_before_saving(log_in):
+    """Issue 25: a live preview of the computed grant in the decision form (htmx)."""
+    page = log_in("admin")
+    page.goto("/decisions/new/")
+    page.locator("#id_financing_type").select_option("share")
+    page.locator("#id_eligible_expenditure").fill("780.617,00")
+    page.locator("#id_rate").fill("80")
+    page.locator("#id_rate").blur()
+    expect(page.locator("#grant-preview")).to_contain_text("624.493,60")
+    expect(page.locator("#grant-preview")).to_contain_text("156.123,40")

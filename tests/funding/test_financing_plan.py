@@ -735,3 +735,36 @@ def test_the_administrator_keeps_a_programmes_rule_in_the_app(demo, login):
         "Förderregel des Programms bearbeiten"
         not in login("leitung").get(block.programme.get_absolute_url()).content.decode()
     )
+
+
+def test_the_decision_form_previews_the_grant_while_it_is_typed(demo, login):
+    """Issue 25: the computed grant shown before saving (htmx posts the form to the preview)."""
+    client = login("admin")
+    html = client.get(reverse("funding:decision-create")).content.decode()
+    assert 'hx-post="/decisions/grant-preview/"' in html and 'aria-live="polite"' in html
+    url = reverse("funding:grant-preview")
+    figures = {
+        "financing_type": "share",
+        "eligible_expenditure": "780.617,00",
+        "rate": "80",
+        "stated_amount": "624.493,60",
+        "month_counting": "started_months",
+    }
+    html = client.post(url, figures).content.decode()
+    assert "Zuwendung nach diesen Angaben: 624.493,60\xa0€" in html and "Eigenanteil 156.123,40\xa0€" in html
+    assert "Stimmt mit dem Betrag laut Bescheid überein." in html
+    html = client.post(url, {**figures, "stated_amount": "624.493,00"}).content.decode()
+    assert "weicht um -0,60\xa0€ ab" in html
+    html = client.post(url, {**figures, "rate": "abc"}).content.decode()
+    assert "Noch nicht berechenbar:" in html
+    html = client.post(url, {"financing_type": "share"}).content.decode()
+    assert "es fehlt: zuwendungsfähige Ausgaben, Fördersatz in %" in html
+    assert (
+        not DecisionVersion.objects.filter(eligible_expenditure=D("780617.00"))
+        .exclude(decision__title="Teilhabemanagement (Förderbaustein 6)")
+        .exists()
+    )
+    founding = GrantDecision.objects.get(title="Teilhabemanagement (Förderbaustein 6)")
+    html = client.get(reverse("funding:decision-update", args=[founding.pk])).content.decode()
+    assert f'hx-post="/decisions/grant-preview/?decision={founding.pk}"' in html
+    assert login("leitung").post(url, figures).status_code == 403

@@ -84,6 +84,8 @@ JOB_ACTION = {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, OK)}
 DRAFT_PDF = {"GET": (LOGIN, NO, NO, OK, OK), "POST": (LOGIN, NA, NA, NA, NA)}
 """A draft's PDF is printed only by those who compose reports."""
 IMPORT_ACTION = {"GET": (LOGIN, NA, NA, NO, NA), "POST": (LOGIN, OK, NO, NO, OK)}
+# the administrator's figures preview beside the decision form: posted by htmx, nothing to GET
+ADMIN_POST_ONLY = {"GET": (LOGIN, NO, NO, NO, NA), "POST": (LOGIN, NO, NO, NO, OK)}
 """Confirming or undoing an import: POST only, by its uploader (here the KI's caseworker) and the administrator."""
 LOGGED_IN_ANY = {"GET": (LOGIN, OK, OK, OK, OK), "POST": (LOGIN, OK, OK, OK, OK)}
 PUBLIC_READ = {"GET": (OK, OK, OK, OK, OK), "POST": (NA, NA, NA, NA, NA)}
@@ -134,6 +136,7 @@ EXPECTED = {
     # funding: no one but the administrator changes grant decisions
     "funding:decision-list": READ,
     "funding:decision-create": ADMIN_ONLY,
+    "funding:grant-preview": ADMIN_POST_ONLY,
     "funding:decision-detail": READ,
     "funding:decision-update": ADMIN_ONLY,
     "funding:decision-delete": ADMIN_ONLY,
