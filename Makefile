@@ -21,7 +21,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production HTTPS=0 STATIC_MA
 # pay off (README, "Serving").
 WEB_CONCURRENCY ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: serve run worker test test-postgres lint format migrate demo messages clean venv backup restore bench
+.PHONY: serve run worker test test-postgres lint format migrate demo messages clean venv backup restore bench screenshots
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -130,6 +130,11 @@ TEST_WORKERS ?= auto
 
 test: $(VENV)/.installed chromium axe nginx
 	$(TEST_ENV) CHROMIUM=$(CHROMIUM) NGINX=$(NGINX) PROXY_TESTS=$(PROXY_TESTS) $(PY) -m pytest -n $(TEST_WORKERS) $(BROWSER_PYTEST_ARGS) $(PYTEST_ARGS)
+
+# The README's screenshots (dashboard, positions list on a phone, a page of a paper), taken by the
+# browser test that takes them on every run, kept in docs/screenshots/.
+screenshots: $(VENV)/.installed chromium axe
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -n 0 -m browser tests/browser/test_screenshots.py
 
 # The same suite against PostgreSQL (default: the local server, trust auth).
 test-postgres: $(VENV)/.installed chromium axe nginx
