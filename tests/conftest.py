@@ -6,9 +6,15 @@ from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from integration_admin.demo import DEMO_PASSWORD, load_demo
 from integration_admin.models import User
+
+# Property tests check rules, not speed (speed is `make bench`'s): no per-example deadline, which a
+# busy CI machine (2 cores, parallel suites) overruns now and then ("unreliable test timings").
+hypothesis_settings.register_profile("no-deadline", deadline=None)
+hypothesis_settings.load_profile("no-deadline")
 
 
 @pytest.fixture(autouse=True)
