@@ -1,8 +1,9 @@
 """Two line charts as SVG geometry: FTE over time per programme, money called against granted per decision.
 
-The template ``funding/_line_chart.svg.html`` draws them, included by ``funding/_fte_chart.html`` and
-``funding/_money_chart.html`` with their data tables (no JavaScript, no image files, the same approach as :mod:`integration_admin.council.chart`). Each chart
-carries its rows for a data table under the picture, so the numbers are readable without it. Every
+The template ``funding/_line_chart.svg.html`` draws them, included by ``funding/_fte_chart.html``
+and ``funding/_money_chart.html`` (no JavaScript, no image files, the same approach as
+:mod:`integration_admin.council.chart`). Each chart carries its rows for the data table under the
+picture, so the numbers are readable without it. Every
 coordinate is formatted here with a decimal point (SVG syntax), never with the German comma; every
 number a person reads is formatted with :func:`euro` / :func:`fte`.
 
