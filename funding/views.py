@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
-from funding import money, services
+from funding import charts, money, services
 from funding.controlling import controlling_overview, controlling_totals
 from funding.coverage import decision_coverage, shares_of, with_coverage_rows
 from funding.eligibility import positions_for, rule_findings, rules_for, touches_period
@@ -194,6 +194,10 @@ class DecisionDetailView(DetailView):
         plan = current.plan_table(list(current.plan_items.all())) if current else None
         context = money_context(
             decision, versions, call_offs, proofs, today, pass_throughs=decision.pass_throughs.all()
+        )
+        context["money_chart"] = charts.money_chart(
+            current.granted_amount if current else None,
+            charts.money_steps(current.granted_amount if current else None, call_offs),
         )
         over_financing = over_financing_warning(current, plan)
         if over_financing is not None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
+from funding.charts import fte_annotations, fte_by_quarter, fte_chart
 from funding.summaries import deadlines, programme_summaries
 from integration_admin.core.audit import log_export
 from integration_admin.core.forms import query_int
@@ -72,7 +73,7 @@ class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
         # The cost year (?year= if it has employer rates, else the default) chosen in the
         # programme's own query rather than by a query for the years with rates.
         self.requested_year = query_int(self.request.GET.get("year"), max_digits=4)
-        return super().get_queryset().annotate(**cost_year_annotations(self.requested_year))
+        return super().get_queryset().annotate(**cost_year_annotations(self.requested_year), **fte_annotations())
 
     def get_context_data(self, **kwargs):
         programme = self.object
@@ -104,6 +105,7 @@ class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
             cost_years=[by_year[y] for y in sorted(by_year)],
             cost_rows=cost_rows,
             can_change_grants=self.request.user.can_change_grants(),
+            fte_chart=fte_chart(fte_by_quarter(programme, today)),
             **kwargs,
         )
 

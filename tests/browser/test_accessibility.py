@@ -210,6 +210,7 @@ def test_the_main_detail_and_form_pages_pass_axe(log_in, axe):
         Meeting.objects.first().get_absolute_url(),
         "/search/?q=Stelle",  # the global search (issue 25)
         "/filters/",  # the saved filters
+        decision.programme.get_absolute_url(),  # with the chart of FTE over time (issue 25)
     ]
     page = log_in("admin")
     violations = []
