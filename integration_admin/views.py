@@ -19,6 +19,7 @@ from funding.charts import fte_annotations, fte_by_quarter, fte_chart
 from funding.summaries import deadlines, programme_summaries
 from integration_admin.core.audit import log_export
 from integration_admin.core.forms import query_int
+from integration_admin.home import administrator_home, caseworker_home, head_home
 from integration_admin.models import SavedFilter
 from integration_admin.search import search
 from programs.models import Programme
@@ -34,7 +35,9 @@ def ping(request):
 
 
 class DashboardView(TemplateView):
-    """Home page: deadlines, then per programme its blocks, positions per organisation and decisions.
+    """Home page: first a part for the user's role (their vacancies and staffing deadlines, the next
+    sessions and unreleased papers, or the decision warnings), then deadlines, then per programme
+    its blocks, positions per organisation and decisions.
 
     Ten programmes a page; per block the four largest staffing rows and per programme the five
     largest organisations, with counts and totals of the rest (a state-wide installation has
@@ -49,9 +52,23 @@ class DashboardView(TemplateView):
             self.request.GET.get("page")
         )
         summaries = programme_summaries(page.object_list, rows_per_block=4, organisations=5)
+        today = timezone.localdate()
         return super().get_context_data(
-            summaries=summaries, page_obj=page, deadlines=deadlines(timezone.localdate()), **kwargs
+            summaries=summaries, page_obj=page, deadlines=deadlines(today), home=self.role_part(today), **kwargs
         )
+
+    def role_part(self, today) -> dict:
+        """The top of the page for the user's role (:mod:`integration_admin.home`), on the first page only."""
+        user = self.request.user
+        if self.request.GET.get("page") not in (None, "", "1"):
+            return {}
+        if user.is_administrator:
+            return {"role": "administrator", **administrator_home()}
+        if user.is_head:
+            return {"role": "head", **head_home(user)}
+        if user.is_caseworker and user.organisation_id is not None:
+            return {"role": "caseworker", "organisation": user.organisation, **caseworker_home(user, today)}
+        return {}
 
 
 class ProgrammeListView(TemplateView):

@@ -220,3 +220,44 @@ def test_the_main_detail_and_form_pages_pass_axe(log_in, axe):
             page.goto(url)
             violations += axe(f"admin {url} @ {width}px")
     assert not violations, report(violations)
+
+
+@pytest.mark.parametrize("username", ["sb-drk", "leitung", "admin"])
+def test_the_home_page_of_each_role_passes_axe_with_its_part_filled(log_in, axe, username):
+    """The role's part of the home page (integration_admin.home) with rows in every table and list."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from staffing.models import Organisation
+    from tests import factories
+
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=30)
+    block = factories.building_block(factories.programme("AXEHOME"), 1)
+    position = factories.position(
+        block, Organisation.objects.get(short_name="DRK"), title="Barrierefrei frei", start=today, end=soon
+    )
+    factories.assignment(position, share="0.5", start=today, end=soon, name="Barrierefrei Person")
+    meeting = factories.meeting(
+        factories.committee("Barrierefrei Ausschuss"), start=timezone.now() + datetime.timedelta(days=3)
+    )
+    factories.agenda_item(meeting, number="1", title="Barrierefrei TOP")
+    factories.report(title="Barrierefrei Entwurf")
+    factories.version(
+        factories.decision(title="Barrierefrei Bescheid"),
+        financing_type="fixed",
+        unit_amount=Decimal("500.00"),
+        units=Decimal("2"),
+        stated_amount=Decimal("1200.00"),
+    )
+    page = log_in(username)
+    expected = {"sb-drk": "Barrierefrei Person", "leitung": "Barrierefrei TOP", "admin": "Barrierefrei Bescheid"}
+    violations = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/")
+        expect(page.locator("main")).to_contain_text(expected[username])
+        violations += axe(f"{username} / @ {width}px")
+    assert not violations, report(violations)
