@@ -42,7 +42,7 @@ def positions_for(versions: Iterable[DecisionVersion]) -> dict[int, list[Positio
         version.pk: [
             position
             for position in by_decision.get(version.decision_id, [])
-            if _touches(position, version.period_start, version.period_end)
+            if touches_period(position, version.period_start, version.period_end)
         ]
         for version in versions
     }
@@ -50,10 +50,6 @@ def positions_for(versions: Iterable[DecisionVersion]) -> dict[int, list[Positio
 
 def touches_period(position, start: datetime.date | None, end: datetime.date | None) -> bool:
     """Whether a position (anything with ``start`` and ``end``) runs on a day of start..end."""
-    return _touches(position, start, end)
-
-
-def _touches(position, start: datetime.date | None, end: datetime.date | None) -> bool:
     return (start is None or position.end is None or position.end >= start) and (
         end is None or position.start is None or position.start <= end
     )

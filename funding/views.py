@@ -362,13 +362,12 @@ class GrantPreviewView(AdministratorRequiredMixin, View):
         if decision_id is not None:
             current = DecisionVersion.objects.filter(decision=decision_id, is_current=True).first()
         instance = DecisionVersion()
+        plan_items = []
         if current is not None:  # a correction or an amendment: the letter's plan and frozen rates count
-            instance.pk, instance.decision_id, instance.plan_amount = (
-                current.pk,
-                current.decision_id,
-                current.plan_amount,
-            )
-        form = VersionFiguresForm(request.POST, instance=instance)
+            plan_items = list(current.plan_items.all())
+            instance.decision_id, instance.plan_amount = current.decision_id, current.plan_amount
+            instance.frozen_rates_override = current.frozen_rates()
+        form = VersionFiguresForm(request.POST, instance=instance, plan_items=plan_items)
         try:
             blocks = DecisionForm.base_fields["building_blocks"].clean(request.POST.getlist("building_blocks"))
             form.instance.building_block_ids = [block.pk for block in blocks]

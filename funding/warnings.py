@@ -85,6 +85,21 @@ def pass_through_warnings(pass_throughs: Iterable[PassThrough]) -> list[MoneyWar
     return warnings
 
 
+def stated_difference_warning(version: DecisionVersion) -> MoneyWarning | None:
+    """The amount stated on the letter differs from the computed grant."""
+    if not version.stated_difference:
+        return None
+    return MoneyWarning(
+        "warning",
+        _("Der Betrag laut Bescheid (%(stated)s) weicht um %(diff)s vom berechneten Betrag (%(granted)s) ab.")
+        % {
+            "stated": euro(version.stated_amount),
+            "diff": euro(version.stated_difference),
+            "granted": euro(version.granted_amount),
+        },
+    )
+
+
 def decision_warnings(
     version: DecisionVersion | None,
     call_offs: Iterable[CallOff],
@@ -105,18 +120,9 @@ def decision_warnings(
                 % {"missing": ", ".join(missing)},
             )
         )
-    if version.stated_difference:
-        warnings.append(
-            MoneyWarning(
-                "warning",
-                _("Der Betrag laut Bescheid (%(stated)s) weicht um %(diff)s vom berechneten Betrag (%(granted)s) ab.")
-                % {
-                    "stated": euro(version.stated_amount),
-                    "diff": euro(version.stated_difference),
-                    "granted": euro(version.granted_amount),
-                },
-            )
-        )
+    stated = stated_difference_warning(version)
+    if stated is not None:
+        warnings.append(stated)
     for call_off in call_offs:
         if call_off.called_too_early:
             warnings.append(

@@ -321,10 +321,6 @@ class EligibilityRule(models.Model):
             )
         )
 
-    @property
-    def is_default(self) -> bool:
-        return self.pk is None and self.programme_id is None and self.decision_id is None
-
     @classmethod
     def loaded_for(cls, decision) -> "EligibilityRule":
         """The rule in force for a decision read with ``select_related("eligibility_rule",
@@ -335,12 +331,3 @@ class EligibilityRule(models.Model):
             except cls.DoesNotExist:
                 continue
         return cls()
-
-    @classmethod
-    def for_decision(cls, decision) -> "EligibilityRule":
-        """The rule in force for a decision: its own, else its programme's, else the defaults (unsaved)."""
-        rules = {
-            ("decision" if rule.decision_id else "programme"): rule
-            for rule in cls.objects.filter(Q(decision=decision.pk) | Q(programme=decision.programme_id))
-        }
-        return rules.get("decision") or rules.get("programme") or cls()

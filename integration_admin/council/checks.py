@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from funding.coverage import decision_coverage, with_coverage_rows
 from funding.eligibility import positions_for, rule_findings, rules_for
 from funding.models import DecisionVersion, PassThrough, attach_ceilings
-from funding.warnings import over_financing_warning
-from integration_admin.core.formats import euro
+from funding.warnings import over_financing_warning, pass_through_warnings, stated_difference_warning
 from integration_admin.council.models import Report
 
 
@@ -82,38 +81,14 @@ def _positions_against_grant(programme_ids: list[int]) -> list[str]:
         texts = list(found.warnings()) if found else []
         # the decision's eligibility rule, the letter's stated amount, over-financing, claims
         texts += [finding.text for finding in rule_findings(rules[version.decision_id], positions.get(version.pk, []))]
-        if version.stated_difference:
-            texts.append(
-                _("Der Betrag laut Bescheid (%(stated)s) weicht um %(diff)s vom berechneten Betrag (%(granted)s) ab.")
-                % {
-                    "stated": euro(version.stated_amount),
-                    "diff": euro(version.stated_difference),
-                    "granted": euro(version.granted_amount),
-                }
-            )
-        over = over_financing_warning(version, None)
-        if over is not None:
-            texts.append(over.text)
         items = pass_throughs.get(version.decision_id, [])
         attach_ceilings(
             items,
             granted=version.granted_amount,
             grant_by_organisation={share.organisation_id: share.grant_amount for share in version.shares},
         )
-        for item in items:
-            if item.claim_back:
-                texts.append(
-                    _(
-                        "Weiterleitung an %(recipient)s: weitergeleitet sind %(amount)s, nach der geltenden Fassung "
-                        "stehen höchstens %(ceiling)s zu. %(claim_back)s sind zurückzufordern."
-                    )
-                    % {
-                        "recipient": item.recipient.short_name,
-                        "amount": euro(item.amount),
-                        "ceiling": euro(item.ceiling),
-                        "claim_back": euro(item.claim_back),
-                    }
-                )
+        warnings = [stated_difference_warning(version), over_financing_warning(version, None)]
+        texts += [warning.text for warning in [*warnings, *pass_through_warnings(items)] if warning is not None]
         for text in texts:
             findings.append(
                 _("%(programme)s – %(decision)s: %(finding)s")
