@@ -218,6 +218,8 @@ def test_the_main_detail_and_form_pages_pass_axe(log_in, axe):
         page.set_viewport_size({"width": width, "height": 900})
         for url in urls:
             page.goto(url)
+            if page.locator("#grant-preview").count():  # the decision form: check it with its preview loaded
+                page.wait_for_selector("#grant-preview p:not(.form-text)")
             violations += axe(f"admin {url} @ {width}px")
     assert not violations, report(violations)
 
