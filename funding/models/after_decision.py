@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -181,6 +182,23 @@ class ProofOfUse(Revisioned, Illustrative):
     )
     receipts_submitted_on = models.DateField(_("Belegliste eingereicht am"), null=True, blank=True)
     note = models.TextField(_("Bemerkung"), blank=True)
+    third_party_actual = models.DecimalField(
+        _("tatsächliche Drittmittel"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Laut Nachweis; leer: wie im Bescheid. Mehr Drittmittel mindern eine Fehlbedarfsfinanzierung."),
+    )
+    settled_on = models.DateField(_("Prüfung abgeschlossen am"), null=True, blank=True, editable=False)
+    settled_grant = models.DecimalField(
+        _("Zuwendung nach Prüfung"),
+        **MONEY,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Aus den anerkannten Ausgaben nach der Finanzierungsart des Bescheids berechnet."),
+    )
 
     history = HistoricalRecords()
     objects = ProofOfUseQuerySet.as_manager()
@@ -201,7 +219,11 @@ class ProofOfUse(Revisioned, Illustrative):
         return f"{self.get_kind_display()}{year}, {_('Frist')} {self.due_on:%d.%m.%Y}"
 
     def get_absolute_url(self) -> str:
-        return self.decision.get_absolute_url() + "#nachweise"
+        return reverse("funding:proof-detail", args=[self.pk])
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_on is not None
 
     @property
     def is_complete(self) -> bool:
