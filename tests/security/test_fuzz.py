@@ -145,6 +145,11 @@ PK_MODELS = {
     "funding:programme-rule": "programs.Programme",
     "funding:programme-coverage": "programs.Programme",
     "funding:decision-history": "funding.GrantDecision",
+    "funding:decision-deadlines": "funding.GrantDecision",
+    "funding:proof-admit-all": "funding.ProofOfUse",
+    "funding:proof-conclude": "funding.ProofOfUse",
+    "funding:proof-reopen": "funding.ProofOfUse",
+    "funding:receipt-review": "funding.Receipt",
     "council:report-pdf": "council.Report",
     "savedfilter-delete": "integration_admin.SavedFilter",
     "council:report-supplement": "council.Report",
@@ -176,6 +181,7 @@ PK_MODELS = {
 PATH_QUERIES = {"saved-filters": "?list=staffing:position-list&query=q%3DKI"}
 OTHER_KWARGS = {
     "decision_pk": "funding.GrantDecision",
+    "proof_pk": "funding.ProofOfUse",
     "report_pk": "council.Report",
     "meeting_pk": "council.Meeting",
 }
