@@ -639,3 +639,13 @@ class RepaymentClaimForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm)
                 _("Zurückgezahlt kann erst nach der Überzahlung werden (%(day)s).") % {"day": f"{first:%d.%m.%Y}"}
             )
         return repaid_on
+
+
+class ReceiptImportForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Belegliste (XLSX oder CSV)"),
+        help_text=_(
+            "Eine Kopfzeile mit Beleg-Nr., Belegdatum, Empfänger, Zweck, Position (des Finanzierungsplans), "
+            "Betrag und bezahlt am; deutsche Zahlen und Daten. Nur wenn alle Zeilen stimmen, wird gespeichert."
+        ),
+    )

@@ -16,12 +16,20 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
-from funding import settlement
-from funding.forms import ReceiptForm, ReceiptReviewForm, ReopenForm, RepaymentClaimForm, ThirdPartyActualForm
+from funding import receipt_import, settlement
+from funding.forms import (
+    ReceiptForm,
+    ReceiptImportForm,
+    ReceiptReviewForm,
+    ReopenForm,
+    RepaymentClaimForm,
+    ThirdPartyActualForm,
+)
 from funding.models import GrantDecision, ProofOfUse, Receipt, RepaymentClaim, base_rates
 from integration_admin.core.formats import euro
 from integration_admin.core.permissions import AdministratorRequiredMixin
 from integration_admin.core.views import RevisionCheckMixin
+from staffing.imports.reading import too_large_message
 
 
 def current_plan_items(decision: GrantDecision) -> list:
@@ -257,3 +265,35 @@ class DecisionDeadlinesView(AdministratorRequiredMixin, View):
         else:
             messages.info(request, _("Die Nachweisfristen entsprechen schon der Regel."))
         return HttpResponseRedirect(reverse("funding:decision-detail", args=[pk]) + "#nachweise")
+
+
+class ReceiptImportView(AdministratorRequiredMixin, View):
+    """Bring in a receipt list from a spreadsheet: all rows or, with the errors listed, none."""
+
+    template_name = "funding/receipt_import.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.proof = get_object_or_404(ProofOfUse.objects.select_related("decision"), pk=kwargs["proof_pk"])
+
+    def render(self, form, result=None, status=200):
+        context = {"proof": self.proof, "decision": self.proof.decision, "form": form, "result": result}
+        return TemplateResponse(self.request, self.template_name, context, status=status)
+
+    def get(self, request, proof_pk):
+        return self.render(ReceiptImportForm())
+
+    def post(self, request, proof_pk):
+        form = ReceiptImportForm(request.POST, request.FILES)
+        if getattr(request, "upload_too_large", False):
+            form = ReceiptImportForm()
+            form.add_error(None, too_large_message())
+            return self.render(form)
+        if not form.is_valid():
+            return self.render(form)
+        upload = form.cleaned_data["file"]
+        result = receipt_import.import_receipts(proof=self.proof, name=upload.name, content=upload.read())
+        if result.saved:
+            messages.success(request, _("%(count)s Belege importiert.") % {"count": len(result.rows)})
+            return HttpResponseRedirect(self.proof.get_absolute_url() + "#belege")
+        return self.render(form, result)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("proofs/<int:pk>/conclude/", proof_views.ProofConcludeView.as_view(), name="proof-conclude"),
     path("proofs/<int:pk>/reopen/", proof_views.ProofReopenView.as_view(), name="proof-reopen"),
     path("proofs/<int:proof_pk>/receipts/new/", proof_views.ReceiptCreateView.as_view(), name="receipt-create"),
+    path("proofs/<int:proof_pk>/receipts/import/", proof_views.ReceiptImportView.as_view(), name="receipt-import"),
     path("receipts/<int:pk>/edit/", proof_views.ReceiptUpdateView.as_view(), name="receipt-update"),
     path("receipts/<int:pk>/review/", proof_views.ReceiptReviewView.as_view(), name="receipt-review"),
     path("receipts/<int:pk>/delete/", proof_views.ReceiptDeleteView.as_view(), name="receipt-delete"),

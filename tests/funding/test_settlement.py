@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from funding import money, settlement
@@ -56,8 +57,12 @@ def share_decision(demo, login):
     assert response.status_code == 302, response.content.decode()[:2000]
     version = decision.versions.get()
     assert version.granted_amount == D("80000.00")
-    factories.call_off(decision, "50000.00", day(2021, 2, 20), received_on=day(2021, 3, 1), received_amount=D("50000.00"))
-    factories.call_off(decision, "30000.00", day(2021, 8, 25), received_on=day(2021, 9, 1), received_amount=D("30000.00"))
+    factories.call_off(
+        decision, "50000.00", day(2021, 2, 20), received_on=day(2021, 3, 1), received_amount=D("50000.00")
+    )
+    factories.call_off(
+        decision, "30000.00", day(2021, 8, 25), received_on=day(2021, 9, 1), received_amount=D("30000.00")
+    )
     return decision
 
 
@@ -99,7 +104,9 @@ def test_receipts_admitted_and_cut_settle_the_grant_and_claim_the_overpayment_wi
     assert response.status_code == 302
     receipts["3"].refresh_from_db()
     assert receipts["3"].admitted_amount == D("0.00") and receipts["3"].reviewed_by.username == "admin"
-    response = client.post(review.replace(str(receipts["3"].pk), str(receipts["1"].pk)), {"admitted_amount": "90.000,01"})
+    response = client.post(
+        review.replace(str(receipts["3"].pk), str(receipts["1"].pk)), {"admitted_amount": "90.000,01"}
+    )
     assert "höchstens der Betrag des Belegs (85.000,00\xa0€)" in response.content.decode()
 
     # Not all reviewed: the review cannot be closed.
@@ -167,7 +174,7 @@ def test_receipt_outside_the_period_or_twice_or_without_line_is_refused(share_de
     assert "Die Beleg-Nr. 1 ist schon erfasst" in response.content.decode()
     response = client.post(new, receipt_post("2", "kein Datum", "abc", item))
     assert response.status_code == 200
-    assert Receipt.objects.count() == 1
+    assert Receipt.objects.filter(proof__decision=share_decision).count() == 1
 
 
 def test_a_changed_amount_undoes_the_review(share_decision, login):
@@ -175,7 +182,7 @@ def test_a_changed_amount_undoes_the_review(share_decision, login):
     proof = factories.proof(share_decision, day(2022, 6, 30))
     item = share_decision.versions.get().plan_items.first()
     client.post(reverse("funding:receipt-create", args=[proof.pk]), receipt_post("7", "01.02.2021", "500,00", item))
-    receipt = Receipt.objects.get()
+    receipt = Receipt.objects.get(proof=proof)
     client.post(reverse("funding:receipt-review", args=[receipt.pk]), {"admitted_amount": "500,00"})
     receipt.refresh_from_db()
     assert receipt.admitted_amount == D("500.00")
@@ -226,3 +233,39 @@ def test_two_month_rule_warns_of_money_called_too_early(share_decision, login):
     page = client.get(share_decision.get_absolute_url()).content.decode()
     assert "Mittel vom 01.03.2021: insgesamt 50.000,00\xa0€ erhalten" in page
     assert "mehr als zwei Monate zu früh abgerufen" in page
+
+
+def test_a_receipt_list_imports_all_rows_or_none(share_decision, login):
+    client = login("admin")
+    proof = factories.proof(share_decision, day(2022, 6, 30))
+    url = reverse("funding:receipt-import", args=[proof.pk])
+    assert client.get(url).status_code == 200
+    bad = (
+        "Belegliste Träger X 2021\r\n"
+        "Beleg-Nr.;Belegdatum;Empfänger;Zweck;Position;Betrag;bezahlt am\r\n"
+        "A1;15.02.2021;Stadtwerke;Strom;Sachkosten;1.234,50;20.02.2021\r\n"
+        "A2;1.3.22;Büro GmbH;Papier;Sachkosten;99,90;\r\n"
+        "A1;16.02.2021;Stadtwerke;Strom;Reisen;12,00;\r\n"
+    ).encode("cp1252")
+    upload = SimpleUploadedFile("belege.csv", bad, content_type="text/csv")
+    response = client.post(url, {"file": upload})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2 Zeilen haben Fehler; es wurde nichts gespeichert." in html
+    assert "außerhalb des Bewilligungszeitraums" in html
+    assert "Die Beleg-Nr. A1 steht schon in Zeile 3." in html
+    assert "Position „Reisen“ gibt es im Finanzierungsplan nicht" in html
+    assert Receipt.objects.filter(proof=proof).count() == 0
+    good = bad.replace(b"1.3.22", b"1.3.21").replace(
+        b"A1;16.02.2021;Stadtwerke;Strom;Reisen", b"A3;16.02.2021;Stadtwerke;Strom;Personal"
+    )
+    response = client.post(url, {"file": SimpleUploadedFile("belege.csv", good)})
+    assert response.status_code == 302
+    receipts = {r.number: r for r in Receipt.objects.filter(proof=proof).select_related("plan_item")}
+    assert receipts["A1"].amount == D("1234.50") and receipts["A1"].paid_on == day(2021, 2, 20)
+    assert receipts["A3"].plan_item.label == "Personal"
+    # the same file again: every number is already there, nothing changes
+    response = client.post(url, {"file": SimpleUploadedFile("belege.csv", good)})
+    assert "ist schon erfasst" in response.content.decode() and Receipt.objects.filter(proof=proof).count() == 3
+    response = client.post(url, {"file": SimpleUploadedFile("belege.csv", b"\x00\x01binary")})
+    assert response.status_code == 200 and Receipt.objects.filter(proof=proof).count() == 3

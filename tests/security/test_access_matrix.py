@@ -172,6 +172,7 @@ EXPECTED = {
     "funding:proof-conclude": ADMIN_POST_ONLY,
     "funding:proof-reopen": ADMIN_POST_ONLY,
     "funding:receipt-create": ADMIN_ONLY,
+    "funding:receipt-import": ADMIN_ONLY,
     "funding:receipt-update": ADMIN_ONLY,
     "funding:receipt-review": ADMIN_ONLY,
     "funding:receipt-delete": ADMIN_ONLY,
