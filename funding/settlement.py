@@ -71,6 +71,10 @@ class Settlement:
     third_party: Decimal | None = None
 
     @property
+    def has_plan_lines(self) -> bool:
+        return any(line.planned is not None for line in self.lines)
+
+    @property
     def overpayment(self) -> Decimal:
         return sum((amount for _day, amount in self.overpaid_parts), ZERO)
 
@@ -109,7 +113,10 @@ def settlement_for(proof: ProofOfUse) -> Settlement:
         key = line_key(receipt.plan_item) if receipt.plan_item_id else ("", "", None, None)
         labels.setdefault(key, str(receipt.plan_item) if receipt.plan_item_id else _("ohne Position des Plans"))
         claimed[key] = claimed.get(key, ZERO) + receipt.amount
-        admitted[key] = admitted.get(key, ZERO) + (receipt.admitted_amount or ZERO)
+        # a receipt not yet reviewed counts in full until it is (the figures say "vorläufig")
+        admitted[key] = admitted.get(key, ZERO) + (
+            receipt.admitted_amount if receipt.admitted_amount is not None else receipt.amount
+        )
         if receipt.admitted_amount is None:
             result.unreviewed += 1
     admissible = money.admissible_by_line(planned, admitted)

@@ -58,7 +58,7 @@ from funding.models import (
 from funding.settlement import latest_base_rate
 from funding.summaries import coverage_warnings
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
-from funding.warnings import decision_warnings, over_financing_warning, two_month_warnings
+from funding.warnings import decision_warnings, over_financing_warning, two_month_rows, two_month_warnings
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
@@ -203,8 +203,10 @@ class DecisionDetailView(DetailView):
         over_financing = over_financing_warning(current, plan)
         if over_financing is not None:
             context["warnings"].append(over_financing)
-        context["warnings"].extend(two_month_warnings(current, plan, call_offs, base_rate=latest_base_rate))
+        two_months = two_month_rows(current, plan, call_offs)
+        context["warnings"].extend(two_month_warnings(current, two_months, base_rate=latest_base_rate))
         return super().get_context_data(
+            two_months=two_months,
             derived_deadlines=settlement.deadlines_by_rule(rule, current, proofs),
             coverage=coverage,
             versions=versions,

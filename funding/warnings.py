@@ -199,17 +199,12 @@ def over_financing_warning(version: DecisionVersion | None, plan: dict | None) -
     return MoneyWarning("danger", text)
 
 
-def two_month_warnings(
-    version: DecisionVersion | None,
-    plan: dict | None,
-    call_offs: Iterable[CallOff],
-    base_rate: Callable[[], Decimal | None] = lambda: None,
-) -> list:
-    """The two-month rule on amounts (VV Nr. 7.2 zu § 44 LHO NRW): money received beyond what the
-    plan needs up to two months after its payout, with the interest it may cost a month (VV Nr.
-    8.5: five percentage points above the base rate a year). The need per month is the grant of
-    each year spread over its months (from the financing plan where it has one). ``base_rate``
-    gives today's base rate; it is asked (a query) only when there is an excess to warn of."""
+def two_month_rows(version: DecisionVersion | None, plan: dict | None, call_offs: Iterable[CallOff]) -> list[dict]:
+    """The two-month rule on amounts (VV Nr. 7.2 zu § 44 LHO NRW), one row per payment: the money
+    received in all against what the plan needs up to two months after that payment
+    (:func:`funding.money.two_month_excess`). The need per month is the grant of each year spread
+    over its months (from the financing plan where it has one); money received later than needed
+    (the Kreis paid in advance) is not too early. A call-off not yet received counts on its day."""
     if version is None or version.granted_amount is None or version.period_start is None:
         return []
     if version.period_end is None:
@@ -222,17 +217,30 @@ def two_month_warnings(
         (call_off.received_on or call_off.called_on, call_off.received_amount or call_off.amount)
         for call_off in call_offs
     ]
-    months = money.months_in_period(version.period_start, version.period_end)
-    average = version.granted_amount / months if months else ZERO
-    warnings = []
-    yearly = None
-    for row in money.two_month_excess(
+    return money.two_month_excess(
         payments,
         start=version.period_start,
         end=version.period_end,
         grant_by_year=grant_by_year,
         counting=version.month_counting,
-    ):
+    )
+
+
+def two_month_warnings(
+    version: DecisionVersion | None,
+    rows: list[dict],
+    base_rate: Callable[[], Decimal | None] = lambda: None,
+) -> list:
+    """A warning per payment of :func:`two_month_rows` beyond the need, with the interest it may
+    cost a month (VV Nr. 8.5: five percentage points above the base rate a year). ``base_rate``
+    gives today's base rate; it is asked (a query) only when there is an excess to warn of."""
+    if version is None or not rows:
+        return []
+    months = money.months_in_period(version.period_start, version.period_end)
+    average = version.granted_amount / months if months else ZERO
+    warnings = []
+    yearly = None
+    for row in rows:
         if row["excess"] <= ZERO:
             continue
         if yearly is None:
