@@ -350,6 +350,13 @@ class CallOffForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
 
 class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     due_on = LocalizedDateField(label=_("Frist"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["pass_through"]
+        field.queryset = PassThrough.objects.filter(decision_id=self.instance.decision_id).select_related("recipient")
+        field.empty_label = _("– Nachweis des Kreises –")
+
     report_submitted_on = LocalizedDateField(label=_("Sachbericht eingereicht am"), required=False)
     statement_submitted_on = LocalizedDateField(label=_("zahlenmäßiger Nachweis eingereicht am"), required=False)
     receipts_submitted_on = LocalizedDateField(label=_("Belegliste eingereicht am"), required=False)
@@ -358,6 +365,7 @@ class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         model = ProofOfUse
         fields = [
             "kind",
+            "pass_through",
             "covers_year",
             "due_on",
             "report_submitted_on",

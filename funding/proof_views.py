@@ -43,7 +43,7 @@ class ProofDetailView(DetailView):
     template_name = "funding/proofofuse_detail.html"
 
     def get_queryset(self):
-        return ProofOfUse.objects.select_related("decision__programme")
+        return ProofOfUse.objects.select_related("decision__programme", "pass_through__recipient")
 
     def get_context_data(self, **kwargs):
         proof = self.object
@@ -59,6 +59,7 @@ class ProofDetailView(DetailView):
             decision=proof.decision,
             receipts=receipts,
             settlement=settlement.settlement_for(proof),
+            recipient=settlement.recipient_settlement(proof),
             claim=claim,
             interest=interest,
             interest_until=min(today, claim.repaid_on) if claim and claim.repaid_on else today,

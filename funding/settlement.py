@@ -165,7 +165,41 @@ def latest_base_rate() -> Decimal | None:
     )
 
 
+@dataclass
+class RecipientSettlement:
+    """A pass-through recipient's proof: what was passed on against what its receipts admit."""
+
+    passed_on: Decimal
+    claimed: Decimal
+    admitted: Decimal
+    unreviewed: int
+
+    @property
+    def claim_back(self) -> Decimal:
+        return max(self.passed_on - self.admitted, ZERO)
+
+
+def recipient_settlement(proof: ProofOfUse) -> RecipientSettlement | None:
+    """For a recipient's proof: the pass-through's money against its own receipts (one query)."""
+    if proof.pass_through_id is None:
+        return None
+    receipts = list(proof.receipts.values_list("amount", "admitted_amount"))
+    return RecipientSettlement(
+        passed_on=proof.pass_through.recipient_total,
+        claimed=sum((amount for amount, _admitted in receipts), ZERO),
+        admitted=sum((admitted if admitted is not None else amount for amount, admitted in receipts), ZERO),
+        unreviewed=sum(1 for _amount, admitted in receipts if admitted is None),
+    )
+
+
 def check_can_settle(proof: ProofOfUse, settlement: Settlement) -> None:
+    if proof.pass_through_id is not None:
+        raise ValidationError(
+            _(
+                "Der Nachweis des Empfängers wird geprüft, nicht festgesetzt: seine Belege gehen in die Abrechnung "
+                "des Kreises ein."
+            )
+        )
     if proof.kind != ProofKind.FINAL:
         raise ValidationError(
             _("Abgerechnet wird mit dem (abschließenden) Verwendungsnachweis, nicht mit einem Zwischennachweis.")
@@ -324,11 +358,14 @@ def deadlines_by_rule(rule: EligibilityRule, version: DecisionVersion | None, pr
     if rule.interim_proof_months is not None:
         for year in range(version.period_start.year, version.period_end.year):
             due = money.end_of_month_after(datetime.date(year, 12, 31), rule.interim_proof_months)
-            match = next((p for p in proofs if p.kind == ProofKind.INTERIM and p.covers_year == year), None)
+            match = next(
+                (p for p in proofs if p.kind == ProofKind.INTERIM and p.covers_year == year and not p.pass_through_id),
+                None,
+            )
             result.append(DerivedDeadline(ProofKind.INTERIM, year, due, match))
     if rule.final_proof_months is not None:
         due = money.end_of_month_after(version.period_end, rule.final_proof_months)
-        match = next((p for p in proofs if p.kind == ProofKind.FINAL), None)
+        match = next((p for p in proofs if p.kind == ProofKind.FINAL and not p.pass_through_id), None)
         result.append(DerivedDeadline(ProofKind.FINAL, None, due, match))
     return result
 

@@ -167,6 +167,18 @@ class ProofOfUse(Revisioned, Illustrative):
         "funding.GrantDecision", verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="proofs"
     )
     kind = models.CharField(_("Art"), max_length=20, choices=ProofKind.choices)
+    pass_through = models.ForeignKey(
+        "funding.PassThrough",
+        verbose_name=_("Nachweis des Empfängers der Weiterleitung"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recipient_proofs",
+        help_text=_(
+            "Leer: der Nachweis des Kreises gegenüber dem Land. Sonst der Nachweis, den der Empfänger dem Kreis "
+            "vorlegt; er ist vor dem Nachweis des Kreises fällig und wird vorher geprüft."
+        ),
+    )
     covers_year = models.PositiveSmallIntegerField(
         _("Berichtsjahr"),
         null=True,
@@ -216,7 +228,8 @@ class ProofOfUse(Revisioned, Illustrative):
 
     def __str__(self) -> str:
         year = f" {self.covers_year}" if self.covers_year else ""
-        return f"{self.get_kind_display()}{year}, {_('Frist')} {self.due_on:%d.%m.%Y}"
+        recipient = f" ({self.pass_through.recipient.short_name})" if self.pass_through_id else ""
+        return f"{self.get_kind_display()}{year}{recipient}, {_('Frist')} {self.due_on:%d.%m.%Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("funding:proof-detail", args=[self.pk])
@@ -265,6 +278,25 @@ class ProofOfUse(Revisioned, Illustrative):
             )
         if self.kind == ProofKind.INTERIM and self.covers_year is None:
             raise ValidationError({"covers_year": _("Bitte das Berichtsjahr des Zwischennachweises angeben.")})
+        if self.pass_through_id is not None:
+            if self.pass_through.decision_id != self.decision_id:
+                raise ValidationError({"pass_through": _("Die Weiterleitung gehört zu einem anderen Bescheid.")})
+            own = (
+                ProofOfUse.objects.filter(decision_id=self.decision_id, kind=self.kind, pass_through__isnull=True)
+                .exclude(pk=self.pk)
+                .order_by("due_on")
+                .first()
+            )
+            if own is not None and self.due_on is not None and self.due_on >= own.due_on:
+                raise ValidationError(
+                    {
+                        "due_on": _(
+                            "Der Nachweis des Empfängers muss vor dem des Kreises (Frist %(day)s) fällig sein, "
+                            "damit er vorher geprüft werden kann."
+                        )
+                        % {"day": f"{own.due_on:%d.%m.%Y}"}
+                    }
+                )
 
 
 class PassThroughQuerySet(models.QuerySet):

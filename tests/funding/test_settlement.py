@@ -17,6 +17,7 @@ from funding.models import (
     EligibilityRule,
     FinancingType,
     GrantDecision,
+    PassThrough,
     ProofKind,
     Receipt,
     RepaymentClaim,
@@ -269,3 +270,32 @@ def test_a_receipt_list_imports_all_rows_or_none(share_decision, login):
     assert "ist schon erfasst" in response.content.decode() and Receipt.objects.filter(proof=proof).count() == 3
     response = client.post(url, {"file": SimpleUploadedFile("belege.csv", b"\x00\x01binary")})
     assert response.status_code == 200 and Receipt.objects.filter(proof=proof).count() == 3
+
+
+def test_a_recipients_proof_is_due_before_the_kreis_and_counts_its_receipts(share_decision, login):
+    recipient = factories.organisation("Träger A")
+    pass_through = PassThrough.objects.create(decision=share_decision, recipient=recipient, amount=D("20000.00"))
+    own = factories.proof(share_decision, day(2022, 6, 30))
+    client = login("admin")
+    url = reverse("funding:proof-create", args=[share_decision.pk])
+    data = {"kind": "final", "pass_through": pass_through.pk, "due_on": "30.06.2022", "receipts_required": "on"}
+    response = client.post(url, {**data, "submission_token": token(client, url)})
+    assert "muss vor dem des Kreises (Frist 30.06.2022) fällig sein" in response.content.decode()
+    response = client.post(url, {**data, "due_on": "31.03.2022", "submission_token": token(client, url)})
+    assert response.status_code == 302
+    theirs = share_decision.proofs.get(pass_through=pass_through)
+    item = share_decision.versions.get().plan_items.get(label="Personal")
+    client.post(
+        reverse("funding:receipt-create", args=[theirs.pk]), receipt_post("T1", "01.06.2021", "15.000,00", item)
+    )
+    page = client.get(theirs.get_absolute_url()).content.decode()
+    assert "Nachweis des Empfängers: Träger A" in page
+    assert "vom Empfänger zurückzufordern" in page and "5.000,00\xa0€" in page
+    # its receipts are part of the Kreis' settlement
+    assert settlement.settlement_for(own).claimed == D("15000.00")
+
+
+def token(client, url) -> str:
+    import re
+
+    return re.search(r'name="submission_token" value="([^"]+)"', client.get(url).content.decode()).group(1)
