@@ -108,15 +108,13 @@ class ReminderSettingsForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         self.user = user
         self.preference = ReminderPreference.of(user)
-        kwargs.setdefault(
-            "initial",
-            {
-                "enabled": self.preference.enabled,
-                "email": user.email,
-                "days_before": self.preference.days_before,
-                "days_after": self.preference.days_after,
-            },
-        )
+        kwargs["initial"] = {
+            "enabled": self.preference.enabled,
+            "email": user.email,
+            "days_before": self.preference.days_before,
+            "days_after": self.preference.days_after,
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
 
     def clean(self):
