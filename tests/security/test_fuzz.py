@@ -145,6 +145,7 @@ PK_MODELS = {
     "funding:programme-rule": "programs.Programme",
     "funding:programme-coverage": "programs.Programme",
     "funding:decision-history": "funding.GrantDecision",
+    "funding:decision-activity": "funding.GrantDecision",
     "council:report-pdf": "council.Report",
     "savedfilter-delete": "integration_admin.SavedFilter",
     "council:report-supplement": "council.Report",
