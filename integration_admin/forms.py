@@ -141,4 +141,3 @@ class ReminderSettingsForm(BootstrapFormMixin, forms.Form):
         preference.days_after = self.cleaned_data["days_after"]
         preference.save()
         return preference
-

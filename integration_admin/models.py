@@ -151,10 +151,14 @@ def parse_reminder_days(value: str) -> list[int]:
     days = sorted({int(part) for part in value.split(",") if part.strip()}, reverse=True)
     if days[0] > REMINDER_MAX_DAY:
         raise ValidationError(
-            _("Höchstens %(max)s Tage: %(day)s ist zu groß."), code="too_large", params={"max": REMINDER_MAX_DAY, "day": days[0]}
+            _("Höchstens %(max)s Tage: %(day)s ist zu groß."),
+            code="too_large",
+            params={"max": REMINDER_MAX_DAY, "day": days[0]},
         )
     if len(days) > REMINDER_MAX_DAYS:
-        raise ValidationError(_("Bitte höchstens %(max)s Tage angeben."), code="too_many", params={"max": REMINDER_MAX_DAYS})
+        raise ValidationError(
+            _("Bitte höchstens %(max)s Tage angeben."), code="too_many", params={"max": REMINDER_MAX_DAYS}
+        )
     return days
 
 
@@ -230,7 +234,10 @@ class ReminderDigest(models.Model):
     unique constraint lets a second run (the job and the timer, or either twice) send nothing."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Benutzer/in"), on_delete=models.CASCADE, related_name="reminder_digests"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Benutzer/in"),
+        on_delete=models.CASCADE,
+        related_name="reminder_digests",
     )
     day = models.DateField(_("Tag"))
     sent_at = models.DateTimeField(_("gesendet"), auto_now_add=True)

@@ -235,9 +235,7 @@ def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
 
 def schedule_daily_reminders(now: datetime.datetime | None = None) -> bool:
     """Queue the daily job for the next morning unless it is queued already. True if queued."""
-    if DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path=send_daily_reminders.module_path
-    ).exists():
+    if DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=send_daily_reminders.module_path).exists():
         return False
     send_daily_reminders.using(run_after=next_run(now)).enqueue()
     return True

@@ -82,7 +82,12 @@ def body_of(message) -> str:
 
 def share(version, organisation):
     return CostShare.objects.create(
-        version=version, organisation=organisation, weight=1, eligible_amount="100.00", grant_amount="80.00", own_share="20.00"
+        version=version,
+        organisation=organisation,
+        weight=1,
+        eligible_amount="100.00",
+        grant_amount="80.00",
+        own_share="20.00",
     )
 
 
@@ -102,7 +107,9 @@ def test_the_digest_arrives_in_german_with_the_deadlines(smtp, head):
     body = body_of(message)
     assert "an diese Frist erinnern wir Sie heute" in body
     assert "10.08.2020 – fällig in 7 Tagen" in body
-    assert "Integrationsmanagement Heinsberg: Zwischennachweis 2019 – fehlt: Sachbericht, zahlenmäßiger Nachweis" in body
+    assert (
+        "Integrationsmanagement Heinsberg: Zwischennachweis 2019 – fehlt: Sachbericht, zahlenmäßiger Nachweis" in body
+    )
     assert f"https://integration.kreis.example/decisions/{decision.pk}/#nachweise" in body
     assert "https://integration.kreis.example/konto/erinnerungen/" in body
     assert ReminderDigest.objects.get(user=head, day=TODAY).items == 1

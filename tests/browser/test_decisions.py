@@ -25,8 +25,8 @@ def test_the_latest_activity_loads_on_the_decision_page(log_in):
     page = log_in("leitung")
     decision = GrantDecision.objects.get(programme__short_name="Durchstarten")
     page.goto(decision.get_absolute_url())
+    # near the top of the page: revealed, and so loaded, at once
     feed = page.locator("#aktivitaeten")
-    feed.scroll_into_view_if_needed()
     expect(page.locator("#aktivitaeten ol.activity-feed li").first).to_be_visible()
     assert page.locator("#aktivitaeten ol.activity-feed li").count() <= 8
     expect(feed.get_by_role("link", name="Vollständiger Änderungsverlauf")).to_have_attribute(
