@@ -330,3 +330,40 @@ def test_home_page_lists_the_users_own_deadlines(login):
     html = " ".join(login("leitung").get(reverse("dashboard")).content.decode().split())
     to_do = html[html.index('class="card mb-4 home-to-do"') :]
     assert "Fristbescheid DRK" in to_do and "Fristbescheid anderer" in to_do
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_the_same_moment_send_one_digest(smtp, demo):
+    """The job and the timer's command start together (two threads, two database connections): the
+    second one's insert waits for the first's transaction and then fails on the unique constraint,
+    so it sends nothing. On SQLite the database lock serialises the two; the outcome is the same."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite's in-memory test database is not shared between threads")
+    User.objects.update(email="")
+    User.objects.filter(username="leitung").update(email="leitung@kreis.example")
+    proof_on(TODAY + datetime.timedelta(days=7))
+    start = threading.Barrier(2)
+    sent, errors = [], []
+
+    def run():
+        try:
+            start.wait()
+            sent.append(reminders.send_digests(TODAY))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(sent) == [0, 1]
+    assert len(smtp.to("leitung@kreis.example")) == 1
+    assert ReminderDigest.objects.filter(day=TODAY).count() == 1
