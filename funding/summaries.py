@@ -386,20 +386,18 @@ class Deadlines:
 DEADLINES_LISTED = 10
 
 
-def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines:
-    """Open proof-of-use deadlines, overdue and due within 90 days, and money still uncalled near or
-    after the end of a grant period (current versions ending within the warning window whose grant
-    exceeds what was called, compared in whole cents in the database).
-
-    Lists the ``listed`` most urgent of each (oldest deadline first) and counts them all: a
-    state-wide installation has hundreds; /proofs/ has the full list. Two queries: proofs, versions.
+def proof_deadlines(today: datetime.date, *, listed: int, proofs: QuerySet | None = None) -> tuple[list, list, dict]:
+    """The open proofs of use overdue and due within 90 days (of ``proofs``, default all): the
+    ``listed`` most urgent of each (oldest deadline first) and how many there are of each
+    (``{"overdue": n, "due": m}``). One query: the proofs ranked and counted within "overdue" and
+    "due" by window functions, the first ``listed`` of each kept. The dashboard's deadlines and
+    each user's to-do list (integration_admin.reminders) read them so.
     """
     horizon = today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS)
-    # One query: the proofs ranked and counted within "overdue" and "due" (window functions), the
-    # first ``listed`` of each kept.
     is_overdue = Case(When(due_on__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField())
-    proofs = (
-        ProofOfUse.objects.open()
+    ranked = (
+        (ProofOfUse.objects.all() if proofs is None else proofs)
+        .open()
         .filter(due_on__lte=horizon)
         .select_related("decision")
         .annotate(
@@ -412,9 +410,21 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
     )
     overdue, upcoming = [], []
     counts = {"overdue": 0, "due": 0}
-    for proof in proofs:
+    for proof in ranked:
         (overdue if proof.is_overdue else upcoming).append(proof)
         counts["overdue" if proof.is_overdue else "due"] = proof.in_group
+    return overdue, upcoming, counts
+
+
+def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines:
+    """Open proof-of-use deadlines, overdue and due within 90 days, and money still uncalled near or
+    after the end of a grant period (current versions ending within the warning window whose grant
+    exceeds what was called, compared in whole cents in the database).
+
+    Lists the ``listed`` most urgent of each (oldest deadline first) and counts them all: a
+    state-wide installation has hundreds; /proofs/ has the full list. Two queries: proofs, versions.
+    """
+    overdue, upcoming, counts = proof_deadlines(today, listed=listed)
     # The versions ending within the warning window (or ended) with money still uncalled: exactly
     # those for which uncalled_warning() warns. The first ``listed`` of them, and how many in all.
     versions = (

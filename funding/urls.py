@@ -13,6 +13,7 @@ urlpatterns = [
     path("decisions/<int:pk>/delete/", views.DecisionDeleteView.as_view(), name="decision-delete"),
     path("decisions/<int:pk>/as-of/", views.DecisionAsOfView.as_view(), name="decision-as-of"),
     path("decisions/<int:pk>/history/", views.DecisionHistoryView.as_view(), name="decision-history"),
+    path("decisions/<int:pk>/activity/", views.DecisionActivityView.as_view(), name="decision-activity"),
     path("decisions/<int:pk>/amend/", views.AmendmentCreateView.as_view(), name="decision-amend"),
     path("decisions/<int:pk>/plan/", views.DecisionPlanView.as_view(), name="decision-plan"),
     path("decisions/<int:pk>/rule/", views.DecisionRuleView.as_view(), name="decision-rule"),

@@ -242,6 +242,22 @@ class DecisionHistoryView(TemplateView):
         return super().get_context_data(decision=decision, history=history, **kwargs)
 
 
+ACTIVITY_ENTRIES = 8
+
+
+class DecisionActivityView(DecisionHistoryView):
+    """The last few entries of the decision's audit trail (who did what, when), linked to the full
+    history. The decision page loads it with htmx when scrolled to (its queries would not fit the
+    page's budget); without JavaScript the page links here."""
+
+    template_name = "funding/grantdecision_activity.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        history = context["history"]
+        return {**context, "entries": history[:ACTIVITY_ENTRIES], "more": max(len(history) - ACTIVITY_ENTRIES, 0)}
+
+
 class DecisionAsOfView(DetailView):
     """The decision as it was recorded at the end of a day (from the history tables)."""
 

@@ -1,9 +1,10 @@
-"""The user's own account: the second factor's set-up and verification (integration_admin.mfa).
+"""The user's own account: the second factor's set-up and verification (integration_admin.mfa), the reminders.
 
 The password change is Django's own PasswordChangeView and PasswordChangeDoneView (see urls.py).
 """
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render, resolve_url
@@ -17,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from integration_admin import mfa
-from integration_admin.forms import SecondFactorForm, SecondFactorSetupForm
+from integration_admin.forms import ReminderSettingsForm, SecondFactorForm, SecondFactorSetupForm
 
 # The secret of an authenticator app being set up, kept in the session until a code confirms it
 # (a GET writes nothing to the database).
@@ -118,3 +119,18 @@ class SecondFactorSetupView(SecondFactorPageMixin, FormView):
         self.verified(device)
         # Shown once, in the answer to this POST: no page shows them again.
         return render(self.request, "registration/mfa_recovery_codes.html", {"codes": codes, "next": self.next_url()})
+
+
+class ReminderSettingsView(FormView):
+    """/konto/erinnerungen/: the user's own e-mail reminders (integration_admin.reminders)."""
+
+    template_name = "reminders/settings.html"
+    form_class = ReminderSettingsForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Ihre Einstellungen für Erinnerungen sind gespeichert."))
+        return redirect("reminder-settings")

@@ -11,11 +11,15 @@ committee that deals with them (``Committee.members``). The QuerySets ask these 
 ``AssignmentQuerySet.readable_by``, ``ReportQuerySet.readable_by``, ``AgendaItemQuerySet.readable_by``.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -128,3 +132,122 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+# Reminder days: whole days, 0 to a year, at most ten of them ("30, 7, 1").
+REMINDER_MAX_DAY = 365
+REMINDER_MAX_DAYS = 10
+REMINDER_DAYS_PATTERN = re.compile(r"\s*\d{1,3}\s*(,\s*\d{1,3}\s*)*,?\s*")
+
+
+def parse_reminder_days(value: str) -> list[int]:
+    """ "30, 7, 1" -> [30, 7, 1] (largest first, each once); "" -> []. German messages for anything else."""
+    if not value.strip():
+        return []
+    if not value.isascii() or not REMINDER_DAYS_PATTERN.fullmatch(value):
+        raise ValidationError(
+            _("Bitte ganze Tage als Ziffern angeben, durch Kommas getrennt, z. B. „30, 7, 1“."), code="invalid"
+        )
+    days = sorted({int(part) for part in value.split(",") if part.strip()}, reverse=True)
+    if days[0] > REMINDER_MAX_DAY:
+        raise ValidationError(
+            _("Höchstens %(max)s Tage: %(day)s ist zu groß."),
+            code="too_large",
+            params={"max": REMINDER_MAX_DAY, "day": days[0]},
+        )
+    if len(days) > REMINDER_MAX_DAYS:
+        raise ValidationError(
+            _("Bitte höchstens %(max)s Tage angeben."), code="too_many", params={"max": REMINDER_MAX_DAYS}
+        )
+    return days
+
+
+def format_reminder_days(days: list[int]) -> str:
+    return ", ".join(str(day) for day in days)
+
+
+def validate_reminder_days(value: str) -> None:
+    parse_reminder_days(value)
+
+
+class ReminderPreference(models.Model):
+    """A user's choice of e-mail reminders: on or off, and on which days before and after a deadline.
+
+    Users without a row get the defaults (on; 30, 7 and 1 days before, 1 and 7 days after), as far
+    as they have an e-mail address (integration_admin.reminders).
+    """
+
+    DEFAULT_BEFORE = "30, 7, 1"
+    DEFAULT_AFTER = "1, 7"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Benutzer/in"),
+        on_delete=models.CASCADE,
+        related_name="reminder_preference",
+    )
+    enabled = models.BooleanField(_("Erinnerungen per E-Mail"), default=True)
+    days_before = models.CharField(
+        _("Tage vor der Frist"),
+        max_length=60,
+        blank=True,
+        default=DEFAULT_BEFORE,
+        validators=[validate_reminder_days],
+        help_text=_("Ganze Tage, durch Kommas getrennt, z. B. „30, 7, 1“; 0 ist der Tag der Frist selbst."),
+    )
+    days_after = models.CharField(
+        _("Tage nach der Frist"),
+        max_length=60,
+        blank=True,
+        default=DEFAULT_AFTER,
+        validators=[validate_reminder_days],
+        help_text=_("Solange die Frist offen ist, z. B. „1, 7“."),
+    )
+    modified = models.DateTimeField(_("geändert"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Erinnerungseinstellung")
+        verbose_name_plural = _("Erinnerungseinstellungen")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @classmethod
+    def of(cls, user) -> "ReminderPreference":
+        """The user's saved preference, or the defaults (not saved yet)."""
+        try:
+            return user.reminder_preference
+        except cls.DoesNotExist:
+            return cls(user=user)
+
+    def before(self) -> list[int]:
+        return parse_reminder_days(self.days_before)
+
+    def after(self) -> list[int]:
+        return parse_reminder_days(self.days_after)
+
+
+class ReminderDigest(models.Model):
+    """The one reminder e-mail a user got on a day: written in the transaction that sends it, so the
+    unique constraint lets a second run (the job and the timer, or either twice) send nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Benutzer/in"),
+        on_delete=models.CASCADE,
+        related_name="reminder_digests",
+    )
+    day = models.DateField(_("Tag"))
+    sent_at = models.DateTimeField(_("gesendet"), auto_now_add=True)
+    items = models.PositiveIntegerField(_("Fristen"), default=0)
+
+    class Meta:
+        verbose_name = _("versandte Erinnerung")
+        verbose_name_plural = _("versandte Erinnerungen")
+        ordering = ["-day", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="reminder_digest_one_per_user_and_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day:%d.%m.%Y}"

@@ -315,6 +315,23 @@ SITE_BODY_HEAD = os.environ.get("SITE_BODY_HEAD", "Der Landrat")
 # The name an authenticator app shows beside the account (django-otp's TOTP set-up URL).
 OTP_TOTP_ISSUER = f"Integrationsverwaltung {SITE_BODY_NAME}"
 
+# E-mail (the reminders, integration_admin.reminders): Django's mail framework over SMTP when
+# EMAIL_HOST is set; without it (development, `make run`) mails are written to the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "integrationsverwaltung@localhost")
+# The address of the application as the links in e-mails name it (no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The hour (local time) at which the daily reminder job runs.
+REMINDER_HOUR = int(os.environ.get("REMINDER_HOUR", "6"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

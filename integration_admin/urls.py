@@ -24,6 +24,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("konto/passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("konto/erinnerungen/", account_views.ReminderSettingsView.as_view(), name="reminder-settings"),
     path("konto/zwei-faktor/", account_views.SecondFactorVerifyView.as_view(), name="mfa-verify"),
     path("konto/zwei-faktor/einrichten/", account_views.SecondFactorSetupView.as_view(), name="mfa-setup"),
     # The language switch (Django's view) also on the login page, before anyone has logged in.

@@ -21,6 +21,7 @@ from integration_admin.core.audit import log_export
 from integration_admin.core.forms import query_int
 from integration_admin.home import administrator_home, caseworker_home, head_home
 from integration_admin.models import SavedFilter
+from integration_admin.reminders import Window, to_do
 from integration_admin.search import search
 from programs.models import Programme
 from staffing.costs import YearCost, annotated_cost_year, cost_year_annotations, costs_by_year
@@ -63,12 +64,15 @@ class DashboardView(TemplateView):
         if self.request.GET.get("page") not in (None, "", "1"):
             return {}
         if user.is_administrator:
-            return {"role": "administrator", **administrator_home()}
-        if user.is_head:
-            return {"role": "head", **head_home(user)}
-        if user.is_caseworker and user.organisation_id is not None:
-            return {"role": "caseworker", "organisation": user.organisation, **caseworker_home(user, today)}
-        return {}
+            part = {"role": "administrator", **administrator_home()}
+        elif user.is_head:
+            part = {"role": "head", **head_home(user)}
+        elif user.is_caseworker and user.organisation_id is not None:
+            part = {"role": "caseworker", "organisation": user.organisation, **caseworker_home(user, today)}
+        else:
+            return {}
+        # what this user has to do (integration_admin.reminders, the same collector as the e-mail)
+        return {**part, "to_do": to_do(user, Window(today=today)), "today": today}
 
 
 class ProgrammeListView(TemplateView):

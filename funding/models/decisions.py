@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding import money
-from funding.models.after_decision import CallOff, ProofOfUse
+from funding.models.after_decision import CallOff, PassThrough, ProofOfUse
 from funding.models.base import MONEY, NON_NEGATIVE, PERCENT, ZERO, DecisionStatus, FinancingType, GrantForm
 from funding.models.plan import MonthCounting, PlanItem, PlanItemKind
 from integration_admin.core.db import (
@@ -146,6 +146,18 @@ class GrantDecisionQuerySet(models.QuerySet):
             Q(versions__is_current=True),
             Q(versions__period_start__isnull=True) | Q(versions__period_start__lte=day),
             Q(versions__period_end__isnull=True) | Q(versions__period_end__gte=day),
+        )
+
+    def concerning(self, organisation_id: int) -> "GrantDecisionQuerySet":
+        """Decisions that concern an organisation: it has a share of the current version, or part
+        of the grant is passed on to it (the caseworkers' to-do lists and reminders)."""
+        return self.filter(
+            Exists(
+                CostShare.objects.filter(
+                    version__decision=OuterRef("pk"), version__is_current=True, organisation_id=organisation_id
+                )
+            )
+            | Exists(PassThrough.objects.filter(decision=OuterRef("pk"), recipient_id=organisation_id))
         )
 
     def with_status(self, status: str, today: datetime.date) -> "GrantDecisionQuerySet":

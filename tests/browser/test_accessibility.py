@@ -263,3 +263,45 @@ def test_the_home_page_of_each_role_passes_axe_with_its_part_filled(log_in, axe,
         expect(page.locator("main")).to_contain_text(expected[username])
         violations += axe(f"{username} / @ {width}px")
     assert not violations, report(violations)
+
+
+@pytest.mark.parametrize("username", ["sb-drk", "admin"])
+def test_the_reminders_page_and_the_to_do_list_pass_axe(log_in, axe, username):
+    """Issue 23: the reminder settings (without an e-mail address, and with the form's errors shown)
+    and the home page's "Zu erledigen" with an overdue and a due deadline."""
+    import datetime
+
+    from django.utils import timezone
+
+    from funding.models import CostShare
+    from staffing.models import Organisation
+    from tests import factories
+
+    today = timezone.localdate()
+    decision = factories.decision(title="Barrierefrei Frist")
+    version = factories.version(decision, is_current=True)
+    CostShare.objects.create(
+        version=version,
+        organisation=Organisation.objects.get(short_name="DRK"),
+        weight=1,
+        eligible_amount="100.00",
+        grant_amount="80.00",
+        own_share="20.00",
+    )
+    factories.proof(decision, today - datetime.timedelta(days=2))
+    factories.proof(decision, today + datetime.timedelta(days=10))
+    page = log_in(username)
+    violations = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/")
+        expect(page.locator(".home-to-do")).to_contain_text("Barrierefrei Frist")
+        violations += axe(f"{username} / (Zu erledigen) @ {width}px")
+        page.goto("/konto/erinnerungen/")
+        expect(page.locator(".reminders-no-email")).to_be_visible()
+        page.fill("#id_days_before", "30, sieben")
+        page.check("#id_enabled")
+        page.click("main button[type=submit]")
+        expect(page.locator("main")).to_contain_text("Bitte ganze Tage als Ziffern angeben")
+        violations += axe(f"{username} /konto/erinnerungen/ (mit Fehlern) @ {width}px")
+    assert not violations, report(violations)

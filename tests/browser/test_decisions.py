@@ -21,6 +21,20 @@ def test_decision_history_loads_when_scrolled_to(log_in):
     assert page.url.endswith(decision.get_absolute_url())
 
 
+def test_the_latest_activity_loads_on_the_decision_page(log_in):
+    page = log_in("leitung")
+    decision = GrantDecision.objects.get(programme__short_name="Durchstarten")
+    page.goto(decision.get_absolute_url())
+    # near the top of the page: revealed, and so loaded, at once
+    feed = page.locator("#aktivitaeten")
+    expect(page.locator("#aktivitaeten ol.activity-feed li").first).to_be_visible()
+    assert page.locator("#aktivitaeten ol.activity-feed li").count() <= 8
+    expect(feed.get_by_role("link", name="Vollständiger Änderungsverlauf")).to_have_attribute(
+        "href", f"/decisions/{decision.pk}/history/"
+    )
+    assert page.url.endswith(decision.get_absolute_url())
+
+
 def test_administrator_enters_a_financing_plan_and_sees_the_grant_per_year(log_in):
     """Issue 21: one letter with two rates in one block and year and a one-off amount, typed once."""
     import datetime

@@ -120,6 +120,8 @@ EXPECTED = {
     # refused on the form); the second factor is for administrators and staff only.
     "password_change": LOGGED_IN_ANY,
     "password_change_done": READ,
+    # The own reminders (issue 23): everyone sets their own; nobody another's (the page has no pk).
+    "reminder-settings": LOGGED_IN_ANY,
     "mfa-verify": ADMIN_ONLY,
     "mfa-setup": ADMIN_ONLY,
     # programs
@@ -152,6 +154,7 @@ EXPECTED = {
     "funding:decision-delete": ADMIN_ONLY,
     "funding:decision-as-of": READ,
     "funding:decision-history": READ,
+    "funding:decision-activity": READ,
     "funding:decision-amend": ADMIN_ONLY,
     "funding:decision-shares": ADMIN_ONLY,
     "funding:decision-plan": ADMIN_ONLY,

@@ -150,6 +150,7 @@ PK_MODELS = {
     "funding:proof-conclude": "funding.ProofOfUse",
     "funding:proof-reopen": "funding.ProofOfUse",
     "funding:receipt-review": "funding.Receipt",
+    "funding:decision-activity": "funding.GrantDecision",
     "council:report-pdf": "council.Report",
     "savedfilter-delete": "integration_admin.SavedFilter",
     "council:report-supplement": "council.Report",

@@ -1,0 +1,250 @@
+"""What a user has to do: the "Zu erledigen" list of the home page and the daily reminder e-mail (issue 23).
+
+The collector (:func:`to_do`) asks each source in :data:`SOURCES`, one function per kind of
+deadline, for the items ``user`` may read in a :class:`Window` of days, and merges them by date.
+A source returns a :class:`~integration_admin.home.Listed` of :class:`ToDo` and runs a fixed
+number of queries. Today there is one source, the open proofs of use (funding); pass-through
+recipients' proofs, approvals waiting or repayment claims are a function each, added to
+``SOURCES``.
+
+Who reads what: the department head and the administrator every deadline; a caseworker those of
+the decisions that concern their organisation (a share of the current version, or money passed
+on to it: ``GrantDecisionQuerySet.concerning``).
+
+The digest (:func:`send_digests`): once a day, to every active user with an e-mail address and
+reminders on (:class:`~integration_admin.models.ReminderPreference`), one e-mail listing the
+deadlines that fall on one of their days before (``today + n``) or after (``today - n``, while
+still open). At most one per user and day: the :class:`~integration_admin.models.ReminderDigest`
+row is written in the transaction that sends the mail, and its unique constraint on (user, day)
+makes every other run (the queued job, the timer's command, either twice) skip that user. A mail
+the server refuses rolls the row back, so the next run tries again.
+
+The daily job (:func:`send_daily_reminders`) runs on the job queue (``manage.py worker``), sends
+the day's digests and queues itself for the next morning (``settings.REMINDER_HOUR``);
+``manage.py send_reminders`` does the same from a system timer.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_tasks import task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from funding.models import GrantDecision, ProofOfUse
+from funding.summaries import proof_deadlines
+from integration_admin.home import HOME_LISTED, Listed
+from integration_admin.models import ReminderDigest, ReminderPreference
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days asked for: exactly ``days`` (the digest), or without them everything overdue and
+    due within the dashboard's horizon of 90 days (the to-do list)."""
+
+    today: datetime.date
+    days: frozenset[datetime.date] | None = None
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """One thing to do by a day, the same for every source: the page links to ``url``."""
+
+    due_on: datetime.date
+    title: str
+    what: str
+    url: str
+    today: datetime.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on < self.today
+
+    @property
+    def days_left(self) -> int:
+        """Days until the deadline (negative: days since it passed)."""
+        return (self.due_on - self.today).days
+
+    @property
+    def days_over(self) -> int:
+        return -self.days_left
+
+
+# --- sources: one function each, (user, window) -> Listed of ToDo ---------------------------------
+
+
+def readable_proofs(user):
+    """The proofs of use ``user`` may be reminded of (see the module's docstring)."""
+    proofs = ProofOfUse.objects.all()
+    if user.reads_everything:
+        return proofs
+    if user.is_caseworker and user.organisation_id is not None:
+        return proofs.filter(decision__in=GrantDecision.objects.concerning(user.organisation_id))
+    return proofs.none()
+
+
+def proof_item(proof: ProofOfUse, today: datetime.date) -> ToDo:
+    kind = proof.get_kind_display()
+    if proof.covers_year:
+        kind = _("%(kind)s %(year)s") % {"kind": kind, "year": proof.covers_year}
+    return ToDo(
+        due_on=proof.due_on,
+        title=proof.decision.title,
+        what=_("%(kind)s – fehlt: %(missing)s") % {"kind": kind, "missing": ", ".join(proof.missing_parts())},
+        url=proof.get_absolute_url(),
+        today=today,
+    )
+
+
+def proofs_of_use(user, window: Window, listed: int = HOME_LISTED) -> Listed:
+    """Open proofs of use: for the to-do list the most urgent overdue and due ones (the dashboard's
+    query, :func:`funding.summaries.proof_deadlines`); for the digest all due on the window's days.
+    One query."""
+    proofs = readable_proofs(user)
+    if window.days is None:
+        overdue, due, counts = proof_deadlines(window.today, listed=listed, proofs=proofs)
+        rows, count = overdue + due, counts["overdue"] + counts["due"]
+    else:
+        rows = list(
+            proofs.open().filter(due_on__in=sorted(window.days)).select_related("decision").order_by("due_on", "pk")
+        )
+        count = len(rows)
+    return Listed(rows=[proof_item(proof, window.today) for proof in rows], count=count)
+
+
+SOURCES = (proofs_of_use,)
+
+
+def to_do(user, window: Window) -> Listed:
+    """Everything ``user`` has to do in ``window``, from every source, by date (oldest first)."""
+    rows, count = [], 0
+    for source in SOURCES:
+        found = source(user, window)
+        rows.extend(found.rows)
+        count += found.count
+    rows.sort(key=lambda item: item.due_on)
+    return Listed(rows=rows, count=count)
+
+
+# --- the digest ------------------------------------------------------------------------------------
+
+
+def reminder_days(preference: ReminderPreference, today: datetime.date) -> frozenset[datetime.date]:
+    """The deadlines to remind of today: those ``n`` days ahead and ``n`` days past."""
+    return frozenset(
+        [today + datetime.timedelta(days=n) for n in preference.before()]
+        + [today - datetime.timedelta(days=n) for n in preference.after()]
+    )
+
+
+def recipients():
+    """Active users with an e-mail address, with their preference (if saved) joined."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .select_related("reminder_preference")
+        .order_by("pk")
+    )
+
+
+def digest_message(user, items: list[ToDo], today: datetime.date, connection) -> mail.EmailMessage:
+    """The e-mail, in the application's first language (German)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = ngettext(
+            "Integrationsverwaltung: %(count)s Frist am %(day)s",
+            "Integrationsverwaltung: %(count)s Fristen am %(day)s",
+            len(items),
+        ) % {"count": len(items), "day": date_format(today, "SHORT_DATE_FORMAT")}
+        body = render_to_string(
+            "reminders/digest.txt",
+            {"user": user, "items": items, "today": today, "site_url": settings.SITE_URL},
+        )
+    return mail.EmailMessage(subject, body, to=[user.email], connection=connection)
+
+
+def send_digest(user, today: datetime.date, connection) -> bool:
+    """Send ``user`` today's digest unless they got one today or have nothing due. True if sent.
+
+    The digest row and the mail in one transaction: a second run waits for the first's row (the
+    unique constraint) and then skips; a refused mail leaves no row.
+    """
+    preference = ReminderPreference.of(user)
+    if not preference.enabled or not user.email:
+        return False
+    days = reminder_days(preference, today)
+    if not days:
+        return False
+    items = to_do(user, Window(today=today, days=days)).rows
+    if not items:
+        return False
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ReminderDigest.objects.create(user=user, day=today, items=len(items))
+        except IntegrityError:
+            return False  # sent already today
+        digest_message(user, items, today, connection).send()
+    return True
+
+
+def send_digests(today: datetime.date | None = None) -> int:
+    """Today's digests to everyone who has one due; the number sent. A user whose mail fails is
+    logged and left for the next run; the others still get theirs."""
+    today = today or timezone.localdate()
+    sent = 0
+    sent_today = set(ReminderDigest.objects.filter(day=today).values_list("user_id", flat=True))
+    with mail.get_connection() as connection:
+        for user in recipients():
+            if user.pk in sent_today:
+                continue
+            try:
+                sent += send_digest(user, today, connection)
+            except OSError:
+                logger.exception("Erinnerung an Benutzer %s konnte nicht gesendet werden", user.pk)
+    return sent
+
+
+# --- the daily job on the queue ----------------------------------------------------------------------
+
+
+def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The next ``settings.REMINDER_HOUR`` o'clock (local time) after ``now``: today's if still to
+    come, else the next morning's."""
+    now = timezone.localtime(now)
+    day = now.date()
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(settings.REMINDER_HOUR)))
+    if at <= now:
+        at = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(settings.REMINDER_HOUR))
+        )
+    return at
+
+
+def schedule_daily_reminders(now: datetime.datetime | None = None) -> bool:
+    """Queue the daily job for the next morning unless it is queued already. True if queued."""
+    if DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=send_daily_reminders.module_path).exists():
+        return False
+    send_daily_reminders.using(run_after=next_run(now)).enqueue()
+    return True
+
+
+@task()
+def send_daily_reminders() -> int:
+    """Send today's digests, then queue this job again for the next morning."""
+    try:
+        return send_digests()
+    finally:
+        schedule_daily_reminders()
