@@ -51,7 +51,6 @@ from funding.models import (
     DEADLINE_HORIZON_DAYS,
     DecisionVersion,
     ProofOfUse,
-    RepaymentClaim,
 )
 from funding.warnings import MoneyWarning, uncalled_warning
 from integration_admin.core.cache import content_key
@@ -364,11 +363,10 @@ class Deadlines:
     overdue_count: int = 0
     due_count: int = 0
     call_off_count: int = 0
-    claims: list = field(default_factory=list)  # open repayment claims, oldest first
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue_count or self.due_count or self.call_off_count or self.claims)
+        return not (self.overdue_count or self.due_count or self.call_off_count)
 
     @property
     def more_overdue(self) -> int:
@@ -445,7 +443,6 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
         warning = uncalled_warning(version, from_cents(version.called_cents), today)
         if warning is not None:
             call_offs.append(DecisionWarning(version, warning))
-    claims = list(RepaymentClaim.objects.open().select_related("decision", "proof").order_by("created", "pk")[:listed])
     return Deadlines(
         overdue=overdue,
         due=upcoming,
@@ -453,7 +450,6 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
         overdue_count=counts["overdue"],
         due_count=counts["due"],
         call_off_count=call_off_count,
-        claims=claims,
     )
 
 

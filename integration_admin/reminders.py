@@ -41,8 +41,9 @@ from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from funding.models import GrantDecision, ProofOfUse
+from funding.models import DEADLINE_HORIZON_DAYS, GrantDecision, ProofOfUse, RepaymentClaim
 from funding.summaries import proof_deadlines
+from integration_admin.core.formats import euro
 from integration_admin.home import HOME_LISTED, Listed
 from integration_admin.models import ReminderDigest, ReminderPreference
 
@@ -124,7 +125,34 @@ def proofs_of_use(user, window: Window, listed: int = HOME_LISTED) -> Listed:
     return Listed(rows=[proof_item(proof, window.today) for proof in rows], count=count)
 
 
-SOURCES = (proofs_of_use,)
+def repayment_claims(user, window: Window, listed: int = HOME_LISTED) -> Listed:
+    """Open repayment claims by the day they are to be repaid: the money and its interest run
+    until they are. For the head and the administrator (they keep the claims). One query."""
+    if not user.reads_everything:
+        return Listed(rows=[], count=0)
+    claims = RepaymentClaim.objects.open().filter(due_on__isnull=False).select_related("decision", "proof")
+    if window.days is None:
+        claims = claims.filter(due_on__lte=window.today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS))
+    else:
+        claims = claims.filter(due_on__in=sorted(window.days))
+    rows = list(claims.order_by("due_on", "pk")[: listed if window.days is None else None])
+    return Listed(
+        rows=[
+            ToDo(
+                due_on=claim.due_on,
+                title=claim.decision.title,
+                what=_("Rückforderung über %(amount)s (zuzüglich Zinsen) zurückzuzahlen")
+                % {"amount": euro(claim.amount)},
+                url=claim.proof.get_absolute_url() + "#rueckforderung",
+                today=window.today,
+            )
+            for claim in rows
+        ],
+        count=len(rows),
+    )
+
+
+SOURCES = (proofs_of_use, repayment_claims)
 
 
 def to_do(user, window: Window) -> Listed:

@@ -110,7 +110,8 @@ def test_the_digest_arrives_in_german_with_the_deadlines(smtp, head):
     assert (
         "Integrationsmanagement Heinsberg: Zwischennachweis 2019 – fehlt: Sachbericht, zahlenmäßiger Nachweis" in body
     )
-    assert f"https://integration.kreis.example/decisions/{decision.pk}/#nachweise" in body
+    proof = decision.proofs.get()
+    assert f"https://integration.kreis.example/proofs/{proof.pk}/" in body
     assert "https://integration.kreis.example/konto/erinnerungen/" in body
     assert ReminderDigest.objects.get(user=head, day=TODAY).items == 1
 
@@ -367,3 +368,26 @@ def test_two_runs_at_the_same_moment_send_one_digest(smtp, demo):
     assert sorted(sent) == [0, 1]
     assert len(smtp.to("leitung@kreis.example")) == 1
     assert ReminderDigest.objects.filter(day=TODAY).count() == 1
+
+
+def test_open_repayment_claims_are_on_the_heads_list_by_their_day(demo):
+    from decimal import Decimal
+
+    from funding.models import ProofOfUse, RepaymentClaim, RepaymentPart
+    from integration_admin.models import User
+    from integration_admin.reminders import Window, to_do
+
+    today = datetime.date(2023, 9, 1)
+    proof = ProofOfUse.objects.filter(kind="final").order_by("pk").first()
+    claim = RepaymentClaim.objects.create(
+        decision=proof.decision, proof=proof, amount=Decimal("2173.60"), due_on=datetime.date(2023, 9, 8)
+    )
+    RepaymentPart.objects.create(claim=claim, interest_from=datetime.date(2022, 11, 16), amount=Decimal("2173.60"))
+    head = User.objects.get(username="leitung")
+    items = to_do(head, Window(today=today, days=frozenset({datetime.date(2023, 9, 8)}))).rows
+    assert [item.what for item in items] == ["Rückforderung über 2.173,60\xa0€ (zuzüglich Zinsen) zurückzuzahlen"]
+    caseworker = User.objects.get(username="sb-ki")
+    assert to_do(caseworker, Window(today=today, days=frozenset({datetime.date(2023, 9, 8)}))).rows == []
+    claim.repaid_on = datetime.date(2023, 9, 5)
+    claim.save()
+    assert to_do(head, Window(today=today, days=frozenset({datetime.date(2023, 9, 8)}))).rows == []

@@ -293,7 +293,7 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
     after = [len(data_queries(client, url)[1]) for url in urls]
     assert after == before
     # the dashboard (12: 8 and the head's part, next sessions and draft papers, integration_admin.home,
-    # and the open repayment claims, and the head's to-do list, one query: integration_admin.reminders)
+    # and the head's to-do list, one query per source: integration_admin.reminders)
     # and programme page (6) as before: they load the positions against the grant
     # when scrolled to (funding:programme-coverage); the position's fragment 2 -> 4 (the positions
     # of the decisions' blocks with their assignments, the eligibility rules); pass-throughs, flat
