@@ -30,7 +30,7 @@ from funding.models import (
 from integration_admin.core.db import FteSum
 from integration_admin.core.formats import euro
 from integration_admin.core.history import FLAT_RATE_FROZEN, VERSION_SUPERSEDED, system_reason
-from integration_admin.core.models import StaleRevision
+from integration_admin.core.models import StaleRevision, record_change
 from programs.models import BuildingBlock
 from staffing.models import Organisation, Position
 
@@ -319,10 +319,13 @@ def set_cost_share_weights(
 
 
 @transaction.atomic
-def save_call_off(*, call_off: CallOff) -> CallOff:
-    """Save a call-off; the decision is locked, so two call-offs at once cannot exceed the grant together."""
+def save_call_off(*, call_off: CallOff, user) -> CallOff:
+    """Save a call-off recorded or changed by ``user`` (four eyes: it then awaits a second person's
+    approval, see core.models.record_change); the decision is locked, so two call-offs at once
+    cannot exceed the grant together."""
     lock_decision(call_off.decision_id, None)
     call_off.check_within_grant()
+    record_change(call_off, user=user)
     call_off.save()
     return call_off
 

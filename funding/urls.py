@@ -20,6 +20,7 @@ urlpatterns = [
     path("decisions/<int:decision_pk>/call-offs/new/", views.CallOffCreateView.as_view(), name="calloff-create"),
     path("call-offs/<int:pk>/edit/", views.CallOffUpdateView.as_view(), name="calloff-update"),
     path("call-offs/<int:pk>/delete/", views.CallOffDeleteView.as_view(), name="calloff-delete"),
+    path("call-offs/<int:pk>/approve/", views.CallOffApproveView.as_view(), name="calloff-approve"),
     path("decisions/<int:decision_pk>/proofs/new/", views.ProofCreateView.as_view(), name="proof-create"),
     path("proofs/", views.ProofListView.as_view(), name="proof-list"),
     path("proofs/<int:pk>/edit/", views.ProofUpdateView.as_view(), name="proof-update"),

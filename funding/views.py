@@ -61,7 +61,7 @@ from funding.warnings import decision_warnings, over_financing_warning
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.permissions import AdministratorRequiredMixin
-from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin
+from integration_admin.core.views import ApproveView, CreateOnceMixin, FilteredTableView, RevisionCheckMixin
 from programs.models import Programme
 from staffing.models import Position
 
@@ -90,7 +90,7 @@ def decision_queryset():
                 Prefetch("plan_items", PlanItem.objects.select_related("building_block", "organisation")),
             ),
         ),
-        Prefetch("call_offs", CallOff.objects.order_by("called_on", "pk")),
+        Prefetch("call_offs", CallOff.objects.select_related("recorded_by", "approved_by").order_by("called_on", "pk")),
         Prefetch("proofs", ProofOfUse.objects.order_by("due_on", "pk")),
         Prefetch("pass_throughs", PassThrough.objects.select_related("recipient")),
     )
@@ -755,6 +755,7 @@ class DecisionChildMixin(AdministratorRequiredMixin):
     """Create/update/delete of a record that hangs on a decision; back to the decision afterwards."""
 
     service = None  # a function(*, <name>=obj) that saves under the decision's lock, or None
+    service_takes_user = False  # the service records who saved (four eyes: core.models.record_change)
 
     def get_decision(self):
         if "decision_pk" in self.kwargs:
@@ -777,12 +778,28 @@ class DecisionChildMixin(AdministratorRequiredMixin):
     def form_valid(self, form):
         if self.service is None:
             return super().form_valid(form)
+        record = form.save(commit=False)
+        was_approved = getattr(record, "is_approved", False)
+        arguments = {self.service_argument: record}
+        if self.service_takes_user:
+            arguments["user"] = self.request.user
         try:
-            self.object = type(self).service(**{self.service_argument: form.save(commit=False)})
+            self.object = type(self).service(**arguments)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Gespeichert."))
+        if self.service_takes_user and not self.object.is_approved:
+            if was_approved:
+                messages.warning(
+                    self.request,
+                    _(
+                        "Die Freigabe wurde zurückgenommen: Sie haben den freigegebenen Eintrag geändert. "
+                        "Eine zweite Person muss ihn erneut freigeben."
+                    ),
+                )
+            else:
+                messages.info(self.request, _("Der Eintrag wartet auf die Freigabe durch eine zweite Person."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -791,6 +808,7 @@ class CallOffCreateView(CreateOnceMixin, DecisionChildMixin, CreateView):
     form_class = CallOffForm
     service = services.save_call_off
     service_argument = "call_off"
+    service_takes_user = True
 
 
 class CallOffUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
@@ -798,6 +816,13 @@ class CallOffUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
     form_class = CallOffForm
     service = services.save_call_off
     service_argument = "call_off"
+    service_takes_user = True
+
+
+class CallOffApproveView(ApproveView):
+    """The second person approves a call-off (four eyes); everyone reads decisions, the service decides."""
+
+    model = CallOff
 
 
 class CallOffDeleteView(DecisionChildMixin, DeleteView):

@@ -18,7 +18,7 @@ from integration_admin.core.db import (
 )
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
-from integration_admin.core.models import Illustrative, Revisioned
+from integration_admin.core.models import Approvable, Illustrative, Revisioned
 
 
 class CallOffQuerySet(models.QuerySet):
@@ -27,8 +27,13 @@ class CallOffQuerySet(models.QuerySet):
         return {key: value if value is not None else ZERO for key, value in result.items()}
 
 
-class CallOff(Revisioned, Illustrative):
-    """A call-off of funds (Mittelabruf) and the payment it brought (Zahlungseingang)."""
+class CallOff(Revisioned, Illustrative, Approvable):
+    """A call-off of funds (Mittelabruf) and the payment it brought (Zahlungseingang).
+
+    Four eyes: a recorded call-off awaits a second person's approval; recording the payment
+    received does not withdraw it, changing what was called does."""
+
+    APPROVED_FIELDS = ("decision", "called_on", "amount", "needed_on")
 
     decision = models.ForeignKey(
         "funding.GrantDecision",
@@ -85,6 +90,7 @@ class CallOff(Revisioned, Illustrative):
                 name="call_off_received_after_called",
                 violation_error_message=_("Das Geld kann nicht vor dem Abruf eingegangen sein."),
             ),
+            *Approvable.Meta.constraints,
         ]
 
     def __str__(self) -> str:

@@ -151,6 +151,9 @@ EXPECTED = {
     "funding:calloff-create": ADMIN_ONLY,
     "funding:calloff-update": ADMIN_ONLY,
     "funding:calloff-delete": ADMIN_ONLY,
+    # Four eyes: the demo's call-off awaiting approval, recorded by the administrator; only a second
+    # person who may approve (the department head) does; the recorder and caseworkers get 403.
+    "funding:calloff-approve": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, NO)},
     "funding:proof-create": ADMIN_ONLY,
     "funding:proof-list": READ,
     "funding:proof-update": ADMIN_ONLY,
@@ -391,6 +394,7 @@ def matrix_data(demo):
         "organisation": ki.pk,
         "decision": decision.pk,
         "calloff": CallOff.objects.order_by("pk").first().pk,
+        "calloff-awaiting": CallOff.objects.filter(approved_at__isnull=True).order_by("pk").first().pk,
         "proof": ProofOfUse.objects.order_by("pk").first().pk,
         "passthrough": PassThrough.objects.order_by("pk").first().pk,
         "application": Application.objects.order_by("pk").first().pk,
@@ -433,6 +437,8 @@ def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
             }.get(short, 1)
         elif name == "council:report-supplement":
             kwargs[key] = pks["released"]
+        elif name == "funding:calloff-approve":  # the one awaiting approval (recorded by the administrator)
+            kwargs[key] = pks["calloff-awaiting"]
         elif name == "staffing:assignment-create":  # /positions/<pk>/assignments/new/: a position
             kwargs[key] = pks["position"]
         else:
