@@ -39,7 +39,7 @@ from funding.models import (
     PlanItem,
     ProofOfUse,
 )
-from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
+from integration_admin.core.admin import ApprovableAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin
 from integration_admin.core.forms import ModelMultipleIdField, PlainIntegerField
 from programs.models import BuildingBlock, FlatRate
 
@@ -265,7 +265,9 @@ class PassThroughAdminForm(LockDecisionMixin, PassThroughForm):
 
 
 @admin.register(CallOff)
-class CallOffAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class CallOffAdmin(
+    PlainTextAdminMixin, AdministratorOnly, ApprovableAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmin
+):
     form = CallOffAdminForm
     list_display = ["decision", "called_on", "amount", "received_on", "received_amount", "is_illustrative"]
     list_filter = ["is_illustrative"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
+from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, Payout, ProofOfUse
 from integration_admin.core.history import HistoryEntry, entries_from_records
 from staffing.models import Organisation
 
@@ -101,6 +101,16 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
             PassThrough,
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Weiterleitung"),
+            show_created_values=True,
+            known=known,
+        ),
+        *entries_from_records(
+            _rows(Payout, pass_through__decision_id=decision.pk),
+            Payout,
+            ignore=(*IGNORE, "pass_through"),
+            subject=lambda r: (
+                _("Auszahlung, angefordert am %(day)s") % {"day": date_format(r.requested_on, "SHORT_DATE_FORMAT")}
+            ),
             show_created_values=True,
             known=known,
         ),

@@ -24,6 +24,7 @@ from funding.models import (
     FinancingType,
     GrantDecision,
     PassThrough,
+    Payout,
     PlanItem,
     PlanItemKind,
 )
@@ -337,6 +338,20 @@ def save_pass_through(*, pass_through: PassThrough) -> PassThrough:
     pass_through.check_within_grant()
     pass_through.save()
     return pass_through
+
+
+@transaction.atomic
+def save_payout(*, payout: Payout, user) -> Payout:
+    """Save a payout recorded or changed by ``user`` (four eyes: it then awaits a second person's
+    approval, see core.models.record_change). The pass-through is locked while the payouts'
+    total is checked against what it provides; a payout is paid only once approved."""
+    PassThrough.objects.select_for_update().get(pk=payout.pass_through_id)
+    payout.check_within_pass_through()
+    record_change(payout, user=user)
+    if payout.paid_on is not None and not payout.is_approved:
+        raise ValidationError({"paid_on": _("Ausgezahlt werden kann erst nach der Freigabe durch eine zweite Person.")})
+    payout.save()
+    return payout
 
 
 def copy_plan(*, source: DecisionVersion, target: DecisionVersion, reason: str, without_frozen_rates: bool) -> None:

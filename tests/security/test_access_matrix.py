@@ -32,7 +32,9 @@ administrator. ``test_admin_site_only_for_staff`` checks the rule on the index, 
 list and add page and one change page, by GET and POST.
 """
 
+import datetime
 import hashlib
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
@@ -43,7 +45,8 @@ from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from funding.models import Application, CallOff, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
+from funding import services
+from funding.models import Application, CallOff, DecisionVersion, GrantDecision, PassThrough, Payout, ProofOfUse
 from integration_admin.council import documents
 from integration_admin.council.models import (
     AgendaItem,
@@ -161,6 +164,14 @@ EXPECTED = {
     "funding:passthrough-create": ADMIN_ONLY,
     "funding:passthrough-update": ADMIN_ONLY,
     "funding:passthrough-delete": ADMIN_ONLY,
+    # The pass-through's page and its contract (PDF): read like the decision; payouts: recorded by
+    # the administrator, approved by a second person (the matrix's payout is the administrator's).
+    "funding:passthrough-detail": READ,
+    "funding:passthrough-contract": READ,
+    "funding:payout-create": ADMIN_ONLY,
+    "funding:payout-update": ADMIN_ONLY,
+    "funding:payout-delete": ADMIN_ONLY,
+    "funding:payout-approve": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, NO)},
     "funding:application-list": READ,
     "funding:application-create": ADMIN_ONLY,
     "funding:application-detail": READ,
@@ -385,6 +396,14 @@ def matrix_data(demo):
         name="matrix.csv",
         content="Organisation;Baustein;Bezeichnung;VZÄ\r\nKI;KIM 2;Matrix-Import;1,0\r\n".encode(),
     )
+    payout = services.save_payout(
+        payout=Payout(
+            pass_through=PassThrough.objects.order_by("pk").first(),
+            requested_on=datetime.date(2021, 3, 1),
+            amount=Decimal("100.00"),
+        ),
+        user=User.objects.get(username="admin"),
+    )
     pks = {
         "savedfilter": saved_filter.pk,  # the administrator's own
         "import": import_run.pk,
@@ -397,6 +416,8 @@ def matrix_data(demo):
         "calloff-awaiting": CallOff.objects.filter(approved_at__isnull=True).order_by("pk").first().pk,
         "proof": ProofOfUse.objects.order_by("pk").first().pk,
         "passthrough": PassThrough.objects.order_by("pk").first().pk,
+        "pass_through": PassThrough.objects.order_by("pk").first().pk,
+        "payout": payout.pk,
         "application": Application.objects.order_by("pk").first().pk,
         "meeting": item.meeting_id,
         "agendaitem": item.pk,
