@@ -875,7 +875,8 @@ class PassThroughDeleteView(DecisionChildMixin, DeleteView):
             messages.error(
                 self.request,
                 _(
-                    "Die Weiterleitung hat Auszahlungen und kann nicht gelöscht werden; bitte zuerst die Auszahlungen löschen."
+                    "Die Weiterleitung hat Auszahlungen und kann nicht gelöscht werden; "
+                    "bitte zuerst die Auszahlungen löschen."
                 ),
             )
             return HttpResponseRedirect(self.object.get_detail_url())
