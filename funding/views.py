@@ -100,7 +100,7 @@ def decision_queryset():
         ),
         Prefetch("call_offs", CallOff.objects.select_related("recorded_by", "approved_by").order_by("called_on", "pk")),
         Prefetch("proofs", ProofOfUse.objects.order_by("due_on", "pk")),
-        Prefetch("pass_throughs", PassThrough.objects.select_related("recipient").prefetch_related("payouts")),
+        Prefetch("pass_throughs", PassThrough.objects.select_related("recipient").with_paid_out()),
     )
 
 
@@ -887,8 +887,8 @@ class PassThroughDetailView(DetailView):
 
     context_object_name = "pass_through"
     template_name = "funding/passthrough_detail.html"
-    queryset = PassThrough.objects.select_related(
-        "decision__programme", "decision__funder", "recipient"
+    queryset = (
+        PassThrough.objects.select_related("decision__programme", "decision__funder", "recipient").with_paid_out()
     ).prefetch_related(
         Prefetch("payouts", Payout.objects.select_related("recorded_by", "approved_by").order_by("requested_on", "pk"))
     )
@@ -898,7 +898,7 @@ class PassThroughDetailView(DetailView):
             decision=self.object.decision,
             pass_through_list=[self.object],
             payouts=list(self.object.payouts.all()),
-            totals=self.object.payout_totals(),
+            requested=sum((payout.amount for payout in self.object.payouts.all()), Decimal("0.00")),
             can_edit=self.request.user.can_change_grants(),
             **kwargs,
         )

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from funding import money
 from funding.models.base import DEADLINE_HORIZON_DAYS, MONEY, NON_NEGATIVE, ZERO, GrantForm
-from integration_admin.core.db import (
-    MoneySum,
-)
+from integration_admin.core.db import CentsSum, MoneySum, from_cents
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
 from integration_admin.core.models import Approvable, Illustrative, Revisioned
@@ -253,6 +252,18 @@ class ProofOfUse(Revisioned, Illustrative):
 
 
 class PassThroughQuerySet(models.QuerySet):
+    def with_paid_out(self) -> "PassThroughQuerySet":
+        """Each with ``paid_out_cents``: its payouts paid so far, in cents (a subquery in the same
+        query; :attr:`PassThrough.paid_out` gives the amount)."""
+        paid = (
+            Payout.objects.filter(pass_through=OuterRef("pk"), paid_amount__isnull=False)
+            .order_by()
+            .values("pass_through")
+            .annotate(total=CentsSum("paid_amount"))
+            .values("total")
+        )
+        return self.annotate(paid_out_cents=Coalesce(Subquery(paid, output_field=models.BigIntegerField()), Value(0)))
+
     def of_decisions(self, decision_ids) -> "PassThroughQuerySet":
         """All pass-throughs of these decisions with their recipients, in one query."""
         return (
@@ -378,12 +389,15 @@ class PassThrough(Revisioned, Illustrative):
         """Its own page: terms, years, contract and payouts."""
         return reverse("funding:passthrough-detail", args=[self.pk])
 
-    def payout_totals(self) -> dict[str, Decimal]:
-        """Requested and paid out so far, from the prefetched ``payouts`` (no query of its own)."""
-        payouts = list(self.payouts.all())
-        requested = sum((p.amount for p in payouts), ZERO)
-        paid = sum((p.paid_amount or ZERO for p in payouts), ZERO)
-        return {"requested": requested, "paid": paid, "open": max(self.recipient_total - paid, ZERO)}
+    @property
+    def paid_out(self) -> Decimal:
+        """Paid out to the recipient so far (read with :meth:`PassThroughQuerySet.with_paid_out`)."""
+        return from_cents(self.paid_out_cents)
+
+    @property
+    def still_to_pay(self) -> Decimal:
+        """What the recipient is still to get: its total less what was paid out."""
+        return max(self.recipient_total - self.paid_out, ZERO)
 
     @property
     def cap(self) -> Decimal | None:

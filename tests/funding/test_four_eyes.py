@@ -85,6 +85,7 @@ def test_the_head_approves_on_the_decision_page_and_the_history_names_her(login,
     client = login("leitung")
     page = client.get(decision.get_absolute_url()).content.decode()
     assert "Freigabe ausstehend" in page
+    assert "1 Mittelabruf wartet auf die Freigabe durch eine zweite Person" in page
     assert reverse("funding:calloff-approve", args=[call_off.pk]) in page
     response = client.post(reverse("funding:calloff-approve", args=[call_off.pk]))
     assert response.status_code == 302
