@@ -40,7 +40,7 @@ from funding.models import (
     PlanItem,
     ProofOfUse,
 )
-from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
+from integration_admin.core.admin import ApprovableAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin
 from integration_admin.core.forms import (
     LocalizedDateField,
     LocalizedDecimalField,
@@ -271,7 +271,9 @@ class PassThroughAdminForm(LockDecisionMixin, PassThroughForm):
 
 
 @admin.register(CallOff)
-class CallOffAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class CallOffAdmin(
+    PlainTextAdminMixin, AdministratorOnly, ApprovableAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmin
+):
     form = CallOffAdminForm
     list_display = ["decision", "called_on", "amount", "received_on", "received_amount", "is_illustrative"]
     list_filter = ["is_illustrative"]

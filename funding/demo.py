@@ -8,6 +8,9 @@ looked up by a natural key and saved only when something changed (idempotent, no
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
 from funding.models import CallOff, GrantDecision, GrantForm, PassThrough, ProofKind, ProofOfUse, Receipt
 from integration_admin.core.db import upsert
 from staffing.models import Organisation
@@ -46,11 +49,20 @@ RECEIPTS = [
 ]  # fmt: skip
 
 
+def at_nine(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+
+
 def load_funding_demo() -> None:
     decision = GrantDecision.objects.filter(title="Teilhabemanagement (Förderbaustein 6)").first()
     if decision is None:
         return
-    for called_on, amount, needed_on, received_on in CALL_OFFS:
+    # Four eyes: the administrator records the call-offs, the department head approves them; the
+    # last one awaits her approval (leitung sees the button on the decision page).
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=["admin", "leitung"])}
+    for number, (called_on, amount, needed_on, received_on) in enumerate(CALL_OFFS, start=1):
+        awaiting = number == len(CALL_OFFS)
+        approver = None if awaiting else users.get("leitung")
         upsert(
             CallOff,
             {"decision": decision, "called_on": called_on},
@@ -60,6 +72,10 @@ def load_funding_demo() -> None:
             received_amount=Decimal(amount),
             is_illustrative=True,
             note="Beispiel: im Bericht nicht genannt.",
+            recorded_by=users.get("admin"),
+            recorded_at=at_nine(called_on),
+            approved_by=approver,
+            approved_at=at_nine(called_on + datetime.timedelta(days=1)) if approver else None,
         )
     for kind, year, due_on, report, statement, receipts_required, receipts in PROOFS:
         upsert(

@@ -22,6 +22,7 @@ from funding.models import (
     GrantDecision,
     MonthCounting,
     PassThrough,
+    Payout,
     PlanItem,
     ProofOfUse,
     Receipt,
@@ -346,6 +347,26 @@ class CallOffForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
             "note",
             "is_illustrative",
         ]
+
+
+class PayoutForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+    requested_on = LocalizedDateField(label=_("angefordert am"))
+    amount = money_field(
+        label=_("angeforderter Betrag"),
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("Der angeforderte Betrag muss größer als 0 sein.")},
+    )
+    needed_on = LocalizedDateField(
+        label=_("benötigt für Zahlungen ab"), required=False, help_text=Payout._meta.get_field("needed_on").help_text
+    )
+    paid_on = LocalizedDateField(
+        label=_("ausgezahlt am"), required=False, help_text=_("Erst nach der Freigabe durch eine zweite Person.")
+    )
+    paid_amount = no_negative_money(label=_("ausgezahlter Betrag"), required=False)
+
+    class Meta:
+        model = Payout
+        fields = ["requested_on", "amount", "needed_on", "paid_on", "paid_amount", "reference", "note"]
 
 
 class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):

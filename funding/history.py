@@ -18,6 +18,7 @@ from funding.models import (
     DecisionVersion,
     GrantDecision,
     PassThrough,
+    Payout,
     ProofOfUse,
     Receipt,
     RepaymentClaim,
@@ -126,6 +127,16 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
             PassThrough,
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Weiterleitung"),
+            show_created_values=True,
+            known=known,
+        ),
+        *entries_from_records(
+            _rows(Payout, pass_through__decision_id=decision.pk),
+            Payout,
+            ignore=(*IGNORE, "pass_through"),
+            subject=lambda r: (
+                _("Auszahlung, angefordert am %(day)s") % {"day": date_format(r.requested_on, "SHORT_DATE_FORMAT")}
+            ),
             show_created_values=True,
             known=known,
         ),

@@ -24,13 +24,14 @@ from funding.models import (
     FinancingType,
     GrantDecision,
     PassThrough,
+    Payout,
     PlanItem,
     PlanItemKind,
 )
 from integration_admin.core.db import FteSum
 from integration_admin.core.formats import euro
 from integration_admin.core.history import FLAT_RATE_FROZEN, VERSION_SUPERSEDED, system_reason
-from integration_admin.core.models import StaleRevision
+from integration_admin.core.models import StaleRevision, record_change
 from programs.models import BuildingBlock
 from staffing.models import Organisation, Position
 
@@ -319,10 +320,13 @@ def set_cost_share_weights(
 
 
 @transaction.atomic
-def save_call_off(*, call_off: CallOff) -> CallOff:
-    """Save a call-off; the decision is locked, so two call-offs at once cannot exceed the grant together."""
+def save_call_off(*, call_off: CallOff, user) -> CallOff:
+    """Save a call-off recorded or changed by ``user`` (four eyes: it then awaits a second person's
+    approval, see core.models.record_change); the decision is locked, so two call-offs at once
+    cannot exceed the grant together."""
     lock_decision(call_off.decision_id, None)
     call_off.check_within_grant()
+    record_change(call_off, user=user)
     call_off.save()
     return call_off
 
@@ -334,6 +338,20 @@ def save_pass_through(*, pass_through: PassThrough) -> PassThrough:
     pass_through.check_within_grant()
     pass_through.save()
     return pass_through
+
+
+@transaction.atomic
+def save_payout(*, payout: Payout, user) -> Payout:
+    """Save a payout recorded or changed by ``user`` (four eyes: it then awaits a second person's
+    approval, see core.models.record_change). The pass-through is locked while the payouts'
+    total is checked against what it provides; a payout is paid only once approved."""
+    PassThrough.objects.select_for_update().get(pk=payout.pass_through_id)
+    payout.check_within_pass_through()
+    record_change(payout, user=user)
+    if payout.paid_on is not None and not payout.is_approved:
+        raise ValidationError({"paid_on": _("Ausgezahlt werden kann erst nach der Freigabe durch eine zweite Person.")})
+    payout.save()
+    return payout
 
 
 def copy_plan(*, source: DecisionVersion, target: DecisionVersion, reason: str, without_frozen_rates: bool) -> None:

@@ -5,14 +5,16 @@ Everyone logged in reads; only the administrator changes (AdministratorRequiredM
 """
 
 import datetime
+import logging
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, ProtectedError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -34,6 +36,7 @@ from funding.forms import (
     DecisionForm,
     EligibilityRuleForm,
     PassThroughForm,
+    PayoutForm,
     PlanItemFormSet,
     ProofOfUseForm,
     RevisionForm,
@@ -51,6 +54,7 @@ from funding.models import (
     EligibilityRule,
     GrantDecision,
     PassThrough,
+    Payout,
     PlanItem,
     ProofOfUse,
     attach_ceilings,
@@ -59,12 +63,16 @@ from funding.settlement import latest_base_rate
 from funding.summaries import coverage_warnings
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings, over_financing_warning, two_month_rows, two_month_warnings
+from integration_admin.core.audit import log_access
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
+from integration_admin.core.pdf import RenderError, render_pdf
 from integration_admin.core.permissions import AdministratorRequiredMixin
-from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin
+from integration_admin.core.views import ApproveView, CreateOnceMixin, FilteredTableView, RevisionCheckMixin
 from programs.models import Programme
 from staffing.models import Position
+
+logger = logging.getLogger(__name__)
 
 # --- decisions: list and detail ---------------------------------------------------------------
 
@@ -91,9 +99,9 @@ def decision_queryset():
                 Prefetch("plan_items", PlanItem.objects.select_related("building_block", "organisation")),
             ),
         ),
-        Prefetch("call_offs", CallOff.objects.order_by("called_on", "pk")),
+        Prefetch("call_offs", CallOff.objects.select_related("recorded_by", "approved_by").order_by("called_on", "pk")),
         Prefetch("proofs", ProofOfUse.objects.order_by("due_on", "pk")),
-        Prefetch("pass_throughs", PassThrough.objects.select_related("recipient")),
+        Prefetch("pass_throughs", PassThrough.objects.select_related("recipient").with_paid_out()),
     )
 
 
@@ -776,6 +784,7 @@ class DecisionChildMixin(AdministratorRequiredMixin):
     """Create/update/delete of a record that hangs on a decision; back to the decision afterwards."""
 
     service = None  # a function(*, <name>=obj) that saves under the decision's lock, or None
+    service_takes_user = False  # the service records who saved (four eyes: core.models.record_change)
 
     def get_decision(self):
         if "decision_pk" in self.kwargs:
@@ -798,12 +807,28 @@ class DecisionChildMixin(AdministratorRequiredMixin):
     def form_valid(self, form):
         if self.service is None:
             return super().form_valid(form)
+        record = form.save(commit=False)
+        was_approved = getattr(record, "is_approved", False)
+        arguments = {self.service_argument: record}
+        if self.service_takes_user:
+            arguments["user"] = self.request.user
         try:
-            self.object = type(self).service(**{self.service_argument: form.save(commit=False)})
+            self.object = type(self).service(**arguments)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Gespeichert."))
+        if self.service_takes_user and not self.object.is_approved:
+            if was_approved:
+                messages.warning(
+                    self.request,
+                    _(
+                        "Die Freigabe wurde zurückgenommen: Sie haben den freigegebenen Eintrag geändert. "
+                        "Eine zweite Person muss ihn erneut freigeben."
+                    ),
+                )
+            else:
+                messages.info(self.request, _("Der Eintrag wartet auf die Freigabe durch eine zweite Person."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -812,6 +837,7 @@ class CallOffCreateView(CreateOnceMixin, DecisionChildMixin, CreateView):
     form_class = CallOffForm
     service = services.save_call_off
     service_argument = "call_off"
+    service_takes_user = True
 
 
 class CallOffUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
@@ -819,6 +845,13 @@ class CallOffUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
     form_class = CallOffForm
     service = services.save_call_off
     service_argument = "call_off"
+    service_takes_user = True
+
+
+class CallOffApproveView(ApproveView):
+    """The second person approves a call-off (four eyes); everyone reads decisions, the service decides."""
+
+    model = CallOff
 
 
 class CallOffDeleteView(DecisionChildMixin, DeleteView):
@@ -855,6 +888,149 @@ class PassThroughUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
 
 class PassThroughDeleteView(DecisionChildMixin, DeleteView):
     model = PassThrough
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                _(
+                    "Die Weiterleitung hat Auszahlungen und kann nicht gelöscht werden; "
+                    "bitte zuerst die Auszahlungen löschen."
+                ),
+            )
+            return HttpResponseRedirect(self.object.get_detail_url())
+
+
+class PassThroughDetailView(DetailView):
+    """A pass-through's page: its terms, the years, the contract and the payouts (everyone logged in reads)."""
+
+    context_object_name = "pass_through"
+    template_name = "funding/passthrough_detail.html"
+    queryset = (
+        PassThrough.objects.select_related("decision__programme", "decision__funder", "recipient").with_paid_out()
+    ).prefetch_related(
+        Prefetch("payouts", Payout.objects.select_related("recorded_by", "approved_by").order_by("requested_on", "pk"))
+    )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            decision=self.object.decision,
+            pass_through_list=[self.object],
+            payouts=list(self.object.payouts.all()),
+            requested=sum((payout.amount for payout in self.object.payouts.all()), Decimal("0.00")),
+            can_edit=self.request.user.can_change_grants(),
+            **kwargs,
+        )
+
+
+class PassThroughContractView(DetailView):
+    """The contract with the recipient (Weiterleitungsvertrag) as a PDF, from the decision's and the
+    pass-through's terms; every download is in the security log."""
+
+    queryset = PassThrough.objects.select_related("decision__programme", "decision__funder", "recipient")
+
+    def get(self, request, *args, **kwargs):
+        pass_through = self.get_object()
+        decision = pass_through.decision
+        current = decision.versions.filter(is_current=True).first()
+        try:
+            content = render_pdf(
+                "funding/pass_through_contract.html",
+                {
+                    "pass_through": pass_through,
+                    "decision": decision,
+                    "current": current,
+                    "body": settings.SITE_BODY_NAME,
+                },
+            )
+        except RenderError:
+            logger.exception("Weiterleitungsvertrag %s: PDF fehlgeschlagen", pass_through.pk)
+            return TemplateResponse(request, "funding/contract_error.html", {"pass_through": pass_through}, status=500)
+        log_access(request, "pdf-download", pass_through)
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="weiterleitungsvertrag-{pass_through.pk}.pdf"'
+        return response
+
+
+class PassThroughChildMixin(AdministratorRequiredMixin):
+    """Create/update/delete of a payout; back to the pass-through's page afterwards."""
+
+    def get_pass_through(self):
+        if getattr(self, "object", None) is not None:
+            return self.object.pass_through
+        return get_object_or_404(
+            PassThrough.objects.select_related("recipient", "decision"), pk=self.kwargs["pass_through_pk"]
+        )
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "instance" in kwargs and kwargs["instance"] is None:  # (a create form; a delete form has none)
+            kwargs["instance"] = Payout(pass_through=self.get_pass_through())
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        pass_through = self.get_pass_through()
+        return super().get_context_data(pass_through=pass_through, decision=pass_through.decision, **kwargs)
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class PayoutSaveMixin(PassThroughChildMixin):
+    def form_valid(self, form):
+        payout = form.save(commit=False)
+        was_approved = payout.is_approved
+        try:
+            self.object = services.save_payout(payout=payout, user=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Gespeichert."))
+        if not self.object.is_approved:
+            if was_approved:
+                messages.warning(
+                    self.request,
+                    _(
+                        "Die Freigabe wurde zurückgenommen: Sie haben den freigegebenen Eintrag geändert. "
+                        "Eine zweite Person muss ihn erneut freigeben."
+                    ),
+                )
+            else:
+                messages.info(self.request, _("Der Eintrag wartet auf die Freigabe durch eine zweite Person."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PayoutCreateView(CreateOnceMixin, PayoutSaveMixin, CreateView):
+    model = Payout
+    form_class = PayoutForm
+
+
+class PayoutUpdateView(RevisionCheckMixin, PayoutSaveMixin, UpdateView):
+    model = Payout
+    form_class = PayoutForm
+
+
+class PayoutDeleteView(PassThroughChildMixin, DeleteView):
+    """Deletes a payout not yet paid (a paid one is a record of money spent: it stays)."""
+
+    model = Payout
+
+    def get_success_url(self):
+        return self.object.pass_through.get_detail_url()
+
+    def form_valid(self, form):
+        if self.object.paid_on is not None:
+            messages.error(self.request, _("Eine ausgezahlte Auszahlung kann nicht gelöscht werden."))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        return super().form_valid(form)
+
+
+class PayoutApproveView(ApproveView):
+    """The second person approves a payout (four eyes); the service decides who may."""
+
+    model = Payout
 
 
 class ProofListView(FilteredTableView):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from funding import money
 from funding.models import CALL_OFF_WARNING_DAYS, ZERO, CallOff, DecisionVersion, PassThrough
@@ -141,6 +142,19 @@ def decision_warnings(
                     % {"called": f"{call_off.called_on:%d.%m.%Y}", "needed": f"{call_off.needed_on:%d.%m.%Y}"},
                 )
             )
+    awaiting = [c for c in call_offs if not c.is_approved]
+    if awaiting:
+        warnings.append(
+            MoneyWarning(
+                "warning",
+                ngettext(
+                    "%(count)s Mittelabruf wartet auf die Freigabe durch eine zweite Person (Vier-Augen-Prinzip).",
+                    "%(count)s Mittelabrufe warten auf die Freigabe durch eine zweite Person (Vier-Augen-Prinzip).",
+                    len(awaiting),
+                )
+                % {"count": len(awaiting)},
+            )
+        )
     called = sum((c.amount for c in call_offs), ZERO)
     if version.granted_amount is not None and called > version.granted_amount:
         warnings.append(

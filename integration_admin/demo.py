@@ -213,8 +213,6 @@ def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
         funded_fte=Decimal("5"),
     )
 
-    load_funding_demo()
-
     created_logins = []
     for username, first, last, role, org in USERS:
         demo_state = {
@@ -236,6 +234,7 @@ def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
 
+    load_funding_demo()  # (after the logins: its call-offs name who recorded and who approved them)
     load_staffing_demo()  # illustrative pay data, pay grades of the positions, holders (staffing/demo.py)
     load_council_demo()
 

@@ -101,6 +101,11 @@ class User(AbstractUser):
         readable = self.holder_organisation_ids()
         return readable is None or (organisation_id is not None and organisation_id in readable)
 
+    def can_approve(self) -> bool:
+        """May this user be the second person who approves a record (four eyes)? The administrator
+        and the department head; never for a record they recorded themselves (core.models.approve)."""
+        return self.is_active and (self.is_administrator or self.is_head)
+
     def can_change_grants(self) -> bool:
         """Only the administrator changes grant decisions and everything attached to them."""
         return self.is_administrator

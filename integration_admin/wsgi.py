@@ -4,7 +4,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
-from integration_admin.council.pdf import warm_hyphenation
+from integration_admin.core.pdf import warm_hyphenation
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_admin.settings")
 

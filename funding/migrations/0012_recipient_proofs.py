@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funding', '0011_base_rates'),
+        ("funding", "0011_base_rates"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalproofofuse',
-            name='pass_through',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Leer: der Nachweis des Kreises gegenüber dem Land. Sonst der Nachweis, den der Empfänger dem Kreis vorlegt; er ist vor dem Nachweis des Kreises fällig und wird vorher geprüft.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funding.passthrough', verbose_name='Nachweis des Empfängers der Weiterleitung'),
+            model_name="historicalproofofuse",
+            name="pass_through",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Leer: der Nachweis des Kreises gegenüber dem Land. Sonst der Nachweis, den der Empfänger dem Kreis vorlegt; er ist vor dem Nachweis des Kreises fällig und wird vorher geprüft.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="funding.passthrough",
+                verbose_name="Nachweis des Empfängers der Weiterleitung",
+            ),
         ),
         migrations.AddField(
-            model_name='proofofuse',
-            name='pass_through',
-            field=models.ForeignKey(blank=True, help_text='Leer: der Nachweis des Kreises gegenüber dem Land. Sonst der Nachweis, den der Empfänger dem Kreis vorlegt; er ist vor dem Nachweis des Kreises fällig und wird vorher geprüft.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='recipient_proofs', to='funding.passthrough', verbose_name='Nachweis des Empfängers der Weiterleitung'),
+            model_name="proofofuse",
+            name="pass_through",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Leer: der Nachweis des Kreises gegenüber dem Land. Sonst der Nachweis, den der Empfänger dem Kreis vorlegt; er ist vor dem Nachweis des Kreises fällig und wird vorher geprüft.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="recipient_proofs",
+                to="funding.passthrough",
+                verbose_name="Nachweis des Empfängers der Weiterleitung",
+            ),
         ),
     ]

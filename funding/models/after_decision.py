@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,12 +15,10 @@ from simple_history.models import HistoricalRecords
 
 from funding import money
 from funding.models.base import DEADLINE_HORIZON_DAYS, MONEY, NON_NEGATIVE, ZERO, GrantForm
-from integration_admin.core.db import (
-    MoneySum,
-)
+from integration_admin.core.db import CentsSum, MoneySum, from_cents
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
-from integration_admin.core.models import Illustrative, Revisioned
+from integration_admin.core.models import Approvable, Illustrative, Revisioned
 
 
 class CallOffQuerySet(models.QuerySet):
@@ -28,8 +27,13 @@ class CallOffQuerySet(models.QuerySet):
         return {key: value if value is not None else ZERO for key, value in result.items()}
 
 
-class CallOff(Revisioned, Illustrative):
-    """A call-off of funds (Mittelabruf) and the payment it brought (Zahlungseingang)."""
+class CallOff(Revisioned, Illustrative, Approvable):
+    """A call-off of funds (Mittelabruf) and the payment it brought (Zahlungseingang).
+
+    Four eyes: a recorded call-off awaits a second person's approval; recording the payment
+    received does not withdraw it, changing what was called does."""
+
+    APPROVED_FIELDS = ("decision", "called_on", "amount", "needed_on")
 
     decision = models.ForeignKey(
         "funding.GrantDecision",
@@ -86,6 +90,7 @@ class CallOff(Revisioned, Illustrative):
                 name="call_off_received_after_called",
                 violation_error_message=_("Das Geld kann nicht vor dem Abruf eingegangen sein."),
             ),
+            *Approvable.Meta.constraints,
         ]
 
     def __str__(self) -> str:
@@ -300,6 +305,18 @@ class ProofOfUse(Revisioned, Illustrative):
 
 
 class PassThroughQuerySet(models.QuerySet):
+    def with_paid_out(self) -> "PassThroughQuerySet":
+        """Each with ``paid_out_cents``: its payouts paid so far, in cents (a subquery in the same
+        query; :attr:`PassThrough.paid_out` gives the amount)."""
+        paid = (
+            Payout.objects.filter(pass_through=OuterRef("pk"), paid_amount__isnull=False)
+            .order_by()
+            .values("pass_through")
+            .annotate(total=CentsSum("paid_amount"))
+            .values("total")
+        )
+        return self.annotate(paid_out_cents=Coalesce(Subquery(paid, output_field=models.BigIntegerField()), Value(0)))
+
     def of_decisions(self, decision_ids) -> "PassThroughQuerySet":
         """All pass-throughs of these decisions with their recipients, in one query."""
         return (
@@ -421,6 +438,20 @@ class PassThrough(Revisioned, Illustrative):
     def get_absolute_url(self) -> str:
         return self.decision.get_absolute_url() + "#weiterleitungen"
 
+    def get_detail_url(self) -> str:
+        """Its own page: terms, years, contract and payouts."""
+        return reverse("funding:passthrough-detail", args=[self.pk])
+
+    @property
+    def paid_out(self) -> Decimal:
+        """Paid out to the recipient so far (read with :meth:`PassThroughQuerySet.with_paid_out`)."""
+        return from_cents(self.paid_out_cents)
+
+    @property
+    def still_to_pay(self) -> Decimal:
+        """What the recipient is still to get: its total less what was paid out."""
+        return max(self.recipient_total - self.paid_out, ZERO)
+
     @property
     def cap(self) -> Decimal | None:
         """The ceiling from "at most X per FTE and year" over the period, if all parts are known."""
@@ -508,6 +539,122 @@ class PassThrough(Revisioned, Illustrative):
                         "total": euro(others + self.amount),
                         "granted": euro(version.granted_amount),
                         "version": version.label,
+                    }
+                }
+            )
+
+
+class PayoutQuerySet(models.QuerySet):
+    def totals(self) -> dict[str, Decimal]:
+        result = self.aggregate(requested=MoneySum("amount"), paid=MoneySum("paid_amount"))
+        return {key: value if value is not None else ZERO for key, value in result.items()}
+
+
+class Payout(Revisioned, Approvable):
+    """The recipient's call-off of a pass-through (Mittelanforderung) and the Kreis' payout to it.
+
+    Four eyes: a recorded payout awaits a second person's approval and is paid only after it
+    (a check constraint); all payouts of a pass-through together stay within what it provides
+    (the money passed on plus the Kreis' top-up, :attr:`PassThrough.recipient_total`).
+    """
+
+    APPROVED_FIELDS = ("pass_through", "requested_on", "amount", "needed_on")
+
+    pass_through = models.ForeignKey(
+        PassThrough, verbose_name=_("Weiterleitung"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    requested_on = models.DateField(_("angefordert am"))
+    amount = models.DecimalField(_("angeforderter Betrag"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    needed_on = models.DateField(
+        _("benötigt für Zahlungen ab"),
+        null=True,
+        blank=True,
+        help_text=_("Mittel dürfen nur für Zahlungen angefordert werden, die binnen zwei Monaten fällig werden."),
+    )
+    paid_on = models.DateField(_("ausgezahlt am"), null=True, blank=True)
+    paid_amount = models.DecimalField(_("ausgezahlter Betrag"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE)
+    reference = models.CharField(_("Kassenzeichen / Aktenzeichen"), max_length=100, blank=True)
+    note = models.TextField(_("Bemerkung"), blank=True)
+
+    history = HistoricalRecords()
+    objects = PayoutQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Auszahlung")
+        verbose_name_plural = _("Auszahlungen")
+        ordering = ["pass_through", "requested_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payout_amount_positive",
+                violation_error_message=_("Der angeforderte Betrag muss größer als 0 sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_amount__isnull=True) | Q(paid_amount__gte=0, paid_amount__lte=F("amount")),
+                name="payout_paid_within_requested",
+                violation_error_message=_("Es kann nicht mehr ausgezahlt werden, als angefordert wurde."),
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_on__isnull=True, paid_amount__isnull=True)
+                | Q(paid_on__isnull=False, paid_amount__isnull=False),
+                name="payout_payment_complete",
+                violation_error_message=_("Die Auszahlung bitte mit Datum und Betrag erfassen."),
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_on__isnull=True) | Q(approved_at__isnull=False),
+                name="payout_paid_only_when_approved",
+                violation_error_message=_("Ausgezahlt werden kann erst nach der Freigabe durch eine zweite Person."),
+            ),
+            *Approvable.Meta.constraints,
+        ]
+
+    def __str__(self) -> str:
+        return _("Auszahlung an %(recipient)s, angefordert am %(day)s") % {
+            "recipient": self.pass_through.recipient.short_name,
+            "day": self.requested_on.strftime("%d.%m.%Y"),
+        }
+
+    def get_absolute_url(self) -> str:
+        return self.pass_through.get_detail_url() + "#auszahlungen"
+
+    @property
+    def called_too_early(self) -> bool:
+        return money.called_too_early(self.requested_on, self.needed_on)
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.paid_amount is not None and self.paid_on is None:
+            errors["paid_on"] = _("Bitte das Datum der Auszahlung angeben.")
+        if self.paid_on is not None and self.paid_amount is None:
+            errors["paid_amount"] = _("Bitte den ausgezahlten Betrag angeben.")
+        if self.paid_amount is not None and self.amount is not None and self.paid_amount > self.amount:
+            errors["paid_amount"] = _("Es kann nicht mehr ausgezahlt werden, als angefordert wurde.")
+        if errors:
+            raise ValidationError(errors)
+        if self.pass_through_id is not None and self.amount is not None:
+            self.check_within_pass_through()
+
+    def check_within_pass_through(self) -> None:
+        """All payouts of the pass-through together may not exceed what it provides the recipient."""
+        pass_through = self.pass_through
+        others = Payout.objects.filter(pass_through_id=self.pass_through_id).exclude(pk=self.pk).totals()["requested"]
+        limit = pass_through.recipient_total
+        if others + self.amount > limit:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Mit dieser Auszahlung würden %(total)s an %(recipient)s ausgezahlt; die Weiterleitung "
+                        "sieht aber nur %(limit)s vor (%(amount)s weitergeleitet, %(top_up)s Zuschuss des "
+                        "Kreises). Höchstens %(left)s können noch ausgezahlt werden."
+                    )
+                    % {
+                        "total": euro(others + self.amount),
+                        "recipient": pass_through.recipient.short_name,
+                        "limit": euro(limit),
+                        "amount": euro(pass_through.amount),
+                        "top_up": euro(pass_through.top_up_total),
+                        "left": euro(max(limit - others, ZERO)),
                     }
                 }
             )

@@ -4,6 +4,7 @@ from django import forms
 from django.db import models
 
 from integration_admin.core.forms import PlainIntegerField, reject_bidi_controls
+from integration_admin.core.models import record_change
 
 
 class RevisionedAdminMixin:
@@ -13,6 +14,18 @@ class RevisionedAdminMixin:
     def save_model(self, request, obj, form, change):
         if change:
             obj.revision += 1
+        super().save_model(request, obj, form, change)
+
+
+class ApprovableAdminMixin:
+    """A save in the admin counts like a save on the pages for the four eyes too: the user
+    becomes the recorder, and a change of what was approved withdraws the approval
+    (:func:`integration_admin.core.models.record_change`). Approving is done on the pages."""
+
+    readonly_fields = ["recorded_by", "recorded_at", "approved_by", "approved_at"]
+
+    def save_model(self, request, obj, form, change):
+        record_change(obj, user=request.user)
         super().save_model(request, obj, form, change)
 
 

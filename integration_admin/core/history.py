@@ -31,7 +31,9 @@ FLAT_RATE_FROZEN = gettext_noop("Pauschale %(year)s aus den Stammdaten übernomm
 HOLDERS_ANONYMISED = gettext_noop("Anonymisierung nach Ablauf der Aufbewahrungsfrist (DSGVO)")
 IMPORTED = gettext_noop("Import %(file)s vom %(day)s")
 IMPORT_UNDONE = gettext_noop("Import %(file)s vom %(day)s rückgängig gemacht")
+APPROVED = gettext_noop("freigegeben (Vier-Augen-Prinzip)")
 SYSTEM_REASONS = (
+    APPROVED,
     ASSIGNMENT_ENDED,
     VERSION_SUPERSEDED,
     FLAT_RATE_CHANGED,

@@ -1,5 +1,5 @@
-"""Models shared by the apps: optimistic locking, the demo's illustrative values, and the record
-of create forms already sent (a form sent twice creates once)."""
+"""Models shared by the apps: optimistic locking, the four-eyes principle, the demo's illustrative
+values, and the record of create forms already sent (a form sent twice creates once)."""
 
 import datetime
 import uuid
@@ -7,9 +7,12 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from integration_admin.core.history import APPROVED, system_reason
 
 
 class Revisioned(models.Model):
@@ -69,6 +72,142 @@ def lock_revision(record: Revisioned, seen: int | None):
     if seen is None or locked.revision != seen:
         raise StaleRevision(locked)
     record.revision = locked.revision + 1
+    return locked
+
+
+class Approvable(models.Model):
+    """A record that needs a second person's approval (four eyes, "Vier-Augen-Prinzip").
+
+    Who recorded it (``recorded_by``) may not approve it (``approved_by``); :func:`record_change`
+    makes the person who saves a change the recorder and withdraws an approval when one of the
+    ``APPROVED_FIELDS`` changed; :func:`approve` records the second person. Both are saves of
+    the record, so both are in its history (django-simple-history, with ``history_user``).
+
+    The record counts as approved when ``approved_at`` is set. Records from before the four-eyes
+    principle carry ``approved_at`` without any person (set by the migration that introduced it):
+    the safe default of a record saved without the services is "awaiting approval", never
+    "approved". The users are protected from deletion (accounts are deactivated, not deleted):
+    an approval keeps naming the person who gave it.
+
+    A concrete model lists ``*Approvable.Meta.constraints`` in its own ``Meta.constraints``.
+    """
+
+    # The fields whose change withdraws an approval; empty: every change does.
+    APPROVED_FIELDS: tuple[str, ...] = ()
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("erfasst von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(gettext_lazy("erfasst am"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("freigegeben von"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(gettext_lazy("freigegeben am"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | Q(recorded_by__isnull=True) | ~Q(approved_by=F("recorded_by")),
+                name="%(app_label)s_%(class)s_approver_not_recorder",
+                violation_error_message=gettext_lazy(
+                    "Freigeben muss eine zweite Person: Sie haben diesen Eintrag selbst erfasst."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | Q(approved_at__isnull=False),
+                name="%(app_label)s_%(class)s_approval_dated",
+            ),
+            # Approved without a person: only a record from before the four-eyes principle, which
+            # has no recorder either.
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True) | Q(approved_by__isnull=False) | Q(recorded_by__isnull=True),
+                name="%(app_label)s_%(class)s_approval_by_a_person",
+            ),
+        ]
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def approved_before_four_eyes(self) -> bool:
+        """Approved by the migration that introduced the four-eyes principle, not by a person."""
+        return self.approved_at is not None and self.approved_by_id is None
+
+    def may_be_approved_by(self, user) -> bool:
+        """Would :func:`approve` accept ``user`` (for showing the button; the service decides)?"""
+        return (
+            not self.is_approved
+            and user.is_authenticated
+            and user.can_approve()
+            and (self.recorded_by_id is None or self.recorded_by_id != user.pk)
+        )
+
+
+def record_change(record: Approvable, *, user) -> bool:
+    """Make ``user`` the recorder of a new or changed record (not saved here). A change of one
+    of the ``APPROVED_FIELDS`` (or of any field, without them) withdraws the approval: the
+    changed record needs a second person again. Returns True when an approval was withdrawn."""
+    if record.pk is None:
+        changed, was_approved = True, False
+    else:
+        stored = type(record)._default_manager.get(pk=record.pk)
+        names = record.APPROVED_FIELDS or [
+            f.attname for f in record._meta.concrete_fields if f.editable and not f.primary_key
+        ]
+        changed = any(
+            getattr(stored, record._meta.get_field(name).attname)
+            != getattr(record, record._meta.get_field(name).attname)
+            for name in names
+        )
+        was_approved = stored.is_approved
+    if not changed:
+        return False
+    record.recorded_by = user
+    record.recorded_at = timezone.now()
+    record.approved_by = None
+    record.approved_at = None
+    return was_approved
+
+
+def approve(record: Approvable, *, user) -> Approvable:
+    """The second person's approval, saved under a row lock (its history row names ``user``).
+
+    Refused with a German ValidationError: when the record is approved already, when ``user``
+    recorded it, when ``user`` may not approve (``user.can_approve()``). Returns the saved row.
+    """
+    with transaction.atomic():
+        locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
+        if locked.is_approved:
+            raise ValidationError(_("Dieser Eintrag ist bereits freigegeben."), code="approved")
+        if locked.recorded_by_id is not None and locked.recorded_by_id == user.pk:
+            raise ValidationError(
+                _("Freigeben muss eine zweite Person: Sie haben diesen Eintrag selbst erfasst."), code="own"
+            )
+        if not (user.is_authenticated and user.can_approve()):
+            raise ValidationError(
+                _("Freigeben dürfen nur die Administration und die Fachbereichsleitung."), code="not_allowed"
+            )
+        locked.approved_by = user
+        locked.approved_at = timezone.now()
+        if isinstance(locked, Revisioned):
+            locked.revision += 1  # (a form opened before the approval is stale now)
+        locked._history_user = user
+        locked._change_reason = system_reason(APPROVED)
+        locked.save()
     return locked
 
 

@@ -1,13 +1,17 @@
-"""View mixins shared by the apps: stale and repeated forms, and the generic list page (a
-django-tables2 table with django-filter filters)."""
+"""View mixins shared by the apps: stale and repeated forms, the generic list page (a
+django-tables2 table with django-filter filters), and the approval of a record (four eyes)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from integration_admin.core.models import StaleRevision, SubmittedForm, lock_revision
+from integration_admin.core.models import StaleRevision, SubmittedForm, approve, lock_revision
 from integration_admin.core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PageSizePaginator
 
 
@@ -94,3 +98,31 @@ class FilteredTableView(SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(page_sizes=self.page_sizes, per_page=self.get_paginate_by(), **kwargs)
+
+
+class ApproveView(SingleObjectMixin, View):
+    """POST: the second person approves the record (:func:`~integration_admin.core.models.approve`).
+
+    Concrete views name the ``model`` (an :class:`~integration_admin.core.models.Approvable`) and
+    may narrow ``get_queryset`` to what the user may read. Refused with the German reason: 403
+    for the recorder and for those who may not approve, 409 for a record approved already.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        try:
+            approve(self.object, user=request.user)
+        except ValidationError as error:
+            return TemplateResponse(
+                request,
+                "approval_refused.html",
+                {"object": self.object, "message": error.messages[0]},
+                status=409 if error.code == "approved" else 403,
+            )
+        messages.success(request, _("Freigegeben."))
+        return redirect(self.get_success_url())
+
+    def get_success_url(self) -> str:
+        return self.object.get_absolute_url()

@@ -305,3 +305,35 @@ def test_the_reminders_page_and_the_to_do_list_pass_axe(log_in, axe, username):
         expect(page.locator("main")).to_contain_text("Bitte ganze Tage als Ziffern angeben")
         violations += axe(f"{username} /konto/erinnerungen/ (mit Fehlern) @ {width}px")
     assert not violations, report(violations)
+
+
+def test_the_pass_through_page_with_payouts_passes_axe(log_in, axe):
+    """The pass-through page (issue 23) with a payout awaiting approval, seen by the head (who has
+    the approve button) and the administrator (edit links), and its payout form."""
+    import datetime
+    from decimal import Decimal
+
+    from funding import services
+    from funding.models import PassThrough, Payout
+    from integration_admin.models import User
+
+    pass_through = PassThrough.objects.get(recipient__short_name="DRK")
+    services.save_payout(
+        payout=Payout(pass_through=pass_through, requested_on=datetime.date(2021, 3, 1), amount=Decimal("1000.00")),
+        user=User.objects.get(username="admin"),
+    )
+    violations = []
+    for username, urls in (
+        ("leitung", [pass_through.get_detail_url()]),
+        ("admin", [pass_through.get_detail_url(), f"/pass-throughs/{pass_through.pk}/payouts/new/"]),
+    ):
+        page = log_in(username)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for url in urls:
+                page.goto(url)
+                violations += axe(f"{username} {url} @ {width}px")
+        if username == "leitung":
+            expect(page.get_by_role("button", name="freigeben")).to_be_visible()
+        page.context.clear_cookies()
+    assert not violations, report(violations)

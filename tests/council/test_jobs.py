@@ -16,8 +16,8 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from bench import reports as bench_support
+from integration_admin.core import pdf as core_pdf
 from integration_admin.council import jobs, views
-from integration_admin.council import pdf as pdf_module
 from integration_admin.council.documents import estimate_pages, render_report_document, report_snapshot
 from integration_admin.council.models import Report, ReportJob, ReportJobStatus
 from programs.models import Programme
@@ -113,7 +113,7 @@ def test_failed_render_shows_german_error_and_retry_works(
         raise RuntimeError("pango exploded")
 
     with monkeypatch.context() as patch, caplog.at_level(logging.ERROR):
-        patch.setattr(pdf_module, "HTML", broken)
+        patch.setattr(core_pdf, "HTML", broken)  # (the rendering itself is the core's)
         jobs.render_report_job.call(job.pk)
     job.refresh_from_db()
     assert job.status == ReportJobStatus.FAILED and job.content is None

@@ -11,6 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from funding.models import DecisionVersion
+from integration_admin.core import pdf as core_pdf
 from integration_admin.council import jobs
 from integration_admin.council import pdf as pdf_module
 from integration_admin.council.documents import render_excerpt_pdf, render_report_pdf
@@ -304,7 +305,7 @@ def test_render_failure_changes_nothing_shows_german_page_and_logs(
     def broken(*args, **kwargs):
         raise RuntimeError("pango exploded")
 
-    monkeypatch.setattr(pdf_module, "HTML", broken)
+    monkeypatch.setattr(core_pdf, "HTML", broken)  # (the rendering itself is the core's)
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("council:report-release", args=[report.pk]), factories.release_confirmation(report)

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from integration_admin.core import pdf as core_pdf
 from integration_admin.council import documents, jobs, services, views
 from integration_admin.council import pdf as pdf_module
 from integration_admin.council.models import (
@@ -69,7 +70,7 @@ def test_a_failed_render_releases_nothing_and_the_release_can_be_retried(
         raise RuntimeError("pango exploded")
 
     with monkeypatch.context() as patch:
-        patch.setattr(pdf_module, "HTML", broken)
+        patch.setattr(core_pdf, "HTML", broken)  # (the rendering itself is the core's)
         run_queued(job)
     job.refresh_from_db()
     draft.refresh_from_db()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from funding import services
 from funding.models import CallOff, GrantDecision, PassThrough, ProofKind, ProofOfUse
+from integration_admin.models import User
 from staffing.models import Organisation, OrganisationKind
 from tests import factories
 
@@ -91,10 +92,13 @@ def test_no_call_off_without_a_computed_grant(login, demo):
 
 def test_service_refuses_what_the_form_let_through(running):
     """Two call-offs validated at the same time: the service re-checks under the decision's lock."""
-    services.save_call_off(call_off=CallOff(decision=running, called_on=datetime.date(2021, 1, 1), amount=70000))
+    admin = User.objects.get(username="admin")
+    services.save_call_off(
+        call_off=CallOff(decision=running, called_on=datetime.date(2021, 1, 1), amount=70000), user=admin
+    )
     late = CallOff(decision=running, called_on=datetime.date(2021, 1, 2), amount=Decimal("30000.01"))
     with pytest.raises(Exception, match="bewilligt sind aber nur"):
-        services.save_call_off(call_off=late)
+        services.save_call_off(call_off=late, user=admin)
     assert CallOff.objects.filter(decision=running).count() == 1
 
 

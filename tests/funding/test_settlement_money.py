@@ -44,15 +44,11 @@ def test_deficit_financing_loses_every_saving_in_full():
 
 
 def test_fixed_amount_stays_unless_the_expenditure_is_lower():
-    assert money.settled_grant(financing_type="fixed", eligible=D("60000.00"), granted=D("55000.00")) == D(
-        "55000.00"
-    )
+    assert money.settled_grant(financing_type="fixed", eligible=D("60000.00"), granted=D("55000.00")) == D("55000.00")
     assert money.settled_grant(financing_type="flat_rate", eligible=D("50000.00"), granted=D("55000.00")) == D(
         "50000.00"
     )
-    assert money.settled_grant(financing_type="full", eligible=D("41000.50"), granted=D("45000.00")) == D(
-        "41000.50"
-    )
+    assert money.settled_grant(financing_type="full", eligible=D("41000.50"), granted=D("45000.00")) == D("41000.50")
 
 
 def test_a_line_may_run_twenty_percent_over():

@@ -32,7 +32,9 @@ administrator. ``test_admin_site_only_for_staff`` checks the rule on the index, 
 list and add page and one change page, by GET and POST.
 """
 
+import datetime
 import hashlib
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
@@ -43,12 +45,14 @@ from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from funding import services
 from funding.models import (
     Application,
     CallOff,
     DecisionVersion,
     GrantDecision,
     PassThrough,
+    Payout,
     ProofOfUse,
     Receipt,
     RepaymentClaim,
@@ -164,6 +168,9 @@ EXPECTED = {
     "funding:calloff-create": ADMIN_ONLY,
     "funding:calloff-update": ADMIN_ONLY,
     "funding:calloff-delete": ADMIN_ONLY,
+    # Four eyes: the demo's call-off awaiting approval, recorded by the administrator; only a second
+    # person who may approve (the department head) does; the recorder and caseworkers get 403.
+    "funding:calloff-approve": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, NO)},
     "funding:proof-create": ADMIN_ONLY,
     "funding:proof-list": READ,
     "funding:proof-update": ADMIN_ONLY,
@@ -184,6 +191,14 @@ EXPECTED = {
     "funding:passthrough-create": ADMIN_ONLY,
     "funding:passthrough-update": ADMIN_ONLY,
     "funding:passthrough-delete": ADMIN_ONLY,
+    # The pass-through's page and its contract (PDF): read like the decision; payouts: recorded by
+    # the administrator, approved by a second person (the matrix's payout is the administrator's).
+    "funding:passthrough-detail": READ,
+    "funding:passthrough-contract": READ,
+    "funding:payout-create": ADMIN_ONLY,
+    "funding:payout-update": ADMIN_ONLY,
+    "funding:payout-delete": ADMIN_ONLY,
+    "funding:payout-approve": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, NO)},
     "funding:application-list": READ,
     "funding:application-create": ADMIN_ONLY,
     "funding:application-detail": READ,
@@ -411,6 +426,14 @@ def matrix_data(demo):
     final = ProofOfUse.objects.filter(receipts__isnull=False).order_by("pk").first()
     claim = RepaymentClaim.objects.create(decision=final.decision, proof=final, amount="1000.00")
     RepaymentPart.objects.create(claim=claim, interest_from="2022-11-16", amount="1000.00")
+    payout = services.save_payout(
+        payout=Payout(
+            pass_through=PassThrough.objects.order_by("pk").first(),
+            requested_on=datetime.date(2021, 3, 1),
+            amount=Decimal("100.00"),
+        ),
+        user=User.objects.get(username="admin"),
+    )
     pks = {
         "savedfilter": saved_filter.pk,  # the administrator's own
         "import": import_run.pk,
@@ -420,10 +443,13 @@ def matrix_data(demo):
         "organisation": ki.pk,
         "decision": decision.pk,
         "calloff": CallOff.objects.order_by("pk").first().pk,
+        "calloff-awaiting": CallOff.objects.filter(approved_at__isnull=True).order_by("pk").first().pk,
         "proof": ProofOfUse.objects.order_by("pk").first().pk,
         "receipt": Receipt.objects.order_by("pk").first().pk,
         "repaymentclaim": claim.pk,
         "passthrough": PassThrough.objects.order_by("pk").first().pk,
+        "pass_through": PassThrough.objects.order_by("pk").first().pk,
+        "payout": payout.pk,
         "application": Application.objects.order_by("pk").first().pk,
         "meeting": item.meeting_id,
         "agendaitem": item.pk,
@@ -464,6 +490,8 @@ def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
             }.get(short, 1)
         elif name == "council:report-supplement":
             kwargs[key] = pks["released"]
+        elif name == "funding:calloff-approve":  # the one awaiting approval (recorded by the administrator)
+            kwargs[key] = pks["calloff-awaiting"]
         elif name == "staffing:assignment-create":  # /positions/<pk>/assignments/new/: a position
             kwargs[key] = pks["position"]
         else:

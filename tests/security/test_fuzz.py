@@ -56,6 +56,7 @@ SKIPPED = {
     "set_language": "Djangos Sprachumschaltung: nimmt nur eine Sprache aus LANGUAGES",
     "council:agendaitem-excerpt-pdf": "erzeugt ein PDF (Sekunden je Aufruf) und liest keine Parameter",
     "council:report-pdf": "erzeugt ein PDF (Sekunden je Aufruf) und liest keine Parameter",
+    "funding:passthrough-contract": "erzeugt ein PDF (Sekunden je Aufruf) und liest keine Parameter",
 }
 SKIPPED_PREFIXES = {"admin/": "Djangos Admin (nur für die Administration, Djangos eigene Formulare)"}
 
@@ -183,6 +184,7 @@ PATH_QUERIES = {"saved-filters": "?list=staffing:position-list&query=q%3DKI"}
 OTHER_KWARGS = {
     "decision_pk": "funding.GrantDecision",
     "proof_pk": "funding.ProofOfUse",
+    "pass_through_pk": "funding.PassThrough",
     "report_pk": "council.Report",
     "meeting_pk": "council.Meeting",
 }
