@@ -27,8 +27,9 @@ from funding.forms import (
 )
 from funding.models import GrantDecision, ProofOfUse, Receipt, RepaymentClaim, base_rates
 from integration_admin.core.formats import euro
+from integration_admin.core.models import record_change
 from integration_admin.core.permissions import AdministratorRequiredMixin
-from integration_admin.core.views import RevisionCheckMixin
+from integration_admin.core.views import ApproveView, RevisionCheckMixin
 from staffing.imports.reading import too_large_message
 
 
@@ -204,7 +205,7 @@ class ProofAdmitAllView(ProofActionView):
 
 class ProofConcludeView(ProofActionView):
     def act(self, proof):
-        claim = settlement.conclude_review(proof=proof, day=timezone.localdate())
+        claim = settlement.conclude_review(proof=proof, day=timezone.localdate(), user=self.request.user)
         proof.refresh_from_db()
         if claim is None:
             return _("Prüfung abgeschlossen: Zuwendung nach Prüfung %(grant)s.") % {"grant": euro(proof.settled_grant)}
@@ -219,7 +220,7 @@ class ProofReopenView(ProofActionView):
         form = ReopenForm(self.request.POST)
         if not form.is_valid():
             raise ValidationError(_("Bitte angeben, warum die Prüfung wieder geöffnet wird."))
-        settlement.reopen_review(proof=proof, reason=form.cleaned_data["reason"])
+        settlement.reopen_review(proof=proof, reason=form.cleaned_data["reason"], user=self.request.user)
         return _("Die Prüfung ist wieder offen.")
 
 
@@ -248,6 +249,39 @@ class RepaymentClaimUpdateView(AdministratorRequiredMixin, RevisionCheckMixin, U
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(proof=self.object.proof, decision=self.object.decision, **kwargs)
+
+    def form_valid(self, form):
+        if record_change(form.instance, user=self.request.user):
+            messages.warning(
+                self.request,
+                _(
+                    "Die Freigabe wurde zurückgenommen: Sie haben den freigegebenen Eintrag geändert. "
+                    "Eine zweite Person muss ihn erneut freigeben."
+                ),
+            )
+        return super().form_valid(form)
+
+
+class ProofApproveView(ApproveView):
+    """The second person approves a closed review (the settled grant); an open one has nothing to approve."""
+
+    model = ProofOfUse
+
+    def post(self, request, *args, **kwargs):
+        proof = self.get_object()
+        if not proof.is_settled:
+            messages.error(request, _("Freigegeben wird die abgeschlossene Prüfung; diese ist noch offen."))
+            return HttpResponseRedirect(proof.get_absolute_url())
+        return super().post(request, *args, **kwargs)
+
+
+class RepaymentClaimApproveView(ApproveView):
+    """The second person approves a repayment claim before it goes out (four eyes)."""
+
+    model = RepaymentClaim
+
+    def get_success_url(self) -> str:
+        return self.object.proof.get_absolute_url() + "#rueckforderung"
 
 
 class DecisionDeadlinesView(AdministratorRequiredMixin, View):

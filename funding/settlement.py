@@ -35,6 +35,7 @@ from funding.models import (
     RepaymentPart,
 )
 from funding.services import lock_decision
+from integration_admin.core.models import record_change
 
 
 def line_key(item: PlanItem) -> tuple:
@@ -220,21 +221,25 @@ def check_can_settle(proof: ProofOfUse, settlement: Settlement) -> None:
 
 
 @transaction.atomic
-def conclude_review(*, proof: ProofOfUse, day: datetime.date, reason: str = "") -> RepaymentClaim | None:
+def conclude_review(*, proof: ProofOfUse, day: datetime.date, user, reason: str = "") -> RepaymentClaim | None:
     """Close the review of a final proof: store the settled grant and, for money received above
-    it, create the repayment claim with its parts (each bearing interest from its day)."""
+    it, create the repayment claim with its parts (each bearing interest from its day). ``user``
+    records both; a second person approves them (four eyes)."""
     lock_decision(proof.decision_id, None)
     proof = ProofOfUse.objects.select_for_update().get(pk=proof.pk)
     settlement = settlement_for(proof)
     check_can_settle(proof, settlement)
     proof.settled_on = day
     proof.settled_grant = settlement.settled_grant
+    record_change(proof, user=user)
     proof.revision += 1
     proof._change_reason = reason[:100] or None
     proof.save()
     if not settlement.overpaid_parts:
         return None
-    claim = RepaymentClaim.objects.create(decision_id=proof.decision_id, proof=proof, amount=settlement.overpayment)
+    claim = RepaymentClaim(decision_id=proof.decision_id, proof=proof, amount=settlement.overpayment)
+    record_change(claim, user=user)
+    claim.save()
     RepaymentPart.objects.bulk_create(
         RepaymentPart(claim=claim, interest_from=part_day, amount=amount)
         for part_day, amount in settlement.overpaid_parts
@@ -243,7 +248,7 @@ def conclude_review(*, proof: ProofOfUse, day: datetime.date, reason: str = "") 
 
 
 @transaction.atomic
-def reopen_review(*, proof: ProofOfUse, reason: str) -> None:
+def reopen_review(*, proof: ProofOfUse, reason: str, user) -> None:
     """Open a closed review again (e.g. after an objection): its claim goes unless it was repaid."""
     if not reason.strip():
         raise ValidationError(_("Bitte angeben, warum die Prüfung wieder geöffnet wird."))
@@ -260,6 +265,7 @@ def reopen_review(*, proof: ProofOfUse, reason: str) -> None:
         claim.delete()
     proof.settled_on = None
     proof.settled_grant = None
+    record_change(proof, user=user)
     proof.revision += 1
     proof._change_reason = reason[:100]
     proof.save()

@@ -30,6 +30,12 @@ urlpatterns = [
     path("proofs/<int:pk>/admit-all/", proof_views.ProofAdmitAllView.as_view(), name="proof-admit-all"),
     path("proofs/<int:pk>/conclude/", proof_views.ProofConcludeView.as_view(), name="proof-conclude"),
     path("proofs/<int:pk>/reopen/", proof_views.ProofReopenView.as_view(), name="proof-reopen"),
+    path("proofs/<int:pk>/approve/", proof_views.ProofApproveView.as_view(), name="proof-approve"),
+    path(
+        "repayment-claims/<int:pk>/approve/",
+        proof_views.RepaymentClaimApproveView.as_view(),
+        name="repaymentclaim-approve",
+    ),
     path("proofs/<int:proof_pk>/receipts/new/", proof_views.ReceiptCreateView.as_view(), name="receipt-create"),
     path("proofs/<int:proof_pk>/receipts/import/", proof_views.ReceiptImportView.as_view(), name="receipt-import"),
     path("receipts/<int:pk>/edit/", proof_views.ReceiptUpdateView.as_view(), name="receipt-update"),

@@ -165,8 +165,15 @@ class ProofOfUseQuerySet(models.QuerySet):
         return self.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
 
 
-class ProofOfUse(Revisioned, Illustrative):
-    """A proof-of-use deadline (Verwendungsnachweis, interim or final) and what has been submitted."""
+class ProofOfUse(Revisioned, Illustrative, Approvable):
+    """A proof-of-use deadline (Verwendungsnachweis, interim or final) and what has been submitted.
+
+    Four eyes on its settlement: closing the review (the settled grant) makes the one who closed it
+    the recorder; a second person approves it. Only the settlement's fields withdraw an approval;
+    a proof that is not settled has nothing to approve.
+    """
+
+    APPROVED_FIELDS = ("settled_on", "settled_grant")
 
     decision = models.ForeignKey(
         "funding.GrantDecision", verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="proofs"
@@ -225,6 +232,7 @@ class ProofOfUse(Revisioned, Illustrative):
         verbose_name_plural = _("Verwendungsnachweise")
         ordering = ["due_on", "pk"]
         constraints = [
+            *Approvable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(covers_year__isnull=True) | Q(covers_year__gte=2000, covers_year__lte=2100),
                 name="proof_year_range",

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from funding import money
 from funding.models.base import MONEY, NON_NEGATIVE, ZERO
 from integration_admin.core.formats import euro
-from integration_admin.core.models import Revisioned
+from integration_admin.core.models import Approvable, Revisioned
 
 # § 49a Abs. 3 VwVfG NRW: a sum to be repaid bears interest at five percentage points above the
 # base rate a year; VV Nr. 8.5 zu § 44 LHO NRW applies the same to money called too early.
@@ -166,9 +166,14 @@ class RepaymentClaimQuerySet(models.QuerySet):
         return self.filter(repaid_on__isnull=True)
 
 
-class RepaymentClaim(Revisioned):
+class RepaymentClaim(Revisioned, Approvable):
     """What the settlement of a final proof of use claims back (Rückforderung), with interest from
-    the day each overpaid part was received (:class:`RepaymentPart`)."""
+    the day each overpaid part was received (:class:`RepaymentPart`).
+
+    Four eyes: the claim is recorded by the one who closed the review; a second person approves
+    it before it goes out. Recording the repayment does not withdraw the approval."""
+
+    APPROVED_FIELDS = ("amount", "points_above_base", "legal_basis", "due_on")
 
     decision = models.ForeignKey(
         "funding.GrantDecision",
@@ -200,6 +205,7 @@ class RepaymentClaim(Revisioned):
         verbose_name_plural = _("Rückforderungen")
         ordering = ["decision", "pk"]
         constraints = [
+            *Approvable.Meta.constraints,
             models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_claim_positive"),
         ]
 

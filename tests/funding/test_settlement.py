@@ -19,6 +19,7 @@ from funding.models import (
     GrantDecision,
     PassThrough,
     ProofKind,
+    ProofOfUse,
     Receipt,
     RepaymentClaim,
 )
@@ -131,6 +132,20 @@ def test_receipts_admitted_and_cut_settle_the_grant_and_claim_the_overpayment_wi
     assert proof.settled_grant == D("77600.00") and proof.settled_on is not None
     claim = RepaymentClaim.objects.get(proof=proof)
     assert claim.amount == D("2400.00")
+    # Four eyes: the administrator closed the review and recorded the claim; the head approves both.
+    assert proof.recorded_by.username == "admin" and not proof.is_approved
+    assert claim.recorded_by.username == "admin" and not claim.is_approved
+    response = client.post(reverse("funding:proof-approve", args=[proof.pk]))
+    assert response.status_code == 403
+    assert "Sie haben diesen Eintrag selbst erfasst" in response.content.decode()
+    head = login("leitung")
+    assert head.post(reverse("funding:proof-approve", args=[proof.pk])).status_code == 302
+    assert head.post(reverse("funding:repaymentclaim-approve", args=[claim.pk])).status_code == 302
+    proof.refresh_from_db()
+    claim.refresh_from_db()
+    assert proof.approved_by.username == "leitung" and claim.approved_by.username == "leitung"
+    assert ProofOfUse.history.filter(id=proof.pk, approved_by__username="leitung").exists()
+    client = login("admin")
     # Interest: 5 points over the base rate, day by day from 01.09.2021 to the repayment.
     rates = list(BaseRate.objects.values_list("valid_from", "rate"))
     expected = money.interest([(day(2021, 9, 1), D("2400.00"))], day(2023, 9, 1), rates, D("5"))
@@ -141,6 +156,8 @@ def test_receipts_admitted_and_cut_settle_the_grant_and_claim_the_overpayment_wi
     response = client.post(edit, {"revision": claim.revision, "due_on": "01.10.2023", "repaid_on": "01.09.2023",
                                   "points_above_base": "5", "legal_basis": claim.legal_basis, "note": ""})  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
+    claim.refresh_from_db()
+    assert not claim.is_approved and claim.recorded_by.username == "admin"  # a new due date: approve again
     page = client.get(proof.get_absolute_url()).content.decode()
     assert "77.600,00\xa0€" in page and "2.400,00\xa0€" in page
     assert euro_text(expected) in page

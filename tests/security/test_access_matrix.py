@@ -181,6 +181,10 @@ EXPECTED = {
     "funding:proof-admit-all": ADMIN_POST_ONLY,
     "funding:proof-conclude": ADMIN_POST_ONLY,
     "funding:proof-reopen": ADMIN_POST_ONLY,
+    # Approving a settlement or a claim recorded by the administrator: the head (the administrator
+    # recorded it and may not; caseworkers may not approve at all).
+    "funding:proof-approve": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, NO)},
+    "funding:repaymentclaim-approve": {"GET": (LOGIN, NA, NA, NA, NA), "POST": (LOGIN, NO, NO, OK, NO)},
     "funding:receipt-create": ADMIN_ONLY,
     "funding:receipt-import": ADMIN_ONLY,
     "funding:receipt-update": ADMIN_ONLY,
@@ -423,8 +427,16 @@ def matrix_data(demo):
         name="matrix.csv",
         content="Organisation;Baustein;Bezeichnung;VZÄ\r\nKI;KIM 2;Matrix-Import;1,0\r\n".encode(),
     )
-    final = ProofOfUse.objects.filter(receipts__isnull=False).order_by("pk").first()
-    claim = RepaymentClaim.objects.create(decision=final.decision, proof=final, amount="1000.00")
+    # a settlement and its claim, recorded by the administrator, awaiting the second person
+    administrator = User.objects.get(username="admin")
+    first_proof = ProofOfUse.objects.order_by("pk").first()
+    settled = ProofOfUse.objects.exclude(pk=first_proof.pk).filter(receipts__isnull=True).order_by("pk").first()
+    ProofOfUse.objects.filter(pk=settled.pk).update(
+        settled_on="2023-07-01", settled_grant="1000.00", recorded_by=administrator, recorded_at="2023-07-01T10:00Z"
+    )
+    claim = RepaymentClaim.objects.create(
+        decision=settled.decision, proof=settled, amount="1000.00", recorded_by=administrator
+    )
     RepaymentPart.objects.create(claim=claim, interest_from="2022-11-16", amount="1000.00")
     payout = services.save_payout(
         payout=Payout(
@@ -447,6 +459,7 @@ def matrix_data(demo):
         "proof": ProofOfUse.objects.order_by("pk").first().pk,
         "receipt": Receipt.objects.order_by("pk").first().pk,
         "repaymentclaim": claim.pk,
+        "proof-settled": settled.pk,
         "passthrough": PassThrough.objects.order_by("pk").first().pk,
         "pass_through": PassThrough.objects.order_by("pk").first().pk,
         "payout": payout.pk,
@@ -492,6 +505,8 @@ def kwargs_for(name: str, pattern: URLPattern, pks: dict) -> dict:
             kwargs[key] = pks["released"]
         elif name == "funding:calloff-approve":  # the one awaiting approval (recorded by the administrator)
             kwargs[key] = pks["calloff-awaiting"]
+        elif name == "funding:proof-approve":  # the settlement awaiting approval (recorded by the administrator)
+            kwargs[key] = pks["proof-settled"]
         elif name == "staffing:assignment-create":  # /positions/<pk>/assignments/new/: a position
             kwargs[key] = pks["position"]
         else:

@@ -150,6 +150,8 @@ PK_MODELS = {
     "funding:proof-admit-all": "funding.ProofOfUse",
     "funding:proof-conclude": "funding.ProofOfUse",
     "funding:proof-reopen": "funding.ProofOfUse",
+    "funding:proof-approve": "funding.ProofOfUse",
+    "funding:repaymentclaim-approve": "funding.RepaymentClaim",
     "funding:receipt-review": "funding.Receipt",
     "funding:decision-activity": "funding.GrantDecision",
     "council:report-pdf": "council.Report",
