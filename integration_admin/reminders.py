@@ -32,16 +32,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, Value
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from funding.models import DEADLINE_HORIZON_DAYS, GrantDecision, ProofOfUse, RepaymentClaim
+from funding.models import DEADLINE_HORIZON_DAYS, CallOff, GrantDecision, Payout, ProofOfUse, RepaymentClaim
 from funding.summaries import proof_deadlines
 from integration_admin.core.formats import euro
 from integration_admin.home import HOME_LISTED, Listed
@@ -152,7 +154,69 @@ def repayment_claims(user, window: Window, listed: int = HOME_LISTED) -> Listed:
     )
 
 
-SOURCES = (proofs_of_use, repayment_claims)
+APPROVAL_KINDS = {
+    # kind: (what, the page the record is approved on)
+    "calloff": (gettext_lazy("Mittelabruf über %(amount)s"), "funding:decision-detail", "#mittelabrufe"),
+    "payout": (gettext_lazy("Auszahlung über %(amount)s"), "funding:passthrough-detail", "#auszahlungen"),
+    "claim": (gettext_lazy("Rückforderung über %(amount)s"), "funding:proof-detail", "#rueckforderung"),
+    "proof": (gettext_lazy("Festsetzung der Zuwendung nach Prüfung (%(amount)s)"), "funding:proof-detail", ""),
+}
+
+
+def approvals_waiting(user, window: Window, listed: int = HOME_LISTED) -> Listed:
+    """Records awaiting a second person's approval that ``user`` may approve (four eyes: not the
+    ones they recorded), by the day they were recorded: call-offs, payouts, repayment claims and
+    settled proofs, in one query (a union). For the to-do list only: a waiting approval is no
+    deadline to e-mail about on given days."""
+    if window.days is not None or not user.can_approve():
+        return Listed(rows=[], count=0)
+
+    def waiting(queryset, kind, title, target, amount="amount"):
+        return (
+            queryset.filter(approved_at__isnull=True, recorded_by__isnull=False)
+            .exclude(recorded_by=user)
+            .annotate(
+                waiting_kind=Value(kind, output_field=CharField()),
+                waiting_title=F(title),
+                waiting_target=F(target),
+                waiting_amount=F(amount),
+            )
+            .values_list("waiting_kind", "waiting_title", "waiting_target", "waiting_amount", "recorded_at")
+            .order_by()  # (no default ordering inside a union)
+        )
+
+    rows = (
+        waiting(CallOff.objects, "calloff", "decision__title", "decision_id")
+        .union(
+            waiting(Payout.objects, "payout", "pass_through__decision__title", "pass_through_id"),
+            waiting(RepaymentClaim.objects, "claim", "decision__title", "proof_id"),
+            waiting(
+                ProofOfUse.objects.filter(settled_on__isnull=False),
+                "proof",
+                "decision__title",
+                "pk",
+                amount="settled_grant",
+            ),
+            all=True,
+        )
+        .order_by("recorded_at")[:listed]
+    )
+    items = []
+    for kind, title, target, amount, recorded_at in rows:
+        label, url_name, anchor = APPROVAL_KINDS[kind]
+        items.append(
+            ToDo(
+                due_on=timezone.localdate(recorded_at),
+                title=title,
+                what=_("%(what)s: Freigabe durch eine zweite Person") % {"what": label % {"amount": euro(amount)}},
+                url=reverse(url_name, args=[target]) + anchor,
+                today=window.today,
+            )
+        )
+    return Listed(rows=items, count=len(items))
+
+
+SOURCES = (proofs_of_use, repayment_claims, approvals_waiting)
 
 
 def to_do(user, window: Window) -> Listed:

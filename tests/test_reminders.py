@@ -391,3 +391,18 @@ def test_open_repayment_claims_are_on_the_heads_list_by_their_day(demo):
     claim.repaid_on = datetime.date(2023, 9, 5)
     claim.save()
     assert to_do(head, Window(today=today, days=frozenset({datetime.date(2023, 9, 8)}))).rows == []
+
+
+def test_records_awaiting_approval_are_on_the_to_do_list_of_the_second_person(demo):
+    from integration_admin.reminders import Window, to_do
+
+    today = datetime.date(2026, 12, 6)
+    head = User.objects.get(username="leitung")
+    administrator = User.objects.get(username="admin")
+    # the demo's last call-off was recorded by the administrator and awaits the head's approval
+    waiting = [item.what for item in to_do(head, Window(today=today)).rows if "Freigabe" in item.what]
+    assert any(what.startswith("Mittelabruf über") for what in waiting), waiting
+    # the administrator recorded it: not on their list; caseworkers approve nothing
+    assert not [item for item in to_do(administrator, Window(today=today)).rows if "Mittelabruf über" in item.what]
+    caseworker = User.objects.get(username="sb-ki")
+    assert not [item for item in to_do(caseworker, Window(today=today)).rows if "Freigabe" in item.what]
