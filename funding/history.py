@@ -1,7 +1,8 @@
 """The audit trail of one grant decision and its figures "as of" a past day.
 
 :func:`decision_history` merges the histories of the decision, its versions, own shares,
-call-offs, proofs of use and pass-throughs into one timeline (one query per kind of record).
+call-offs, proofs of use, pass-throughs and the documents of all of them into one timeline (one
+query per kind of record).
 :func:`decision_as_of` rebuilds what the records said at a moment, from the same history
 tables (django-simple-history's ``as_of``).
 """
@@ -9,11 +10,14 @@ tables (django-simple-history's ``as_of``).
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
 from integration_admin.core.history import HistoryEntry, entries_from_records
+from integration_admin.core.models import Document
 from staffing.models import Organisation
 
 IGNORE = ("modified", "created", "revision")
@@ -29,11 +33,27 @@ def _rows(model, *related, **filters):
     return query.order_by("-history_date", "-history_id")
 
 
+def document_rows(decision_id: int, version_ids):
+    """The history rows of the documents of the decision, its versions, proofs and pass-throughs,
+    also of those deleted since (their ids from their history), newest first, in one query."""
+    types = ContentType.objects.get_for_models(GrantDecision, DecisionVersion, ProofOfUse, PassThrough)
+    proof_ids = ProofOfUse.history.filter(decision_id=decision_id).values("id")
+    pass_through_ids = PassThrough.history.filter(decision_id=decision_id).values("id")
+    query = (
+        Q(content_type=types[GrantDecision], object_id=decision_id)
+        | Q(content_type=types[DecisionVersion], object_id__in=list(version_ids))
+        | Q(content_type=types[ProofOfUse], object_id__in=proof_ids)
+        | Q(content_type=types[PassThrough], object_id__in=pass_through_ids)
+    )
+    query = Document.history.filter(query).select_related("history_user")
+    return query.order_by("-history_date", "-history_id")
+
+
 def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry]]:
     """The decision and who changed what and when on it and everything attached to it, newest first.
 
-    One query per kind of record (the decision, its versions, own shares, call-offs, proofs and
-    pass-throughs), each with its users and named objects joined. The decision itself is its newest
+    One query per kind of record (the decision, its versions, own shares, call-offs, proofs,
+    pass-throughs and documents), each with its users and named objects joined. The decision itself is its newest
     history row (django-simple-history's ``instance``), read with its programme, funder and
     application, so the page needs no query of its own; their names in changed fields need no
     lookup either. Raises ``GrantDecision.DoesNotExist`` for a decision that does not exist (any more).
@@ -103,6 +123,13 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
             subject=lambda r: _("Weiterleitung"),
             show_created_values=True,
             known=known,
+        ),
+        *entries_from_records(
+            document_rows(decision.pk, numbers),
+            Document,
+            ignore=("content_type", "object_id", "sha256", "uploaded_by", "uploaded_at"),
+            subject=lambda r: _("Dokument „%(title)s“") % {"title": r.title},
+            show_created_values=True,
         ),
     ]
     entries.sort(key=lambda entry: entry.when, reverse=True)

@@ -17,6 +17,11 @@ urlpatterns = [
     path("decisions/<int:pk>/plan/", views.DecisionPlanView.as_view(), name="decision-plan"),
     path("decisions/<int:pk>/rule/", views.DecisionRuleView.as_view(), name="decision-rule"),
     path("decisions/<int:pk>/own-shares/", views.CostShareSplitView.as_view(), name="decision-shares"),
+    path(
+        "decisions/<int:pk>/documents/new/",
+        views.DecisionDocumentUploadView.as_view(),
+        name="decision-document-upload",
+    ),
     path("decisions/<int:decision_pk>/call-offs/new/", views.CallOffCreateView.as_view(), name="calloff-create"),
     path("call-offs/<int:pk>/edit/", views.CallOffUpdateView.as_view(), name="calloff-update"),
     path("call-offs/<int:pk>/delete/", views.CallOffDeleteView.as_view(), name="calloff-delete"),
