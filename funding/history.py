@@ -10,7 +10,6 @@ tables (django-simple-history's ``as_of``).
 import datetime
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -36,17 +35,19 @@ def _rows(model, *related, **filters):
 def document_rows(decision_id: int, version_ids):
     """The history rows of the documents of the decision, its versions, proofs and pass-throughs,
     also of those deleted since (their ids from their history), newest first, in one query."""
-    types = ContentType.objects.get_for_models(GrantDecision, DecisionVersion, ProofOfUse, PassThrough)
-    proof_ids = ProofOfUse.history.filter(decision_id=decision_id).values("id")
-    pass_through_ids = PassThrough.history.filter(decision_id=decision_id).values("id")
+
+    def of(model, ids):
+        meta = model._meta
+        return Q(content_type__app_label=meta.app_label, content_type__model=meta.model_name, object_id__in=ids)
+
     query = (
-        Q(content_type=types[GrantDecision], object_id=decision_id)
-        | Q(content_type=types[DecisionVersion], object_id__in=list(version_ids))
-        | Q(content_type=types[ProofOfUse], object_id__in=proof_ids)
-        | Q(content_type=types[PassThrough], object_id__in=pass_through_ids)
+        of(GrantDecision, [decision_id])
+        | of(DecisionVersion, list(version_ids))
+        | of(ProofOfUse, ProofOfUse.history.filter(decision_id=decision_id).values("id"))
+        | of(PassThrough, PassThrough.history.filter(decision_id=decision_id).values("id"))
     )
-    query = Document.history.filter(query).select_related("history_user")
-    return query.order_by("-history_date", "-history_id")
+    rows = Document.history.filter(query).select_related("history_user")
+    return rows.order_by("-history_date", "-history_id")
 
 
 def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry]]:

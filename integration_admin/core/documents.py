@@ -13,7 +13,6 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -101,11 +100,11 @@ def parent_key(record) -> str:
 def documents_of(parents: list[tuple[object, str]]) -> list[Document]:
     """The documents of these records (each with its label), newest first; each document knows
     the label of its record (``parent_label``) without a query of its own."""
-    types = ContentType.objects.get_for_models(*{type(record) for record, _label in parents})  # (cached)
-    labels = {(types[type(record)].pk, record.pk): label for record, label in parents}
+    labels = {(record._meta.label_lower, record.pk): label for record, label in parents}
     documents = list(Document.objects.attached_to([record for record, _label in parents]))
     for document in documents:
-        document.parent_label = labels.get((document.content_type_id, document.object_id), "")
+        kind = f"{document.content_type.app_label}.{document.content_type.model}"
+        document.parent_label = labels.get((kind, document.object_id), "")
     return documents
 
 

@@ -145,19 +145,24 @@ class MediaType(models.TextChoices):
     TIFF = "image/tiff", "TIFF"
 
 
+def parents_query(parents) -> models.Q:
+    """The documents of these records (or history rows of documents), by their models' names: one
+    query with a join, without looking up the content types first."""
+    by_model: dict[type[models.Model], list[int]] = {}
+    for parent in parents:
+        by_model.setdefault(type(parent), []).append(parent.pk)
+    query = models.Q(pk__in=[])
+    for model, ids in by_model.items():
+        query |= models.Q(
+            content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name, object_id__in=ids
+        )
+    return query
+
+
 class DocumentQuerySet(models.QuerySet):
     def attached_to(self, parents) -> "DocumentQuerySet":
         """The documents of these records (of any models), newest first, with their uploaders."""
-        by_model: dict[type[models.Model], list[int]] = {}
-        for parent in parents:
-            by_model.setdefault(type(parent), []).append(parent.pk)
-        if not by_model:
-            return self.none()
-        types = ContentType.objects.get_for_models(*by_model)  # (cached: no query after the first)
-        query = models.Q()
-        for model, ids in by_model.items():
-            query |= models.Q(content_type=types[model], object_id__in=ids)
-        return self.filter(query).select_related("uploaded_by").order_by("-uploaded_at", "-pk")
+        return self.filter(parents_query(parents)).select_related("content_type", "uploaded_by")
 
 
 class Document(models.Model):
