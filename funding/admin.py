@@ -30,6 +30,7 @@ from funding.forms import (
 from funding.models import (
     VERSION_FIGURES,
     Application,
+    BaseRate,
     CallOff,
     CostShare,
     DecisionVersion,
@@ -40,7 +41,12 @@ from funding.models import (
     ProofOfUse,
 )
 from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
-from integration_admin.core.forms import ModelMultipleIdField, PlainIntegerField
+from integration_admin.core.forms import (
+    LocalizedDateField,
+    LocalizedDecimalField,
+    ModelMultipleIdField,
+    PlainIntegerField,
+)
 from programs.models import BuildingBlock, FlatRate
 
 
@@ -327,5 +333,29 @@ class EligibilityRuleAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistory
         "max_fte_per_recipient",
         "month_counting",
         "rate_basis",
+        "interim_proof_months",
+        "final_proof_months",
         "source",
     ]
+
+
+class BaseRateAdminForm(forms.ModelForm):
+    valid_from = LocalizedDateField(label=_("gilt ab"))
+    rate = LocalizedDecimalField(
+        label=_("Basiszinssatz in %"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Wie die Bundesbank ihn bekannt gibt, z. B. 1,27 oder -0,88."),
+    )
+
+    class Meta:
+        model = BaseRate
+        fields = ["valid_from", "rate", "source"]
+
+
+@admin.register(BaseRate)
+class BaseRateAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
+    """The base rate (§ 247 BGB) for the interest on repayment claims; a new one every 1 January and 1 July."""
+
+    form = BaseRateAdminForm
+    list_display = ["valid_from", "rate", "source"]

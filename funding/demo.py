@@ -8,7 +8,7 @@ looked up by a natural key and saved only when something changed (idempotent, no
 import datetime
 from decimal import Decimal
 
-from funding.models import CallOff, GrantDecision, GrantForm, PassThrough, ProofKind, ProofOfUse
+from funding.models import CallOff, GrantDecision, GrantForm, PassThrough, ProofKind, ProofOfUse, Receipt
 from integration_admin.core.db import upsert
 from staffing.models import Organisation
 
@@ -31,6 +31,19 @@ PROOFS = [
     (ProofKind.INTERIM, 2021, D(2022, 6, 30), D(2022, 6, 24), D(2022, 6, 29), True, D(2022, 6, 29)),
     (ProofKind.FINAL, None, D(2023, 6, 30), None, None, True, None),
 ]
+
+# The final proof's receipt list as the administrator starts to review it (illustrative):
+# number, dated, payee, purpose, amount, paid on, admitted (None: not yet reviewed), reason of a cut
+RECEIPTS = [
+    ("2020-01", D(2020, 12, 31), "Kreiskasse (Personalausgaben KI)", "Personalkosten 2020", "105000.00",
+     D(2020, 12, 31), "105000.00", ""),
+    ("2021-01", D(2021, 12, 31), "Kreiskasse (Personalausgaben KI)", "Personalkosten 2021", "318000.00",
+     D(2021, 12, 31), None, ""),
+    ("2021-02", D(2021, 11, 5), "Büro Schmidt GmbH", "Büroausstattung Teilhabemanagement", "3480.00",
+     D(2021, 11, 20), "2900.00", "Schreibtischleuchte (580,00 €) ist keine Ausstattung des Arbeitsplatzes laut Plan"),
+    ("2022-01", D(2022, 12, 31), "Kreiskasse (Personalausgaben KI)", "Personalkosten 2022", "352000.00",
+     D(2022, 12, 31), None, ""),
+]  # fmt: skip
 
 
 def load_funding_demo() -> None:
@@ -64,6 +77,19 @@ def load_funding_demo() -> None:
                 if kind == ProofKind.FINAL
                 else "Beispiel: Zwischennachweis je Jahr."
             ),
+        )
+    final = ProofOfUse.objects.filter(decision=decision, kind=ProofKind.FINAL).first()
+    for number, dated_on, payee, purpose, amount, paid_on, admitted, reason in RECEIPTS:
+        upsert(
+            Receipt,
+            {"proof": final, "number": number},
+            dated_on=dated_on,
+            payee=payee,
+            purpose=purpose,
+            amount=Decimal(amount),
+            paid_on=paid_on,
+            admitted_amount=Decimal(admitted) if admitted else None,
+            cut_reason=reason,
         )
     drk = Organisation.objects.filter(short_name="DRK").first()
     version = decision.versions.filter(is_current=True).first()

@@ -24,6 +24,8 @@ from funding.models import (
     PassThrough,
     PlanItem,
     ProofOfUse,
+    Receipt,
+    RepaymentClaim,
 )
 from funding.services import REASON_MAX_LENGTH
 from integration_admin.core.formats import euro
@@ -348,6 +350,13 @@ class CallOffForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
 
 class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     due_on = LocalizedDateField(label=_("Frist"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["pass_through"]
+        field.queryset = PassThrough.objects.filter(decision_id=self.instance.decision_id).select_related("recipient")
+        field.empty_label = _("– Nachweis des Kreises –")
+
     report_submitted_on = LocalizedDateField(label=_("Sachbericht eingereicht am"), required=False)
     statement_submitted_on = LocalizedDateField(label=_("zahlenmäßiger Nachweis eingereicht am"), required=False)
     receipts_submitted_on = LocalizedDateField(label=_("Belegliste eingereicht am"), required=False)
@@ -356,6 +365,7 @@ class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         model = ProofOfUse
         fields = [
             "kind",
+            "pass_through",
             "covers_year",
             "due_on",
             "report_submitted_on",
@@ -492,6 +502,20 @@ class EligibilityRuleForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Mod
         help_text=_("Z. B. 0,5: Anteile eines Trägers unter 0,5 VZÄ sind nicht förderfähig."),
     )
     max_fte_per_recipient = fte_field(label=_("höchstens VZÄ je Träger"), required=False)
+    interim_proof_months = PlainIntegerField(
+        label=EligibilityRule._meta.get_field("interim_proof_months").verbose_name,
+        help_text=EligibilityRule._meta.get_field("interim_proof_months").help_text,
+        required=False,
+        min_value=0,
+        max_value=24,
+    )
+    final_proof_months = PlainIntegerField(
+        label=EligibilityRule._meta.get_field("final_proof_months").verbose_name,
+        help_text=EligibilityRule._meta.get_field("final_proof_months").help_text,
+        required=False,
+        min_value=0,
+        max_value=36,
+    )
 
     class Meta:
         model = EligibilityRule
@@ -502,5 +526,134 @@ class EligibilityRuleForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Mod
             "max_fte_per_recipient",
             "month_counting",
             "rate_basis",
+            "interim_proof_months",
+            "final_proof_months",
             "source",
         ]
+
+
+# --- the proof of use settled: receipts, their review, the repayment claim --------------------------
+
+
+class ReceiptForm(BootstrapFormMixin, forms.ModelForm):
+    """One receipt of a numerical proof of use; with a financing plan, its line must be named."""
+
+    dated_on = LocalizedDateField(label=_("Belegdatum"))
+    amount = money_field(
+        label=_("Betrag"),
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": _("Der Betrag eines Belegs muss größer als 0 sein.")},
+    )
+    paid_on = LocalizedDateField(label=_("bezahlt am"), required=False)
+
+    class Meta:
+        model = Receipt
+        fields = ["number", "dated_on", "payee", "purpose", "plan_item", "amount", "paid_on"]
+
+    def __init__(self, *args, plan_items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["plan_item"]
+        field.queryset = PlanItem.objects.filter(pk__in=[item.pk for item in plan_items])
+        field.label_from_instance = lambda item: f"{item} ({item.get_kind_display()})"
+        field.required = bool(plan_items)
+        if plan_items:
+            field.error_messages["required"] = _("Bitte die Position des Finanzierungsplans wählen.")
+        if (
+            self.instance.pk
+            and self.instance.plan_item_id
+            and self.instance.plan_item_id not in {item.pk for item in plan_items}
+        ):
+            # a line of an earlier version: offer the same line of the current one
+            key = (self.instance.plan_item.kind, self.instance.plan_item.label)
+            match = next((item for item in plan_items if (item.kind, item.label) == key), None)
+            self.initial["plan_item"] = match.pk if match else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "amount" in self.changed_data:
+            # another amount is another receipt to review: the earlier review no longer holds
+            self.instance.admitted_amount = None
+            self.instance.cut_reason = ""
+            self.instance.reviewed_by = None
+            self.instance.reviewed_at = None
+        return cleaned
+
+
+class ReceiptReviewForm(BootstrapFormMixin, forms.Form):
+    admitted_amount = money_field(
+        label=_("anerkannt"), error_messages={"min_value": _("Beträge dürfen nicht negativ sein.")}
+    )
+    cut_reason = forms.CharField(label=_("Grund der Kürzung"), max_length=500, required=False)
+
+    def __init__(self, *args, receipt: Receipt, **kwargs):
+        self.receipt = receipt
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        admitted = cleaned.get("admitted_amount")
+        if admitted is None:
+            return cleaned
+        if admitted > self.receipt.amount:
+            self.add_error(
+                "admitted_amount",
+                _("Anerkannt werden kann höchstens der Betrag des Belegs (%(amount)s).")
+                % {"amount": euro(self.receipt.amount)},
+            )
+        elif admitted < self.receipt.amount and not cleaned.get("cut_reason", "").strip():
+            self.add_error(
+                "cut_reason",
+                _("Bitte begründen, warum %(cut)s nicht anerkannt werden.")
+                % {"cut": euro(self.receipt.amount - admitted)},
+            )
+        return cleaned
+
+
+class ThirdPartyActualForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+    third_party_actual = no_negative_money(
+        label=_("tatsächliche Drittmittel"),
+        required=False,
+        help_text=ProofOfUse._meta.get_field("third_party_actual").help_text,
+    )
+
+    class Meta:
+        model = ProofOfUse
+        fields = ["third_party_actual"]
+
+
+class ReopenForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Grund"), max_length=REASON_MAX_LENGTH, help_text=_("Z. B. „Widerspruch vom 03.05.2024“.")
+    )
+
+
+class RepaymentClaimForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+    due_on = LocalizedDateField(label=_("zurückzuzahlen bis"), required=False)
+    repaid_on = LocalizedDateField(label=_("zurückgezahlt am"), required=False)
+    points_above_base = LocalizedDecimalField(
+        label=_("Prozentpunkte über dem Basiszinssatz"), max_digits=5, decimal_places=2, min_value=Decimal("0")
+    )
+
+    class Meta:
+        model = RepaymentClaim
+        fields = ["due_on", "repaid_on", "points_above_base", "legal_basis", "note"]
+
+    def clean_repaid_on(self):
+        repaid_on = self.cleaned_data.get("repaid_on")
+        parts = list(self.instance.parts.all()) if self.instance.pk else []
+        first = min((part.interest_from for part in parts), default=None)
+        if repaid_on and first and repaid_on < first:
+            raise ValidationError(
+                _("Zurückgezahlt kann erst nach der Überzahlung werden (%(day)s).") % {"day": f"{first:%d.%m.%Y}"}
+            )
+        return repaid_on
+
+
+class ReceiptImportForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Belegliste (XLSX oder CSV)"),
+        help_text=_(
+            "Eine Kopfzeile mit Beleg-Nr., Belegdatum, Empfänger, Zweck, Position (des Finanzierungsplans), "
+            "Betrag und bezahlt am; deutsche Zahlen und Daten. Nur wenn alle Zeilen stimmen, wird gespeichert."
+        ),
+    )

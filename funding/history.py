@@ -14,7 +14,16 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from funding.models import CallOff, CostShare, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
+from funding.models import (
+    CallOff,
+    CostShare,
+    DecisionVersion,
+    GrantDecision,
+    PassThrough,
+    ProofOfUse,
+    Receipt,
+    RepaymentClaim,
+)
 from integration_admin.core.history import HistoryEntry, entries_from_records
 from integration_admin.core.models import Document
 from staffing.models import Organisation
@@ -114,6 +123,22 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
             ProofOfUse,
             ignore=(*IGNORE, "decision"),
             subject=lambda r: _("Nachweis, Frist %(day)s") % {"day": date_format(r.due_on, "SHORT_DATE_FORMAT")},
+            show_created_values=True,
+            known=known,
+        ),
+        *entries_from_records(
+            _rows(Receipt, "plan_item", "reviewed_by", proof__decision_id=decision.pk),
+            Receipt,
+            ignore=(*IGNORE, "proof", "reviewed_at"),
+            subject=lambda r: _("Beleg %(number)s") % {"number": r.number},
+            show_created_values=True,
+            known=known,
+        ),
+        *entries_from_records(
+            _rows(RepaymentClaim, decision_id=decision.pk),
+            RepaymentClaim,
+            ignore=(*IGNORE, "decision", "proof"),
+            subject=lambda r: _("Rückforderung"),
             show_created_values=True,
             known=known,
         ),

@@ -342,3 +342,170 @@ def pass_through_by_year(
 def claim_back(passed_on: Decimal, ceiling: Decimal) -> Decimal:
     """Rückforderung: what was passed on above the ceiling (a negative ceiling counts as zero)."""
     return max(passed_on - max(ceiling, Decimal("0.00")), Decimal("0.00"))
+
+
+# --- after the decision: settlement of the proof of use, repayment, interest ------------------------
+
+# The financing types (funding.models.FinancingType uses the same values).
+SHARE = "share"
+FIXED_AMOUNT = "fixed"
+DEFICIT = "deficit"
+FULL = "full"
+FLAT_RATE = "flat_rate"
+
+# A single line of the financing plan may run this much over if savings elsewhere make up for it
+# (Nr. 1.2 ANBest-G / ANBest-P NRW); the plan is binding in total.
+LINE_TOLERANCE = Decimal("0.20")
+
+
+def admissible_by_line(
+    planned: Mapping[K, Decimal], admitted: Mapping[K, Decimal], tolerance: Decimal = LINE_TOLERANCE
+) -> dict[K, Decimal]:
+    """Per line of the financing plan: the admitted expenditure that counts, at most the planned
+    amount plus ``tolerance`` (20 %) of it. A line the plan does not have counts in full: it is
+    the caller's business to refuse receipts without a line when there is a plan."""
+    result = {}
+    for key, amount in admitted.items():
+        if key in planned:
+            amount = min(amount, round_money(planned[key] * (1 + tolerance)))
+        result[key] = amount
+    return result
+
+
+def settled_grant(
+    *,
+    financing_type: str,
+    eligible: Decimal,
+    granted: Decimal,
+    rate: Decimal | None = None,
+    cap: Decimal | None = None,
+    own_funds: Decimal | None = None,
+    third_party_funds: Decimal | None = None,
+) -> Decimal:
+    """The final grant after the proof of use, from the expenditure admitted (VV Nr. 2 zu § 44 LHO).
+
+    Never more than the grant of the decision (``granted``):
+
+    - share financing: the rate of the admitted expenditure (at most the cap);
+    - deficit financing: the gap left by own and third-party funds as they were actually
+      available; every saving lowers the grant in full;
+    - full financing: the admitted expenditure;
+    - fixed amounts and flat rates: the grant stays, unless the admitted expenditure is lower
+      (a fixed amount may never exceed the expenditure, VV Nr. 2.2.3).
+    """
+    zero = Decimal("0.00")
+    if financing_type == SHARE:
+        result = share_grant(eligible, rate or zero, cap)
+    elif financing_type == DEFICIT:
+        result = deficit_grant(eligible, own_funds or zero, third_party_funds or zero, cap)
+    else:
+        result = eligible
+    return max(min(result, granted), zero)
+
+
+def overpaid_parts(payments: Sequence[tuple[datetime.date, Decimal]], final_grant: Decimal) -> list[tuple]:
+    """The parts of the money received above the final grant, each with the day it was received.
+
+    Payments count in the order they came in: the first ones up to the final grant are covered,
+    everything received after that (and the part of the payment that crossed it) was overpaid
+    from its day of receipt on (§ 49a Abs. 3 VwVfG NRW: interest from the day the grant became
+    ineffective for that money, which for a reduced final grant is its payout)."""
+    parts = []
+    covered = max(final_grant, Decimal("0.00"))
+    for day, amount in sorted(payments, key=lambda payment: payment[0]):
+        if amount <= 0:
+            continue
+        over = amount - covered if amount > covered else Decimal("0.00")
+        covered = max(covered - amount, Decimal("0.00"))
+        if over > 0:
+            parts.append((day, over))
+    return parts
+
+
+def interest(
+    parts: Sequence[tuple[datetime.date, Decimal]],
+    until: datetime.date,
+    base_rates: Sequence[tuple[datetime.date, Decimal]],
+    points_above_base: Decimal,
+) -> Decimal:
+    """Interest on ``parts`` (day, amount) from each day up to ``until`` (exclusive), at
+    ``points_above_base`` percentage points above the base rate in force on each day (§ 247 BGB,
+    ``base_rates`` as (valid from, rate in %)), counting each day as 1/365 of a year, rounded
+    half-up to the cent once at the end. A day before the first base rate counts at the first."""
+    rates = sorted(base_rates)
+    if not rates:
+        raise ValueError("no base rate")
+    total = Fraction(0)
+    for start, amount in parts:
+        for index, (valid_from, base) in enumerate(rates):
+            valid_to = rates[index + 1][0] if index + 1 < len(rates) else until
+            first = max(start, valid_from) if index else start
+            last = min(until, valid_to)
+            days = (last - first).days
+            if days <= 0:
+                continue
+            yearly = max(Fraction(base) + Fraction(points_above_base), Fraction(0))
+            total += Fraction(amount) * yearly / 100 * days / 365
+    return round_fraction(total)
+
+
+def end_of_month_after(day: datetime.date, months: int) -> datetime.date:
+    """The last day of the month ``months`` months after ``day``'s month (31.12.2022 + 6: 30.06.2023)."""
+    first_of_next = add_months(datetime.date(day.year, day.month, 1), months + 1)
+    return first_of_next - datetime.timedelta(days=1)
+
+
+def need_until(
+    day: datetime.date,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    grant_by_year: Mapping[int, Decimal],
+    counting: str = STARTED_MONTHS,
+) -> Decimal:
+    """The part of the grant needed from the period's start up to and including ``day``: each
+    year's grant spread evenly over its months in the period (the plan's average monthly need),
+    the month of ``day`` counted by its days."""
+    if day < start:
+        return Decimal("0.00")
+    total = Fraction(0)
+    for year, amount in grant_by_year.items():
+        months = month_fraction_in_year(start, end, year, counting)
+        if not months:
+            continue
+        upto = month_fraction_in_year(start, min(day, end), year, BY_DAY) if day >= datetime.date(year, 1, 1) else 0
+        full = month_fraction_in_year(start, end, year, BY_DAY)
+        if full:
+            total += Fraction(amount) * min(Fraction(upto) / full, Fraction(1))
+    return round_fraction(total)
+
+
+def two_month_excess(
+    payments: Sequence[tuple[datetime.date, Decimal]],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    grant_by_year: Mapping[int, Decimal],
+    counting: str = STARTED_MONTHS,
+) -> list[dict]:
+    """The two-month rule on amounts (VV Nr. 7.2 zu § 44 LHO NRW): after each payment, the money
+    received in all is compared with what the plan needs up to two months after that payment.
+    Returns one row per payment: ``day``, ``received_total``, ``needed_by`` (the day two months
+    later), ``needed`` and ``excess`` (received beyond that need, at least 0)."""
+    rows = []
+    received = Decimal("0.00")
+    for day, amount in sorted(payments, key=lambda payment: payment[0]):
+        received += amount
+        needed_by = add_months(day, 2)
+        needed = need_until(needed_by, start=start, end=end, grant_by_year=grant_by_year, counting=counting)
+        rows.append(
+            {
+                "day": day,
+                "amount": amount,
+                "received_total": received,
+                "needed_by": needed_by,
+                "needed": needed,
+                "excess": max(received - needed, Decimal("0.00")),
+            }
+        )
+    return rows

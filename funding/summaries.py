@@ -51,6 +51,7 @@ from funding.models import (
     DEADLINE_HORIZON_DAYS,
     DecisionVersion,
     ProofOfUse,
+    RepaymentClaim,
 )
 from funding.warnings import MoneyWarning, uncalled_warning
 from integration_admin.core.cache import content_key
@@ -363,10 +364,11 @@ class Deadlines:
     overdue_count: int = 0
     due_count: int = 0
     call_off_count: int = 0
+    claims: list = field(default_factory=list)  # open repayment claims, oldest first
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue_count or self.due_count or self.call_off_count)
+        return not (self.overdue_count or self.due_count or self.call_off_count or self.claims)
 
     @property
     def more_overdue(self) -> int:
@@ -433,6 +435,7 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
         warning = uncalled_warning(version, from_cents(version.called_cents), today)
         if warning is not None:
             call_offs.append(DecisionWarning(version, warning))
+    claims = list(RepaymentClaim.objects.open().select_related("decision", "proof").order_by("created", "pk")[:listed])
     return Deadlines(
         overdue=overdue,
         due=upcoming,
@@ -440,6 +443,7 @@ def deadlines(today: datetime.date, listed: int = DEADLINES_LISTED) -> Deadlines
         overdue_count=counts["overdue"],
         due_count=counts["due"],
         call_off_count=call_off_count,
+        claims=claims,
     )
 
 

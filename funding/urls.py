@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import views
+from funding import proof_views, views
 
 app_name = "funding"
 
@@ -27,7 +27,21 @@ urlpatterns = [
     path("call-offs/<int:pk>/delete/", views.CallOffDeleteView.as_view(), name="calloff-delete"),
     path("decisions/<int:decision_pk>/proofs/new/", views.ProofCreateView.as_view(), name="proof-create"),
     path("proofs/", views.ProofListView.as_view(), name="proof-list"),
+    path("proofs/<int:pk>/", proof_views.ProofDetailView.as_view(), name="proof-detail"),
     path("proofs/<int:pk>/edit/", views.ProofUpdateView.as_view(), name="proof-update"),
+    path("proofs/<int:pk>/third-party/", proof_views.ProofThirdPartyView.as_view(), name="proof-third-party"),
+    path("proofs/<int:pk>/admit-all/", proof_views.ProofAdmitAllView.as_view(), name="proof-admit-all"),
+    path("proofs/<int:pk>/conclude/", proof_views.ProofConcludeView.as_view(), name="proof-conclude"),
+    path("proofs/<int:pk>/reopen/", proof_views.ProofReopenView.as_view(), name="proof-reopen"),
+    path("proofs/<int:proof_pk>/receipts/new/", proof_views.ReceiptCreateView.as_view(), name="receipt-create"),
+    path("proofs/<int:proof_pk>/receipts/import/", proof_views.ReceiptImportView.as_view(), name="receipt-import"),
+    path("receipts/<int:pk>/edit/", proof_views.ReceiptUpdateView.as_view(), name="receipt-update"),
+    path("receipts/<int:pk>/review/", proof_views.ReceiptReviewView.as_view(), name="receipt-review"),
+    path("receipts/<int:pk>/delete/", proof_views.ReceiptDeleteView.as_view(), name="receipt-delete"),
+    path(
+        "repayment-claims/<int:pk>/edit/", proof_views.RepaymentClaimUpdateView.as_view(), name="repaymentclaim-update"
+    ),
+    path("decisions/<int:pk>/deadlines/", proof_views.DecisionDeadlinesView.as_view(), name="decision-deadlines"),
     path("proofs/<int:pk>/delete/", views.ProofDeleteView.as_view(), name="proof-delete"),
     path(
         "decisions/<int:decision_pk>/pass-throughs/new/",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
-from funding import charts, money, services
+from funding import charts, money, services, settlement
 from funding.controlling import controlling_overview, controlling_totals
 from funding.coverage import decision_coverage, shares_of, with_coverage_rows
 from funding.eligibility import positions_for, rule_findings, rules_for, touches_period
@@ -55,9 +55,10 @@ from funding.models import (
     ProofOfUse,
     attach_ceilings,
 )
+from funding.settlement import latest_base_rate
 from funding.summaries import coverage_warnings
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
-from funding.warnings import decision_warnings, over_financing_warning
+from funding.warnings import decision_warnings, over_financing_warning, two_month_rows, two_month_warnings
 from integration_admin.core.documents import DocumentForm, documents_of
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
@@ -203,9 +204,13 @@ class DecisionDetailView(DetailView):
         over_financing = over_financing_warning(current, plan)
         if over_financing is not None:
             context["warnings"].append(over_financing)
+        two_months = two_month_rows(current, plan, call_offs)
+        context["warnings"].extend(two_month_warnings(current, two_months, base_rate=latest_base_rate))
         parents = document_parents(decision, versions, proofs, decision.pass_throughs.all())
         can_edit = self.request.user.can_change_grants()
         return super().get_context_data(
+            two_months=two_months,
+            derived_deadlines=settlement.deadlines_by_rule(rule, current, proofs),
             coverage=coverage,
             versions=versions,
             plan=plan,

@@ -10,14 +10,20 @@
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from funding import money
 from funding.models import CALL_OFF_WARNING_DAYS, ZERO, CallOff, DecisionVersion, PassThrough
-from integration_admin.core.formats import euro
+from integration_admin.core.formats import euro, percent, round_money
+
+# VV Nr. 8.5 zu § 44 LHO NRW: 5 percentage points above the base rate; without a base rate on
+# record the lowest there has been (-0,88 %) is assumed, so the figure is never too high.
+POINTS_ABOVE_BASE = Decimal("5.00")
+INTEREST_FLOOR_BASE = Decimal("-0.88")
 
 
 @dataclass
@@ -191,3 +197,75 @@ def over_financing_warning(version: DecisionVersion | None, plan: dict | None) -
             "excess": euro(excess),
         }
     return MoneyWarning("danger", text)
+
+
+def two_month_rows(version: DecisionVersion | None, plan: dict | None, call_offs: Iterable[CallOff]) -> list[dict]:
+    """The two-month rule on amounts (VV Nr. 7.2 zu § 44 LHO NRW), one row per payment: the money
+    received in all against what the plan needs up to two months after that payment
+    (:func:`funding.money.two_month_excess`). The need per month is the grant of each year spread
+    over its months (from the financing plan where it has one); money received later than needed
+    (the Kreis paid in advance) is not too early. A call-off not yet received counts on its day."""
+    if version is None or version.granted_amount is None or version.period_start is None:
+        return []
+    if version.period_end is None:
+        return []
+    if plan and plan.get("grant_by_year"):
+        grant_by_year = dict(zip(plan["years"], plan["grant_by_year"], strict=True))
+    else:
+        grant_by_year = money.amount_by_year(version.granted_amount, version.period_start, version.period_end)
+    payments = [
+        (call_off.received_on or call_off.called_on, call_off.received_amount or call_off.amount)
+        for call_off in call_offs
+    ]
+    return money.two_month_excess(
+        payments,
+        start=version.period_start,
+        end=version.period_end,
+        grant_by_year=grant_by_year,
+        counting=version.month_counting,
+    )
+
+
+def two_month_warnings(
+    version: DecisionVersion | None,
+    rows: list[dict],
+    base_rate: Callable[[], Decimal | None] = lambda: None,
+) -> list:
+    """A warning per payment of :func:`two_month_rows` beyond the need, with the interest it may
+    cost a month (VV Nr. 8.5: five percentage points above the base rate a year). ``base_rate``
+    gives today's base rate; it is asked (a query) only when there is an excess to warn of."""
+    if version is None or not rows:
+        return []
+    months = money.months_in_period(version.period_start, version.period_end)
+    average = version.granted_amount / months if months else ZERO
+    warnings = []
+    yearly = None
+    for row in rows:
+        if row["excess"] <= ZERO:
+            continue
+        if yearly is None:
+            base = base_rate()
+            yearly = max((base if base is not None else INTEREST_FLOOR_BASE) + POINTS_ABOVE_BASE, ZERO)
+        warnings.append(
+            MoneyWarning(
+                "warning",
+                _(
+                    "Mittel vom %(day)s: insgesamt %(received)s erhalten, bis %(needed_by)s werden laut Plan "
+                    "nur %(needed)s gebraucht (Ø %(average)s im Monat). %(excess)s sind mehr als zwei Monate "
+                    "zu früh abgerufen (VV Nr. 7.2 zu § 44 LHO NRW); dafür können Zinsen von 5 Prozentpunkten "
+                    "über dem Basiszinssatz jährlich anfallen (VV Nr. 8.5), derzeit %(rate)s: rund %(interest)s "
+                    "je Monat."
+                )
+                % {
+                    "day": f"{row['day']:%d.%m.%Y}",
+                    "received": euro(row["received_total"]),
+                    "needed_by": f"{row['needed_by']:%d.%m.%Y}",
+                    "needed": euro(row["needed"]),
+                    "average": euro(round_money(average)),
+                    "excess": euro(row["excess"]),
+                    "rate": percent(yearly),
+                    "interest": euro(round_money(row["excess"] * yearly / 100 / 12)),
+                },
+            )
+        )
+    return warnings

@@ -47,6 +47,14 @@ from funding.models.plan import (
     PlanItemQuerySet,
     RateBasis,
 )
+from funding.models.settlement import (
+    BaseRate,
+    Receipt,
+    RepaymentClaim,
+    RepaymentClaimQuerySet,
+    RepaymentPart,
+    base_rates,
+)
 
 __all__ = [
     "CALL_OFF_WARNING_DAYS",
@@ -60,6 +68,12 @@ __all__ = [
     "VERSION_FIGURES",
     "ZERO",
     "Application",
+    "BaseRate",
+    "Receipt",
+    "RepaymentClaim",
+    "RepaymentClaimQuerySet",
+    "RepaymentPart",
+    "base_rates",
     "CallOff",
     "CallOffQuerySet",
     "CostShare",

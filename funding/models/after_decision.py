@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -166,6 +167,18 @@ class ProofOfUse(Revisioned, Illustrative, GrantRecordDocuments):
         "funding.GrantDecision", verbose_name=_("Zuwendungsbescheid"), on_delete=models.CASCADE, related_name="proofs"
     )
     kind = models.CharField(_("Art"), max_length=20, choices=ProofKind.choices)
+    pass_through = models.ForeignKey(
+        "funding.PassThrough",
+        verbose_name=_("Nachweis des Empfängers der Weiterleitung"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recipient_proofs",
+        help_text=_(
+            "Leer: der Nachweis des Kreises gegenüber dem Land. Sonst der Nachweis, den der Empfänger dem Kreis "
+            "vorlegt; er ist vor dem Nachweis des Kreises fällig und wird vorher geprüft."
+        ),
+    )
     covers_year = models.PositiveSmallIntegerField(
         _("Berichtsjahr"),
         null=True,
@@ -181,6 +194,23 @@ class ProofOfUse(Revisioned, Illustrative, GrantRecordDocuments):
     )
     receipts_submitted_on = models.DateField(_("Belegliste eingereicht am"), null=True, blank=True)
     note = models.TextField(_("Bemerkung"), blank=True)
+    third_party_actual = models.DecimalField(
+        _("tatsächliche Drittmittel"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Laut Nachweis; leer: wie im Bescheid. Mehr Drittmittel mindern eine Fehlbedarfsfinanzierung."),
+    )
+    settled_on = models.DateField(_("Prüfung abgeschlossen am"), null=True, blank=True, editable=False)
+    settled_grant = models.DecimalField(
+        _("Zuwendung nach Prüfung"),
+        **MONEY,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Aus den anerkannten Ausgaben nach der Finanzierungsart des Bescheids berechnet."),
+    )
 
     history = HistoricalRecords()
     objects = ProofOfUseQuerySet.as_manager()
@@ -198,10 +228,15 @@ class ProofOfUse(Revisioned, Illustrative, GrantRecordDocuments):
 
     def __str__(self) -> str:
         year = f" {self.covers_year}" if self.covers_year else ""
-        return f"{self.get_kind_display()}{year}, {_('Frist')} {self.due_on:%d.%m.%Y}"
+        recipient = f" ({self.pass_through.recipient.short_name})" if self.pass_through_id else ""
+        return f"{self.get_kind_display()}{year}{recipient}, {_('Frist')} {self.due_on:%d.%m.%Y}"
 
     def get_absolute_url(self) -> str:
-        return self.decision.get_absolute_url() + "#nachweise"
+        return reverse("funding:proof-detail", args=[self.pk])
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_on is not None
 
     @property
     def is_complete(self) -> bool:
@@ -243,6 +278,25 @@ class ProofOfUse(Revisioned, Illustrative, GrantRecordDocuments):
             )
         if self.kind == ProofKind.INTERIM and self.covers_year is None:
             raise ValidationError({"covers_year": _("Bitte das Berichtsjahr des Zwischennachweises angeben.")})
+        if self.pass_through_id is not None:
+            if self.pass_through.decision_id != self.decision_id:
+                raise ValidationError({"pass_through": _("Die Weiterleitung gehört zu einem anderen Bescheid.")})
+            own = (
+                ProofOfUse.objects.filter(decision_id=self.decision_id, kind=self.kind, pass_through__isnull=True)
+                .exclude(pk=self.pk)
+                .order_by("due_on")
+                .first()
+            )
+            if own is not None and self.due_on is not None and self.due_on >= own.due_on:
+                raise ValidationError(
+                    {
+                        "due_on": _(
+                            "Der Nachweis des Empfängers muss vor dem des Kreises (Frist %(day)s) fällig sein, "
+                            "damit er vorher geprüft werden kann."
+                        )
+                        % {"day": f"{own.due_on:%d.%m.%Y}"}
+                    }
+                )
 
 
 class PassThroughQuerySet(models.QuerySet):

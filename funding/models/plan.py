@@ -246,6 +246,23 @@ class EligibilityRule(models.Model):
             "nur als Hinweis gezeigt."
         ),
     )
+    interim_proof_months = models.PositiveSmallIntegerField(
+        _("Zwischennachweis binnen Monaten nach Jahresende"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24)],
+        help_text=_(
+            "Z. B. 4: über jedes Jahr, in dem der Zweck noch nicht erfüllt ist, bis 30.04. des Folgejahres "
+            "(Nr. 7.1 ANBest-G NRW). Leer: keine Zwischennachweise."
+        ),
+    )
+    final_proof_months = models.PositiveSmallIntegerField(
+        _("Verwendungsnachweis binnen Monaten nach dem Bewilligungszeitraum"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(36)],
+        help_text=_("Z. B. 6: bis zum Ende des sechsten Monats nach dem Bewilligungszeitraum (Nr. 7.1 ANBest-G NRW)."),
+    )
     source = models.CharField(
         _("Quelle"),
         max_length=300,

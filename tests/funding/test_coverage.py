@@ -292,14 +292,15 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
         factories.assignment(position, "0.25", start=D(2021, 7, 1), end=D(2021, 12, 31))
     after = [len(data_queries(client, url)[1]) for url in urls]
     assert after == before
-    # the dashboard (10: 8 and the head's part, next sessions and draft papers, integration_admin.home)
+    # the dashboard (11: 8 and the head's part, next sessions and draft papers, integration_admin.home,
+    # and the open repayment claims)
     # and programme page (6) as before: they load the positions against the grant
     # when scrolled to (funding:programme-coverage); the position's fragment 2 -> 4 (the positions
     # of the decisions' blocks with their assignments, the eligibility rules); pass-throughs, flat
     # rates (master and frozen) and the rules' rate basis come with the versions
     # (funding.coverage.with_coverage_rows). The decision page 6 -> 8: these positions and the
     # financing plan's items (its eligibility rule is joined to the decision); 9 with its documents.
-    assert before == [10, 6, 9, 4], before
+    assert before == [11, 6, 9, 4], before
     flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
     assert flat_page == [9], flat_page  # (the same page of a flat-rate decision)
     # the programme's warnings (loaded into the dashboard) list a decision's first three warnings

@@ -43,7 +43,17 @@ from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from funding.models import Application, CallOff, DecisionVersion, GrantDecision, PassThrough, ProofOfUse
+from funding.models import (
+    Application,
+    CallOff,
+    DecisionVersion,
+    GrantDecision,
+    PassThrough,
+    ProofOfUse,
+    Receipt,
+    RepaymentClaim,
+    RepaymentPart,
+)
 from integration_admin.core.documents import store_document
 from integration_admin.council import documents
 from integration_admin.council.models import (
@@ -165,6 +175,19 @@ EXPECTED = {
     "funding:proof-list": READ,
     "funding:proof-update": ADMIN_ONLY,
     "funding:proof-delete": ADMIN_ONLY,
+    # The proof of use page reads like the decision's; its receipts, review and claim: the administrator.
+    "funding:proof-detail": READ,
+    "funding:proof-third-party": ADMIN_ONLY,
+    "funding:proof-admit-all": ADMIN_POST_ONLY,
+    "funding:proof-conclude": ADMIN_POST_ONLY,
+    "funding:proof-reopen": ADMIN_POST_ONLY,
+    "funding:receipt-create": ADMIN_ONLY,
+    "funding:receipt-import": ADMIN_ONLY,
+    "funding:receipt-update": ADMIN_ONLY,
+    "funding:receipt-review": ADMIN_ONLY,
+    "funding:receipt-delete": ADMIN_ONLY,
+    "funding:repaymentclaim-update": ADMIN_ONLY,
+    "funding:decision-deadlines": ADMIN_POST_ONLY,
     "funding:passthrough-create": ADMIN_ONLY,
     "funding:passthrough-update": ADMIN_ONLY,
     "funding:passthrough-delete": ADMIN_ONLY,
@@ -397,6 +420,9 @@ def matrix_data(demo):
         name="matrix.csv",
         content="Organisation;Baustein;Bezeichnung;VZÄ\r\nKI;KIM 2;Matrix-Import;1,0\r\n".encode(),
     )
+    final = ProofOfUse.objects.filter(receipts__isnull=False).order_by("pk").first()
+    claim = RepaymentClaim.objects.create(decision=final.decision, proof=final, amount="1000.00")
+    RepaymentPart.objects.create(claim=claim, interest_from="2022-11-16", amount="1000.00")
     pks = {
         "savedfilter": saved_filter.pk,  # the administrator's own
         "import": import_run.pk,
@@ -408,6 +434,8 @@ def matrix_data(demo):
         "document": document.pk,
         "calloff": CallOff.objects.order_by("pk").first().pk,
         "proof": ProofOfUse.objects.order_by("pk").first().pk,
+        "receipt": Receipt.objects.order_by("pk").first().pk,
+        "repaymentclaim": claim.pk,
         "passthrough": PassThrough.objects.order_by("pk").first().pk,
         "application": Application.objects.order_by("pk").first().pk,
         "meeting": item.meeting_id,

@@ -149,6 +149,11 @@ PK_MODELS = {
     "council:report-document-upload": "council.Report",
     "document-download": "core.Document",
     "document-delete": "core.Document",
+    "funding:decision-deadlines": "funding.GrantDecision",
+    "funding:proof-admit-all": "funding.ProofOfUse",
+    "funding:proof-conclude": "funding.ProofOfUse",
+    "funding:proof-reopen": "funding.ProofOfUse",
+    "funding:receipt-review": "funding.Receipt",
     "council:report-pdf": "council.Report",
     "savedfilter-delete": "integration_admin.SavedFilter",
     "council:report-supplement": "council.Report",
@@ -180,6 +185,7 @@ PK_MODELS = {
 PATH_QUERIES = {"saved-filters": "?list=staffing:position-list&query=q%3DKI"}
 OTHER_KWARGS = {
     "decision_pk": "funding.GrantDecision",
+    "proof_pk": "funding.ProofOfUse",
     "report_pk": "council.Report",
     "meeting_pk": "council.Meeting",
 }
