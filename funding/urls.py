@@ -28,6 +28,7 @@ urlpatterns = [
     path("decisions/<int:decision_pk>/proofs/new/", views.ProofCreateView.as_view(), name="proof-create"),
     path("proofs/", views.ProofListView.as_view(), name="proof-list"),
     path("proofs/<int:pk>/", proof_views.ProofDetailView.as_view(), name="proof-detail"),
+    path("proofs/<int:pk>/documents/new/", proof_views.ProofDocumentUploadView.as_view(), name="proof-document-upload"),
     path("proofs/<int:pk>/edit/", views.ProofUpdateView.as_view(), name="proof-update"),
     path("proofs/<int:pk>/third-party/", proof_views.ProofThirdPartyView.as_view(), name="proof-third-party"),
     path("proofs/<int:pk>/admit-all/", proof_views.ProofAdmitAllView.as_view(), name="proof-admit-all"),

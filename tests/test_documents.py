@@ -279,3 +279,16 @@ def test_a_form_sent_twice_stores_the_document_once(client, decision_url):
             },
         )
     assert Document.objects.count() == before + 1
+
+
+def test_a_proofs_page_lists_its_documents_and_takes_uploads(client, decision):
+    proof = ProofOfUse.objects.filter(decision=decision).first()
+    url = reverse("funding:proof-document-upload", args=[proof.pk])
+    login_as(client, "admin")
+    response = upload(client, url, pdf_bytes(), "sachbericht.pdf", title="Sachbericht 2020", kind="sachbericht")
+    assert response.status_code == 302 and response.url == proof.get_absolute_url() + "#dokumente"
+    assert Document.objects.latest("pk").parent == proof
+    login_as(client, "sb-drk")
+    page = client.get(proof.get_absolute_url()).content.decode()
+    assert "Sachbericht 2020" in page and "Dokument hochladen" not in page
+    assert upload(client, url, pdf_bytes(), "x.pdf").status_code == 403

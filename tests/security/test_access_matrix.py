@@ -164,6 +164,7 @@ EXPECTED = {
     "funding:decision-amend": ADMIN_ONLY,
     "funding:decision-shares": ADMIN_ONLY,
     "funding:decision-document-upload": ADMIN_ONLY,
+    "funding:proof-document-upload": ADMIN_ONLY,
     "funding:decision-plan": ADMIN_ONLY,
     "funding:decision-rule": ADMIN_ONLY,
     "funding:programme-rule": ADMIN_ONLY,

@@ -146,6 +146,7 @@ PK_MODELS = {
     "funding:programme-coverage": "programs.Programme",
     "funding:decision-history": "funding.GrantDecision",
     "funding:decision-document-upload": "funding.GrantDecision",
+    "funding:proof-document-upload": "funding.ProofOfUse",
     "council:report-document-upload": "council.Report",
     "document-download": "core.Document",
     "document-delete": "core.Document",
