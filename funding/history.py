@@ -1,7 +1,8 @@
 """The audit trail of one grant decision and its figures "as of" a past day.
 
 :func:`decision_history` merges the histories of the decision, its versions, own shares,
-call-offs, proofs of use and pass-throughs into one timeline (one query per kind of record).
+call-offs, proofs of use, pass-throughs and the documents of all of them into one timeline (one
+query per kind of record).
 :func:`decision_as_of` rebuilds what the records said at a moment, from the same history
 tables (django-simple-history's ``as_of``).
 """
@@ -9,6 +10,7 @@ tables (django-simple-history's ``as_of``).
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from funding.models import (
     RepaymentClaim,
 )
 from integration_admin.core.history import HistoryEntry, entries_from_records
+from integration_admin.core.models import Document
 from staffing.models import Organisation
 
 IGNORE = ("modified", "created", "revision")
@@ -39,11 +42,29 @@ def _rows(model, *related, **filters):
     return query.order_by("-history_date", "-history_id")
 
 
+def document_rows(decision_id: int, version_ids):
+    """The history rows of the documents of the decision, its versions, proofs and pass-throughs,
+    also of those deleted since (their ids from their history), newest first, in one query."""
+
+    def of(model, ids):
+        meta = model._meta
+        return Q(content_type__app_label=meta.app_label, content_type__model=meta.model_name, object_id__in=ids)
+
+    query = (
+        of(GrantDecision, [decision_id])
+        | of(DecisionVersion, list(version_ids))
+        | of(ProofOfUse, ProofOfUse.history.filter(decision_id=decision_id).values("id"))
+        | of(PassThrough, PassThrough.history.filter(decision_id=decision_id).values("id"))
+    )
+    rows = Document.history.filter(query).select_related("history_user")
+    return rows.order_by("-history_date", "-history_id")
+
+
 def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry]]:
     """The decision and who changed what and when on it and everything attached to it, newest first.
 
-    One query per kind of record (the decision, its versions, own shares, call-offs, proofs and
-    pass-throughs), each with its users and named objects joined. The decision itself is its newest
+    One query per kind of record (the decision, its versions, own shares, call-offs, proofs,
+    pass-throughs and documents), each with its users and named objects joined. The decision itself is its newest
     history row (django-simple-history's ``instance``), read with its programme, funder and
     application, so the page needs no query of its own; their names in changed fields need no
     lookup either. Raises ``GrantDecision.DoesNotExist`` for a decision that does not exist (any more).
@@ -139,6 +160,13 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
             ),
             show_created_values=True,
             known=known,
+        ),
+        *entries_from_records(
+            document_rows(decision.pk, numbers),
+            Document,
+            ignore=("content_type", "object_id", "sha256", "uploaded_by", "uploaded_at"),
+            subject=lambda r: _("Dokument „%(title)s“") % {"title": r.title},
+            show_created_values=True,
         ),
     ]
     entries.sort(key=lambda entry: entry.when, reverse=True)

@@ -26,10 +26,11 @@ from funding.forms import (
     ThirdPartyActualForm,
 )
 from funding.models import GrantDecision, ProofOfUse, Receipt, RepaymentClaim, base_rates
+from integration_admin.core.documents import DocumentForm, documents_of
 from integration_admin.core.formats import euro
 from integration_admin.core.models import record_change
 from integration_admin.core.permissions import AdministratorRequiredMixin
-from integration_admin.core.views import ApproveView, RevisionCheckMixin
+from integration_admin.core.views import ApproveView, DocumentUploadView, RevisionCheckMixin
 from staffing.imports.reading import too_large_message
 
 
@@ -56,7 +57,11 @@ class ProofDetailView(DetailView):
         rate_outdated = latest_rate is not None and (today - latest_rate[0]).days > 184
         receipts = list(proof.receipts.select_related("plan_item", "reviewed_by"))
         can_edit = self.request.user.can_change_grants()
+        parents = [(proof, str(proof))]  # (its narrative report, receipt list: on the decision page too)
         return super().get_context_data(
+            documents=documents_of(parents),
+            upload_form=DocumentForm(parents=parents) if can_edit else None,
+            upload_url=reverse("funding:proof-document-upload", args=[proof.pk]),
             decision=proof.decision,
             receipts=receipts,
             settlement=settlement.settlement_for(proof),
@@ -72,6 +77,14 @@ class ProofDetailView(DetailView):
             third_party_form=ThirdPartyActualForm(instance=proof) if can_edit else None,
             **kwargs,
         )
+
+
+class ProofDocumentUploadView(DocumentUploadView):
+    """Upload the narrative report, the receipt list or another document of a proof of use (the
+    administrator; see ``GrantRecordDocuments``)."""
+
+    def get_record(self):
+        return get_object_or_404(ProofOfUse, pk=self.kwargs["pk"])
 
 
 class ReceiptMixin(AdministratorRequiredMixin):

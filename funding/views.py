@@ -64,11 +64,18 @@ from funding.summaries import coverage_warnings
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings, over_financing_warning, two_month_rows, two_month_warnings
 from integration_admin.core.audit import log_access
+from integration_admin.core.documents import DocumentForm, documents_of
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
 from integration_admin.core.pdf import RenderError, render_pdf
 from integration_admin.core.permissions import AdministratorRequiredMixin
-from integration_admin.core.views import ApproveView, CreateOnceMixin, FilteredTableView, RevisionCheckMixin
+from integration_admin.core.views import (
+    ApproveView,
+    CreateOnceMixin,
+    DocumentUploadView,
+    FilteredTableView,
+    RevisionCheckMixin,
+)
 from programs.models import Programme
 from staffing.models import Position
 
@@ -213,6 +220,8 @@ class DecisionDetailView(DetailView):
             context["warnings"].append(over_financing)
         two_months = two_month_rows(current, plan, call_offs)
         context["warnings"].extend(two_month_warnings(current, two_months, base_rate=latest_base_rate))
+        parents = document_parents(decision, versions, proofs, decision.pass_throughs.all())
+        can_edit = self.request.user.can_change_grants()
         return super().get_context_data(
             two_months=two_months,
             derived_deadlines=settlement.deadlines_by_rule(rule, current, proofs),
@@ -227,9 +236,40 @@ class DecisionDetailView(DetailView):
             current_shares=list(current.cost_shares.all()) if current else [],
             as_of_form=AsOfForm(),
             in_force_form=InForceForm(),
-            can_edit=self.request.user.can_change_grants(),
+            can_edit=can_edit,
+            documents=documents_of(parents),
+            upload_form=DocumentForm(parents=parents) if can_edit else None,
+            upload_url=reverse("funding:decision-document-upload", args=[decision.pk]),
             **context,
             **kwargs,
+        )
+
+
+def document_parents(decision, versions, proofs, pass_throughs) -> list[tuple[object, str]]:
+    """What a document on the decision page may hang on, with its label: the decision as a whole,
+    each of its letters (original and amendments), proofs of use and pass-throughs."""
+    return [
+        (decision, _("Bescheid insgesamt")),
+        *((version, version.label) for version in sorted(versions, key=lambda v: v.number)),
+        *((proof, str(proof)) for proof in proofs),
+        *((pass_through, str(pass_through)) for pass_through in pass_throughs),
+    ]
+
+
+class DecisionDocumentUploadView(DocumentUploadView):
+    """Upload a scanned letter, contract, report or receipt list to a decision or what hangs on it
+    (the administrator; see ``GrantRecordDocuments``)."""
+
+    def get_record(self):
+        return get_object_or_404(GrantDecision, pk=self.kwargs["pk"])
+
+    def get_parents(self):
+        decision = self.record
+        return document_parents(
+            decision,
+            decision.versions.all(),
+            decision.proofs.order_by("due_on", "pk"),
+            decision.pass_throughs.select_related("recipient"),
         )
 
 

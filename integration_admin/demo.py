@@ -13,12 +13,16 @@ from funding.demo import load_funding_demo
 from funding.models import Application, DecisionVersion, FinancingType, GrantDecision, GrantForm
 from funding.services import position_weights, split_cost_shares
 from integration_admin.core.db import upsert
+from integration_admin.core.documents import store_document
+from integration_admin.core.models import DocumentKind
 from integration_admin.council.demo import load_council_demo
+from integration_admin.council.pdf import render_document
 from integration_admin.models import Role, User
 from programs.models import BuildingBlock, Funder, GuidelineStatus, Programme
 from staffing.demo import load_staffing_demo
 from staffing.models import Organisation, OrganisationKind, Position, PositionStatus
 
+LETTER_SCAN_TITLE = "Bescheid (Scan)"
 DEMO_PASSWORD = "Heinsberg-2020"  # noqa: S105 (demo logins, documented as demo-only)
 
 FUNDERS = [
@@ -72,6 +76,25 @@ USERS = [
 
 
 @transaction.atomic
+def attach_letter_scan(version: DecisionVersion) -> None:
+    """The founding letter's stand-in scan: a one-page PDF (WeasyPrint) kept as its document,
+    once (a second run finds it by its title)."""
+    if version.documents.filter(title=LETTER_SCAN_TITLE).exists():
+        return
+    content = render_document(
+        "demo/decision_letter.html",
+        {"decision": version.decision, "version": version, "funder": version.decision.funder},
+    )
+    store_document(
+        parent=version,
+        content=content,
+        file_name="Bescheid-Teilhabemanagement-2020.pdf",
+        title=LETTER_SCAN_TITLE,
+        kind=DocumentKind.DECISION,
+        user=None,
+    )
+
+
 def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
     """Load the founding example and the demo logins; running it again changes nothing.
 
@@ -212,6 +235,8 @@ def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
         financing_type=FinancingType.FLAT_RATE,
         funded_fte=Decimal("5"),
     )
+
+    attach_letter_scan(tm_version)
 
     created_logins = []
     for username, first, last, role, org in USERS:

@@ -208,9 +208,12 @@ MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
 # The Django admin's device pages show no secrets of existing devices.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Uploads (the import of spreadsheets): at most 10 MB, refused while it arrives, before it is
-# stored anywhere (integration_admin.core.uploads).
+# Uploads: refused while they arrive, before they are stored anywhere, above the limit of the view
+# that takes them (integration_admin.core.uploads). The import of spreadsheets: at most 10 MB;
+# documents (scanned letters, contracts, reports, stored in the database): DOCUMENT_MAX_BYTES,
+# 20 MB unless the environment says otherwise.
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 FILE_UPLOAD_HANDLERS = [
     "integration_admin.core.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

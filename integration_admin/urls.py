@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from integration_admin import account_views, views
+from integration_admin.core import views as core_views
 from integration_admin.forms import PasswordChangeForm
 
 urlpatterns = [
@@ -15,6 +16,10 @@ urlpatterns = [
     path("filters/<int:pk>/delete/", views.SavedFilterDeleteView.as_view(), name="savedfilter-delete"),
     path("programmes/", views.ProgrammeListView.as_view(), name="programme-list"),
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme-detail"),
+    # Documents of any record (a decision, a council paper …): who may download and delete them is
+    # the record's answer (integration_admin.core.views).
+    path("documents/<int:pk>/", core_views.DocumentDownloadView.as_view(), name="document-download"),
+    path("documents/<int:pk>/delete/", core_views.DocumentDeleteView.as_view(), name="document-delete"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The user's own account: password (Django's views) and the second factor (integration_admin.mfa).

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from funding import money
-from funding.models.base import DEADLINE_HORIZON_DAYS, MONEY, NON_NEGATIVE, ZERO, GrantForm
+from funding.models.base import DEADLINE_HORIZON_DAYS, MONEY, NON_NEGATIVE, ZERO, GrantForm, GrantRecordDocuments
 from integration_admin.core.db import CentsSum, MoneySum, from_cents
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
@@ -165,7 +165,7 @@ class ProofOfUseQuerySet(models.QuerySet):
         return self.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days))
 
 
-class ProofOfUse(Revisioned, Illustrative, Approvable):
+class ProofOfUse(Revisioned, Illustrative, Approvable, GrantRecordDocuments):
     """A proof-of-use deadline (Verwendungsnachweis, interim or final) and what has been submitted.
 
     Four eyes on its settlement: closing the review (the settled grant) makes the one who closed it
@@ -366,7 +366,7 @@ def attach_ceilings(pass_throughs, *, granted: Decimal | None, grant_by_organisa
         item.claim_back = money.claim_back(item.amount, item.ceiling)
 
 
-class PassThrough(Revisioned, Illustrative):
+class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
     """Part of a grant passed on to another organisation (Weiterleitung), e.g. to the DRK as Zuschuss."""
 
     decision = models.ForeignKey(

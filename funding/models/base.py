@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.core.models import HasDocuments
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -51,3 +53,17 @@ class DecisionStatus(models.TextChoices):
 
 CALL_OFF_WARNING_DAYS = 90  # warn this long before the grant period ends if money is still uncalled
 DEADLINE_HORIZON_DAYS = 90  # proof deadlines within this many days count as "due"
+
+
+class GrantRecordDocuments(HasDocuments):
+    """Documents of a decision and what hangs on it: read by everyone logged in, as the decision
+    pages are; uploaded and deleted by those who change grant decisions (the administrator)."""
+
+    class Meta:
+        abstract = True
+
+    def documents_readable_by(self, user) -> bool:
+        return user.is_authenticated
+
+    def documents_changeable_by(self, user) -> bool:
+        return user.is_authenticated and user.can_change_grants()

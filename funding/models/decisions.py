@@ -25,7 +25,16 @@ from simple_history.models import HistoricalRecords
 
 from funding import money
 from funding.models.after_decision import CallOff, PassThrough, ProofOfUse
-from funding.models.base import MONEY, NON_NEGATIVE, PERCENT, ZERO, DecisionStatus, FinancingType, GrantForm
+from funding.models.base import (
+    MONEY,
+    NON_NEGATIVE,
+    PERCENT,
+    ZERO,
+    DecisionStatus,
+    FinancingType,
+    GrantForm,
+    GrantRecordDocuments,
+)
 from funding.models.plan import MonthCounting, PlanItem, PlanItemKind
 from integration_admin.core.db import (
     NAME_SEPARATOR,
@@ -178,7 +187,7 @@ class GrantDecisionQuerySet(models.QuerySet):
         return self
 
 
-class GrantDecision(Revisioned):
+class GrantDecision(Revisioned, GrantRecordDocuments):
     """One grant case: a Zuwendungsbescheid and all its amendments."""
 
     programme = models.ForeignKey(
@@ -370,7 +379,7 @@ class DecisionVersionQuerySet(models.QuerySet):
         return {key: value if value is not None else Decimal("0.00") for key, value in result.items()}
 
 
-class DecisionVersion(Illustrative):
+class DecisionVersion(Illustrative, GrantRecordDocuments):
     """The figures of a grant decision as one letter stated them: the original or an amendment."""
 
     decision = models.ForeignKey(

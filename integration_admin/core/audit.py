@@ -65,8 +65,9 @@ def log_access(request, action: str, obj) -> None:
     Actions in use: ``pdf-download`` (a report's or an agenda item excerpt's PDF, a stored file
     over OParl), ``position-view`` (a position's page, which lists its holders),
     ``programme-view`` and ``organisation-view`` (their pages list positions with their holders) and
-    ``assignment-view`` (the forms that show one assignment: edit, end, delete) and ``import-view`` (an
-    import's preview, which shows the holders named in the file).
+    ``assignment-view`` (the forms that show one assignment: edit, end, delete), ``import-view`` (an
+    import's preview, which shows the holders named in the file) and ``document-download`` (an
+    uploaded document: a scanned letter, contract, report or receipt list).
     """
     logger.info(
         "%s user=%s object=%s.%s:%s address=%s",

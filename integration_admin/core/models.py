@@ -1,16 +1,20 @@
 """Models shared by the apps: optimistic locking, the four-eyes principle, the demo's illustrative
-values, and the record of create forms already sent (a form sent twice creates once)."""
+values, the record of create forms already sent (a form sent twice creates once), and documents
+(files kept with any record, their bytes in a table of their own)."""
 
 import datetime
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.models import HistoricalRecords
 
 from integration_admin.core.history import APPROVED, system_reason
 
@@ -243,3 +247,140 @@ class SubmittedForm(models.Model):
         except IntegrityError:
             return cls.objects.filter(token=token, user=user).first() or cls(token=token, user=user)
         return None
+
+
+class HasDocuments(models.Model):
+    """A record that keeps documents (:class:`Document`); deleting it deletes them. A subclass
+    says who may read its documents (as a rule: whoever may read the record) and who may upload
+    and delete them."""
+
+    documents = GenericRelation("core.Document")
+
+    class Meta:
+        abstract = True
+
+    def documents_readable_by(self, user) -> bool:
+        raise NotImplementedError
+
+    def documents_changeable_by(self, user) -> bool:
+        raise NotImplementedError
+
+
+class DocumentKind(models.TextChoices):
+    DECISION = "bescheid", gettext_lazy("Bescheid")
+    AMENDMENT = "aenderungsbescheid", gettext_lazy("Änderungsbescheid")
+    CONTRACT = "vertrag", gettext_lazy("Vertrag")
+    REPORT = "sachbericht", gettext_lazy("Sachbericht")
+    RECEIPTS = "belegliste", gettext_lazy("Belegliste")
+    OTHER = "sonstiges", gettext_lazy("Sonstiges")
+
+
+class MediaType(models.TextChoices):
+    """The kinds of file a document may be, as found in its content (never from its name)."""
+
+    PDF = "application/pdf", "PDF"
+    PNG = "image/png", "PNG"
+    JPEG = "image/jpeg", "JPEG"
+    TIFF = "image/tiff", "TIFF"
+
+
+def parents_query(parents) -> models.Q:
+    """The documents of these records (or history rows of documents), by their models' names: one
+    query with a join, without looking up the content types first."""
+    by_model: dict[type[models.Model], list[int]] = {}
+    for parent in parents:
+        by_model.setdefault(type(parent), []).append(parent.pk)
+    query = models.Q(pk__in=[])
+    for model, ids in by_model.items():
+        query |= models.Q(
+            content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name, object_id__in=ids
+        )
+    return query
+
+
+class DocumentQuerySet(models.QuerySet):
+    def attached_to(self, parents) -> "DocumentQuerySet":
+        """The documents of these records (of any models), newest first, with their uploaders."""
+        return self.filter(parents_query(parents)).select_related("content_type", "uploaded_by")
+
+
+class Document(models.Model):
+    """A file kept with a record: a scanned letter, a contract, a report, a receipt list.
+
+    It hangs on its record (``parent``, any model: a decision, a version, a proof of use, a
+    pass-through, a council paper), which says who may read and change its documents through two
+    methods: ``documents_readable_by(user)`` and ``documents_changeable_by(user)``, and where its
+    page is (``get_absolute_url``). Each such record has a ``GenericRelation`` to its documents,
+    so that deleting the record deletes them. The bytes are in :class:`DocumentContent`, so a list
+    of documents never loads them; the type is the one found in the content
+    (:func:`integration_admin.core.documents.detect_media_type`).
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    parent = GenericForeignKey("content_type", "object_id")
+    title = models.CharField(gettext_lazy("Titel"), max_length=200)
+    kind = models.CharField(
+        gettext_lazy("Art"), max_length=30, choices=DocumentKind.choices, default=DocumentKind.OTHER
+    )
+    file_name = models.CharField(gettext_lazy("Dateiname"), max_length=255)
+    media_type = models.CharField(gettext_lazy("Dateityp"), max_length=50, choices=MediaType.choices)
+    size = models.PositiveBigIntegerField(gettext_lazy("Größe (Bytes)"))
+    sha256 = models.CharField(gettext_lazy("Prüfsumme (SHA-256)"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("hochgeladen von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(gettext_lazy("hochgeladen am"), default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = gettext_lazy("Dokument")
+        verbose_name_plural = gettext_lazy("Dokumente")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="document_parent")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="document_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(media_type__in=MediaType.values), name="document_media_type_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def download_name(self) -> str:
+        """The original file name, with the extension of its real type if it had another one."""
+        extensions = MEDIA_EXTENSIONS[self.media_type]
+        if self.file_name.lower().endswith(extensions):
+            return self.file_name
+        return self.file_name + extensions[0]
+
+
+MEDIA_EXTENSIONS = {
+    MediaType.PDF: (".pdf",),
+    MediaType.PNG: (".png",),
+    MediaType.JPEG: (".jpg", ".jpeg"),
+    MediaType.TIFF: (".tif", ".tiff"),
+}
+
+
+class DocumentContent(models.Model):
+    """The bytes of a :class:`Document`, in a table of their own (read only for a download)."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="content")
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = gettext_lazy("Dokumentinhalt")
+        verbose_name_plural = gettext_lazy("Dokumentinhalte")
+
+    def __str__(self) -> str:
+        return str(self.document_id)

@@ -1,17 +1,32 @@
 """View mixins shared by the apps: stale and repeated forms, the generic list page (a
-django-tables2 table with django-filter filters), and the approval of a record (four eyes)."""
+django-tables2 table with django-filter filters), the approval of a record (four eyes), and the
+views of documents (upload, download, delete), which ask the document's record who may use them."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.generic import CreateView, DeleteView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from integration_admin.core.models import StaleRevision, SubmittedForm, approve, lock_revision
+from integration_admin.core.audit import log_access
+from integration_admin.core.documents import DocumentForm
+from integration_admin.core.models import (
+    Document,
+    DocumentContent,
+    StaleRevision,
+    SubmittedForm,
+    approve,
+    lock_revision,
+)
 from integration_admin.core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PageSizePaginator
 
 
@@ -126,3 +141,105 @@ class ApproveView(SingleObjectMixin, View):
 
     def get_success_url(self) -> str:
         return self.object.get_absolute_url()
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+def documents_anchor(record) -> str:
+    """The documents on the page of ``record`` (its URL may name another part of the page)."""
+    return record.get_absolute_url().split("#", 1)[0] + "#dokumente"
+
+
+class DocumentUploadView(CreateOnceMixin, SuccessMessageMixin, CreateView):
+    """Upload a document to a record. The app's view finds the record of the page (``get_record``,
+    a 404 for one the user may not read) and names the records a document may hang on
+    (``get_parents``: (record, label), the page's record first). Who may upload is the record's
+    answer (``documents_changeable_by``); anyone else gets 403. Files up to ``DOCUMENT_MAX_BYTES``
+    (:mod:`integration_admin.core.uploads`)."""
+
+    model = Document
+    form_class = DocumentForm
+    template_name = "core/document_form.html"
+    upload_max_setting = "DOCUMENT_MAX_BYTES"
+
+    def get_record(self):
+        raise NotImplementedError
+
+    def get_parents(self) -> list[tuple[object, str]]:
+        return [(self.record, str(self.record))]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.record = self.get_record()
+        if not self.record.documents_changeable_by(request.user):
+            raise PermissionDenied(_("Sie dürfen hier keine Dokumente hochladen."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "parents": self.get_parents(),
+            "user": self.request.user,
+            "too_large": getattr(self.request, "upload_too_large", False),
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record=self.record, **kwargs)
+
+    def get_success_message(self, cleaned_data):
+        return _("Das Dokument „%(title)s“ wurde gespeichert.") % {"title": self.object.title}
+
+    def get_success_url(self):
+        return documents_anchor(self.record)
+
+
+class DocumentAccessMixin:
+    """The document in the URL, if the user may read its record (else 404, as for the record)."""
+
+    def get_document(self) -> Document:
+        document = get_object_or_404(Document.objects.select_related("uploaded_by"), pk=self.kwargs["pk"])
+        parent = document.parent
+        if parent is None or not parent.documents_readable_by(self.request.user):
+            raise Http404
+        self.parent = parent
+        return document
+
+
+class DocumentDownloadView(DocumentAccessMixin, View):
+    """A document's file, as an attachment with the type found in its content; access-logged."""
+
+    def get(self, request, *args, **kwargs):
+        document = self.get_document()
+        content = DocumentContent.objects.filter(document=document).values_list("data", flat=True).get()
+        log_access(request, "document-download", document)
+        response = HttpResponse(bytes(content), content_type=document.media_type)
+        response["Content-Disposition"] = content_disposition_header(True, document.download_name)
+        response["Content-Length"] = str(document.size)
+        response["X-Content-Type-Options"] = "nosniff"
+        add_never_cache_headers(response)
+        return response
+
+
+class DocumentDeleteView(DocumentAccessMixin, DeleteView):
+    """Delete a document (with confirmation), for those who may change its record; the deletion
+    stays in the document's history."""
+
+    template_name = "core/document_confirm_delete.html"
+    context_object_name = "document"
+
+    def get_object(self, queryset=None):
+        document = self.get_document()
+        if not self.parent.documents_changeable_by(self.request.user):
+            raise PermissionDenied(_("Sie dürfen dieses Dokument nicht löschen."))
+        return document
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(back_url=documents_anchor(self.parent), **kwargs)
+
+    def get_success_url(self):
+        return documents_anchor(self.parent)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Das Dokument „%(title)s“ wurde gelöscht.") % {"title": self.object.title})
+        return response

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.models import Illustrative, Revisioned
+from integration_admin.core.models import HasDocuments, Illustrative, Revisioned
 
 
 class Committee(Revisioned):
@@ -221,7 +221,7 @@ class ReportQuerySet(models.QuerySet):
         return self.filter(Q(public=True) | Exists(member))
 
 
-class Report(Revisioned, Illustrative):
+class Report(Revisioned, Illustrative, HasDocuments):
     """A council paper (Vorlage) that the department head writes for a committee session."""
 
     # What the department head writes (the report form's fields); a supplement starts as a copy of them.
@@ -351,6 +351,15 @@ class Report(Revisioned, Illustrative):
 
     def get_absolute_url(self) -> str:
         return reverse("council:report-detail", args=[self.pk])
+
+    def documents_readable_by(self, user) -> bool:
+        """A paper's documents (scans, enclosures) are read by whoever may read the paper."""
+        return user.is_authenticated and Report.objects.readable_by(user).filter(pk=self.pk).exists()
+
+    def documents_changeable_by(self, user) -> bool:
+        """Uploaded and deleted by those who compose papers (also to a released one: its documents
+        are no part of the published paper)."""
+        return user.is_authenticated and (user.is_head or user.is_administrator)
 
     @property
     def is_released(self) -> bool:

@@ -44,6 +44,7 @@ reports_patterns = [
     path("jobs/<int:pk>/pdf/", views.ReportJobPdfView.as_view(), name="job-pdf"),
     path("<int:pk>/release/", views.ReportReleaseView.as_view(), name="report-release"),
     path("<int:pk>/supplement/", views.ReportSupplementView.as_view(), name="report-supplement"),
+    path("<int:pk>/documents/new/", views.ReportDocumentUploadView.as_view(), name="report-document-upload"),
     path("<int:report_pk>/sections/new/", views.SectionCreateView.as_view(), name="section-create"),
     path("sections/<int:pk>/edit/", views.SectionUpdateView.as_view(), name="section-update"),
     path("sections/<int:pk>/delete/", views.SectionDeleteView.as_view(), name="section-delete"),

@@ -30,10 +30,17 @@ from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
 
 from integration_admin.core.audit import log_access
+from integration_admin.core.documents import DocumentForm, documents_of
 from integration_admin.core.forms import query_int
 from integration_admin.core.models import StaleRevision
 from integration_admin.core.permissions import HeadOrAdministratorRequiredMixin
-from integration_admin.core.views import CreateOnceMixin, FilteredTableView, RevisionCheckMixin, refuse_stale_form
+from integration_admin.core.views import (
+    CreateOnceMixin,
+    DocumentUploadView,
+    FilteredTableView,
+    RevisionCheckMixin,
+    refuse_stale_form,
+)
 from integration_admin.council import jobs, services
 from integration_admin.council.checks import release_findings
 from integration_admin.council.documents import (
@@ -384,13 +391,27 @@ class ReportDetailView(DetailView):
         if not self.object.is_released and can_compose(self.request.user):  # those who release: say
             release_job = self.object.jobs.filter(kind=ReportJobKind.RELEASE).defer("content").first()  # how it goes
             findings = release_findings(self.object, build_snapshot(self.object))  # and what the data still lack
+        parents = [(self.object, str(self.object))]
+        documents_changeable = self.object.documents_changeable_by(self.request.user)
         return super().get_context_data(
             can_compose=can_compose(self.request.user),
             parent=parent,
             release_job=release_job,
             findings=findings,
+            documents=documents_of(parents),
+            documents_changeable=documents_changeable,
+            upload_form=DocumentForm(parents=parents) if documents_changeable else None,
+            upload_url=reverse("council:report-document-upload", args=[self.object.pk]),
             **kwargs,
         )
+
+
+class ReportDocumentUploadView(DocumentUploadView):
+    """Upload a document (a scan, an enclosure) to a paper the user may read: the department head
+    and the administrator (``Report.documents_changeable_by``)."""
+
+    def get_record(self):
+        return get_object_or_404(Report.objects.readable_by(self.request.user), pk=self.kwargs["pk"])
 
 
 class DraftReportMixin(HeadOrAdministratorRequiredMixin):

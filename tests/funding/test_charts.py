@@ -86,7 +86,7 @@ def test_the_pages_show_the_charts_with_their_tables(founding, login, data_queri
     assert '<th scope="row">3/2020</th><td class="num">1,67</td><td class="num">0,67</td>' in html
     response, queries = data_queries(client, founding.get_absolute_url())
     html = response.content.decode()
-    assert len(queries) == 8, queries  # the call-offs the page loads anyway
+    assert len(queries) == 9, queries  # the call-offs the page loads anyway
     assert "Abgerufene und eingegangene Mittel gegenüber der Zuwendung</title>" in html
     assert (
         f'<th scope="row">11/2022</th><td class="num">624.493,60{NBSP}€</td>'

@@ -299,10 +299,10 @@ def test_the_pages_stay_at_a_constant_number_of_queries_with_more_positions(foun
     # of the decisions' blocks with their assignments, the eligibility rules); pass-throughs, flat
     # rates (master and frozen) and the rules' rate basis come with the versions
     # (funding.coverage.with_coverage_rows). The decision page 6 -> 8: these positions and the
-    # financing plan's items (its eligibility rule is joined to the decision).
-    assert before == [13, 6, 8, 4], before
+    # financing plan's items (its eligibility rule is joined to the decision); 9 with its documents.
+    assert before == [13, 6, 9, 4], before
     flat_page = [len(data_queries(client, url)[1]) for url in (flat.get_absolute_url(),)]
-    assert flat_page == [8], flat_page
+    assert flat_page == [9], flat_page  # (the same page of a flat-rate decision)
     # the programme's warnings (loaded into the dashboard) list a decision's first three warnings
     # and link to the rest
     dashboard = page(client, reverse("funding:programme-coverage", args=[founding.programme_id]))

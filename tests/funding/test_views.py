@@ -453,8 +453,9 @@ def test_detail_page_uses_a_constant_number_of_queries(founding, login):
     # the decision with its blocks' labels, versions, cost shares, call-offs, proofs and
     # pass-throughs (the eligibility rules joined to the decision); the current plan's items; the
     # positions of its blocks with their assignments (funding.coverage and the rule's checks, issue
-    # 21); the audit trail is its own page (loaded when scrolled to). bench/run.py PAGE_BUDGETS.
-    assert before <= 8, before
+    # 21); the documents of all of them (issue 23); the audit trail is its own page (loaded when
+    # scrolled to). bench/run.py PAGE_BUDGETS.
+    assert before <= 9, before
     assert "6: Teilhabemanagement" in client.get(url).content.decode()
 
 
@@ -465,7 +466,8 @@ def test_history_page_reads_each_history_once(founding, login, data_queries):
     # The histories of the decision (the page's decision is its newest row, with programme, funder
     # and application), its versions, own shares (organisations joined), call-offs, proofs,
     # receipts (plan lines and reviewers joined), repayment claims, pass-throughs (recipients
-    # joined) and their payouts, one query each. No lookups of the names the changes show.
+    # joined), their payouts and the documents of all of them, one query each. No lookups of the names
+    # the changes show.
     assert len(queries) == 9, queries
     assert "Empfänger" in response.content.decode()
     recipient = factories.organisation("Caritas")

@@ -58,6 +58,7 @@ from funding.models import (
     RepaymentClaim,
     RepaymentPart,
 )
+from integration_admin.core.documents import store_document
 from integration_admin.council import documents
 from integration_admin.council.models import (
     AgendaItem,
@@ -75,6 +76,9 @@ from staffing.imports.positions import start_run
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
 from tests.conftest import login_as
+
+# A document's content: the matrix is about who reaches it, not about the file (tests/test_documents.py).
+MATRIX_PDF = b"%PDF-1.7\n% matrix\n%%EOF\n"
 
 ROLES = ("anonymous", "sb-ki", "sb-drk", "leitung", "admin")
 
@@ -128,6 +132,11 @@ EXPECTED = {
     "reminder-settings": LOGGED_IN_ANY,
     "mfa-verify": ADMIN_ONLY,
     "mfa-setup": ADMIN_ONLY,
+    # Documents (issue 23): the one in the URL hangs on a decision, which everyone logged in reads;
+    # only the administrator deletes it. A document of a paper follows the paper's need to know
+    # (NEED_TO_KNOW below) and is deleted by the head and the administrator (tests/test_documents.py).
+    "document-download": READ,
+    "document-delete": ADMIN_ONLY,
     # programs
     "programme-list": READ,
     "programme-detail": READ,
@@ -161,6 +170,8 @@ EXPECTED = {
     "funding:decision-activity": READ,
     "funding:decision-amend": ADMIN_ONLY,
     "funding:decision-shares": ADMIN_ONLY,
+    "funding:decision-document-upload": ADMIN_ONLY,
+    "funding:proof-document-upload": ADMIN_ONLY,
     "funding:decision-plan": ADMIN_ONLY,
     "funding:decision-rule": ADMIN_ONLY,
     "funding:programme-rule": ADMIN_ONLY,
@@ -244,6 +255,8 @@ EXPECTED = {
     "council:job-pdf": DRAFT_PDF,
     "council:job-retry": JOB_ACTION,
     "council:report-supplement": HEAD_OR_ADMIN_POST_ONLY,
+    # documents of a paper (here a draft; a released one takes them too): the head and the administrator
+    "council:report-document-upload": HEAD_OR_ADMIN,
     "council:section-create": HEAD_OR_ADMIN,
     "council:section-update": HEAD_OR_ADMIN,
     "council:section-delete": HEAD_OR_ADMIN,
@@ -419,6 +432,9 @@ def matrix_data(demo):
         page_count=1,
         file_name="matrix.pdf",
     )
+    document = store_document(
+        parent=decision, content=MATRIX_PDF, file_name="b.pdf", title="Bescheid (Matrix)", kind="bescheid", user=None
+    )
     saved_filter = SavedFilter.objects.create(
         user=User.objects.get(username="admin"), list_name="staffing:position-list", query="q=KI", label="Matrix"
     )
@@ -454,6 +470,7 @@ def matrix_data(demo):
         "assignment": assignment.pk,
         "organisation": ki.pk,
         "decision": decision.pk,
+        "document": document.pk,
         "calloff": CallOff.objects.order_by("pk").first().pk,
         "calloff-awaiting": CallOff.objects.filter(approved_at__isnull=True).order_by("pk").first().pk,
         "proof": ProofOfUse.objects.order_by("pk").first().pk,
@@ -581,6 +598,7 @@ def test_released_report_pdf_for_everyone_logged_in(client, matrix_data):
 # --- Need to know --------------------------------------------------------------------------------
 
 NEED_TO_KNOW = {
+    "document-download": "document",
     "council:report-detail": "paper",
     "council:report-preview": "paper",
     "council:report-pdf": "paper",
@@ -588,7 +606,8 @@ NEED_TO_KNOW = {
     "council:agendaitem-excerpt": "item",
     "council:agendaitem-excerpt-pdf": "item",
 }
-"""Pages of a non-public paper (released, with its stored PDF) and of a non-public agenda item."""
+"""Pages of a non-public paper (released, with its stored PDF and a document uploaded to it) and of a
+non-public agenda item."""
 NEED_TO_KNOW_GET = (LOGIN, NO, NO, OK, OK)
 """Refused with 404 for caseworkers (anonymous users go to the login page first)."""
 NEED_TO_KNOW_GET_AS_MEMBER = (LOGIN, NO, OK, OK, OK)
@@ -614,7 +633,10 @@ def non_public(demo):
     paper = factories.report(lead_office=ki, title="Nichtöffentliche Vorlage (Matrix)", public=False)
     factories.consultation(paper, item)
     release_report(report=paper, user=User.objects.get(username="leitung"), render=lambda snapshot: b"%PDF-1.7 x")
-    return {"item": item, "paper": paper, "file": paper.file}
+    document = store_document(
+        parent=paper, content=MATRIX_PDF, file_name="anlage.pdf", title="Anlage (Matrix)", kind="sonstiges", user=None
+    )
+    return {"item": item, "paper": paper, "file": paper.file, "document": document}
 
 
 def test_non_public_papers_and_minutes_need_to_know(client, non_public, fast_pdfs):

@@ -167,3 +167,35 @@ def test_earlier_names_too_and_released_papers_are_listed_not_rewritten(demo):
     assert paper.title == f"Dank an {NAME}"  # a published document stays as it was published
     assert f"„{NAME}“ in council.Report.title: {paper.pk}" in out.getvalue()
     assert f"„{NAME}“ in council.Report.snapshot: {paper.pk}" in out.getvalue()
+
+
+def test_documents_lose_the_name_in_title_and_file_name_and_are_listed_for_a_check(demo):
+    """Documents hang on records, not on persons: a name in a title or file name is replaced like
+    any text; their content (a scan) cannot be searched, so they are listed for a check by hand."""
+    from funding.models import GrantDecision
+    from integration_admin.core.documents import store_document
+    from integration_admin.core.models import Document
+
+    position = factories.position(fte="1.0")
+    ended = Assignment.objects.create(
+        position=position, holder_name=NAME, fte_share=Decimal("1"), start=D(2015, 1, 1), end=D(2017, 12, 31)
+    )
+    document = store_document(
+        parent=GrantDecision.objects.order_by("pk").first(),
+        content=b"%PDF-1.7\n% Belegliste\n%%EOF\n",
+        file_name=f"Belegliste {NAME}.pdf",
+        title=f"Belegliste {NAME}",
+        kind="belegliste",
+        user=None,
+    )
+    Document.objects.filter(pk=document.pk).update(uploaded_at=datetime.datetime(2017, 6, 1, tzinfo=datetime.UTC))
+    assert {"core.Document", "core.HistoricalDocument"} <= set(tables_containing(NAME))
+
+    out = io.StringIO()
+    call_command("anonymise_holders", "--ended-before", "01.01.2018", stdout=out)
+
+    assert tables_containing(NAME) == []
+    document.refresh_from_db()
+    assert document.title == f"Belegliste anonymisiert (Besetzung {ended.pk})"
+    assert "1 Dokumente, hochgeladen vor 01.01.2018" in out.getvalue()
+    assert f"core.Document: {document.pk}" in out.getvalue()

@@ -12,7 +12,10 @@ everywhere they are stored:
   may be ordinary words elsewhere: where they occur is listed for the administrator to check;
 - released council papers are documents (their frozen snapshot and stored PDF are what was
   published): they are not rewritten, and where a name occurs in one it is listed as well, as are
-  names in JSON columns.
+  names in JSON columns;
+- uploaded documents (scanned letters, contracts, receipt lists) hang on records, not on persons:
+  their titles and file names are text columns like any other (replaced above), but their content
+  cannot be searched (scans). Those uploaded before the date are listed for a check by hand.
 
 Every name an assignment ever had (its history) is looked for, not only the last one.
 """
@@ -25,8 +28,10 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.db.models.functions import Cast, Replace
+from django.utils import timezone
 
 from integration_admin.core.history import HOLDERS_ANONYMISED, system_reason
+from integration_admin.core.models import Document
 from integration_admin.council.models import Report
 from staffing.models import Assignment
 
@@ -46,6 +51,11 @@ def parse_day(text: str) -> datetime.date:
         except ValueError:
             continue
     raise CommandError(f"Ungültiges Datum: {text!r} (erwartet TT.MM.JJJJ oder JJJJ-MM-TT)")
+
+
+def start_of(day: datetime.date) -> datetime.datetime:
+    """The first moment of ``day`` in the project's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def pseudonym(assignment_id: int) -> str:
@@ -206,3 +216,15 @@ class Command(BaseCommand):
             )
             for line in to_check:
                 self.stdout.write(f"  {line}")
+        scans = list(
+            Document.objects.filter(uploaded_at__lt=start_of(ended_before)).order_by("pk").values_list("pk", flat=True)
+        )
+        if scans:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Bitte von Hand prüfen: {len(scans)} Dokumente, hochgeladen vor {day}. Ihr Inhalt (Scans) wird "
+                    "nicht durchsucht; Titel und Dateinamen sind oben behandelt. Ein Dokument mit Namen "
+                    "(z. B. eine Belegliste) nach Ablauf der Aufbewahrungsfrist löschen: core.Document: "
+                    + ", ".join(str(pk) for pk in scans)
+                )
+            )
