@@ -46,6 +46,7 @@ from funding.forms import (
 from funding.history import decision_as_of, decision_history
 from funding.models import (
     VERSION_FIGURES,
+    ZERO,
     Application,
     CallOff,
     CostShare,
@@ -218,6 +219,9 @@ class DecisionDetailView(DetailView):
         over_financing = over_financing_warning(current, plan)
         if over_financing is not None:
             context["warnings"].append(over_financing)
+        for proof in proofs:  # what a settled final proof leaves to claim back (its claim is on its page)
+            settled = proof.is_settled and proof.pass_through_id is None
+            proof.overpaid = max(context["received"] - proof.settled_grant, ZERO) if settled else ZERO
         two_months = two_month_rows(current, plan, call_offs)
         context["warnings"].extend(two_month_warnings(current, two_months, base_rate=latest_base_rate))
         parents = document_parents(decision, versions, proofs, decision.pass_throughs.all())

@@ -337,3 +337,34 @@ def test_the_pass_through_page_with_payouts_passes_axe(log_in, axe):
             expect(page.get_by_role("button", name="freigeben")).to_be_visible()
         page.context.clear_cookies()
     assert not violations, report(violations)
+
+
+def test_the_proof_of_use_pages_pass_axe(log_in, axe):
+    """Issue 23: the demo's final proof with its receipt list (reviewed, cut and unreviewed
+    receipts), the settlement, and the review, receipt and import forms."""
+    from funding.models import ProofOfUse, Receipt
+
+    proof = ProofOfUse.objects.get(decision__title="Teilhabemanagement (Förderbaustein 6)", kind="final")
+    receipt = Receipt.objects.filter(proof=proof, admitted_amount__isnull=True).first()
+    urls = [
+        proof.get_absolute_url(),
+        f"/receipts/{receipt.pk}/review/",
+        f"/proofs/{proof.pk}/receipts/new/",
+        f"/proofs/{proof.pk}/receipts/import/",
+    ]
+    violations = []
+    page = log_in("admin")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for url in urls:
+            page.goto(url)
+            violations += axe(f"admin {url} @ {width}px")
+    page.goto(proof.get_absolute_url())
+    expect(page.locator(".receipts")).to_contain_text("gekürzt um 580,00")
+    expect(page.locator(".settled-grant")).to_contain_text("€")
+    page.goto(f"/receipts/{receipt.pk}/review/")
+    page.fill("#id_admitted_amount", "1,00")
+    page.click("main button[type=submit]")
+    expect(page.locator("main")).to_contain_text("Bitte begründen")
+    violations += axe("admin review with errors")
+    assert not violations, report(violations)

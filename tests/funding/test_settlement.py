@@ -160,6 +160,8 @@ def test_receipts_admitted_and_cut_settle_the_grant_and_claim_the_overpayment_wi
     assert not claim.is_approved and claim.recorded_by.username == "admin"  # a new due date: approve again
     page = client.get(proof.get_absolute_url()).content.decode()
     assert "77.600,00\xa0€" in page and "2.400,00\xa0€" in page
+    decision_page = client.get(share_decision.get_absolute_url()).content.decode()
+    assert "77.600,00\xa0€" in decision_page and "Rückforderung 2.400,00\xa0€" in decision_page
     assert euro_text(expected) in page
 
     # Closed: receipts cannot change; a repaid claim keeps the review closed.
