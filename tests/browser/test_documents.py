@@ -32,9 +32,11 @@ def test_administrator_uploads_a_scan_and_downloads_it(log_in, axe):  # noqa: F8
     page.locator("#id_document-kind").select_option(label="Vertrag")
     page.locator("#id_document-title").fill("Weiterleitungsvertrag DRK")
     page.locator("#id_document-file").set_input_files({"name": "vertrag.png", "mimeType": "image/png", "buffer": png()})
-    page.get_by_role("button", name="Hochladen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Hochladen").click()
 
-    expect(page.locator(".alert-success, .alert-info").first).to_contain_text("Weiterleitungsvertrag DRK")
+    # the success message (role="alert"; the page's own findings are role="status")
+    expect(page.locator('.alert[role="alert"]', has_text="Weiterleitungsvertrag DRK")).to_be_visible()
     row = page.locator("#dokumente tr", has_text="Weiterleitungsvertrag DRK")
     expect(row).to_contain_text("Vertrag")
     expect(row).to_contain_text("vertrag.png (PNG)")
