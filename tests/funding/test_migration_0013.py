@@ -21,6 +21,7 @@ migration = importlib.import_module("funding.migrations.0013_call_off_four_eyes"
 
 
 def test_earlier_call_offs_are_approved_before_four_eyes_and_new_ones_await_approval():
+    CallOff.objects.all().delete()  # (the demo's are recorded under four eyes; before it, none were)
     decision = factories.decision(title="Vor dem Vier-Augen-Prinzip")
     # as a call-off recorded before the migration: no recorder, no approval
     earlier = CallOff.objects.create(decision=decision, called_on=datetime.date(2020, 1, 2), amount=Decimal("1.00"))
