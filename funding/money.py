@@ -456,27 +456,19 @@ def end_of_month_after(day: datetime.date, months: int) -> datetime.date:
 
 
 def need_until(
-    day: datetime.date,
-    *,
-    start: datetime.date,
-    end: datetime.date,
-    grant_by_year: Mapping[int, Decimal],
-    counting: str = STARTED_MONTHS,
+    day: datetime.date, *, start: datetime.date, end: datetime.date, grant_by_year: Mapping[int, Decimal]
 ) -> Decimal:
     """The part of the grant needed from the period's start up to and including ``day``: each
-    year's grant spread evenly over its months in the period (the plan's average monthly need),
-    the month of ``day`` counted by its days."""
+    year's grant spread evenly over its days in the period (the plan's average monthly need,
+    each month counted by its days)."""
     if day < start:
         return Decimal("0.00")
+    last = min(day, end)
     total = Fraction(0)
     for year, amount in grant_by_year.items():
-        months = month_fraction_in_year(start, end, year, counting)
-        if not months:
-            continue
-        upto = month_fraction_in_year(start, min(day, end), year, BY_DAY) if day >= datetime.date(year, 1, 1) else 0
         full = month_fraction_in_year(start, end, year, BY_DAY)
         if full:
-            total += Fraction(amount) * min(Fraction(upto) / full, Fraction(1))
+            total += Fraction(amount) * month_fraction_in_year(start, last, year, BY_DAY) / full
     return round_fraction(total)
 
 
@@ -486,7 +478,6 @@ def two_month_excess(
     start: datetime.date,
     end: datetime.date,
     grant_by_year: Mapping[int, Decimal],
-    counting: str = STARTED_MONTHS,
 ) -> list[dict]:
     """The two-month rule on amounts (VV Nr. 7.2 zu § 44 LHO NRW): after each payment, the money
     received in all is compared with what the plan needs up to two months after that payment.
@@ -497,7 +488,7 @@ def two_month_excess(
     for day, amount in sorted(payments, key=lambda payment: payment[0]):
         received += amount
         needed_by = add_months(day, 2)
-        needed = need_until(needed_by, start=start, end=end, grant_by_year=grant_by_year, counting=counting)
+        needed = need_until(needed_by, start=start, end=end, grant_by_year=grant_by_year)
         rows.append(
             {
                 "day": day,

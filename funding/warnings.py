@@ -236,7 +236,6 @@ def two_month_rows(version: DecisionVersion | None, plan: dict | None, call_offs
         start=version.period_start,
         end=version.period_end,
         grant_by_year=grant_by_year,
-        counting=version.month_counting,
     )
 
 
