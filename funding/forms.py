@@ -425,8 +425,10 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
             "actual_cost_basis",
             "top_up_per_fte",
             "conditions",
+            "proof_lead_months",
             "is_illustrative",
         ]
+        field_classes = {"proof_lead_months": PlainIntegerField}
 
 
 class PlanItemForm(BootstrapFormMixin, forms.ModelForm):

@@ -228,7 +228,7 @@ class DecisionDetailView(DetailView):
         can_edit = self.request.user.can_change_grants()
         return super().get_context_data(
             two_months=two_months,
-            derived_deadlines=settlement.deadlines_by_rule(rule, current, proofs),
+            derived_deadlines=settlement.deadlines_by_rule(rule, current, proofs, list(decision.pass_throughs.all())),
             coverage=coverage,
             versions=versions,
             plan=plan,

@@ -407,6 +407,16 @@ class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
         help_text=_("Was der Kreis aus eigenen Mitteln zusätzlich zur weitergeleiteten Zuwendung zahlt."),
     )
     conditions = models.TextField(_("Bedingungen und Auflagen"), blank=True)
+    proof_lead_months = models.PositiveSmallIntegerField(
+        _("Nachweise des Empfängers: Monate vor den Fristen des Kreises"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "Z. B. 2: Der Empfänger legt jeden Nachweis bis zum Ende des Monats vor, der zwei Monate vor "
+            "der Frist des Kreises liegt. Leer: seine Fristen werden einzeln erfasst."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = PassThroughQuerySet.as_manager()
@@ -437,6 +447,10 @@ class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
                 condition=Q(top_up_per_fte__isnull=True) | Q(top_up_per_fte__gte=0),
                 name="pass_through_top_up_non_negative",
                 violation_error_message=_("Der Zuschuss des Kreises darf nicht negativ sein."),
+            ),
+            models.CheckConstraint(
+                condition=Q(proof_lead_months__isnull=True) | Q(proof_lead_months__range=(1, 12)),
+                name="pass_through_proof_lead_in_a_year",
             ),
         ]
 
