@@ -922,6 +922,14 @@ class PassThroughCreateView(CreateOnceMixin, DecisionChildMixin, CreateView):
     service = services.save_pass_through
     service_argument = "pass_through"
 
+    def get_form_kwargs(self):
+        """A new pass-through counts months as the current letter does (the contract may differ)."""
+        kwargs = super().get_form_kwargs()
+        current = kwargs["instance"].decision.versions.filter(is_current=True).first()
+        if current is not None:
+            kwargs["instance"].month_counting = current.month_counting
+        return kwargs
+
 
 class PassThroughUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):
     model = PassThrough
