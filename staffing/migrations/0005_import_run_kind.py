@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staffing', '0004_import_runs_and_layouts'),
+        ("staffing", "0004_import_runs_and_layouts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='kind',
-            field=models.CharField(choices=[('positions', 'Stellen und Besetzungen'), ('decisions', 'Zuwendungsbescheide'), ('call_offs', 'Mittelabrufe')], default='positions', max_length=20, verbose_name='Art'),
+            model_name="importrun",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("positions", "Stellen und Besetzungen"),
+                    ("decisions", "Zuwendungsbescheide"),
+                    ("call_offs", "Mittelabrufe"),
+                ],
+                default="positions",
+                max_length=20,
+                verbose_name="Art",
+            ),
         ),
     ]
