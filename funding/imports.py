@@ -76,11 +76,16 @@ def _fold(text) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _show(value) -> str:
+NOT_MONEY = ("rate", "units", "funded_fte")
+
+
+def _show(value, name: str = "") -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, Decimal):
-        return euro(value) if value.as_tuple().exponent == -2 else str(value).replace(".", ",")
+        if name in NOT_MONEY:
+            return str(value.normalize()).replace(".", ",") + (" %" if name == "rate" else "")
+        return euro(value)
     if isinstance(value, datetime.date):
         return f"{value:%d.%m.%Y}"
     if isinstance(value, list | set | tuple):
@@ -165,6 +170,10 @@ def _column(raw: dict, name: str) -> int | None:
 
 
 def _rate(value) -> Decimal:
+    """A rate in percent: "80", "80 %", "50,5"; an Excel percent cell (0.8 shown as 80 %) as 80."""
+    if isinstance(value, float) and 0 < value < 1:
+        value = value * 100
+        return values.decimal(round(value, 6), places=2)
     return values.decimal(str(value).replace("%", "").strip() if isinstance(value, str) else value, places=2)
 
 
@@ -485,7 +494,7 @@ def build_decision_preview(workbook: Workbook, *, user, sheet: str = "", mapping
             old, new = getattr(stored, name), getattr(version_form.instance, name)
             if old != new and not (old in (None, "") and new in (None, "")):
                 label = DECISION_FIELDS.get(name) or DecisionVersion._meta.get_field(name).verbose_name
-                row.changes.append((str(label), _show(old), _show(new)))
+                row.changes.append((str(label), _show(old, name), _show(new, name)))
         row.record_action = CHANGE if row.changes else UNCHANGED
     return preview
 
@@ -775,7 +784,6 @@ def commit_call_offs(*, run: ImportRun, user) -> Preview:
             before = {
                 name: _serial(getattr(stored, CallOff._meta.get_field(name).attname)) for name in CALL_OFF_RESTORED
             }
-            before = {k: (v.isoformat() if isinstance(v, datetime.datetime) else v) for k, v in before.items()}
             call_off.revision += 1
         call_off._change_reason = reason
         try:
