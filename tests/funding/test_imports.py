@@ -175,6 +175,21 @@ def test_call_offs_preview_commit_reimport_undo_and_four_eyes(client):
     again = ImportRun.objects.get(pk=response.url.strip("/").split("/")[-1])
     assert "Vorschau: 0 neu, 0 geändert, 2 unverändert, 0 mit Fehlern." in preview_text(client, again)
 
+    # a changed cash reference is a change of the call-off (recorded by the importer), undone
+    rows[2][4] = "K-2"
+    response = upload(client, csv_bytes(rows, encoding="cp1252"), ImportKind.CALL_OFFS, "abrufe.csv")
+    changed = ImportRun.objects.get(pk=response.url.strip("/").split("/")[-1])
+    text = preview_text(client, changed)
+    assert "Vorschau: 0 neu, 1 geändert, 1 unverändert, 0 mit Fehlern." in text
+    assert "K-1 → K-2" in text
+    client.post(f"/imports/{changed.pk}/confirm/")
+    imported[0].refresh_from_db()
+    assert imported[0].reference == "K-2"
+    assert imported[0].history.first().history_change_reason.startswith("Import abrufe.csv")
+    client.post(f"/imports/{changed.pk}/undo/")
+    imported[0].refresh_from_db()
+    assert imported[0].reference == "K-1" and imported[0].recorded_by == admin
+
     # approved by a second person: the import now has something depending on it
     approve(imported[0], user=User.objects.get(username="leitung"))
     client.post(f"/imports/{run.pk}/undo/")
