@@ -324,7 +324,33 @@ class DecisionLookups:
             self.decisions.setdefault(_fold(decision.reference), []).append(decision.pk)
 
 
-def _named(row, raw, name, table: dict, unknown: str, shown=str):
+def unknown_messages() -> dict:
+    """Per field: the message with the closest match, and the one without (whole sentences)."""
+    return {
+        "programme": (
+            _("Unbekanntes Programm „%(value)s“; meinten Sie „%(suggestion)s“?"),
+            _("Unbekanntes Programm „%(value)s“."),
+        ),
+        "funder": (
+            _("Unbekannter Zuwendungsgeber „%(value)s“; meinten Sie „%(suggestion)s“?"),
+            _("Unbekannter Zuwendungsgeber „%(value)s“."),
+        ),
+        "financing_type": (
+            _("Unbekannte Finanzierungsart „%(value)s“; meinten Sie „%(suggestion)s“?"),
+            _("Unbekannte Finanzierungsart „%(value)s“."),
+        ),
+        "form": (
+            _("Unbekannte Form der Zuwendung „%(value)s“; meinten Sie „%(suggestion)s“?"),
+            _("Unbekannte Form der Zuwendung „%(value)s“."),
+        ),
+        "decision": (
+            _("Unbekannter Bescheid „%(value)s“; meinten Sie „%(suggestion)s“?"),
+            _("Unbekannter Bescheid „%(value)s“."),
+        ),
+    }
+
+
+def _named(row, raw, name, table: dict, shown=str):
     """The record a cell names in ``table`` (folded name -> record), or a message with the closest match."""
     value, column = raw.get(name, (None, None))
     if name not in raw or values.is_empty(value):
@@ -336,12 +362,19 @@ def _named(row, raw, name, table: dict, unknown: str, shown=str):
         row.add(
             name,
             column,
-            _("%(unknown)s „%(value)s“; meinten Sie „%(suggestion)s“?")
-            % {"unknown": unknown, "value": text, "suggestion": shown(table[close])}
+            unknown_messages()[name][0] % {"value": text, "suggestion": shown(table[close])}
             if close
-            else _("%(unknown)s „%(value)s“.") % {"unknown": unknown, "value": text},
+            else unknown_messages()[name][1] % {"value": text},
         )
     return found
+
+
+def _type_label(value: str) -> str:
+    return str(FinancingType(value).label)
+
+
+def _form_label(value: str) -> str:
+    return str(GrantForm(value).label)
 
 
 def _blocks(row, raw, programme) -> list | None:
@@ -383,10 +416,10 @@ def build_decision_preview(workbook: Workbook, *, user, sheet: str = "", mapping
     for row, raw in rows:
         preview.rows.append(row)
         _parse(row, raw, DECISION_PARSERS)
-        programme = _named(row, raw, "programme", lookups.programmes, _("Unbekanntes Programm"), lambda p: p.short_name)
-        funder = _named(row, raw, "funder", lookups.funders, _("Unbekannter Zuwendungsgeber"), lambda f: f.short_name)
-        financing_type = _named(row, raw, "financing_type", lookups.types, _("Unbekannte Finanzierungsart"))
-        grant_form = _named(row, raw, "form", lookups.grant_forms, _("Unbekannte Form"))
+        programme = _named(row, raw, "programme", lookups.programmes, lambda p: p.short_name)
+        funder = _named(row, raw, "funder", lookups.funders, lambda f: f.short_name)
+        financing_type = _named(row, raw, "financing_type", lookups.types, _type_label)
+        grant_form = _named(row, raw, "form", lookups.grant_forms, _form_label)
         blocks = _blocks(row, raw, programme)
         reference = row.data.get("reference") or ""
         if not reference and not any(m.field == "reference" for m in row.messages):
@@ -692,7 +725,7 @@ def build_call_off_preview(workbook: Workbook, *, user, sheet: str = "", mapping
     for row, raw in rows:
         preview.rows.append(row)
         _parse(row, raw, CALL_OFF_PARSERS)
-        decision = _named(row, raw, "decision", decisions, _("Unbekannter Bescheid"), lambda d: d.reference or d.title)
+        decision = _named(row, raw, "decision", decisions, lambda d: d.reference or d.title)
         for name in CALL_OFF_REQUIRED:
             value, column = raw[name]
             if values.is_empty(value):
