@@ -50,7 +50,7 @@ def decision_rows(programme, funder, block):
         ["AZ-IMP-1", programme.short_name, str(block.number), funder.short_name, "15.1.24", "20.01.2024",
          datetime.date(2024, 1, 1), "31.12.2024", "Anteilsfinanzierung", "100.000,00", "80", "80.000,00"],
         ["AZ-IMP-2", programme.short_name, str(block.number), funder.short_name, "01.02.2024", "",
-         "1.2.24", "31.12.24", "Anteilsfinanzierung", "50000", "50,5", ""],
+         "1.2.24", "31.12.24", "Anteilsfinanzierung", "50000", "50,5", "30.000,00"],
     ]  # fmt: skip
 
 
@@ -63,7 +63,7 @@ def test_decisions_preview_commit_reimport_undo(client):
     programme, funder, block = programme_and_funder()
     rows = decision_rows(programme, funder, block)
     bad = [*rows, ["AZ-IMP-3", programme.short_name[:-1] + "x", "", funder.short_name, "31.02.2024", "", "", "",
-                   "Anteilsfinanzierung", "abc", "80", ""]]  # fmt: skip
+                   "Anteilsfinanzierng", "abc", "80", ""]]  # fmt: skip
     response = upload(client, xlsx(("Bescheide", bad)), ImportKind.DECISIONS)
     assert response.status_code == 302
     run = ImportRun.objects.get()
@@ -73,6 +73,9 @@ def test_decisions_preview_commit_reimport_undo(client):
     assert f"meinten Sie „{programme.short_name}“?" in text
     assert "„31.02.2024“ ist kein Datum" in text
     assert "„abc“ ist keine Zahl" in text
+    assert "Unbekannte Finanzierungsart „Anteilsfinanzierng“; meinten Sie „Anteilsfinanzierung“?" in text
+    # the amount the letter states differs from the computed grant: a warning, not an error
+    assert "Laut Datei 30.000,00\xa0€, aus den Angaben berechnet 25.250,00\xa0€" in text
     assert "das Aktenzeichen" in text  # the stable key is named on the mapping
     assert "Import übernehmen" not in text
     client.post(f"/imports/{run.pk}/confirm/")
