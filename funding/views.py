@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 
-from funding import charts, money, services, settlement
+from funding import charts, exports, money, services, settlement
 from funding.controlling import controlling_overview, controlling_totals
 from funding.coverage import decision_coverage, shares_of, with_coverage_rows
 from funding.eligibility import positions_for, rule_findings, rules_for, touches_period
@@ -64,7 +64,7 @@ from funding.settlement import latest_base_rate
 from funding.summaries import coverage_warnings
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
 from funding.warnings import decision_warnings, over_financing_warning, two_month_rows, two_month_warnings
-from integration_admin.core.audit import log_access
+from integration_admin.core.audit import log_access, log_export
 from integration_admin.core.documents import DocumentForm, documents_of
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
 from integration_admin.core.history import history_entries
@@ -78,11 +78,22 @@ from integration_admin.core.views import (
     RevisionCheckMixin,
 )
 from programs.models import Programme
+from staffing.exports import csv_response, xlsx_response
 from staffing.models import Position
+from staffing.views import filter_description
 
 logger = logging.getLogger(__name__)
 
 # --- decisions: list and detail ---------------------------------------------------------------
+
+
+# ?_export=… on the decision list: what (the letters or their call-offs) and the file format.
+DECISION_EXPORTS = {
+    "csv": ("decisions", "csv"),
+    "xlsx": ("decisions", "xlsx"),
+    "call-offs-csv": ("call_offs", "csv"),
+    "call-offs-xlsx": ("call_offs", "xlsx"),
+}
 
 
 class DecisionListView(FilteredTableView):
@@ -92,6 +103,24 @@ class DecisionListView(FilteredTableView):
 
     def get_queryset(self):
         return GrantDecision.objects.select_related("programme", "funder").with_figures(timezone.localdate())
+
+    def get(self, request, *args, **kwargs):
+        """The list, or with ``?_export=`` the filtered letters or their call-offs as CSV/XLSX in
+        the import's columns (:mod:`funding.exports`)."""
+        if request.GET.get("_export") not in DECISION_EXPORTS:
+            return super().get(request, *args, **kwargs)
+        what, file_format = DECISION_EXPORTS[request.GET["_export"]]
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        decisions = GrantDecision.objects.filter(pk__in=self.filterset.qs.values("pk")).order_by("programme", "title")
+        if what == "decisions":
+            table, model = exports.DecisionExportTable(exports.decision_rows(decisions)), GrantDecision
+        else:
+            table, model = exports.CallOffExportTable(exports.call_off_rows(decisions)), CallOff
+        log_export(request, f"{what}-export-{file_format}", model, len(table.rows))
+        stem = "bescheide" if what == "decisions" else "mittelabrufe"
+        if file_format == "csv":
+            return csv_response(table, stem)
+        return xlsx_response(table, stem, str(exports.EXPORT_TITLES[what]), None, filter_description(self.filterset))
 
 
 def decision_queryset():
