@@ -112,6 +112,9 @@ class Progress:
             _mine(self.run, using=alias).update(**fields)
         except DatabaseError as error:
             logger.warning("Import %s: Fortschritt nicht geschrieben: %s", self.run.pk, error)
+        finally:
+            if alias != "default":
+                connections[alias].close()  # a write every half second: no connection left lingering
 
 
 def _mine(run: ImportRun, using: str = "default"):
@@ -165,3 +168,13 @@ def _fail(run: ImportRun, message: str, error: Exception | None) -> ImportRun:
     logger.error("Import %s fehlgeschlagen: %s", run.pk, error or message, exc_info=error)
     _mine(run).update(job_state=ImportJobState.FAILED, job_error=message, job_phase="", job_updated=timezone.now())
     return ImportRun.objects.get(pk=run.pk)
+
+
+def purge_expired() -> int:
+    """Delete the runs never committed that are older than ``settings.IMPORT_RETENTION_DAYS``, with
+    their file (its holders' names included); committed and undone runs stay for the audit."""
+    deleted, _by_model = ImportRun.objects.expired().delete()
+    if deleted:
+        days = settings.IMPORT_RETENTION_DAYS
+        logger.info("%s nicht übernommene Importe gelöscht (älter als %s Tage)", deleted, days)
+    return deleted
