@@ -41,6 +41,7 @@ def close_progress_connection():
     yield
     connections["progress"].close()
 
+
 ROWS = [
     HEADER,
     ["KI", "KIM", 2, "Hintergrund A", "1,0", "1.1.21", "31.12.22", "E 11", "Erika Hinter", "0,5"],
