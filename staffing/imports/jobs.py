@@ -117,6 +117,13 @@ class Progress:
                 connections[alias].close()  # a write every half second: no connection left lingering
 
 
+def operations(run: ImportRun):
+    """The module that previews and commits ``run`` (``run_preview``, ``save_mapping``,
+    ``commit_run``, each with a ``progress`` callback): the one seam where another kind of import
+    picks its own module by the run's kind."""
+    return positions
+
+
 def _mine(run: ImportRun, using: str = "default"):
     return ImportRun.objects.using(using).filter(pk=run.pk, attempts=run.attempts, job_state=ImportJobState.RUNNING)
 
@@ -137,14 +144,15 @@ def run_job(
     progress = Progress(run)
     try:
         user = get_user_model().objects.get(pk=user_id)
+        kind = operations(run)
         if action == ImportJobAction.COMMIT:
-            preview = positions.commit_run(run=run, user=user, progress=progress)
+            preview = kind.commit_run(run=run, user=user, progress=progress)
             fields = {"preview_data": None}
         elif sheet is not None:
-            preview = positions.save_mapping(run, user=user, sheet=sheet, mapping=mapping, progress=progress)
+            preview = kind.save_mapping(run, user=user, sheet=sheet, mapping=mapping, progress=progress)
             fields = {"preview_data": preview.as_data(PREVIEW_ROWS_SHOWN)}
         else:
-            preview = positions.run_preview(run, user=user, progress=progress)
+            preview = kind.run_preview(run, user=user, progress=progress)
             fields = {"preview_data": preview.as_data(PREVIEW_ROWS_SHOWN), "sheet": preview.sheet}
             fields["mapping"] = preview.mapping
     except ImportFileError as error:
