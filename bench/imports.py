@@ -6,7 +6,9 @@ the demo data, e.g. the benchmark's). Everything is rolled back at the end.
         .venv/bin/python -m bench.imports --rows 10000
 
 Targets: preview under 20 s, commit under 60 s, under 500 MiB (on the 2-core benchmark machine).
-Not yet part of ``make bench``'s report.
+``make bench`` runs it in a process of its own and puts the figures into its report
+(``bench.run.import_benchmark``). The preview and the commit are the functions the background
+job calls (:mod:`staffing.imports.jobs`), without the queue.
 """
 
 import argparse

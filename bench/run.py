@@ -13,6 +13,8 @@
    and a check that the totals are exact to the cent.
 5. PDF: seconds per page and peak memory for reports of 1, 5, 20, 50 and 200 pages (each in a
    fresh process that has rendered a one-page report before, as a server or worker process has).
+6. Import: preview and commit of a 10.000-row positions workbook (1.000 with ``--quick``) and the
+   peak memory of its process (bench/imports.py, rolled back; this code only).
 
 ``--against REF`` measures another commit of the code side by side with this one, on the same data:
 the data set is generated with REF's code, copied, and the copy migrated to this code's schema; REF
@@ -42,6 +44,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from bench.imports import TARGETS as IMPORT_TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -73,6 +77,8 @@ PAGE_BUDGETS = {"decision detail": 9}  # (since issue 23: + its documents)
 # Pages that aggregate many tables: the issue gives them a budget per table, not per page.
 OVERVIEWS = ("dashboard", "controlling")
 PDF_SIZES = [1, 5, 20, 50, 200]
+# The import of a positions workbook (issue 24; bench/imports.py): rows in a full and a quick run.
+IMPORT_ROWS, IMPORT_ROWS_QUICK = 10_000, 1_000
 
 
 def log(message: str) -> None:
@@ -567,6 +573,18 @@ def pdf_benchmark(sides: list[Side], sizes: list[int], rounds: int) -> dict:
     return results
 
 
+def import_benchmark(side: Side, rows: int) -> dict:
+    """Preview and commit of a positions workbook of ``rows`` rows in a fresh process (its peak
+    memory is the import's), against this side's data; everything is rolled back."""
+    out = subprocess.run(
+        [PYTHON, "-m", "bench.imports", "--rows", str(rows)], cwd=side.root, env=django_env(side),
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    result = json.loads(out[out.index("{") :])
+    log(f"import {rows} rows: preview {result['preview_seconds']} s, commit {result['commit_seconds']} s")
+    return result
+
+
 # --- output ------------------------------------------------------------------------------------------
 
 
@@ -668,6 +686,18 @@ def markdown(result: dict) -> str:
         if size == "200":
             ok = r["peak_mib"] < TARGETS["pdf_200_pages_mib"]
             lines.append(f"PDF 200 pages < 1 GiB (after): {r['peak_mib']} MiB, {verdict(ok)}.")
+    imported = result.get("import")
+    if imported:
+        lines += ["", f"## Import of a positions workbook ({imported['rows']} rows, {imported['file_mib']} MiB)", ""]
+        lines += ["| step | measured | target (10.000 rows) | |", "|---|---|---|---|"]
+        for key, label, unit in (
+            ("preview_seconds", "preview", "s"),
+            ("commit_seconds", "commit (one transaction)", "s"),
+            ("peak_mib", "peak memory of the process", "MiB"),
+        ):
+            limit, measured = IMPORT_TARGETS[key], imported[key]
+            lines.append(f"| {label} | {measured} {unit} | < {limit:g} {unit} | {verdict(measured <= limit)} |")
+        lines.append(f"| the same file again: all rows unchanged | {imported['reimport_unchanged']} | | |")
     lines += ["", "## SQL queries per request (a page's own; session, user and transaction statements not counted)", ""]
     lines += [
         "Lists and detail pages: at most 6 queries; the dashboard and the controlling overview: at most 2 per",
@@ -730,6 +760,8 @@ def main() -> None:
     http = http_benchmark(servers, args.rounds, args.seconds, args.workers)
     log("PDF")
     pdf = pdf_benchmark(sides, PDF_SIZES[:-1] if args.quick else PDF_SIZES, 1 if args.quick else 3)
+    log("import")
+    imported = import_benchmark(after, IMPORT_ROWS_QUICK if args.quick else IMPORT_ROWS)
 
     result = {
         "started": started.isoformat(timespec="seconds"),
@@ -746,6 +778,7 @@ def main() -> None:
         "aggregates": {side.name: side.measured["aggregates"] for side in sides},
         "http": http,
         "pdf": pdf,
+        "import": imported,
         "targets": TARGETS,
         "ratio_limits": RATIO_LIMITS,
     }

@@ -683,8 +683,14 @@ CALL_OFF_FIELDS = {
 CALL_OFF_REQUIRED = ("decision", "called_on", "amount")
 CALL_OFF_SYNONYMS = {
     "decision": [
-        "bescheid", "zuwendungsbescheid", "aktenzeichen", "az", "aktenzeichendesbescheids", "decision",
-        "bescheidaktenzeichenoderbezeichnung", "decisionfilenumberortitle",  # the export's own header
+        "bescheid",
+        "zuwendungsbescheid",
+        "aktenzeichen",
+        "az",
+        "aktenzeichendesbescheids",
+        "decision",
+        "bescheidaktenzeichenoderbezeichnung",
+        "decisionfilenumberortitle",  # the export's own header
     ],  # fmt: skip
     "called_on": ["abgerufenam", "abrufdatum", "datum", "abruf", "abrufvom", "calledon"],
     "amount": ["betrag", "abgerufenerbetrag", "abrufbetrag", "abgerufen", "amount"],

@@ -51,6 +51,7 @@ from funding.summaries import proof_deadlines
 from integration_admin.core.formats import euro
 from integration_admin.home import HOME_LISTED, Listed
 from integration_admin.models import ReminderDigest, ReminderPreference
+from staffing.imports.jobs import purge_expired as purge_expired_imports
 
 logger = logging.getLogger(__name__)
 
@@ -351,8 +352,13 @@ def schedule_daily_reminders(now: datetime.datetime | None = None) -> bool:
 
 @task()
 def send_daily_reminders() -> int:
-    """Send today's digests, then queue this job again for the next morning."""
+    """Send today's digests, then queue this job again for the next morning. The day's housekeeping
+    rides along: uploads of imports never confirmed go after their retention period."""
     try:
+        try:
+            purge_expired_imports()
+        except Exception:
+            logger.exception("Alte Importe konnten nicht gelöscht werden")
         return send_digests()
     finally:
         schedule_daily_reminders()

@@ -152,6 +152,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
+# A second connection to the same database, used only to write a background import's progress
+# while its commit runs in one transaction on "default" (staffing.imports.jobs); in tests a mirror.
+DATABASES["progress"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "integration_admin.User"
 
@@ -213,6 +217,10 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # documents (scanned letters, contracts, reports, stored in the database): DOCUMENT_MAX_BYTES,
 # 20 MB unless the environment says otherwise.
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Import: files with more data rows than this are previewed and committed by the background worker;
+# uploads never confirmed are deleted after this many days (manage.py purge_imports, the daily job).
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "1000"))
+IMPORT_RETENTION_DAYS = int(os.environ.get("IMPORT_RETENTION_DAYS", "14"))
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 FILE_UPLOAD_HANDLERS = [
     "integration_admin.core.uploads.LimitedUploadHandler",

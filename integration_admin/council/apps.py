@@ -8,3 +8,9 @@ class CouncilConfig(AppConfig):
     name = "integration_admin.council"
     label = "council"
     verbose_name = _("Gremien und Vorlagen")
+
+    def ready(self):
+        from integration_admin.council import hooks
+        from staffing.imports.hooks import register_released_papers
+
+        register_released_papers(hooks.released_papers)

@@ -25,8 +25,8 @@ from simple_history.utils import bulk_create_with_history
 from integration_admin.core.formats import fte as format_fte
 from integration_admin.core.history import IMPORT_UNDONE, IMPORTED, system_reason
 from programs.models import BuildingBlock
+from staffing.imports import hooks, values
 from staffing.imports import mapping as columns
-from staffing.imports import values
 from staffing.imports.reading import Formula, ImportFileError, Workbook, read_table
 from staffing.imports.registry import Importer, importer_for
 from staffing.models import (
@@ -115,9 +115,14 @@ class Preview:
     rows: list[Row] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Kept from the whole file when only some rows are (a background job's preview, see as_data).
+    stored_counts: dict | None = None
+    stored_ok: bool | None = None
 
     @property
     def counts(self) -> dict:
+        if self.stored_counts is not None:
+            return self.stored_counts
         counts = {CREATE: 0, CHANGE: 0, UNCHANGED: 0, ERROR: 0}
         for row in self.rows:
             counts[row.action] += 1
@@ -125,7 +130,64 @@ class Preview:
 
     @property
     def ok(self) -> bool:
+        if self.stored_ok is not None:
+            return self.stored_ok
         return not self.errors and bool(self.rows) and not any(row.has_errors for row in self.rows)
+
+    def shown_rows(self, limit: int) -> list[Row]:
+        """What the page shows of a long file: only the rows with errors or changes, at most ``limit``."""
+        if len(self.rows) <= limit:
+            return self.rows
+        return [row for row in self.rows if row.action in (ERROR, CHANGE, CREATE)][:limit]
+
+    def as_data(self, limit: int) -> dict:
+        """The preview as JSON-safe data, with the rows the page shows (a job stores it on the run)."""
+        rows = [
+            {
+                "number": row.number,
+                "cells": row.cells,
+                "messages": [[m.field, m.column, m.text, m.is_error] for m in row.messages],
+                "position_action": row.position_action,
+                "assignment_action": row.assignment_action,
+                "changes": [list(change) for change in row.changes],
+            }
+            for row in self.shown_rows(limit)
+        ]
+        return {
+            "sheets": self.sheets,
+            "sheet": self.sheet,
+            "header": self.header,
+            "header_row": self.header_row,
+            "mapping": self.mapping,
+            "errors": self.errors,
+            "notes": self.notes,
+            "counts": self.counts,
+            "ok": self.ok,
+            "total_rows": len(self.rows),
+            "rows": rows,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Preview":
+        rows = []
+        for item in data["rows"]:
+            row = Row(number=item["number"], cells=item["cells"])
+            row.messages = [Message(name, column, text, is_error) for name, column, text, is_error in item["messages"]]
+            row.position_action, row.assignment_action = item["position_action"], item["assignment_action"]
+            row.changes = [tuple(change) for change in item["changes"]]
+            rows.append(row)
+        return cls(
+            sheets=data["sheets"],
+            sheet=data["sheet"],
+            header=data["header"],
+            header_row=data["header_row"],
+            mapping=data["mapping"],
+            rows=rows,
+            errors=data["errors"],
+            notes=data["notes"],
+            stored_counts=data["counts"],
+            stored_ok=data["ok"],
+        )
 
 
 def display(cell) -> str:
@@ -187,8 +249,26 @@ def choose_sheet(workbook: Workbook, wanted: str = "", lookup: dict | None = Non
     return workbook.sheets[0]
 
 
-def build_preview(workbook: Workbook, *, user, sheet: str = "", mapping: list | None = None) -> Preview:
-    """What importing the sheet with the mapping would do, row by row; writes nothing."""
+def no_progress(done: int, total: int, phase: str = "check") -> None:
+    """The default progress callback: a short file's preview and commit report to nobody."""
+
+
+# Rows between two calls of the progress callback.
+PROGRESS_STEP = 200
+
+
+def data_row_count(workbook: Workbook, sheet: str = "") -> int:
+    """The rows below the header of the sheet that would be imported (all of its rows without one)."""
+    chosen = choose_sheet(workbook, sheet)
+    header_index = columns.find_header(chosen.rows)
+    return len(chosen.rows) - (header_index + 1 if header_index is not None else 0)
+
+
+def build_preview(
+    workbook: Workbook, *, user, sheet: str = "", mapping: list | None = None, progress=no_progress
+) -> Preview:
+    """What importing the sheet with the mapping would do, row by row; writes nothing.
+    ``progress(done, total)`` is called every few hundred rows."""
     chosen = choose_sheet(workbook, sheet)
     preview = Preview(sheets=[s.name for s in workbook.sheets], sheet=chosen.name, notes=list(workbook.notes))
     header_index = columns.find_header(chosen.rows)
@@ -236,6 +316,8 @@ def build_preview(workbook: Workbook, *, user, sheet: str = "", mapping: list | 
         return preview
     lookups = Lookups()
     for offset, cells in enumerate(data_rows):
+        if offset % PROGRESS_STEP == 0:
+            progress(offset, len(data_rows))
         if not any(not values.is_empty(cell) for cell in cells):
             continue
         row = Row(
@@ -250,7 +332,49 @@ def build_preview(workbook: Workbook, *, user, sheet: str = "", mapping: list | 
         preview.errors.append(_("Unter der Überschriftenzeile stehen keine Zeilen mit Daten."))
         return preview
     _match(preview, user)
+    _check_released_figures(preview)
+    progress(len(data_rows), len(data_rows))
     return preview
+
+
+# The position fields whose figures a council paper prints: FTE and status in its positions table,
+# pay grade, step and period through the personnel cost and the flat rates' coverage gap.
+PRINTED_FIELDS = ("fte", "status", "pay_grade", "pay_step", "start", "end")
+
+
+def _check_released_figures(preview: Preview) -> None:
+    """A warning on every row that creates a position, or changes a printed figure of one, in a
+    programme whose figures a released council paper prints. The paper is frozen as released
+    (REPORT.md): the import goes ahead, and the committee learns the new figure from a supplement."""
+    affected = []
+    for row in preview.rows:
+        if row.has_errors or row.key is None:
+            continue
+        if row.position_action == CREATE or (
+            row.position_action == CHANGE
+            and any(
+                name in row.position and _current(row.existing_position, name) != _wanted(row, name)
+                for name in PRINTED_FIELDS
+            )
+        ):
+            affected.append(row)
+    papers = hooks.released_papers({row.position["building_block"].programme_id for row in affected})
+    if not papers:
+        return
+    column = preview.mapping.index("fte") if "fte" in preview.mapping else None
+    for row in affected:
+        references = papers.get(row.position["building_block"].programme_id)  # the newest first
+        if references:
+            row.add(
+                "fte",
+                column,
+                _(
+                    "Ändert eine Zahl der freigegebenen Vorlage %(paper)s. Die Vorlage bleibt, wie sie freigegeben "
+                    "wurde; für die neue Zahl braucht der Ausschuss eine Ergänzung."
+                )
+                % {"paper": references[0]},
+                error=False,
+            )
 
 
 def column_letter(index: int) -> str:
@@ -632,36 +756,51 @@ def _find_assignment(stored, wanted: dict, claimed: set):
 # --- the import run: upload, preview, commit, undo -----------------------------------------------
 
 
-def start_run(*, user, name: str, content: bytes, kind: str = ImportKind.POSITIONS) -> ImportRun:
-    """Read the file (refusing what is not a table) and keep it for the preview; saves no records."""
+def start_run(
+    *, user, name: str, content: bytes, kind: str = ImportKind.POSITIONS, background_rows: int | None = None
+) -> ImportRun:
+    """Read the file (refusing what is not a table) and keep it for the preview; saves no records.
+
+    A positions file with more data rows than ``background_rows`` is only read here: its preview
+    is left to a background job (:mod:`staffing.imports.jobs`, which the caller queues). Lists of
+    decisions and call-offs are short and are previewed at once."""
     import hashlib
 
     workbook = read_table(name, content)
-    preview = importer_for(kind).build_preview(workbook, user=user)
-    return ImportRun.objects.create(
-        user=user,
-        kind=kind,
-        file_name=name[:255],
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-        sheet=preview.sheet,
-        mapping=preview.mapping,
+    run = ImportRun(
+        user=user, kind=kind, file_name=name[:255], sha256=hashlib.sha256(content).hexdigest(), content=content
     )
+    rows = data_row_count(workbook)
+    if kind == ImportKind.POSITIONS and background_rows is not None and rows > background_rows:
+        run.sheet, run.progress_total = choose_sheet(workbook).name, rows
+    else:
+        preview = importer_for(kind).build_preview(workbook, user=user)
+        run.sheet, run.mapping = preview.sheet, preview.mapping
+    run.save()
+    return run
 
 
-def run_preview(run: ImportRun, *, user) -> Preview:
+def _preview(run: ImportRun, workbook, *, user, sheet: str, mapping, progress) -> Preview:
+    """The preview by the importer of the run's kind; only positions report progress (the other
+    kinds are short lists, never a background job)."""
+    if run.kind == ImportKind.POSITIONS:
+        return build_preview(workbook, user=user, sheet=sheet, mapping=mapping, progress=progress)
+    return importer_for(run.kind).build_preview(workbook, user=user, sheet=sheet, mapping=mapping)
+
+
+def run_preview(run: ImportRun, *, user, progress=no_progress) -> Preview:
     workbook = read_table(run.file_name, bytes(run.content))
-    return importer_for(run.kind).build_preview(workbook, user=user, sheet=run.sheet, mapping=run.mapping or None)
+    return _preview(run, workbook, user=user, sheet=run.sheet, mapping=run.mapping or None, progress=progress)
 
 
-def save_mapping(run: ImportRun, *, user, sheet: str, mapping: list[str]) -> Preview:
+def save_mapping(run: ImportRun, *, user, sheet: str, mapping: list[str] | None, progress=no_progress) -> Preview:
     """Remember the chosen sheet and mapping on the run and for the layout of its header."""
     workbook = read_table(run.file_name, bytes(run.content))
     importer = importer_for(run.kind)
     chosen = choose_sheet(workbook, sheet, importer.lookup)
     if chosen.name != run.sheet:
         mapping = None  # another sheet: its own header, its own proposal
-    preview = importer.build_preview(workbook, user=user, sheet=chosen.name, mapping=mapping)
+    preview = _preview(run, workbook, user=user, sheet=chosen.name, mapping=mapping, progress=progress)
     run.sheet, run.mapping = preview.sheet, preview.mapping
     run.save(update_fields=["sheet", "mapping"])
     if preview.header_row is not None and mapping is not None:
@@ -678,15 +817,21 @@ def import_reason(run: ImportRun) -> str:
 
 
 @transaction.atomic
-def commit_run(*, run: ImportRun, user) -> Preview:
+def commit_run(*, run: ImportRun, user, progress=no_progress) -> Preview:
     """Write what the preview shows, all rows or none; raises :class:`ImportFileError` if the
-    preview (made again now, against today's data) has errors or the run was already committed."""
+    preview (made again now, against today's data) has errors or the run was already committed.
+
+    ``progress(done, total, phase)`` hears of the rows checked ("check") and written ("write").
+    The run's row is locked only at the end, when its status is checked again and set: a second
+    commit at the same time waits there, finds the run committed and rolls back; until then a
+    background job's progress can be written into the run's row from another connection."""
     from staffing.services import refresh_costs
 
-    run = ImportRun.objects.select_for_update().get(pk=run.pk)
+    run = ImportRun.objects.get(pk=run.pk)
     if run.status != ImportStatus.PREVIEW:
         raise ImportFileError(_("Dieser Import wurde bereits übernommen."))
-    preview = run_preview(run, user=user)
+    preview = run_preview(run, user=user, progress=progress)
+    total = len(preview.rows)
     if not preview.ok:
         raise ImportFileError(
             _(
@@ -705,7 +850,9 @@ def commit_run(*, run: ImportRun, user) -> Preview:
     }
     positions_by_key = {}
     new_positions = []
-    for row in preview.rows:
+    for number, row in enumerate(preview.rows):
+        if number % PROGRESS_STEP == 0:
+            progress(number // 2, total, "write")
         if row.position_action == CREATE:
             position = Position(status=PositionStatus.APPROVED, fixed_term=True)
             for name in POSITION_FIELDS:
@@ -731,11 +878,10 @@ def commit_run(*, run: ImportRun, user) -> Preview:
                 changes.append({"model": "position", "pk": position.pk, "created": False, "before": before})
                 touched[position.pk] = position
     # new records in batches, each with its history row naming the import (django-simple-history's own helper)
-    for position in bulk_create_with_history(
-        new_positions, Position, batch_size=500, default_user=user, default_change_reason=reason
-    ):
+    for position in _create_with_history(new_positions, Position, user, reason):
         changes.append({"model": "position", "pk": position.pk, "created": True})
         touched[position.pk] = position
+    progress(total // 2, total, "write")
     new_assignments = []
     for row in preview.rows:
         if not row.assignment or row.assignment_action == UNCHANGED:
@@ -761,10 +907,9 @@ def commit_run(*, run: ImportRun, user) -> Preview:
         assignment._change_reason = reason
         _save(assignment, row)
         changes.append({"model": "assignment", "pk": assignment.pk, "created": False, "before": before})
-    for assignment in bulk_create_with_history(
-        new_assignments, Assignment, batch_size=500, default_user=user, default_change_reason=reason
-    ):
+    for assignment in _create_with_history(new_assignments, Assignment, user, reason):
         changes.append({"model": "assignment", "pk": assignment.pk, "created": True})
+    progress(total * 9 // 10, total, "write")
     # the shares of every position that took part never exceed its FTE (the preview checked the same)
     shares = defaultdict(list)
     ids = [position.pk for position in positions_by_key.values()]
@@ -783,14 +928,28 @@ def commit_run(*, run: ImportRun, user) -> Preview:
     _stamp_history(changes)
     if touched:
         refresh_costs(positions=Position.objects.filter(pk__in=list(touched)))
+    if ImportRun.objects.select_for_update().get(pk=run.pk).status != ImportStatus.PREVIEW:
+        raise ImportFileError(_("Dieser Import wurde bereits übernommen."))
     counts = preview.counts
     run.status = ImportStatus.COMMITTED
     run.committed_at = timezone.now()
     run.created_count, run.changed_count, run.unchanged_count = counts[CREATE], counts[CHANGE], counts[UNCHANGED]
     run.changes = changes
     run.content = b""  # the file (with the holders' names) is not kept once it is imported; its checksum is
-    run.save()
+    counted = ["created_count", "changed_count", "unchanged_count"]
+    run.save(update_fields=["status", "committed_at", *counted, "changes", "content"])
     return preview
+
+
+def _create_with_history(records: list, model, user, reason: str) -> list:
+    """New records in batches, each with its history row naming the import (django-simple-history's
+    own helper)."""
+    created = []
+    for start in range(0, len(records), 500):
+        created += bulk_create_with_history(
+            records[start : start + 500], model, batch_size=500, default_user=user, default_change_reason=reason
+        )
+    return created
 
 
 def _validate(position: Position, row: Row) -> None:

@@ -1,5 +1,10 @@
 """Imports of positions and assignments from a spreadsheet (:mod:`staffing.imports`): the layout
-of a file remembered with its mapping, and every import with what it did, for the audit and undo."""
+of a file remembered with its mapping, and every import with what it did, for the audit and undo.
+
+A long file's preview and commit run on the job queue (:mod:`staffing.imports.jobs`); the run
+then records the job's state, its progress in rows and, if it failed, a German message."""
+
+import datetime
 
 from django.conf import settings
 from django.db import models
@@ -40,10 +45,32 @@ class ImportKind(models.TextChoices):
     CALL_OFFS = "call_offs", _("Mittelabrufe")
 
 
+class ImportJobState(models.TextChoices):
+    """The state of a run's background job (a short file's run has none)."""
+
+    QUEUED = "queued", _("wartet")
+    RUNNING = "running", _("läuft")
+    DONE = "done", _("fertig")
+    FAILED = "failed", _("fehlgeschlagen")
+
+
+class ImportJobAction(models.TextChoices):
+    PREVIEW = "preview", _("Vorschau")
+    COMMIT = "commit", _("Übernahme")
+
+
 class ImportRunQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ImportRunQuerySet":
         """The administrator sees every import, a caseworker their own."""
         return self if user.is_administrator else self.filter(user=user)
+
+    def expired(self, now: datetime.datetime | None = None) -> "ImportRunQuerySet":
+        """Uploads never confirmed, older than ``settings.IMPORT_RETENTION_DAYS``: deleted with their
+        file by ``manage.py purge_imports`` (and the daily job)."""
+        now = now or timezone.now()
+        cutoff = now - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS)
+        open_job = models.Q(job_state__in=[ImportJobState.QUEUED, ImportJobState.RUNNING], job_updated__gte=cutoff)
+        return self.filter(status=ImportStatus.PREVIEW, created__lt=cutoff).exclude(open_job)
 
 
 class ImportRun(models.Model):
@@ -66,6 +93,20 @@ class ImportRun(models.Model):
     changes = models.JSONField(_("Änderungen"), default=list, blank=True, editable=False)
     committed_at = models.DateTimeField(_("übernommen am"), null=True, blank=True)
     undone_at = models.DateTimeField(_("rückgängig gemacht am"), null=True, blank=True)
+    # A long file's background job: what it does, its state, progress in rows and a German message
+    # if it failed; its preview is kept as plain data (Preview.as_data) for the page to show.
+    job_action = models.CharField(_("Auftrag"), max_length=20, choices=ImportJobAction.choices, blank=True)
+    job_state = models.CharField(_("Stand des Auftrags"), max_length=20, choices=ImportJobState.choices, blank=True)
+    job_phase = models.CharField(_("Schritt"), max_length=20, blank=True)
+    job_error = models.TextField(_("Fehlermeldung"), blank=True)
+    job_updated = models.DateTimeField(_("Auftrag zuletzt bearbeitet"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    progress_done = models.PositiveIntegerField(_("Zeilen erledigt"), default=0)
+    progress_total = models.PositiveIntegerField(_("Zeilen insgesamt"), default=0)
+    preview_data = models.JSONField(_("Vorschau"), null=True, blank=True, editable=False)
+
+    # A queued or running job not touched for this long: the worker is down or died; it may be retried.
+    STALE_AFTER = datetime.timedelta(minutes=10)
 
     objects = ImportRunQuerySet.as_manager()
 
@@ -79,3 +120,29 @@ class ImportRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("staffing:import-detail", args=[self.pk])
+
+    @property
+    def in_background(self) -> bool:
+        """Whether the preview and commit of this run are jobs on the queue (a long file)."""
+        return bool(self.job_state)
+
+    @property
+    def job_open(self) -> bool:
+        return self.job_state in (ImportJobState.QUEUED, ImportJobState.RUNNING)
+
+    @property
+    def job_stale(self) -> bool:
+        updated = self.job_updated or self.created
+        return self.job_open and updated < timezone.now() - self.STALE_AFTER
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == ImportStatus.PREVIEW and (self.job_state == ImportJobState.FAILED or self.job_stale)
+
+    @property
+    def percent(self) -> int:
+        if self.job_state == ImportJobState.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(99, self.progress_done * 100 // self.progress_total)

@@ -155,6 +155,9 @@ EXPECTED = {
     "staffing:import-detail": KI_EDIT,
     "staffing:import-confirm": IMPORT_ACTION,
     "staffing:import-undo": IMPORT_ACTION,
+    # a long file's job: its progress fragment (polled by the run's page) and the retry
+    "staffing:import-status": {"GET": (LOGIN, OK, NO, NO, OK), "POST": (LOGIN, NA, NA, NO, NA)},
+    "staffing:import-retry": IMPORT_ACTION,
     "staffing:paytable-list": READ,
     "staffing:organisation-list": READ,
     "staffing:organisation-detail": READ,
