@@ -412,3 +412,14 @@ def test_decision_and_proof_pages_show_dates_in_english(login):
     assert "Interim proof 2020, Deadline 30/06/2021" in html
     proof = decision.proofs.order_by("due_on").first()
     assert "Deadline 30/06/2021" in client.get(proof.get_absolute_url()).content.decode()
+
+
+def test_receipt_amount_in_english_notation(login):
+    """Issue 25: "1,500.00" is accepted where English is active, on the receipt form too."""
+    decision = GrantDecision.objects.get(title="Teilhabemanagement (Förderbaustein 6)")
+    proof = decision.proofs.order_by("due_on").first()
+    client = in_english(login("admin"))
+    data = {"number": "E-1", "dated_on": "15/06/2020", "payee": "Office", "purpose": "Desk", "amount": "1,500.00"}
+    response = client.post(reverse("funding:receipt-create", args=[proof.pk]), {**data, "plan_item": "", "paid_on": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert proof.receipts.get(number="E-1").amount == Decimal("1500.00")
