@@ -412,6 +412,8 @@ def test_decision_and_proof_pages_show_dates_in_english(login):
     assert "Interim proof 2020, Deadline 30/06/2021" in html
     proof = decision.proofs.order_by("due_on").first()
     assert "Deadline 30/06/2021" in client.get(proof.get_absolute_url()).content.decode()
+    html = client.get(reverse("funding:decision-update", args=[decision.pk])).content.decode()
+    assert "Application Durchstarten dated 27/03/2020" in html  # the application to choose
 
 
 def test_receipt_amount_in_english_notation(login):
