@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import (
@@ -477,7 +478,7 @@ class PlanItemForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["amount"].help_text = _(
                 "Aus den Stammdaten am %(day)s festgeschrieben; eine spätere Änderung der Stammdaten ändert "
                 "diesen Betrag nicht."
-            ) % {"day": f"{self.instance.frozen_from_master_data_on:%d.%m.%Y}"}
+            ) % {"day": date_format(self.instance.frozen_from_master_data_on, "SHORT_DATE_FORMAT")}
 
     def clean_sort_order(self):
         return self.cleaned_data.get("sort_order") or 0
@@ -678,7 +679,8 @@ class RepaymentClaimForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm)
         first = min((part.interest_from for part in parts), default=None)
         if repaid_on and first and repaid_on < first:
             raise ValidationError(
-                _("Zurückgezahlt kann erst nach der Überzahlung werden (%(day)s).") % {"day": f"{first:%d.%m.%Y}"}
+                _("Zurückgezahlt kann erst nach der Überzahlung werden (%(day)s).")
+                % {"day": date_format(first, "SHORT_DATE_FORMAT")}
             )
         return repaid_on
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from funding import money
@@ -260,7 +261,7 @@ def reopen_review(*, proof: ProofOfUse, reason: str, user) -> None:
         if claim.repaid_on is not None:
             raise ValidationError(
                 _("Die Rückforderung ist am %(day)s zurückgezahlt; die Prüfung bleibt abgeschlossen.")
-                % {"day": f"{claim.repaid_on:%d.%m.%Y}"}
+                % {"day": date_format(claim.repaid_on, "SHORT_DATE_FORMAT")}
             )
         claim._change_reason = reason[:100]
         claim.delete()
@@ -276,7 +277,7 @@ def check_open(proof: ProofOfUse) -> None:
     if proof.settled_on is not None:
         raise ValidationError(
             _("Die Prüfung ist am %(day)s abgeschlossen; Belege lassen sich erst nach dem Wiederöffnen ändern.")
-            % {"day": f"{proof.settled_on:%d.%m.%Y}"}
+            % {"day": date_format(proof.settled_on, "SHORT_DATE_FORMAT")}
         )
 
 

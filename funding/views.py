@@ -63,7 +63,13 @@ from funding.models import (
 from funding.settlement import latest_base_rate
 from funding.summaries import coverage_warnings
 from funding.tables import ApplicationTable, DecisionTable, ProofTable
-from funding.warnings import decision_warnings, over_financing_warning, two_month_rows, two_month_warnings
+from funding.warnings import (
+    MoneyWarning,
+    decision_warnings,
+    over_financing_warning,
+    two_month_rows,
+    two_month_warnings,
+)
 from integration_admin.core.audit import log_access, log_export
 from integration_admin.core.documents import DocumentForm, documents_of
 from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
@@ -198,6 +204,49 @@ def money_context(decision: GrantDecision, versions, call_offs, proofs, today: d
         "warnings": decision_warnings(current, call_offs, today, pass_throughs=pass_throughs),
         "status_label": DecisionStatus(decision.status(today, current)).label,
     }
+
+
+def page_warnings(decision_pk: int, today: datetime.date) -> list[MoneyWarning]:
+    """The warnings at the head of a decision's page, as :class:`DecisionDetailView` shows them,
+    freshly loaded: a save compares them before and after (:class:`NewWarningsMixin`)."""
+    decision = decision_queryset().filter(pk=decision_pk).first()
+    if decision is None:
+        return []
+    versions = list(decision.versions.all())
+    call_offs = list(decision.call_offs.all())
+    current = next((v for v in versions if v.is_current), None)
+    plan = current.plan_table(list(current.plan_items.all())) if current else None
+    warnings = money_context(decision, versions, call_offs, [], today, pass_throughs=decision.pass_throughs.all())[
+        "warnings"
+    ]
+    over_financing = over_financing_warning(current, plan)
+    if over_financing is not None:
+        warnings.append(over_financing)
+    two_months = two_month_rows(current, plan, call_offs)
+    warnings.extend(two_month_warnings(current, two_months, base_rate=latest_base_rate))
+    return warnings
+
+
+class NewWarningsMixin:
+    """A save names, once, the warnings it caused; the ones that stood before stay in their box on
+    the decision's page and are not repeated after every save."""
+
+    def warnings_decision_pk(self) -> int | None:
+        return self.kwargs.get("decision_pk") or self.kwargs.get("pk")
+
+    def post(self, request, *args, **kwargs):
+        decision_pk = self.warnings_decision_pk()
+        if decision_pk is None:
+            return super().post(request, *args, **kwargs)
+        today = timezone.localdate()
+        before = {warning.text for warning in page_warnings(decision_pk, today)}
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 302:  # saved (a form with errors or a conflict is shown again)
+            for warning in page_warnings(decision_pk, today):
+                if warning.text not in before:
+                    level = messages.ERROR if warning.level == "danger" else messages.WARNING
+                    messages.add_message(request, level, warning.text)
+        return response
 
 
 class DecisionDetailView(DetailView):
@@ -484,7 +533,7 @@ class GrantPreviewView(AdministratorRequiredMixin, View):
         return TemplateResponse(request, self.template_name, context)
 
 
-class DecisionUpdateView(AdministratorRequiredMixin, View):
+class DecisionUpdateView(NewWarningsMixin, AdministratorRequiredMixin, View):
     """Correct a decision and its current letter; a change of figures needs a reason; stale saves are refused."""
 
     template_name = "funding/grantdecision_form.html"
@@ -568,7 +617,7 @@ class DecisionDeleteView(AdministratorRequiredMixin, DeleteView):
             return HttpResponseRedirect(self.object.get_absolute_url())
 
 
-class AmendmentCreateView(AdministratorRequiredMixin, View):
+class AmendmentCreateView(NewWarningsMixin, AdministratorRequiredMixin, View):
     """Record an amendment (Änderungsbescheid): a new version; the earlier one stays readable."""
 
     template_name = "funding/decisionversion_form.html"
@@ -634,7 +683,7 @@ class AmendmentCreateView(AdministratorRequiredMixin, View):
         return HttpResponseRedirect(version.get_absolute_url())
 
 
-class DecisionPlanView(AdministratorRequiredMixin, View):
+class DecisionPlanView(NewWarningsMixin, AdministratorRequiredMixin, View):
     """The current letter's financing plan, item by item: costs (personnel at a rate per FTE and
     year, one-off amounts per FTE, fixed amounts, material flat rates) and resources."""
 
@@ -797,7 +846,7 @@ class ProgrammeRuleView(AdministratorRequiredMixin, View):
         return HttpResponseRedirect(self.programme.get_absolute_url())
 
 
-class CostShareSplitView(AdministratorRequiredMixin, View):
+class CostShareSplitView(NewWarningsMixin, AdministratorRequiredMixin, View):
     """Split the current version's own share between organisations by a key (usually FTE)."""
 
     template_name = "funding/costshare_form.html"
@@ -853,7 +902,7 @@ class CostShareSplitView(AdministratorRequiredMixin, View):
 # --- call-offs, proofs of use, pass-throughs -----------------------------------------------------
 
 
-class DecisionChildMixin(AdministratorRequiredMixin):
+class DecisionChildMixin(NewWarningsMixin, AdministratorRequiredMixin):
     """Create/update/delete of a record that hangs on a decision; back to the decision afterwards."""
 
     service = None  # a function(*, <name>=obj) that saves under the decision's lock, or None
@@ -863,6 +912,11 @@ class DecisionChildMixin(AdministratorRequiredMixin):
         if "decision_pk" in self.kwargs:
             return get_object_or_404(GrantDecision, pk=self.kwargs["decision_pk"])
         return self.object.decision
+
+    def warnings_decision_pk(self) -> int | None:
+        if "decision_pk" in self.kwargs:
+            return self.kwargs["decision_pk"]
+        return self.model.objects.filter(pk=self.kwargs["pk"]).values_list("decision_id", flat=True).first()
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

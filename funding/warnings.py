@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -43,7 +44,7 @@ def uncalled_warning(
     if remaining <= ZERO:
         return None
     prefix = f"{title}: " if title else ""
-    end = f"{version.period_end:%d.%m.%Y}"
+    end = date_format(version.period_end, "SHORT_DATE_FORMAT")
     if version.period_end < today:
         return MoneyWarning(
             "danger",
@@ -139,7 +140,10 @@ def decision_warnings(
                         "Mittelabruf vom %(called)s: das Geld wird erst ab %(needed)s benötigt, also mehr als zwei "
                         "Monate nach dem Abruf (VV Nr. 7.2 zu § 44 LHO NRW). Zinsen können anfallen."
                     )
-                    % {"called": f"{call_off.called_on:%d.%m.%Y}", "needed": f"{call_off.needed_on:%d.%m.%Y}"},
+                    % {
+                        "called": date_format(call_off.called_on, "SHORT_DATE_FORMAT"),
+                        "needed": date_format(call_off.needed_on, "SHORT_DATE_FORMAT"),
+                    },
                 )
             )
     awaiting = [c for c in call_offs if not c.is_approved]
@@ -272,9 +276,9 @@ def two_month_warnings(
                     "je Monat."
                 )
                 % {
-                    "day": f"{row['day']:%d.%m.%Y}",
+                    "day": date_format(row["day"], "SHORT_DATE_FORMAT"),
                     "received": euro(row["received_total"]),
-                    "needed_by": f"{row['needed_by']:%d.%m.%Y}",
+                    "needed_by": date_format(row["needed_by"], "SHORT_DATE_FORMAT"),
                     "needed": euro(row["needed"]),
                     "average": euro(round_money(average)),
                     "excess": euro(row["excess"]),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -148,7 +149,7 @@ class AssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         position_end = self.position_end
         if position_end is not None:
             self.fields["end"].help_text = _("Leer lassen: bis zum Ende der Stelle (%(day)s).") % {
-                "day": f"{position_end:%d.%m.%Y}"
+                "day": date_format(position_end, "SHORT_DATE_FORMAT")
             }
 
     @property

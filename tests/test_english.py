@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.utils.translation import override as in_language
 
 from funding import services
-from funding.models import DecisionVersion
+from funding.models import DecisionVersion, GrantDecision
 from integration_admin.core.forms import LocalizedDateField, LocalizedDecimalField, money_field
 from integration_admin.core.history import FLAT_RATE_CHANGED, reason_for_display, system_reason
+from integration_admin.council.models import Meeting, Report
 from integration_admin.models import User
 from programs.models import BuildingBlock
 from staffing.forms import PositionForm
@@ -375,3 +376,52 @@ def test_catalogue_has_every_source_string(tmp_path, monkeypatch):
     assert len(extracted) > 500
     missing = sorted(extracted - committed)
     assert not missing, f"not in the English catalogue, run `make messages` and translate: {missing[:10]}"
+
+
+def test_council_pages_show_dates_in_english(login):
+    """Issue 25: the council's pages in English say 25/08/2020, not 25.08.2020 (the paper itself
+    and the minutes excerpt stay German: they are the council's official documents)."""
+    client = in_english(login("leitung"))
+    meeting = Meeting.objects.get(start__date=datetime.date(2020, 8, 25))
+    report = Report.objects.get(reference="0001/2020")
+    pages = {
+        "meetings": reverse("council:meeting-list"),
+        "meeting": meeting.get_absolute_url(),
+        "committee": meeting.committee.get_absolute_url(),
+        "new paper": reverse("council:report-create"),  # its agenda items to choose from
+    }
+    for name, url in pages.items():
+        # (the form's help text example is the catalogue's English, to be corrected there)
+        html = client.get(url).content.decode().replace("e.g. Kreisausschuss 04.02.2020, item 6", "")
+        assert "25/08/2020" in html, name
+        assert "25.08.2020" not in html and "04.02.2020" not in html, name
+    assert "Tuesday, 25/08/2020, 17:00" in client.get(pages["meeting"]).content.decode()
+    assert "Kreisausschuss, 04/02/2020, Item 6 –" in client.get(pages["new paper"]).content.decode()
+    html = client.get(report.get_absolute_url()).content.decode()
+    assert "on 12/08/2020 10:00" in html and "Kreisausschuss, 04/02/2020, Item 6" in html
+    # in German as before
+    html = client.post(reverse("set_language"), {"language": "de", "next": "/"}) and client.get(pages["meeting"])
+    assert "Dienstag, 25.08.2020, 17:00 Uhr" in html.content.decode()
+
+
+def test_decision_and_proof_pages_show_dates_in_english(login):
+    client = in_english(login("admin"))
+    decision = GrantDecision.objects.get(title="Teilhabemanagement (Förderbaustein 6)")
+    html = client.get(decision.get_absolute_url()).content.decode()
+    assert "Call-off of 01/03/2021" in html and "Call-off of 01.03.2021" not in html  # a warning
+    assert "Interim proof 2020, Deadline 30/06/2021" in html
+    proof = decision.proofs.order_by("due_on").first()
+    assert "Deadline 30/06/2021" in client.get(proof.get_absolute_url()).content.decode()
+    html = client.get(reverse("funding:decision-update", args=[decision.pk])).content.decode()
+    assert "Application Durchstarten dated 27/03/2020" in html  # the application to choose
+
+
+def test_receipt_amount_in_english_notation(login):
+    """Issue 25: "1,500.00" is accepted where English is active, on the receipt form too."""
+    decision = GrantDecision.objects.get(title="Teilhabemanagement (Förderbaustein 6)")
+    proof = decision.proofs.order_by("due_on").first()
+    client = in_english(login("admin"))
+    data = {"number": "E-1", "dated_on": "15/06/2020", "payee": "Office", "purpose": "Desk", "amount": "1,500.00"}
+    response = client.post(reverse("funding:receipt-create", args=[proof.pk]), {**data, "plan_item": "", "paid_on": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert proof.receipts.get(number="E-1").amount == Decimal("1500.00")

@@ -10,6 +10,7 @@ from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -95,7 +96,7 @@ class CallOff(Revisioned, Illustrative, Approvable):
         ]
 
     def __str__(self) -> str:
-        return f"{_('Mittelabruf')} {_('vom')} {self.called_on:%d.%m.%Y}"
+        return f"{_('Mittelabruf')} {_('vom')} {date_format(self.called_on, 'SHORT_DATE_FORMAT')}"
 
     def get_absolute_url(self) -> str:
         return self.decision.get_absolute_url() + "#mittelabrufe"
@@ -243,7 +244,9 @@ class ProofOfUse(Revisioned, Illustrative, Approvable, GrantRecordDocuments):
     def __str__(self) -> str:
         year = f" {self.covers_year}" if self.covers_year else ""
         recipient = f" ({self.pass_through.recipient.short_name})" if self.pass_through_id else ""
-        return f"{self.get_kind_display()}{year}{recipient}, {_('Frist')} {self.due_on:%d.%m.%Y}"
+        return (
+            f"{self.get_kind_display()}{year}{recipient}, {_('Frist')} {date_format(self.due_on, 'SHORT_DATE_FORMAT')}"
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("funding:proof-detail", args=[self.pk])
@@ -308,7 +311,7 @@ class ProofOfUse(Revisioned, Illustrative, Approvable, GrantRecordDocuments):
                             "Der Nachweis des Empfängers muss vor dem des Kreises (Frist %(day)s) fällig sein, "
                             "damit er vorher geprüft werden kann."
                         )
-                        % {"day": f"{own.due_on:%d.%m.%Y}"}
+                        % {"day": date_format(own.due_on, "SHORT_DATE_FORMAT")}
                     }
                 )
 
@@ -644,7 +647,7 @@ class Payout(Revisioned, Approvable):
     def __str__(self) -> str:
         return _("Auszahlung an %(recipient)s, angefordert am %(day)s") % {
             "recipient": self.pass_through.recipient.short_name,
-            "day": self.requested_on.strftime("%d.%m.%Y"),
+            "day": date_format(self.requested_on, "SHORT_DATE_FORMAT"),
         }
 
     def get_absolute_url(self) -> str:

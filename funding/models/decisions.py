@@ -82,7 +82,8 @@ class Application(Revisioned):
         ]
 
     def __str__(self) -> str:
-        return f"{_('Antrag')} {self.programme.short_name} {_('vom')} {self.submitted_on:%d.%m.%Y}"
+        day = date_format(self.submitted_on, "SHORT_DATE_FORMAT")
+        return f"{_('Antrag')} {self.programme.short_name} {_('vom')} {day}"
 
     def get_absolute_url(self) -> str:
         return reverse("funding:application-detail", args=[self.pk])

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -113,7 +114,10 @@ class Receipt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Beleg %(number)s vom %(day)s") % {"number": self.number, "day": f"{self.dated_on:%d.%m.%Y}"}
+        return _("Beleg %(number)s vom %(day)s") % {
+            "number": self.number,
+            "day": date_format(self.dated_on, "SHORT_DATE_FORMAT"),
+        }
 
     def get_absolute_url(self) -> str:
         return self.proof.get_absolute_url()
@@ -144,7 +148,11 @@ class Receipt(models.Model):
             if start and end and not start <= self.dated_on <= end:
                 errors["dated_on"] = _(
                     "Der Beleg vom %(day)s liegt außerhalb des Bewilligungszeitraums (%(start)s–%(end)s)."
-                ) % {"day": f"{self.dated_on:%d.%m.%Y}", "start": f"{start:%d.%m.%Y}", "end": f"{end:%d.%m.%Y}"}
+                ) % {
+                    "day": date_format(self.dated_on, "SHORT_DATE_FORMAT"),
+                    "start": date_format(start, "SHORT_DATE_FORMAT"),
+                    "end": date_format(end, "SHORT_DATE_FORMAT"),
+                }
         if self.proof_id is not None and self.number:
             twin = (
                 Receipt.objects.filter(proof__decision_id=self.proof.decision_id, number=self.number)

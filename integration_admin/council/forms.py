@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.forms import (
@@ -32,12 +33,12 @@ RESULT_SUGGESTIONS = [
 
 
 def meeting_label(meeting: Meeting) -> str:
-    return f"{meeting.committee.name}, {timezone.localtime(meeting.start):%d.%m.%Y}"
+    return f"{meeting.committee.name}, {date_format(timezone.localtime(meeting.start), 'SHORT_DATE_FORMAT')}"
 
 
 def agenda_item_label(item: AgendaItem) -> str:
     title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
-    return f"{meeting_label(item.meeting)}, TOP {item.number} – {title}"
+    return f"{meeting_label(item.meeting)}, {_('TOP')} {item.number} – {title}"
 
 
 class MeetingChoiceField(forms.ModelChoiceField):

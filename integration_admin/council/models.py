@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.models import HasDocuments, Illustrative, Revisioned
@@ -109,7 +110,7 @@ class Meeting(Revisioned, Illustrative):
         ]
 
     def __str__(self) -> str:
-        return f"{self.committee} {_('am')} {timezone.localtime(self.start):%d.%m.%Y}"
+        return f"{self.committee} {_('am')} {date_format(timezone.localtime(self.start), 'SHORT_DATE_FORMAT')}"
 
     def get_absolute_url(self) -> str:
         return reverse("council:meeting-detail", args=[self.pk])
@@ -117,7 +118,7 @@ class Meeting(Revisioned, Illustrative):
     @property
     def name(self) -> str:
         """ "Kreisausschuss, Sitzung am 25.08.2020" (a genitive "des Kreisausschusses" needs grammar)."""
-        return f"{self.committee.name}, {_('Sitzung am')} {self.local_start:%d.%m.%Y}"
+        return f"{self.committee.name}, {_('Sitzung am')} {date_format(self.local_start, 'SHORT_DATE_FORMAT')}"
 
     @property
     def local_start(self):
@@ -187,7 +188,8 @@ class AgendaItem(Revisioned, Illustrative):
     @property
     def citation(self) -> str:
         """How a paper cites it: "Kreisausschuss, 04.02.2020, TOP 6"."""
-        return f"{self.meeting.committee.name}, {self.meeting.local_start:%d.%m.%Y}, {_('TOP')} {self.number}"
+        day = date_format(self.meeting.local_start, "SHORT_DATE_FORMAT")
+        return f"{self.meeting.committee.name}, {day}, {_('TOP')} {self.number}"
 
 
 class PaperType(models.TextChoices):

@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from integration_admin.core.tables import Table
@@ -29,7 +30,8 @@ class MeetingTable(Table):
         order_by = ["-start"]
 
     def render_start(self, value, record):
-        text = timezone.localtime(value).strftime("%d.%m.%Y, %H:%M")
+        start = timezone.localtime(value)
+        text = f"{date_format(start, 'SHORT_DATE_FORMAT')}, {start:%H:%M}"
         return f"{text} ({_('abgesagt')})" if record.cancelled else text
 
 

@@ -161,6 +161,40 @@ def test_every_page_has_the_running_footer(demo):
         assert "Vorlage-Nr. 0001/2020" in text
 
 
+def text_lines_by_height(page) -> dict[float, str]:
+    """The text of a PDF page by the height of its baseline, in points from the page's top."""
+    height = float(page.mediabox.height)
+    lines: dict[float, str] = {}
+
+    def visit(text, matrix, text_matrix, font, size):
+        if text.strip():
+            top = round(height - (text_matrix[5] * matrix[3] + matrix[5]))
+            lines[top] = lines.get(top, "") + text
+
+    page.extract_text(visitor_text=visit)
+    return lines
+
+
+def test_the_demo_paper_has_no_near_empty_last_page(demo):
+    """The founding example ends on a page full of text, its signature beside the text before it.
+
+    Holes at the pages' feet (a decision kept whole, four-line paragraphs that could not be
+    split, a heading and caption left behind by their table) once pushed the closing text and
+    the signature onto a fifth page that stayed two thirds empty.
+    """
+    pages = PdfReader(io.BytesIO(render_report_pdf(build_snapshot(demo_report())))).pages
+    last = pages[-1]
+    height = float(last.mediabox.height)
+    lines = text_lines_by_height(last)
+    footer = max(lines)  # "Seite x von y", in the bottom margin
+    body = [top for top in lines if top < footer - 10]
+    assert "Stepprath" in "".join(lines.values())
+    # the text of the last page runs past the middle of the page, not just a signature at its head
+    assert max(body) > height / 2, sorted(lines.items())
+    assert len(body) > 10
+    assert len(pages) <= 4
+
+
 def test_released_pdf_is_byte_identical_and_survives_data_changes(login):
     client = login("leitung")
     report = demo_report()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from funding import services
 from funding.models import CallOff, GrantDecision, PassThrough, ProofKind, ProofOfUse
+from funding.views import page_warnings
 from integration_admin.models import User
 from staffing.models import Organisation, OrganisationKind
 from tests import factories
@@ -289,3 +290,41 @@ def test_call_off_and_proof_history_is_in_the_decision_history(running, login, d
 
 def test_proof_kind_labels():
     assert ProofKind.FINAL.label == "Verwendungsnachweis"
+
+
+def flashed(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_a_save_names_the_warnings_it_caused_once_and_the_page_keeps_the_standing_ones(running, login, demo):
+    """Issue 25, "every save repeats all old warnings": a save's message names what it caused; the
+    decision's standing warnings stay in their box on its page, not announced as alerts after every save."""
+    client = login("admin")
+    start = running.versions.get().period_start
+    early = f"{start + datetime.timedelta(days=10):%d.%m.%Y}"
+    data = {"called_on": early, "amount": "60.000,00", "needed_on": "", "received_on": "", "received_amount": ""}
+    response = client.post(reverse("funding:calloff-create", args=[running.pk]), data, follow=True)
+    messages = flashed(response)
+    assert "Gespeichert." in messages
+    assert sum("zu früh abgerufen" in message for message in messages) == 1  # the warning this save caused
+    call_off = CallOff.objects.get(decision=running)
+    url = reverse("funding:calloff-update", args=[call_off.pk])
+    for reference in ("AZ 1", "AZ 2"):  # two saves that change nothing the warnings depend on
+        call_off.refresh_from_db()
+        response = client.post(url, {**data, "reference": reference, "revision": call_off.revision}, follow=True)
+        messages = flashed(response)
+        assert "Gespeichert." in messages and not any("abgerufen" in message for message in messages)
+        html = response.content.decode()
+        box = html.split('class="standing-warnings', 1)[1].split("</section>", 1)[0]
+        assert "Hinweise zu diesem Bescheid" in box and "zu früh abgerufen" in box and "noch nicht abgerufen" in box
+        assert 'role="alert"' not in box  # standing warnings are not news
+
+
+def test_the_warnings_a_save_compares_are_the_ones_its_page_shows(running, login, demo):
+    client = login("admin")
+    post_call_off(client, running, called_on=f"{running.versions.get().period_start:%d.%m.%Y}", amount="50.000,00")
+    for decision in GrantDecision.objects.all():
+        shown = client.get(decision.get_absolute_url()).context["warnings"]
+        compared = page_warnings(decision.pk, timezone.localdate())
+        assert [w.text for w in compared] == [w.text for w in shown]
+    assert page_warnings(running.pk, timezone.localdate())  # (not trivially equal: there is something to compare)
