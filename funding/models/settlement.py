@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from funding import money
 from funding.models.base import MONEY, NON_NEGATIVE, ZERO
-from integration_admin.core.formats import euro
+from integration_admin.core.formats import euro, format_decimal
 from integration_admin.core.models import Approvable, Revisioned
 
 # § 49a Abs. 3 VwVfG NRW: a sum to be repaid bears interest at five percentage points above the
@@ -41,7 +41,10 @@ class BaseRate(models.Model):
         ordering = ["valid_from"]
 
     def __str__(self) -> str:
-        return f"{self.rate} % ab {self.valid_from:%d.%m.%Y}"
+        return _("%(rate)s %% ab %(day)s") % {
+            "rate": format_decimal(self.rate, places=2),
+            "day": date_format(self.valid_from, "SHORT_DATE_FORMAT"),
+        }
 
 
 class Receipt(models.Model):
@@ -247,7 +250,10 @@ class RepaymentPart(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_part_positive")]
 
     def __str__(self) -> str:
-        return f"{euro(self.amount)} ab {self.interest_from:%d.%m.%Y}"
+        return _("%(amount)s ab %(day)s") % {
+            "amount": euro(self.amount),
+            "day": date_format(self.interest_from, "SHORT_DATE_FORMAT"),
+        }
 
 
 def base_rates() -> list[tuple[datetime.date, Decimal]]:
