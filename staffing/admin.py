@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import F
 from simple_history.admin import SimpleHistoryAdmin
 
 from integration_admin.core.admin import LocalizedAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin
@@ -81,11 +82,21 @@ class PayTableEntryAdmin(LocalizedAdminMixin, PlainTextAdminMixin, RefreshCostsA
     list_filter = ["pay_grade", "valid_from", "is_illustrative"]
     list_select_related = ["pay_grade"]
 
+    def save_model(self, request, obj, form, change):
+        # the grade's row of the pay table changed: a pay-table page opened before is refused
+        PayGrade.objects.filter(pk=obj.pay_grade_id).update(revision=F("revision") + 1)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(AnnualBonusRate)
 class AnnualBonusRateAdmin(LocalizedAdminMixin, PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["year", "group", "rate", "is_illustrative"]
     list_select_related = ["group"]
+
+    def save_model(self, request, obj, form, change):
+        # the rates of the year changed: a rates page of that year opened before is refused
+        EmployerContributionRate.objects.filter(year=obj.year).update(revision=F("revision") + 1)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(EmployerContributionRate)
