@@ -53,10 +53,12 @@ class PayGradeRowForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Form):
     """One grade's monthly pay for steps 1–6 from one day on; its hidden revision is the grade's."""
 
     revision = PlainIntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    grade = PlainIntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, grade, **kwargs):
         super().__init__(*args, **kwargs)
         self.grade = grade
+        self.initial.setdefault("grade", grade.pk)
         for step in STEPS:
             field = money_field(
                 label=gettext("%(grade)s, Stufe %(step)s") % {"grade": grade.code, "step": step},
@@ -67,6 +69,19 @@ class PayGradeRowForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Form):
             field.widget.attrs["class"] = "form-control form-control-sm num"
             self.fields[f"step_{step}"] = field
         self.initial.setdefault("revision", grade.revision)
+
+    def clean(self):
+        # The rows are matched by position; a grade added or removed since the page was opened
+        # would shift them, so each row names its grade and must still be in its place.
+        cleaned = super().clean()
+        if self.has_error("grade"):
+            self.errors.pop("grade")
+            self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
+        elif cleaned.get("grade") != self.grade.pk:
+            raise forms.ValidationError(
+                _("Die Entgeltgruppen haben sich inzwischen geändert. Bitte laden Sie die Seite neu."), code="conflict"
+            )
+        return cleaned
 
     def step_fields(self):
         return [self[f"step_{step}"] for step in STEPS]

@@ -152,6 +152,18 @@ def test_pay_table_edit_recomputes_the_stored_costs(login):
     assert "Bitte eine Zahl eingeben" in response.content.decode()
 
 
+def test_pay_table_rows_shifted_by_a_new_grade_are_refused(login):
+    client = login("admin")
+    grade = factories.pay_grade(sort_order=999)
+    factories.pay_data(grade, years=(2021,), amount="4000.00", steps=(3,))
+    url, data = pay_table_post(client, grade, "01.01.2021", {3: "4.444,00"})
+    factories.pay_grade(sort_order=0, code="A 0")  # someone adds a grade before the others meanwhile
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Die Entgeltgruppen haben sich inzwischen geändert" in response.content.decode()
+    assert not PayTableEntry.objects.filter(monthly_amount=Decimal("4444.00")).exists()
+
+
 def test_pay_round_from_a_new_day_keeps_the_earlier_amounts(login):
     client = login("admin")
     grade = factories.pay_grade(sort_order=999)
