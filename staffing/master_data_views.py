@@ -66,7 +66,12 @@ class PayTableEditView(AdministratorRequiredMixin, TemplateView):
 
     template_name = "staffing/paytable_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    def get(self, request, *args, **kwargs):
+        self.prepare(request)
+        return super().get(request, *args, **kwargs)
+
+    def prepare(self, request):
+        """The pay round asked for and the grades (after the permission check of ``dispatch``)."""
         rounds = pay_rounds()
         self.round_form = PayRoundForm(request.GET or None)
         if self.round_form.is_valid():
@@ -77,7 +82,6 @@ class PayTableEditView(AdministratorRequiredMixin, TemplateView):
                 self.round_form = PayRoundForm(initial={"gilt_ab": self.valid_from})
         self.rounds = rounds
         self.grades = list(PayGrade.objects.select_related("group").order_by("sort_order", "code"))
-        return super().dispatch(request, *args, **kwargs)
 
     def initial_rows(self) -> list[dict]:
         in_force: dict[tuple[int, int], object] = {}
@@ -104,6 +108,7 @@ class PayTableEditView(AdministratorRequiredMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
+        self.prepare(request)
         formset = self.formset(request.POST)
         if not formset.is_valid():
             return self.render_to_response(self.get_context_data(formset=formset))
@@ -137,12 +142,16 @@ class YearRatesEditView(AdministratorRequiredMixin, TemplateView):
 
     template_name = "staffing/year_rates_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    def get(self, request, *args, **kwargs):
+        self.prepare(request)
+        return super().get(request, *args, **kwargs)
+
+    def prepare(self, request):
+        """The year asked for, its rates and the grade groups (after the permission check)."""
         year = query_int(request.GET.get("year"), max_digits=4)
         self.year = year if year is not None and MIN_YEAR <= year <= MAX_YEAR else cost_years()[1]
         self.rates = EmployerContributionRate.objects.filter(year=self.year).first()
         self.groups = list(PayGradeGroup.objects.order_by("name"))
-        return super().dispatch(request, *args, **kwargs)
 
     def form(self, data=None) -> YearRatesForm:
         initial = {}
@@ -161,6 +170,7 @@ class YearRatesEditView(AdministratorRequiredMixin, TemplateView):
         return super().get_context_data(year=self.year, rates=self.rates, **kwargs)
 
     def post(self, request, *args, **kwargs):
+        self.prepare(request)
         form = self.form(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
