@@ -55,15 +55,18 @@ run: demo
 	@echo ""
 	@echo "  Hintergrunddienst (manage.py worker) für Freigaben und lange PDFs läuft mit; er endet mit dem Server."
 	@echo ""
+	@$(DEV_ENV) $(PY) manage.py send_reminders --schedule
 	@setsid sh -c 'while :; do $(DEV_ENV) $(PY) manage.py worker --no-reload --max-tasks $(WORKER_MAX_TASKS) --verbosity 0 || sleep 2; done' & worker=$$!; \
 		trap 'kill -- -$$worker 2>/dev/null' EXIT INT TERM; \
 		$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The background worker alone (releases, long PDFs, excerpts), e.g. beside `make serve`; production:
+# The background worker alone (releases, long PDFs, excerpts, the daily reminders, which it queues
+# first unless they are queued already), e.g. beside `make serve`; production:
 # see README. `manage.py worker` is django-tasks-db's db_worker that waits out database outages
 # (retries with back-off). It ends after WORKER_MAX_TASKS tasks (a long paper's layout leaves the
 # process large) and is started again, as systemd's Restart=always does in production.
 worker: $(VENV)/.installed
+	$(if $(SECRET_KEY),,$(DEV_ENV)) $(PY) manage.py send_reminders --schedule
 	while :; do $(if $(SECRET_KEY),,$(DEV_ENV)) $(PY) manage.py worker --no-reload --max-tasks $(WORKER_MAX_TASKS) || sleep 2; done
 
 # The browser tests (tests/browser, Playwright) drive Debian's Chromium, never a downloaded browser.

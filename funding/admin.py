@@ -11,6 +11,9 @@
   frozen into them, and the admin says which ones (a changed rate reaches them only by an amendment).
 - The financing plan is read-only here (it is entered on the decision's page); eligibility rules
   of programmes are kept here.
+- Payouts, receipts and repayment claims can be looked up here but not changed: they are
+  recorded and approved on their pages, where the four-eyes rule, the review and the row lock
+  that keeps payouts within the pass-through apply.
 """
 
 from django import forms
@@ -37,8 +40,11 @@ from funding.models import (
     EligibilityRule,
     GrantDecision,
     PassThrough,
+    Payout,
     PlanItem,
     ProofOfUse,
+    Receipt,
+    RepaymentClaim,
 )
 from integration_admin.core.admin import (
     ApprovableAdminMixin,
@@ -76,6 +82,19 @@ class AdministratorOnly:
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request)
+
+
+class ViewOnlyInAdmin(AdministratorOnly):
+    """Administrators see the records; nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class DecisionRevisionAdminMixin(forms.Form):
@@ -297,6 +316,25 @@ class PassThroughAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMi
     form = PassThroughAdminForm
     list_display = ["decision", "recipient", "form", "amount", "is_illustrative"]
     list_select_related = ["decision", "recipient"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ViewOnlyInAdmin, SimpleHistoryAdmin):
+    list_display = ["pass_through", "requested_on", "amount", "approved_by", "paid_on", "paid_amount"]
+    list_select_related = ["pass_through__decision", "pass_through__recipient", "approved_by"]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ViewOnlyInAdmin, admin.ModelAdmin):
+    list_display = ["proof", "number", "dated_on", "payee", "amount", "admitted_amount"]
+    list_select_related = ["proof__pass_through__recipient"]
+    search_fields = ["number", "payee", "purpose"]
+
+
+@admin.register(RepaymentClaim)
+class RepaymentClaimAdmin(ViewOnlyInAdmin, SimpleHistoryAdmin):
+    list_display = ["decision", "amount", "due_on", "approved_by", "repaid_on"]
+    list_select_related = ["decision", "approved_by"]
 
 
 @admin.register(FlatRate)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class FundingConfig(AppConfig):
     name = "funding"
     verbose_name = _("Zuwendungen")
+
+    def ready(self):
+        from funding import imports
+        from staffing.imports import registry
+
+        registry.register(imports.DECISIONS)
+        registry.register(imports.CALL_OFFS)

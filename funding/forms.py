@@ -410,6 +410,12 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         required=False,
         help_text=_("Was der Kreis aus eigenen Mitteln zusätzlich zur weitergeleiteten Zuwendung zahlt."),
     )
+    month_counting = forms.ChoiceField(
+        label=_("Monate zählen"),
+        choices=MonthCounting.choices,
+        required=False,
+        help_text=_("Für die Höchstbeträge und den Zuschuss je VZÄ und Jahr; neu angelegt wie im Bescheid."),
+    )
 
     class Meta:
         model = PassThrough
@@ -424,9 +430,16 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
             "max_per_fte",
             "actual_cost_basis",
             "top_up_per_fte",
+            "month_counting",
             "conditions",
+            "proof_lead_months",
             "is_illustrative",
         ]
+        field_classes = {"proof_lead_months": PlainIntegerField}
+
+    def clean_month_counting(self):
+        """Not sent (a form of before the field): as the record counts already."""
+        return self.cleaned_data.get("month_counting") or self.instance.month_counting
 
 
 class PlanItemForm(BootstrapFormMixin, forms.ModelForm):

@@ -239,13 +239,15 @@ def months_in_period(start: datetime.date, end: datetime.date) -> int:
     return sum(months_in_year(start, end, year) for year in range(start.year, end.year + 1))
 
 
-def per_fte_cap(max_per_fte: Decimal, fte: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
+def per_fte_cap(
+    max_per_fte: Decimal, fte: Decimal, start: datetime.date, end: datetime.date, counting: str = STARTED_MONTHS
+) -> Decimal:
     """A ceiling per FTE and year over a period: max x FTE x months/12 for each year, rounded
     half-up to the cent per year (as the yearly amounts are paid), summed.
 
     The sum of the yearly ceilings, not one rounding over the whole period: otherwise a
     pass-through at its ceiling could be a cent above the ceiling of one of its years."""
-    return sum(per_fte_by_year(max_per_fte, fte, start, end).values(), Decimal("0.00"))
+    return sum(per_fte_by_year(max_per_fte, fte, start, end, counting).values(), Decimal("0.00"))
 
 
 def running_balance(
@@ -282,24 +284,40 @@ def running_balance(
     return rows
 
 
-def per_fte_by_year(per_fte: Decimal, fte: Decimal, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
-    """An amount per FTE and year for each year of start..end: per_fte x FTE x months/12.
+def per_fte_by_year(
+    per_fte: Decimal, fte: Decimal, start: datetime.date, end: datetime.date, counting: str = STARTED_MONTHS
+) -> dict[int, Decimal]:
+    """An amount per FTE and year for each year of start..end: per_fte x FTE x months/12, the
+    months counted as ``counting`` says.
 
     Each year is rounded half-up to the cent on its own, as :func:`flat_rate_grant_by_year`.
     """
-    return flat_rate_grant_by_year(start, end, fte, dict.fromkeys(range(start.year, end.year + 1), per_fte))
+    return flat_rate_grant_by_year(start, end, fte, dict.fromkeys(range(start.year, end.year + 1), per_fte), counting)
+
+
+def months_shown(start: datetime.date, end: datetime.date, year: int, counting: str = STARTED_MONTHS):
+    """The months of ``year`` as a table shows them: whole months, or by day to two places (5,52)."""
+    months = month_fraction_in_year(start, end, year, counting)
+    if counting == STARTED_MONTHS:
+        return int(months)
+    return (Decimal(months.numerator) / Decimal(months.denominator)).quantize(CENT)
 
 
 def amount_by_year(
-    amount: Decimal, start: datetime.date, end: datetime.date, caps: Mapping[int, Decimal] | None = None
+    amount: Decimal,
+    start: datetime.date,
+    end: datetime.date,
+    caps: Mapping[int, Decimal] | None = None,
+    counting: str = STARTED_MONTHS,
 ) -> dict[int, Decimal]:
     """``amount`` spread over the years of start..end so that the years add up to it to the cent.
 
     In proportion to the yearly ``caps`` where they are given and not all zero (then no year gets
-    more than its cap, as long as ``amount`` is within their sum), else to the months in each year.
+    more than its cap, as long as ``amount`` is within their sum), else to the months in each year
+    (counted as ``counting`` says).
     """
-    months = {year: months_in_year(start, end, year) for year in range(start.year, end.year + 1)}
-    weights = {year: Decimal(count) for year, count in months.items() if count}
+    months = {year: month_fraction_in_year(start, end, year, counting) for year in range(start.year, end.year + 1)}
+    weights = {year: Decimal(count.numerator) / Decimal(count.denominator) for year, count in months.items() if count}
     if caps and sum(caps.values(), Decimal("0")) > 0:
         weights = {year: caps.get(year, Decimal("0")) for year in weights}
     return split_proportionally(amount, weights)
@@ -313,8 +331,10 @@ def pass_through_by_year(
     fte: Decimal | None = None,
     max_per_fte: Decimal | None = None,
     top_up_per_fte: Decimal | None = None,
+    counting: str = STARTED_MONTHS,
 ) -> list[dict]:
-    """Per year of a pass-through (Weiterleitung): what the recipient gets.
+    """Per year of a pass-through (Weiterleitung): what the recipient gets, the months of each year
+    counted as ``counting`` says (started months in full, or by day).
 
     - ``cap``: max_per_fte x FTE x months/12, rounded per year (None without a cap);
     - ``passed_on``: the Land's money passed on, ``amount`` split by year in proportion to the caps
@@ -323,13 +343,15 @@ def pass_through_by_year(
     - ``total``: passed on plus top-up.
     """
     zero = Decimal("0.00")
-    caps = per_fte_by_year(max_per_fte, fte, start, end) if max_per_fte is not None and fte is not None else None
-    top_ups = per_fte_by_year(top_up_per_fte, fte, start, end) if top_up_per_fte is not None and fte else {}
-    passed_on = amount_by_year(amount, start, end, caps)
+    caps = (
+        per_fte_by_year(max_per_fte, fte, start, end, counting) if max_per_fte is not None and fte is not None else None
+    )
+    top_ups = per_fte_by_year(top_up_per_fte, fte, start, end, counting) if top_up_per_fte is not None and fte else {}
+    passed_on = amount_by_year(amount, start, end, caps, counting)
     return [
         {
             "year": year,
-            "months": months_in_year(start, end, year),
+            "months": months_shown(start, end, year, counting),
             "cap": None if caps is None else caps[year],
             "passed_on": passed,
             "top_up": top_ups.get(year, zero),

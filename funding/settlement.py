@@ -27,6 +27,7 @@ from funding.models import (
     DecisionVersion,
     EligibilityRule,
     GrantDecision,
+    PassThrough,
     PlanItem,
     ProofKind,
     ProofOfUse,
@@ -338,6 +339,7 @@ class DerivedDeadline:
     covers_year: int | None
     due_on: datetime.date
     existing: ProofOfUse | None = None
+    pass_through: PassThrough | None = None  # a recipient's deadline (before the Kreis' own)
 
     @property
     def differs(self) -> bool:
@@ -350,14 +352,55 @@ class DerivedDeadline:
 
 def derived_deadlines(decision: GrantDecision) -> tuple[EligibilityRule, list[DerivedDeadline]]:
     """The proof deadlines the rule in force gives for the current grant period, matched with the
-    proofs already recorded (by kind and year)."""
+    proofs already recorded (by kind and year), and those of the recipients of pass-throughs
+    whose contract sets them a lead (:func:`recipient_deadlines`)."""
     rule = EligibilityRule.loaded_for(decision)
     version = decision.versions.filter(is_current=True).first()
-    return rule, deadlines_by_rule(rule, version, list(decision.proofs.all()))
+    pass_throughs = list(decision.pass_throughs.select_related("recipient"))
+    return rule, deadlines_by_rule(rule, version, list(decision.proofs.all()), pass_throughs)
 
 
-def deadlines_by_rule(rule: EligibilityRule, version: DecisionVersion | None, proofs: list) -> list[DerivedDeadline]:
+def deadlines_by_rule(
+    rule: EligibilityRule, version: DecisionVersion | None, proofs: list, pass_throughs: list | None = None
+) -> list[DerivedDeadline]:
     """:func:`derived_deadlines` from loaded records (no query)."""
+    own = kreis_deadlines(rule, version, proofs)
+    return own + recipient_deadlines(own, version, proofs, pass_throughs or [])
+
+
+def recipient_deadlines(
+    own: list[DerivedDeadline], version: DecisionVersion | None, proofs: list, pass_throughs: list
+) -> list[DerivedDeadline]:
+    """Each recipient's deadline before each of the Kreis' (``PassThrough.proof_lead_months``
+    earlier, at a month's end): its interim proofs only for the years its pass-through covers."""
+    result = []
+    for pass_through in pass_throughs:
+        lead = pass_through.proof_lead_months
+        if not lead:
+            continue
+        start = pass_through.period_start or version.period_start
+        end = pass_through.period_end or version.period_end
+        for deadline in own:
+            if deadline.covers_year is not None and not start.year <= deadline.covers_year <= end.year:
+                continue
+            match = next(
+                (
+                    p
+                    for p in proofs
+                    if p.kind == deadline.kind
+                    and p.covers_year == deadline.covers_year
+                    and p.pass_through_id == pass_through.pk
+                ),
+                None,
+            )
+            due = money.end_of_month_after(deadline.due_on, -lead)
+            result.append(DerivedDeadline(deadline.kind, deadline.covers_year, due, match, pass_through))
+    return result
+
+
+def kreis_deadlines(rule: EligibilityRule, version: DecisionVersion | None, proofs: list) -> list[DerivedDeadline]:
+    """The Kreis' own proof deadlines by the rule (interim after each year but the last, final
+    after the period), matched with the Kreis' recorded proofs."""
     if version is None or version.period_start is None or version.period_end is None:
         return []
     result = []
@@ -386,13 +429,20 @@ def apply_derived_deadlines(*, decision: GrantDecision, overwrite: bool = False)
     source = rule.source or _("Förderregel")
     for deadline in deadlines:
         if deadline.existing is None:
+            if deadline.pass_through is None:
+                note = _("Frist aus der Regel (%(source)s).") % {"source": source}
+            else:
+                note = _("Frist des Empfängers: %(months)s Monat(e) vor der Frist des Kreises.") % {
+                    "months": deadline.pass_through.proof_lead_months
+                }
             proof = ProofOfUse(
                 decision=decision,
                 kind=deadline.kind,
                 covers_year=deadline.covers_year,
                 due_on=deadline.due_on,
                 receipts_required=True,
-                note=_("Frist aus der Regel (%(source)s).") % {"source": source},
+                pass_through=deadline.pass_through,
+                note=note,
             )
         elif overwrite and deadline.differs:
             proof = deadline.existing

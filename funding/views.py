@@ -228,7 +228,7 @@ class DecisionDetailView(DetailView):
         can_edit = self.request.user.can_change_grants()
         return super().get_context_data(
             two_months=two_months,
-            derived_deadlines=settlement.deadlines_by_rule(rule, current, proofs),
+            derived_deadlines=settlement.deadlines_by_rule(rule, current, proofs, list(decision.pass_throughs.all())),
             coverage=coverage,
             versions=versions,
             plan=plan,
@@ -921,6 +921,14 @@ class PassThroughCreateView(CreateOnceMixin, DecisionChildMixin, CreateView):
     form_class = PassThroughForm
     service = services.save_pass_through
     service_argument = "pass_through"
+
+    def get_form_kwargs(self):
+        """A new pass-through counts months as the current letter does (the contract may differ)."""
+        kwargs = super().get_form_kwargs()
+        current = kwargs["instance"].decision.versions.filter(is_current=True).first()
+        if current is not None:
+            kwargs["instance"].month_counting = current.month_counting
+        return kwargs
 
 
 class PassThroughUpdateView(RevisionCheckMixin, DecisionChildMixin, UpdateView):

@@ -226,7 +226,9 @@ def two_month_rows(version: DecisionVersion | None, plan: dict | None, call_offs
     if plan and plan.get("grant_by_year"):
         grant_by_year = dict(zip(plan["years"], plan["grant_by_year"], strict=True))
     else:
-        grant_by_year = money.amount_by_year(version.granted_amount, version.period_start, version.period_end)
+        grant_by_year = money.amount_by_year(
+            version.granted_amount, version.period_start, version.period_end, counting=version.month_counting
+        )
     payments = [
         (call_off.received_on or call_off.called_on, call_off.received_amount or call_off.amount)
         for call_off in call_offs

@@ -36,7 +36,8 @@ class ReminderPreferenceAdmin(PlainTextAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(ReminderDigest)
 class ReminderDigestAdmin(admin.ModelAdmin):
-    """The log of reminders sent: read only (a row is what stops a second digest that day)."""
+    """The log of reminder runs per user and day, read only: a row is what stops a second digest that
+    day (0 items: nothing was due, no e-mail)."""
 
     list_display = ["day", "user", "items", "sent_at"]
     list_filter = ["day"]

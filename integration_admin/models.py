@@ -235,8 +235,11 @@ class ReminderPreference(models.Model):
 
 
 class ReminderDigest(models.Model):
-    """The one reminder e-mail a user got on a day: written in the transaction that sends it, so the
-    unique constraint lets a second run (the job and the timer, or either twice) send nothing."""
+    """A day's reminders of a user were worked out (``items`` > 0: the one e-mail they got that day).
+
+    Written in the transaction that sends the mail, so the unique constraint lets a second run
+    (the job and the timer, or either twice) send nothing; a day without a row was missed and is
+    caught up by the next digest (``integration_admin.reminders``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -246,11 +249,11 @@ class ReminderDigest(models.Model):
     )
     day = models.DateField(_("Tag"))
     sent_at = models.DateTimeField(_("gesendet"), auto_now_add=True)
-    items = models.PositiveIntegerField(_("Fristen"), default=0)
+    items = models.PositiveIntegerField(_("Fristen"), default=0, help_text=_("0: nichts fällig, keine E-Mail"))
 
     class Meta:
-        verbose_name = _("versandte Erinnerung")
-        verbose_name_plural = _("versandte Erinnerungen")
+        verbose_name = _("Erinnerungslauf")
+        verbose_name_plural = _("Erinnerungsläufe")
         ordering = ["-day", "user_id"]
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="reminder_digest_one_per_user_and_day")]
 

@@ -15,9 +15,12 @@ The digest (:func:`send_digests`): once a day, to every active user with an e-ma
 reminders on (:class:`~integration_admin.models.ReminderPreference`), one e-mail listing the
 deadlines that fall on one of their days before (``today + n``) or after (``today - n``, while
 still open). At most one per user and day: the :class:`~integration_admin.models.ReminderDigest`
-row is written in the transaction that sends the mail, and its unique constraint on (user, day)
-makes every other run (the queued job, the timer's command, either twice) skip that user. A mail
-the server refuses rolls the row back, so the next run tries again.
+row is written in the transaction that sends the mail (also on a day with nothing to send, then
+with no items), and its unique constraint on (user, day) makes every other run (the queued job,
+the timer's command, either twice) skip that user. A mail the server refuses rolls the row back,
+so the next run tries again. A day no run covered for a user (the worker or the timer was down,
+the mail server refused) is caught up by their next digest: it also lists the deadlines of the
+missed days, at most :data:`CATCH_UP_DAYS` back.
 
 The daily job (:func:`send_daily_reminders`) runs on the job queue (``manage.py worker``), sends
 the day's digests and queues itself for the next morning (``settings.REMINDER_HOUR``);
@@ -32,7 +35,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, F, Value
+from django.db.models import CharField, F, Max, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -241,6 +244,21 @@ def reminder_days(preference: ReminderPreference, today: datetime.date) -> froze
     )
 
 
+# How far back the next digest looks for days that no run covered (a week: an outage longer than
+# that is an incident of its own, not a reason to mail a month of old deadlines).
+CATCH_UP_DAYS = 7
+
+
+def days_to_cover(preference: ReminderPreference, today: datetime.date, last: datetime.date | None):
+    """The reminder days of ``today`` and of every day after ``last`` (the user's last covered
+    day) that no run covered, at most :data:`CATCH_UP_DAYS` back."""
+    first = today if last is None else max(last + datetime.timedelta(days=1), today - datetime.timedelta(CATCH_UP_DAYS))
+    days: set[datetime.date] = set()
+    for offset in range((today - first).days + 1):
+        days |= reminder_days(preference, first + datetime.timedelta(days=offset))
+    return frozenset(days)
+
+
 def recipients():
     """Active users with an e-mail address, with their preference (if saved) joined."""
     return (
@@ -268,28 +286,26 @@ def digest_message(user, items: list[ToDo], today: datetime.date, connection) ->
 
 
 def send_digest(user, today: datetime.date, connection) -> bool:
-    """Send ``user`` today's digest unless they got one today or have nothing due. True if sent.
+    """Send ``user`` today's digest unless a run covered today already or nothing is due. True if sent.
 
-    The digest row and the mail in one transaction: a second run waits for the first's row (the
-    unique constraint) and then skips; a refused mail leaves no row.
+    The digest row (also without items) and the mail in one transaction: a second run waits for
+    the first's row (the unique constraint) and then skips; a refused mail leaves no row.
     """
     preference = ReminderPreference.of(user)
     if not preference.enabled or not user.email:
         return False
-    days = reminder_days(preference, today)
-    if not days:
-        return False
-    items = to_do(user, Window(today=today, days=days)).rows
-    if not items:
-        return False
+    last = user.reminder_digests.filter(day__lt=today).aggregate(last=Max("day"))["last"]
+    days = days_to_cover(preference, today, last)
+    items = to_do(user, Window(today=today, days=days)).rows if days else []
     with transaction.atomic():
         try:
             with transaction.atomic():
                 ReminderDigest.objects.create(user=user, day=today, items=len(items))
         except IntegrityError:
-            return False  # sent already today
-        digest_message(user, items, today, connection).send()
-    return True
+            return False  # covered already today
+        if items:
+            digest_message(user, items, today, connection).send()
+    return bool(items)
 
 
 def send_digests(today: datetime.date | None = None) -> int:

@@ -8,9 +8,16 @@ from integration_admin.core.forms import BootstrapFormMixin
 from staffing.imports.mapping import FIELDS, IGNORE
 from staffing.imports.positions import column_letter
 from staffing.imports.reading import too_large_message
+from staffing.models import ImportKind
 
 
 class ImportUploadForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Was enthält die Datei?"),
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": _("Diese Art von Daten dürfen Sie nicht importieren.")},
+    )
     file = forms.FileField(
         label=_("Datei (Excel .xlsx oder CSV)"),
         help_text=_(
@@ -25,9 +32,16 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
 
-    def __init__(self, *args, too_large: bool = False, **kwargs):
+    def __init__(self, *args, too_large: bool = False, kinds=(ImportKind.POSITIONS,), **kwargs):
         super().__init__(*args, **kwargs)
         self.too_large = too_large
+        self.fields["kind"].choices = [(kind, ImportKind(kind).label) for kind in kinds]
+        self.fields["kind"].initial = ImportKind.POSITIONS
+        if len(kinds) < 2:  # a caseworker imports positions only: nothing to choose
+            self.fields["kind"].widget = forms.HiddenInput()
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or ImportKind.POSITIONS
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -47,10 +61,10 @@ class MappingForm(BootstrapFormMixin, forms.Form):
 
     sheet = forms.ChoiceField(label=_("Tabellenblatt"))
 
-    def __init__(self, *args, sheets: list[str], header: list[str], **kwargs):
+    def __init__(self, *args, sheets: list[str], header: list[str], fields: dict = FIELDS, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = [(name, name) for name in sheets]
-        choices = [(IGNORE, _("– nicht importieren –")), *((name, label) for name, label in FIELDS.items())]
+        choices = [(IGNORE, _("– nicht importieren –")), *((name, label) for name, label in fields.items())]
         self.column_names = []
         for index, title in enumerate(header):
             name = f"column_{index}"

@@ -14,8 +14,9 @@ from django.views.generic.detail import SingleObjectMixin
 
 from integration_admin.core.audit import log_access
 from staffing.import_forms import ImportUploadForm, MappingForm
-from staffing.imports.positions import ERROR, commit_run, run_preview, save_mapping, start_run, undo_run
+from staffing.imports.positions import ERROR, run_preview, save_mapping, start_run
 from staffing.imports.reading import ImportFileError
+from staffing.imports.registry import importer_for, kinds_for
 from staffing.models import ImportRun, ImportStatus
 
 # A preview longer than this shows only the rows with errors or changes (the counts cover all).
@@ -38,6 +39,12 @@ class RunMixin(ImporterRequiredMixin):
     def get_queryset(self):
         return ImportRun.objects.visible_to(self.request.user).select_related("user")
 
+    def get_object(self, queryset=None):
+        run = super().get_object(queryset)
+        if not importer_for(run.kind).may_import(self.request.user):
+            raise PermissionDenied(_("Diese Art von Daten importiert nur die Administration."))
+        return run
+
 
 class ImportListView(ImporterRequiredMixin, FormView):
     """/imports/: the upload form and the imports so far."""
@@ -46,7 +53,11 @@ class ImportListView(ImporterRequiredMixin, FormView):
     form_class = ImportUploadForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "too_large": getattr(self.request, "upload_too_large", False)}
+        return {
+            **super().get_form_kwargs(),
+            "too_large": getattr(self.request, "upload_too_large", False),
+            "kinds": kinds_for(self.request.user),
+        }
 
     def get_context_data(self, **kwargs):
         runs = ImportRun.objects.visible_to(self.request.user).select_related("user").defer("content", "changes")
@@ -55,7 +66,9 @@ class ImportListView(ImporterRequiredMixin, FormView):
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
-            run = start_run(user=self.request.user, name=upload.name, content=upload.read())
+            run = start_run(
+                user=self.request.user, name=upload.name, content=upload.read(), kind=form.cleaned_data["kind"]
+            )
         except ImportFileError as error:
             form.add_error("file", error.message)
             return self.form_invalid(form)
@@ -83,7 +96,8 @@ class ImportDetailView(RunMixin, DetailView):
         except ImportFileError as error:
             messages.error(request, error.message)
             return redirect(run.get_absolute_url())
-        form = MappingForm(request.POST, sheets=preview.sheets, header=preview.header)
+        importer = importer_for(run.kind)
+        form = MappingForm(request.POST, sheets=preview.sheets, header=preview.header, fields=importer.fields)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(preview=preview, mapping_form=form))
         mapping = form.mapping() if form.cleaned_data["sheet"] == run.sheet else None
@@ -93,7 +107,8 @@ class ImportDetailView(RunMixin, DetailView):
 
     def get_context_data(self, preview=None, mapping_form=None, **kwargs):
         run = self.object
-        context = super().get_context_data(**kwargs)
+        importer = importer_for(run.kind)
+        context = super().get_context_data(importer=importer, **kwargs)
         if run.status != ImportStatus.PREVIEW:
             return context
         if preview is None:
@@ -103,7 +118,9 @@ class ImportDetailView(RunMixin, DetailView):
                 return {**context, "file_error": error.message}
         if mapping_form is None:
             initial = {"sheet": preview.sheet, **{f"column_{i}": name for i, name in enumerate(preview.mapping)}}
-            mapping_form = MappingForm(initial=initial, sheets=preview.sheets, header=preview.header)
+            mapping_form = MappingForm(
+                initial=initial, sheets=preview.sheets, header=preview.header, fields=importer.fields
+            )
         rows = preview.rows
         shortened = len(rows) > PREVIEW_ROWS_SHOWN
         if shortened:
@@ -131,7 +148,7 @@ class ImportConfirmView(RunMixin, SingleObjectMixin, View):
     def post(self, request, *args, **kwargs):
         run = self.get_object()
         try:
-            commit_run(run=run, user=request.user)
+            importer_for(run.kind).commit(run=run, user=request.user)
         except ImportFileError as error:
             messages.error(request, error.message)
             return redirect(run.get_absolute_url())
@@ -152,7 +169,7 @@ class ImportUndoView(RunMixin, SingleObjectMixin, View):
     def post(self, request, *args, **kwargs):
         run = self.get_object()
         try:
-            undo_run(run=run, user=request.user)
+            importer_for(run.kind).undo(run=run, user=request.user)
         except ImportFileError as error:
             messages.error(request, error.message)
         else:

@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrations import ON_POSTGRESQL
+
 BEFORE = [
     ("integration_admin", "0004_report_job"),
     ("funding", "0004_rate_message_percent_escaped"),
@@ -16,6 +18,7 @@ BEFORE = [
 ]
 
 
+@ON_POSTGRESQL
 @pytest.mark.django_db(transaction=True)  # (names of its own: the demo may be in the database)
 def test_moved_models_keep_their_rows_and_content_types():
     executor = MigrationExecutor(connection)

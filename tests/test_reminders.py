@@ -7,6 +7,7 @@ of 127.0.0.1: what arrives is what a mail server would get.
 
 import datetime
 import email
+import functools
 import socket
 from email import policy
 
@@ -147,7 +148,7 @@ def test_nothing_due_no_reminders_or_no_address_no_mail(smtp, head):
     head.email = ""
     head.save()
     assert reminders.send_digests(TODAY) == 0
-    assert smtp.messages == [] and not ReminderDigest.objects.exists()
+    assert smtp.messages == [] and not ReminderDigest.objects.filter(items__gt=0).exists()
 
 
 def test_at_most_one_digest_per_user_and_day(smtp, head):
@@ -169,6 +170,25 @@ def test_at_most_one_digest_per_user_and_day(smtp, head):
     assert smtp.to("admin@kreis.example") == []
     # the next day is a new day
     assert reminders.send_digests(TODAY + datetime.timedelta(days=2)) == 2  # 1 day after, for both
+
+
+def test_a_day_no_run_covered_is_caught_up_by_the_next_digest(smtp, head):
+    """The worker was down on 03.08.: the reminder due that day (7 days before 10.08.) comes on 04.08."""
+    day = datetime.timedelta(days=1)
+    proof_on(datetime.date(2020, 8, 10))
+    assert reminders.send_digests(TODAY - day) == 0  # 02.08.: nothing due, the day is covered
+    assert ReminderDigest.objects.get(user=head, day=TODAY - day).items == 0
+    assert reminders.send_digests(TODAY + day) == 1  # 04.08. covers the missed 03.08. too
+    [message] = smtp.to("leitung@kreis.example")
+    assert "10.08.2020 – fällig in 6 Tagen" in body_of(message)
+    assert reminders.send_digests(TODAY + 2 * day) == 0  # 05.08.: not again
+    # A first digest covers only its own day, and a long outage only the last week.
+    only_30_before = ReminderPreference(user=head, days_before="30", days_after="")
+    cover = functools.partial(reminders.days_to_cover, only_30_before, datetime.date(2020, 8, 12))
+    assert cover(None) == {datetime.date(2020, 9, 11)}
+    assert cover(datetime.date(2020, 8, 10)) == {datetime.date(2020, 9, 10), datetime.date(2020, 9, 11)}
+    assert min(cover(datetime.date(2020, 7, 1))) == datetime.date(2020, 9, 4)  # from 05.08.: 7 days back
+    assert len(cover(datetime.date(2020, 7, 1))) == 8
 
 
 def test_the_command_sends_todays_digest_once(smtp, head):

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from funding import money
 from funding.models.base import DEADLINE_HORIZON_DAYS, MONEY, NON_NEGATIVE, ZERO, GrantForm, GrantRecordDocuments
+from funding.models.plan import MonthCounting
 from integration_admin.core.db import CentsSum, MoneySum, from_cents
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
@@ -407,6 +408,23 @@ class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
         help_text=_("Was der Kreis aus eigenen Mitteln zusätzlich zur weitergeleiteten Zuwendung zahlt."),
     )
     conditions = models.TextField(_("Bedingungen und Auflagen"), blank=True)
+    month_counting = models.CharField(
+        _("Monate zählen"),
+        max_length=20,
+        choices=MonthCounting.choices,
+        default=MonthCounting.STARTED_MONTHS,
+        help_text=_("Für die Höchstbeträge und den Zuschuss je VZÄ und Jahr; neu angelegt wie im Bescheid."),
+    )
+    proof_lead_months = models.PositiveSmallIntegerField(
+        _("Nachweise des Empfängers: Monate vor den Fristen des Kreises"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "Z. B. 2: Der Empfänger legt jeden Nachweis bis zum Ende des Monats vor, der zwei Monate vor "
+            "der Frist des Kreises liegt. Leer: seine Fristen werden einzeln erfasst."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = PassThroughQuerySet.as_manager()
@@ -438,6 +456,10 @@ class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
                 name="pass_through_top_up_non_negative",
                 violation_error_message=_("Der Zuschuss des Kreises darf nicht negativ sein."),
             ),
+            models.CheckConstraint(
+                condition=Q(proof_lead_months__isnull=True) | Q(proof_lead_months__range=(1, 12)),
+                name="pass_through_proof_lead_in_a_year",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -465,7 +487,9 @@ class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
         """The ceiling from "at most X per FTE and year" over the period, if all parts are known."""
         if None in (self.max_per_fte, self.funded_fte, self.period_start, self.period_end):
             return None
-        return money.per_fte_cap(self.max_per_fte, self.funded_fte, self.period_start, self.period_end)
+        return money.per_fte_cap(
+            self.max_per_fte, self.funded_fte, self.period_start, self.period_end, self.month_counting
+        )
 
     @property
     def by_year(self) -> list[dict]:
@@ -482,6 +506,7 @@ class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
             fte=self.funded_fte,
             max_per_fte=self.max_per_fte,
             top_up_per_fte=self.top_up_per_fte,
+            counting=self.month_counting,
         )
 
     @property

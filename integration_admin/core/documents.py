@@ -93,6 +93,23 @@ def store_document(*, parent, content: bytes, file_name: str, title: str, kind: 
     return document
 
 
+def copy_documents(*, source, target) -> int:
+    """Give ``target`` a copy of each document of ``source`` (a supplement starts with its paper's
+    documents), with their titles, kinds, uploaders and upload times; the number copied."""
+    copied = 0
+    for document in Document.objects.attached_to([source]).select_related("content").order_by("uploaded_at", "pk"):
+        copy = Document.objects.create(
+            parent=target,
+            **{
+                name: getattr(document, name)
+                for name in ("title", "kind", "file_name", "media_type", "size", "sha256", "uploaded_by", "uploaded_at")
+            },
+        )
+        DocumentContent.objects.create(document=copy, data=document.content.data)
+        copied += 1
+    return copied
+
+
 def parent_key(record) -> str:
     return f"{record._meta.label_lower}:{record.pk}"
 

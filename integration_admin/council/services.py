@@ -27,6 +27,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integration_admin.core.documents import copy_documents
 from integration_admin.council.documents import render_report_pdf
 from integration_admin.council.models import PaperCounter, Report, ReportFile, ReportStatus
 from integration_admin.council.snapshot import build_snapshot, encode
@@ -177,8 +178,10 @@ def _store_release(
 
 
 @transaction.atomic
+@transaction.atomic
 def create_supplement(*, report: Report) -> Report:
-    """A new draft that supplements a released report ("0123/2020/1"), starting as a copy of it."""
+    """A new draft that supplements a released report ("0123/2020/1"), starting as a copy of it
+    (its fields, sections, consultations and documents)."""
     if not report.is_released:
         raise ReleaseError(_("Nur eine freigegebene Vorlage kann ergänzt werden."))
     parent = report.supplements or report
@@ -200,4 +203,5 @@ def create_supplement(*, report: Report) -> Report:
             role=consultation.role,
             order=consultation.order,
         )
+    copy_documents(source=report, target=supplement)
     return supplement

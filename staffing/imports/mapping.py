@@ -95,35 +95,42 @@ def normalise(header) -> str:
     return re.sub(r"[^\wäöüß]|_", "", values.text(header).casefold()) if not isinstance(header, values.Formula) else ""
 
 
-def known(header) -> str | None:
-    """The field a header means, ``IGNORE`` for a known column without a field, ``None`` if unknown."""
+def lookup_of(synonyms: dict) -> dict:
+    """Normalised header -> field, from a field's header names (as ``SYNONYMS``)."""
+    return {name: field for field, names in synonyms.items() for name in names}
+
+
+def known(header, lookup: dict | None = None) -> str | None:
+    """The field a header means, ``IGNORE`` for a known column without a field, ``None`` if unknown
+    (``lookup``: another kind's header names, default the positions')."""
+    lookup = LOOKUP if lookup is None else lookup
     name = normalise(header)
     if not name:
         return None
-    if name in LOOKUP:
-        return LOOKUP[name]
+    if name in lookup:
+        return lookup[name]
     if name.startswith(IGNORED_PREFIXES):
         return IGNORE
     return None
 
 
-def find_header(rows: list[list]) -> int | None:
+def find_header(rows: list[list], lookup: dict | None = None) -> int | None:
     """The index of the header row: the first of the top rows where at least two cells and most of
     the filled ones are known column names (a title row above it is normal)."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         filled = [cell for cell in row if not values.is_empty(cell)]
-        matches = [cell for cell in filled if known(cell) is not None]
+        matches = [cell for cell in filled if known(cell, lookup) is not None]
         if len(matches) >= 2 and len(matches) * 2 >= len(filled):
             return index
     return None
 
 
-def propose(header: list) -> list[str]:
+def propose(header: list, lookup: dict | None = None) -> list[str]:
     """A field (or ``IGNORE``) per column; a field is proposed for its first column only."""
     taken = set()
     mapping = []
     for cell in header:
-        field = known(cell) or IGNORE
+        field = known(cell, lookup) or IGNORE
         if field and field in taken:
             field = IGNORE
         taken.add(field)
@@ -131,12 +138,15 @@ def propose(header: list) -> list[str]:
     return mapping
 
 
-def signature(header: list) -> str:
-    """The layout of a header row: the same normalised headers in the same order, the same layout."""
-    return hashlib.sha256("\x1f".join(normalise(cell) for cell in header).encode()).hexdigest()
+def signature(header: list, kind: str = "positions") -> str:
+    """The layout of a header row: the same normalised headers in the same order, the same layout
+    (per kind of import: the same columns may mean other fields in a list of decisions)."""
+    names = [normalise(cell) for cell in header]
+    return hashlib.sha256("\x1f".join(names if kind == "positions" else [kind, *names]).encode()).hexdigest()
 
 
-def clean_mapping(mapping: list, width: int) -> list[str]:
+def clean_mapping(mapping: list, width: int, fields: dict | None = None) -> list[str]:
     """A stored or posted mapping cut to the header's width, unknown fields dropped."""
-    result = [field if field in FIELDS else IGNORE for field in list(mapping)[:width]]
+    fields = FIELDS if fields is None else fields
+    result = [field if field in fields else IGNORE for field in list(mapping)[:width]]
     return result + [IGNORE] * (width - len(result))

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from integration_admin.core.formats import fte as format_fte
@@ -27,8 +28,10 @@ from programs.models import BuildingBlock
 from staffing.imports import mapping as columns
 from staffing.imports import values
 from staffing.imports.reading import Formula, ImportFileError, Workbook, read_table
+from staffing.imports.registry import Importer, importer_for
 from staffing.models import (
     Assignment,
+    ImportKind,
     ImportLayout,
     ImportRun,
     ImportStatus,
@@ -174,12 +177,12 @@ class Lookups:
         return close[0] if close else ""
 
 
-def choose_sheet(workbook: Workbook, wanted: str = ""):
+def choose_sheet(workbook: Workbook, wanted: str = "", lookup: dict | None = None):
     names = [sheet.name for sheet in workbook.sheets]
     if wanted in names:
         return workbook.sheets[names.index(wanted)]
     for sheet in workbook.sheets:
-        if columns.find_header(sheet.rows) is not None:
+        if columns.find_header(sheet.rows, lookup) is not None:
             return sheet
     return workbook.sheets[0]
 
@@ -629,14 +632,15 @@ def _find_assignment(stored, wanted: dict, claimed: set):
 # --- the import run: upload, preview, commit, undo -----------------------------------------------
 
 
-def start_run(*, user, name: str, content: bytes) -> ImportRun:
-    """Read the file (refusing what is not a table) and keep it for the preview; saves no positions."""
+def start_run(*, user, name: str, content: bytes, kind: str = ImportKind.POSITIONS) -> ImportRun:
+    """Read the file (refusing what is not a table) and keep it for the preview; saves no records."""
     import hashlib
 
     workbook = read_table(name, content)
-    preview = build_preview(workbook, user=user)
+    preview = importer_for(kind).build_preview(workbook, user=user)
     return ImportRun.objects.create(
         user=user,
+        kind=kind,
         file_name=name[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
@@ -647,22 +651,23 @@ def start_run(*, user, name: str, content: bytes) -> ImportRun:
 
 def run_preview(run: ImportRun, *, user) -> Preview:
     workbook = read_table(run.file_name, bytes(run.content))
-    return build_preview(workbook, user=user, sheet=run.sheet, mapping=run.mapping or None)
+    return importer_for(run.kind).build_preview(workbook, user=user, sheet=run.sheet, mapping=run.mapping or None)
 
 
 def save_mapping(run: ImportRun, *, user, sheet: str, mapping: list[str]) -> Preview:
     """Remember the chosen sheet and mapping on the run and for the layout of its header."""
     workbook = read_table(run.file_name, bytes(run.content))
-    chosen = choose_sheet(workbook, sheet)
+    importer = importer_for(run.kind)
+    chosen = choose_sheet(workbook, sheet, importer.lookup)
     if chosen.name != run.sheet:
         mapping = None  # another sheet: its own header, its own proposal
-    preview = build_preview(workbook, user=user, sheet=chosen.name, mapping=mapping)
+    preview = importer.build_preview(workbook, user=user, sheet=chosen.name, mapping=mapping)
     run.sheet, run.mapping = preview.sheet, preview.mapping
     run.save(update_fields=["sheet", "mapping"])
     if preview.header_row is not None and mapping is not None:
         header = chosen.rows[preview.header_row - 1]
         ImportLayout.objects.update_or_create(
-            signature=columns.signature(header),
+            signature=columns.signature(header, run.kind),
             defaults={"headers": preview.header, "mapping": preview.mapping},
         )
     return preview
@@ -813,9 +818,10 @@ def _models():
     return {"position": Position, "assignment": Assignment}
 
 
-def _latest_history(changes) -> dict:
+def _latest_history(changes, models: dict | None = None) -> dict:
+    """The newest history row per changed record (``models``: name in ``changes`` -> model)."""
     latest = {}
-    for name, model in _models().items():
+    for name, model in (models or _models()).items():
         pks = [change["pk"] for change in changes if change["model"] == name]
         for start in range(0, len(pks), 500):
             rows = (
@@ -878,3 +884,16 @@ def undo_run(*, run: ImportRun, user) -> None:
     run.status = ImportStatus.UNDONE
     run.undone_at = timezone.now()
     run.save(update_fields=["status", "undone_at"])
+
+
+IMPORTER = Importer(
+    kind=ImportKind.POSITIONS,
+    fields=columns.FIELDS,
+    lookup=columns.LOOKUP,
+    required=columns.REQUIRED,
+    build_preview=build_preview,
+    commit=commit_run,
+    undo=undo_run,
+    may_import=lambda user: user.is_administrator or user.is_caseworker,
+    key=gettext_lazy("Organisation + Baustein + Bezeichnung (mehrere Zeilen derselben Stelle: ihre Besetzungen)"),
+)

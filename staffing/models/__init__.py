@@ -1,7 +1,7 @@
 """The staffing models: organisations, positions, assignments and their stored cost
 (:mod:`.positions`), and the pay data the cost is computed from (:mod:`.pay`)."""
 
-from staffing.models.imports import ImportLayout, ImportRun, ImportRunQuerySet, ImportStatus
+from staffing.models.imports import ImportKind, ImportLayout, ImportRun, ImportRunQuerySet, ImportStatus
 from staffing.models.pay import AnnualBonusRate, EmployerContributionRate, PayGrade, PayGradeGroup, PayTableEntry
 from staffing.models.positions import (
     FTE_MAX_DIGITS,
@@ -37,6 +37,7 @@ __all__ = [
     "Assignment",
     "AssignmentQuerySet",
     "EmployerContributionRate",
+    "ImportKind",
     "ImportLayout",
     "ImportRun",
     "ImportRunQuerySet",

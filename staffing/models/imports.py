@@ -31,6 +31,15 @@ class ImportStatus(models.TextChoices):
     UNDONE = "undone", _("rückgängig gemacht")
 
 
+class ImportKind(models.TextChoices):
+    """What a file brings in. Plain strings: the importers of the kinds other than positions live
+    in the upper layers and register themselves (:mod:`staffing.imports.registry`)."""
+
+    POSITIONS = "positions", _("Stellen und Besetzungen")
+    DECISIONS = "decisions", _("Zuwendungsbescheide")
+    CALL_OFFS = "call_offs", _("Mittelabrufe")
+
+
 class ImportRunQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ImportRunQuerySet":
         """The administrator sees every import, a caseworker their own."""
@@ -44,6 +53,7 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("Benutzer"), on_delete=models.PROTECT, related_name="+"
     )
     created = models.DateTimeField(_("hochgeladen"), default=timezone.now)
+    kind = models.CharField(_("Art"), max_length=20, choices=ImportKind.choices, default=ImportKind.POSITIONS)
     file_name = models.CharField(_("Dateiname"), max_length=255)
     sha256 = models.CharField(_("Prüfsumme (SHA-256)"), max_length=64)
     content = models.BinaryField(_("Inhalt"), editable=False)

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from integration_admin.core.documents import store_document
+from integration_admin.core.models import Document
 from integration_admin.council import pdf as pdf_module
 from integration_admin.council import services
 from integration_admin.council.demo import load_council_demo
@@ -119,9 +121,14 @@ def test_supplements_are_numbered_after_their_paper(head):
     parent = factories.report(date=DAY)
     factories.section(parent, 1, heading="Abschnitt")
     parent = release(parent, head)
+    scan = b"%PDF-1.7\n% Anlage zur Vorlage\n%%EOF\n"
+    store_document(parent=parent, content=scan, file_name="anlage.pdf", title="Anlage 1", kind="sonstiges", user=head)
     first = services.create_supplement(report=parent)
     assert first.supplements == parent and not first.is_released
     assert first.title == parent.title and first.sections.count() == parent.sections.count()
+    [copy] = Document.objects.attached_to([first])  # the supplement starts with the paper's documents
+    assert (copy.title, copy.file_name, copy.uploaded_by, copy.content.data) == ("Anlage 1", "anlage.pdf", head, scan)
+    assert Document.objects.attached_to([parent]).count() == 1  # the paper keeps its own
     first = release(first, head)
     second = release(services.create_supplement(report=first), head)  # a supplement of a supplement: same parent
     assert (first.reference, second.reference) == ("0001/2023/1", "0001/2023/2")

@@ -168,3 +168,22 @@ def test_a_flat_rate_is_frozen_into_the_decision_and_a_change_reaches_it_only_by
     assert taken.granted_amount == Decimal("228000.00")  # 4 x 57.000
     assert taken.history.first().history_change_reason == "Pauschale 2021 auf 57.000 € erhöht"
     assert DecisionVersion.objects.get(pk=kept.pk).granted_amount == Decimal("220000.00")
+
+
+def test_payouts_receipts_and_claims_are_looked_up_in_the_admin_but_not_changed(founding, login):
+    """They are recorded and approved on their pages (four eyes, review, row lock), so the admin only shows them."""
+    proof = factories.proof(founding, due_on=datetime.date(2023, 6, 30))
+    receipt = proof.receipts.create(
+        number="A1", dated_on=datetime.date(2021, 3, 1), payee="Stadtwerke", purpose="Miete", amount=Decimal("100.00")
+    )
+    client = login("admin")
+    for model in ("payout", "receipt", "repaymentclaim"):
+        assert client.get(reverse(f"admin:funding_{model}_changelist")).status_code == 200, model
+        assert client.get(reverse(f"admin:funding_{model}_add")).status_code == 403, model
+    url = reverse("admin:funding_receipt_change", args=[receipt.pk])
+    html = client.get(url).content.decode()
+    assert "Stadtwerke" in html and 'name="amount"' not in html
+    response = client.post(url, {"number": "A1", "payee": "geändert", "amount": "1,00"})
+    assert response.status_code == 403
+    receipt.refresh_from_db()
+    assert (receipt.payee, receipt.amount) == ("Stadtwerke", Decimal("100.00"))

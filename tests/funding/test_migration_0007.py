@@ -10,7 +10,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.migrations import ON_POSTGRESQL
+
+pytestmark = [pytest.mark.django_db(transaction=True), ON_POSTGRESQL]
 
 BEFORE = [("funding", "0006_revisions_and_illustrative_values")]
 

@@ -69,6 +69,27 @@ def test_heinsberg_terms_by_year():
     ]
 
 
+def test_a_contract_counting_by_day_caps_part_years_by_their_days():
+    """16.07.–31.12.2021 is 5 + 16/31 months: 55.000 € x 1,0 VZÄ gives 25.282,26 € (as the plan does)."""
+    pass_through = PassThrough(
+        amount=Decimal("80282.26"),
+        period_start=datetime.date(2021, 7, 16),
+        period_end=datetime.date(2022, 12, 31),
+        funded_fte=Decimal("1.0"),
+        max_per_fte=Decimal("55000.00"),
+        top_up_per_fte=Decimal("6000.00"),
+        month_counting="by_day",
+    )
+    rows = [(r["year"], r["months"], r["cap"], r["passed_on"], r["top_up"]) for r in pass_through.by_year]
+    assert rows == [
+        (2021, Decimal("5.52"), Decimal("25282.26"), Decimal("25282.26"), Decimal("2758.06")),
+        (2022, 12, Decimal("55000.00"), Decimal("55000.00"), Decimal("6000.00")),
+    ]
+    assert pass_through.cap == Decimal("80282.26")
+    pass_through.month_counting = "started_months"  # July counts in full: 6 months
+    assert pass_through.cap == Decimal("82500.00")
+
+
 def test_amount_without_a_cap_is_split_by_months():
     assert money.amount_by_year(Decimal("100.00"), START, END) == {2021: Decimal("33.33"), 2022: Decimal("66.67")}
 
@@ -109,11 +130,12 @@ def test_years_add_up_and_are_never_negative(start, length, fte, max_per_fte, to
         if max_per_fte is not None:
             assert row["passed_on"] <= row["cap"]  # no year gets more than its cap
     # Each year is rounded on its own: within half a cent per year of the exact yearly amounts.
-    exact_months = Decimal(money.months_in_period(start, end)) / 12
+    # (Divided by 12 last: 4/12 first would round 1,50 x 0,15 x 4/12 = 0,075 to 0,0749999...)
+    months = money.months_in_period(start, end)
     if max_per_fte is not None:
-        assert abs(sum(r["cap"] for r in rows) - max_per_fte * fte * exact_months) <= Decimal("0.005") * len(rows)
+        assert abs(sum(r["cap"] for r in rows) - max_per_fte * fte * months / 12) <= Decimal("0.005") * len(rows)
     if top_up is not None:
-        assert abs(sum(r["top_up"] for r in rows) - top_up * fte * exact_months) <= Decimal("0.005") * len(rows)
+        assert abs(sum(r["top_up"] for r in rows) - top_up * fte * months / 12) <= Decimal("0.005") * len(rows)
 
 
 @settings(max_examples=500)

@@ -4,11 +4,14 @@ the final grant under share financing, the repayment claim with interest from ea
 part's day of receipt; deadlines by rule; the two-month rule on amounts."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from pypdf import PdfReader
 
 from funding import money, settlement
 from funding.models import (
@@ -244,6 +247,43 @@ def test_deadlines_by_rule(share_decision, login):
     client.post(reverse("funding:decision-deadlines", args=[share_decision.pk]), {"overwrite": "1"})
     proof.refresh_from_db()
     assert proof.due_on == day(2023, 6, 30)
+
+
+def test_recipients_deadlines_follow_the_kreis_by_the_contracts_lead(share_decision, login):
+    """A recipient whose contract says "two months before the Kreis": 28.02.2022 and 30.04.2023."""
+    version = share_decision.versions.get()
+    version.period_end = day(2022, 12, 31)
+    version.save()
+    EligibilityRule.objects.create(decision=share_decision, interim_proof_months=4, final_proof_months=6)
+    recipient = factories.organisation("Träger B")
+    pass_through = PassThrough.objects.create(
+        decision=share_decision, recipient=recipient, amount=D("20000.00"), proof_lead_months=2
+    )
+    late = PassThrough.objects.create(  # from 2022 only: no interim proof for 2021
+        decision=share_decision,
+        recipient=factories.organisation("Träger C"),
+        amount=D("1000.00"),
+        period_start=day(2022, 1, 1),
+        proof_lead_months=1,
+    )
+    client = login("admin")
+    page = client.get(share_decision.get_absolute_url()).content.decode()
+    assert "Zwischennachweis 2021 (Empfänger Träger B): 28.02.2022" in page
+    assert "Verwendungsnachweis (Empfänger Träger B): 30.04.2023" in page
+    client.post(reverse("funding:decision-deadlines", args=[share_decision.pk]))
+    proofs = {(p.kind, p.covers_year, p.pass_through_id): p.due_on for p in share_decision.proofs.all()}
+    assert proofs == {
+        (ProofKind.INTERIM, 2021, None): day(2022, 4, 30),
+        (ProofKind.FINAL, None, None): day(2023, 6, 30),
+        (ProofKind.INTERIM, 2021, pass_through.pk): day(2022, 2, 28),
+        (ProofKind.FINAL, None, pass_through.pk): day(2023, 4, 30),
+        (ProofKind.FINAL, None, late.pk): day(2023, 5, 31),
+    }
+    contract = client.get(reverse("funding:passthrough-contract", args=[pass_through.pk])).content
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(contract)).pages).split())
+    assert "bis zum Ende des Monats vorzulegen, der 2 Monate vor der Frist des Kreises liegt" in text
+    with pytest.raises(ValidationError):  # a lead beyond a year is refused (form and database)
+        PassThrough(decision=share_decision, recipient=recipient, amount=D("1.00"), proof_lead_months=13).full_clean()
 
 
 def test_two_month_rule_warns_of_money_called_too_early(share_decision, login):
