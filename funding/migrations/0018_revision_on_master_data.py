@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funding', '0017_pass_through_month_counting'),
+        ("funding", "0017_pass_through_month_counting"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='baserate',
-            name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Schutz vor gleichzeitigem Überschreiben.', verbose_name='Bearbeitungsstand'),
+            model_name="baserate",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=1,
+                editable=False,
+                help_text="Schutz vor gleichzeitigem Überschreiben.",
+                verbose_name="Bearbeitungsstand",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalbaserate',
-            name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Schutz vor gleichzeitigem Überschreiben.', verbose_name='Bearbeitungsstand'),
+            model_name="historicalbaserate",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=1,
+                editable=False,
+                help_text="Schutz vor gleichzeitigem Überschreiben.",
+                verbose_name="Bearbeitungsstand",
+            ),
         ),
     ]

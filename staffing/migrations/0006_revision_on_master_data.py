@@ -4,25 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staffing', '0005_import_run_kind'),
+        ("staffing", "0005_import_run_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='employercontributionrate',
-            name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Schutz vor gleichzeitigem Überschreiben.', verbose_name='Bearbeitungsstand'),
+            model_name="employercontributionrate",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=1,
+                editable=False,
+                help_text="Schutz vor gleichzeitigem Überschreiben.",
+                verbose_name="Bearbeitungsstand",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Schutz vor gleichzeitigem Überschreiben.', verbose_name='Bearbeitungsstand'),
+            model_name="organisation",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=1,
+                editable=False,
+                help_text="Schutz vor gleichzeitigem Überschreiben.",
+                verbose_name="Bearbeitungsstand",
+            ),
         ),
         migrations.AddField(
-            model_name='paygrade',
-            name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, help_text='Schutz vor gleichzeitigem Überschreiben.', verbose_name='Bearbeitungsstand'),
+            model_name="paygrade",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=1,
+                editable=False,
+                help_text="Schutz vor gleichzeitigem Überschreiben.",
+                verbose_name="Bearbeitungsstand",
+            ),
         ),
     ]
