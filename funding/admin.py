@@ -46,7 +46,12 @@ from funding.models import (
     Receipt,
     RepaymentClaim,
 )
-from integration_admin.core.admin import ApprovableAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin
+from integration_admin.core.admin import (
+    ApprovableAdminMixin,
+    LocalizedAdminMixin,
+    PlainTextAdminMixin,
+    RevisionedAdminMixin,
+)
 from integration_admin.core.forms import (
     LocalizedDateField,
     LocalizedDecimalField,
@@ -333,31 +338,17 @@ class RepaymentClaimAdmin(ViewOnlyInAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(FlatRate)
-class FlatRateAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
+class FlatRateAdmin(
+    LocalizedAdminMixin, PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["building_block", "year", "amount_per_fte", "is_illustrative"]
     list_select_related = ["building_block__programme"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.fill_missing_flat_rates(building_block_id=obj.building_block_id, year=obj.year)
-        keeping = services.issued_versions_with_other_rate(
-            building_block_id=obj.building_block_id, year=obj.year, amount=obj.amount_per_fte
-        )
-        if keeping:
-            self.message_user(
-                request,
-                _(
-                    "Die Pauschale gilt für neue Bescheide. %(count)s erlassene Bescheide behalten ihre "
-                    "festgeschriebene Pauschale für %(year)s (%(titles)s); sie ändert sich dort nur mit einem "
-                    "Änderungsbescheid („Pauschalen aus den Stammdaten übernehmen“)."
-                )
-                % {
-                    "count": len(keeping),
-                    "year": obj.year,
-                    "titles": ", ".join(version.decision.title for version in keeping),
-                },
-                level=messages.WARNING,
-            )
+        notice = services.apply_master_flat_rate(rate=obj)
+        if notice:
+            self.message_user(request, notice, level=messages.WARNING)
 
 
 @admin.register(EligibilityRule)
@@ -394,7 +385,7 @@ class BaseRateAdminForm(forms.ModelForm):
 
 
 @admin.register(BaseRate)
-class BaseRateAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
+class BaseRateAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
     """The base rate (§ 247 BGB) for the interest on repayment claims; a new one every 1 January and 1 July."""
 
     form = BaseRateAdminForm

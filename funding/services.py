@@ -587,6 +587,27 @@ def issued_versions_with_other_rate(*, building_block_id: int, year: int, amount
     return list({item.version_id: item.version for item in items}.values())
 
 
+def apply_master_flat_rate(*, rate) -> str:
+    """After a flat rate of the master data was saved (page or admin): decisions of its block that
+    still lack a rate for its year take it; issued decisions keep their frozen rate. Returns the
+    message naming those that keep theirs ("" when none does)."""
+    fill_missing_flat_rates(building_block_id=rate.building_block_id, year=rate.year)
+    keeping = issued_versions_with_other_rate(
+        building_block_id=rate.building_block_id, year=rate.year, amount=rate.amount_per_fte
+    )
+    if not keeping:
+        return ""
+    return _(
+        "Die Pauschale gilt für neue Bescheide. %(count)s erlassene Bescheide behalten ihre "
+        "festgeschriebene Pauschale für %(year)s (%(titles)s); sie ändert sich dort nur mit einem "
+        "Änderungsbescheid („Pauschalen aus den Stammdaten übernehmen“)."
+    ) % {
+        "count": len(keeping),
+        "year": rate.year,
+        "titles": ", ".join(version.decision.title for version in keeping),
+    }
+
+
 @transaction.atomic
 def save_eligibility_rule(*, decision: GrantDecision, expected_revision: int | None, rule, reason: str = ""):
     """Save a decision's own eligibility rule, if nobody else saved the decision in between.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import proof_views, views
+from funding import master_data_views, proof_views, views
 
 app_name = "funding"
 
@@ -74,4 +74,9 @@ urlpatterns = [
     path("applications/<int:pk>/delete/", views.ApplicationDeleteView.as_view(), name="application-delete"),
     path("controlling/", views.ControllingView.as_view(), name="controlling"),
     path("positions/<int:pk>/financing/", views.PositionFinancingView.as_view(), name="position-financing"),
+    # master data (the administrator): funding/master_data_views.py
+    path("flat-rates/new/", master_data_views.FlatRateCreateView.as_view(), name="flatrate-create"),
+    path("flat-rates/<int:pk>/edit/", master_data_views.FlatRateUpdateView.as_view(), name="flatrate-update"),
+    path("base-rates/new/", master_data_views.BaseRateCreateView.as_view(), name="baserate-create"),
+    path("base-rates/<int:pk>/edit/", master_data_views.BaseRateUpdateView.as_view(), name="baserate-update"),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from integration_admin.core.db import JoinedText, split_joined
-from integration_admin.core.models import Illustrative
+from integration_admin.core.models import Illustrative, Revisioned
 
 
 class Funder(models.Model):
@@ -160,7 +160,7 @@ class BuildingBlock(models.Model):
         return text
 
 
-class FlatRate(Illustrative):
+class FlatRate(Revisioned, Illustrative):
     """A flat rate per FTE and year for a building block (Fachbezogene Pauschale); data, not code."""
 
     building_block = models.ForeignKey(

@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.db.models import F
 from simple_history.admin import SimpleHistoryAdmin
 
-from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin
+from integration_admin.core.admin import LocalizedAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin
 from staffing.models import (
     AnnualBonusRate,
     Assignment,
@@ -32,7 +33,7 @@ class RefreshCostsAdminMixin:
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(PlainTextAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(PlainTextAdminMixin, RevisionedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["short_name", "name"]
@@ -70,24 +71,36 @@ class PayGradeGroupAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.Mode
 
 
 @admin.register(PayGrade)
-class PayGradeAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
+class PayGradeAdmin(PlainTextAdminMixin, RevisionedAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["code", "group", "sort_order"]
     list_select_related = ["group"]
 
 
 @admin.register(PayTableEntry)
-class PayTableEntryAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
+class PayTableEntryAdmin(LocalizedAdminMixin, PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["pay_grade", "step", "valid_from", "monthly_amount", "is_illustrative"]
     list_filter = ["pay_grade", "valid_from", "is_illustrative"]
     list_select_related = ["pay_grade"]
 
+    def save_model(self, request, obj, form, change):
+        # the grade's row of the pay table changed: a pay-table page opened before is refused
+        PayGrade.objects.filter(pk=obj.pay_grade_id).update(revision=F("revision") + 1)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(AnnualBonusRate)
-class AnnualBonusRateAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
+class AnnualBonusRateAdmin(LocalizedAdminMixin, PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
     list_display = ["year", "group", "rate", "is_illustrative"]
     list_select_related = ["group"]
 
+    def save_model(self, request, obj, form, change):
+        # the rates of the year changed: a rates page of that year opened before is refused
+        EmployerContributionRate.objects.filter(year=obj.year).update(revision=F("revision") + 1)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(EmployerContributionRate)
-class EmployerContributionRateAdmin(PlainTextAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin):
+class EmployerContributionRateAdmin(
+    LocalizedAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin, RefreshCostsAdminMixin, admin.ModelAdmin
+):
     list_display = ["year", "social_insurance_rate", "pension_levy_rate", "is_illustrative"]

@@ -13,9 +13,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from integration_admin.core.history import ASSIGNMENT_ENDED, system_reason
-from integration_admin.core.models import lock_revision
+from integration_admin.core.models import StaleRevision, lock_revision
 from staffing.costs import annual_cost, load_cost_tables
-from staffing.models import Assignment, Position, PositionCost
+from staffing.models import (
+    AnnualBonusRate,
+    Assignment,
+    EmployerContributionRate,
+    PayTableEntry,
+    Position,
+    PositionCost,
+)
 
 COST_FIELDS = ("months", "gross_pay", "annual_bonus", "employer_contributions", "total", "is_illustrative")
 
@@ -133,3 +140,78 @@ def refresh_costs(*, positions=None) -> int:
     PositionCost.objects.bulk_update(changed, COST_FIELDS, batch_size=500)
     PositionCost.objects.bulk_create(wanted.values(), batch_size=500)
     return len(stale) + len(changed) + len(wanted)
+
+
+# --- master data: pay tables and the rates of a year ------------------------------------------------
+
+
+@transaction.atomic
+def save_pay_table(*, valid_from: datetime.date, rows) -> int:
+    """Save the monthly pay of grades and steps valid from ``valid_from`` (a pay round), then
+    recompute every stored position cost (as ``manage.py refresh_costs`` does).
+
+    ``rows``: (grade, revision the form was opened with, {step: amount or None}) for each grade
+    whose row changed. Each grade's row is locked and its revision checked first
+    (:class:`~integration_admin.core.models.StaleRevision`: nothing is written). An amount writes
+    the entry of that day; ``None`` removes an entry of that day (an earlier one stays in force).
+    Entries typed here are real values, no longer illustrative. Returns the cost rows changed."""
+    for grade, seen, amounts in rows:
+        lock_revision(grade, seen)
+        for step, amount in sorted(amounts.items()):
+            entry = PayTableEntry.objects.filter(pay_grade=grade, step=step, valid_from=valid_from).first()
+            if amount is None:
+                if entry is not None:
+                    entry.delete()
+                continue
+            if entry is None:
+                entry = PayTableEntry(pay_grade=grade, step=step, valid_from=valid_from)
+            elif entry.monthly_amount == amount:
+                continue
+            entry.monthly_amount = amount
+            entry.is_illustrative = False
+            entry.full_clean()
+            entry.save()
+        grade.save(update_fields=["revision"])
+    return refresh_costs()
+
+
+@transaction.atomic
+def save_year_rates(
+    *,
+    year: int,
+    expected_revision: int | None,
+    social_insurance_rate,
+    pension_levy_rate,
+    bonus_rates: dict,
+) -> EmployerContributionRate:
+    """Save the employer rates and the bonus rates ({grade group: rate or None}) of a year together,
+    then recompute the stored position costs. The year's employer-rate row is locked and its
+    revision checked; a form opened when the year had no rates yet is refused once someone
+    else entered them (a form sent twice creates them once). ``None`` removes a bonus rate."""
+    rates = EmployerContributionRate.objects.select_for_update().filter(year=year).first()
+    if rates is None:
+        rates = EmployerContributionRate(year=year)
+    elif expected_revision is None:
+        raise StaleRevision(rates)
+    else:
+        lock_revision(rates, expected_revision)
+    rates.social_insurance_rate = social_insurance_rate
+    rates.pension_levy_rate = pension_levy_rate
+    rates.is_illustrative = False
+    rates.full_clean()
+    rates.save()
+    for group, rate in bonus_rates.items():
+        existing = AnnualBonusRate.objects.filter(year=year, group=group).first()
+        if rate is None:
+            if existing is not None:
+                existing.delete()
+            continue
+        if existing is not None and existing.rate == rate:
+            continue
+        bonus = existing or AnnualBonusRate(year=year, group=group)
+        bonus.rate = rate
+        bonus.is_illustrative = False
+        bonus.full_clean()
+        bonus.save()
+    refresh_costs()
+    return rates

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staffing import import_views, views
+from staffing import import_views, master_data_views, views
 
 app_name = "staffing"
 
@@ -23,4 +23,11 @@ urlpatterns = [
     path("pay-tables/", views.PayTableView.as_view(), name="paytable-list"),
     path("organisations/", views.OrganisationListView.as_view(), name="organisation-list"),
     path("organisations/<int:pk>/", views.OrganisationDetailView.as_view(), name="organisation-detail"),
+    # master data (the administrator): staffing/master_data_views.py
+    path("organisations/new/", master_data_views.OrganisationCreateView.as_view(), name="organisation-create"),
+    path(
+        "organisations/<int:pk>/edit/", master_data_views.OrganisationUpdateView.as_view(), name="organisation-update"
+    ),
+    path("pay-tables/edit/", master_data_views.PayTableEditView.as_view(), name="paytable-edit"),
+    path("pay-tables/rates/", master_data_views.YearRatesEditView.as_view(), name="yearrates-edit"),
 ]

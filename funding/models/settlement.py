@@ -25,7 +25,7 @@ DEFAULT_POINTS_ABOVE_BASE = Decimal("5.00")
 DEFAULT_LEGAL_BASIS = "§ 49a Abs. 3 VwVfG NRW"
 
 
-class BaseRate(models.Model):
+class BaseRate(Revisioned):
     """The base rate (Basiszinssatz, § 247 BGB) from a day on, as the Deutsche Bundesbank publishes
     it every 1 January and 1 July."""
 

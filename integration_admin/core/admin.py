@@ -3,7 +3,12 @@
 from django import forms
 from django.db import models
 
-from integration_admin.core.forms import PlainIntegerField, reject_bidi_controls
+from integration_admin.core.forms import (
+    LocalizedDateField,
+    LocalizedDecimalField,
+    PlainIntegerField,
+    reject_bidi_controls,
+)
 from integration_admin.core.models import record_change
 
 
@@ -41,3 +46,16 @@ class PlainTextAdminMixin:
         if isinstance(formfield, forms.CharField) and reject_bidi_controls not in formfield.validators:
             formfield.validators.append(reject_bidi_controls)
         return formfield
+
+
+class LocalizedAdminMixin:
+    """Amounts, rates and dates in the admin are typed as on the pages, in the user's language
+    ("57.000,00", "20,5", "01.01.2021" in German): text inputs instead of the browser's number
+    inputs, which refuse a German comma (:class:`~integration_admin.core.forms.LocalizedDecimalField`)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DecimalField):
+            kwargs.setdefault("form_class", LocalizedDecimalField)
+        elif isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
+            kwargs.setdefault("form_class", LocalizedDateField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

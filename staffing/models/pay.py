@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.models import Illustrative
+from integration_admin.core.models import Illustrative, Revisioned
 
 
 class PayGradeGroup(models.Model):
@@ -26,8 +26,9 @@ class PayGradeGroup(models.Model):
         return self.name
 
 
-class PayGrade(models.Model):
-    """A pay grade of the TVöD VKA, e.g. "E 9b", "E 11", "S 12"."""
+class PayGrade(Revisioned):
+    """A pay grade of the TVöD VKA, e.g. "E 9b", "E 11", "S 12". Its ``revision`` also guards its row
+    of the pay table: the master-data page saves a grade's steps under a lock of the grade."""
 
     code = models.CharField(_("Entgeltgruppe"), max_length=10, unique=True)
     group = models.ForeignKey(
@@ -101,8 +102,9 @@ class AnnualBonusRate(Illustrative):
         return f"{self.year} {self.group}: {self.rate} %"
 
 
-class EmployerContributionRate(Illustrative):
-    """Employer contributions per year: social insurance and supplementary pension levy."""
+class EmployerContributionRate(Revisioned, Illustrative):
+    """Employer contributions per year: social insurance and supplementary pension levy. Its
+    ``revision`` also guards the year's bonus rates (saved together on the master-data page)."""
 
     year = models.PositiveSmallIntegerField(_("Jahr"), unique=True)
     social_insurance_rate = models.DecimalField(

@@ -91,8 +91,9 @@ class OrganisationQuerySet(models.QuerySet):
         ).annotate(vacant_milli=F("staffable_milli") - F("assigned_milli"))
 
 
-class Organisation(models.Model):
-    """Where positions sit: the KI, the ABH, the DRK, the VHS ..."""
+class Organisation(Revisioned):
+    """Where positions sit: the KI, the ABH, the DRK, the VHS ... (master data, kept by the
+    administrator on the master-data pages; ``revision`` guards against lost updates)."""
 
     short_name = models.CharField(_("Kurzbezeichnung"), max_length=30, unique=True)
     name = models.CharField(_("Name"), max_length=300)

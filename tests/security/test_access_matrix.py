@@ -48,6 +48,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from funding import services
 from funding.models import (
     Application,
+    BaseRate,
     CallOff,
     DecisionVersion,
     GrantDecision,
@@ -71,7 +72,7 @@ from integration_admin.council.models import (
     ReportJobStatus,
 )
 from integration_admin.models import SavedFilter, User
-from programs.models import Programme
+from programs.models import FlatRate, Programme
 from staffing.imports.positions import start_run
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
@@ -161,6 +162,17 @@ EXPECTED = {
     "staffing:paytable-list": READ,
     "staffing:organisation-list": READ,
     "staffing:organisation-detail": READ,
+    # master data (issue 25): changed by the administrator only; everyone reads the figures on the
+    # organisation and pay-table pages above
+    "master-data": {"GET": (LOGIN, NO, NO, NO, OK), "POST": (LOGIN, NO, NO, NO, NA)},  # an overview, nothing to post
+    "staffing:organisation-create": ADMIN_ONLY,
+    "staffing:organisation-update": ADMIN_ONLY,
+    "staffing:paytable-edit": ADMIN_ONLY,
+    "staffing:yearrates-edit": ADMIN_ONLY,
+    "funding:flatrate-create": ADMIN_ONLY,
+    "funding:flatrate-update": ADMIN_ONLY,
+    "funding:baserate-create": ADMIN_ONLY,
+    "funding:baserate-update": ADMIN_ONLY,
     # funding: no one but the administrator changes grant decisions
     "funding:decision-list": READ,
     "funding:decision-create": ADMIN_ONLY,
@@ -484,6 +496,8 @@ def matrix_data(demo):
         "pass_through": PassThrough.objects.order_by("pk").first().pk,
         "payout": payout.pk,
         "application": Application.objects.order_by("pk").first().pk,
+        "flatrate": FlatRate.objects.order_by("pk").first().pk,
+        "baserate": BaseRate.objects.order_by("pk").first().pk,
         "meeting": item.meeting_id,
         "agendaitem": item.pk,
         "committee": Committee.objects.order_by("pk").first().pk,

@@ -138,6 +138,9 @@ def _oparl_files():
 # URLs whose view names no model, or another one than the ``pk`` in the path: which objects it means.
 PK_MODELS = {
     "staffing:assignment-create": "staffing.Position",
+    "staffing:organisation-update": "staffing.Organisation",
+    "funding:flatrate-update": "programs.FlatRate",
+    "funding:baserate-update": "funding.BaseRate",
     "funding:decision-update": "funding.GrantDecision",
     "funding:decision-amend": "funding.GrantDecision",
     "funding:decision-shares": "funding.GrantDecision",
