@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("staffing", "0005_import_run_kind"),
+        ("staffing", "0006_import_jobs"),
     ]
 
     operations = [
