@@ -19,7 +19,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from integration_admin.demo import DEMO_PASSWORD
 from integration_admin.models import User
 from staffing.models import Position
 from tests import factories
-from tests.council.test_worker_outages import database_url, postgres_only, start_worker  # noqa: F401
+from tests.council.test_worker_outages import database_url, postgres_only, start_worker, wait_for  # noqa: F401
 from tests.security.test_reverse_proxy import Client, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -107,16 +106,6 @@ def fetch_bytes(client: Client, path: str) -> bytes:
     return body
 
 
-def wait_until(condition, what: str, seconds: float = 120):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def two_servers(postgres_only, demo, tmp_path):  # noqa: F811
     """Two gunicorn app servers and one worker on the test database: yields (port A, port B)."""
@@ -160,7 +149,7 @@ def two_servers(postgres_only, demo, tmp_path):  # noqa: F811
     processes.append(start_worker(database_url(), tmp_path / "worker.log"))
     try:
         for port in ports:
-            wait_until(lambda port=port: _answers(port, processes, log), f"the app server on port {port}", 60)
+            wait_for(lambda port=port: _answers(port, processes, log), f"the app server on port {port}", 60)
         yield ports
     finally:
         for process in processes:  # SIGTERM: gunicorn stops its workers, the worker its loop
@@ -217,7 +206,9 @@ def test_two_app_servers_share_logins_changes_jobs_and_released_papers(two_serve
     )
     assert status == 302
     job = report.jobs.get()
-    wait_until(lambda: report.jobs.filter(pk=job.pk, status=ReportJobStatus.DONE).exists(), "the worker's PDF")
+    wait_for(
+        lambda: report.jobs.filter(pk=job.pk, status=ReportJobStatus.DONE).exists(), "the worker's PDF", seconds=120
+    )
     assert fetch_bytes(head_b, reverse("council:job-pdf", args=[job.pk])).startswith(b"%PDF")
 
     # A paper released through A is served byte-identical by A and B.
@@ -226,7 +217,7 @@ def test_two_app_servers_share_logins_changes_jobs_and_released_papers(two_serve
     values["confirm_findings"] = "on"  # (the draft has gaps: no consultation, no signatory)
     status, body = head_a.request("POST", release, values)
     assert status == 302, body[:2000]
-    wait_until(lambda: Report.objects.get(pk=report.pk).is_released, "the release job")
+    wait_for(lambda: Report.objects.get(pk=report.pk).is_released, "the release job", seconds=120)
     pdf = reverse("council:report-pdf", args=[report.pk])
     from_a, from_b = fetch_bytes(head_a, pdf), fetch_bytes(head_b, pdf)
     assert from_a == from_b == bytes(ReportFile.objects.get(report=report).content)
