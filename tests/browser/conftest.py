@@ -88,6 +88,16 @@ def page(browser, live_server, demo):
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    # A part of the page loaded later (htmx on "load" or "revealed") may still be on its way when
+    # the test has seen what it wanted: let it arrive before the test's data are removed, or the
+    # flush of a transactional test meets a request still reading (a deadlock on PostgreSQL).
+    # A page that polls never goes idle: then the test ends after a few seconds anyway.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except PlaywrightTimeoutError:
+        pass
     context.close()
 
 
