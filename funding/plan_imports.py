@@ -116,26 +116,21 @@ class PlanGroup:
         probe = PlanItemFormSet(instance=self.version, queryset=queryset, decision=self.decision)
         prefix = probe.prefix
         data = {}
-        forms = [(item, line) for item, line in pairs if item is not None]
-        forms += [(item, None) for item in removed]
+        # the plan's items first (kept, changed or removed), then the new lines in the file's order
         start = max((item.sort_order for item in items), default=0)
-        forms += [(None, line) for item, line in pairs if item is None]
-        # the existing items first, in the form set's order (its queryset's)
-        order = {item.pk: index for index, item in enumerate(queryset)}
-        forms.sort(key=lambda pair: order.get(pair[0].pk, len(order)) if pair[0] is not None else len(order) + 1)
-        for index, (item, line) in enumerate(forms):
+        forms = [(item, line, item.sort_order) for item, line in pairs if item is not None]
+        forms += [(item, None, item.sort_order) for item in removed]
+        forms += [(None, line, start + 1 + index) for index, (item, line) in enumerate(pairs) if item is None]
+        for index, (item, line, sort_order) in enumerate(forms):
             key = f"{prefix}-{index}-"
             if item is not None:
                 data[key + "id"] = item.pk
                 data[key + "version"] = self.version.pk
+            data.update(_line_data(key, line if line is not None else _line_of(item)))
+            data[key + "sort_order"] = sort_order
             if line is None:
-                data.update(
-                    _line_data(key, _line_of(item)), **{key + "sort_order": item.sort_order, key + "DELETE": "on"}
-                )
-                continue
-            data.update(_line_data(key, line))
-            data[key + "sort_order"] = item.sort_order if item is not None else start + 1 + self.lines.index(line)
-        initial = sum(1 for item, _line in forms if item is not None)
+                data[key + "DELETE"] = "on"
+        initial = sum(1 for item, _line, _order in forms if item is not None)
         data |= {
             f"{prefix}-TOTAL_FORMS": len(forms),
             f"{prefix}-INITIAL_FORMS": initial,
@@ -386,7 +381,7 @@ def _check_group(group: PlanGroup) -> None:
                 decision=GrantDecision.objects.get(pk=group.decision.pk),
                 expected_revision=group.decision.revision,
                 formset=formset,
-                reason=_("Vorschau eines Imports"),
+                reason="Import (Vorschau)",  # rolled back, never shown
             )
             after = version.granted_amount
             raise _DryRun
@@ -396,7 +391,10 @@ def _check_group(group: PlanGroup) -> None:
                 "decision",
                 _column(group.rows[0][1], "decision"),
                 _("Die Zuwendung ändert sich von %(before)s auf %(after)s.")
-                % {"before": euro(before) if before is not None else "–", "after": euro(after) if after else "–"},
+                % {
+                    "before": euro(before) if before is not None else "–",
+                    "after": euro(after) if after is not None else "–",
+                },
                 error=False,
             )
     except ValidationError as error:
