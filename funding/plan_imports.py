@@ -523,7 +523,7 @@ PLAN_ITEMS = Importer(
     commit=commit_plans,
     undo=undo_plans,
     may_import=lambda user: user.can_change_grants(),
-    key=gettext_lazy("das Aktenzeichen des Bescheids"),
+    key=gettext_lazy("das Aktenzeichen des Bescheids und eine gleiche Zeile seines Finanzierungsplans"),
     notes=(
         gettext_lazy(
             "Je Zeile eine Position eines Finanzierungsplans. Die Zeilen eines Bescheids ersetzen dessen geltenden "
