@@ -277,7 +277,11 @@ def build_plan_preview(workbook: Workbook, *, user, sheet: str = "", mapping: li
             else:
                 decision = found[0]
         kind = None
-        kind_text = display(raw["kind"][0])
+        try:
+            kind_text = values.text(raw["kind"][0])
+        except ValueError as error:  # a formula without its value
+            kind_text = ""
+            row.add("kind", _column(raw, "kind"), str(error))
         if kind_text:
             kind = lookups.kinds.get(_fold(kind_text))
             if kind is None:

@@ -202,3 +202,17 @@ def test_the_plan_export_reimports_unchanged(client):
         assert preview.ok, messages
         assert {row.action for row in preview.rows} == {UNCHANGED}, messages
         assert len(preview.rows) == count > 0
+
+
+def test_the_plan_services_rules_show_in_the_preview(client):
+    """A rule of the plan's service (here: a line outside the grant period) is the decision's error."""
+    login_as(client, "admin")
+    decision, version, _block = a_decision(client)
+    before = plan_of(version)
+    rows = [HEADER, [decision.reference, "Festbetrag", "Messe", "2030", "", "1.000,00", "", "", ""]]
+    run = run_of(upload(client, xlsx(("P", rows)), ImportKind.PLAN_ITEMS))
+    text = preview_text(client, run)
+    assert "Vorschau: 0 neu, 0 geändert, 0 unverändert, 1 mit Fehlern." in text
+    assert "fällt in kein Jahr des Bewilligungszeitraums (2024–2024)" in text
+    client.post(f"/imports/{run.pk}/confirm/")
+    assert plan_of(version) == before
