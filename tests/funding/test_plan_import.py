@@ -10,11 +10,12 @@ from django.urls import reverse
 from funding import plan_imports
 from funding.models import DecisionVersion, GrantDecision, PlanItem, PlanItemKind
 from integration_admin.models import User
+from programs.models import FlatRate
 from staffing.imports.positions import UNCHANGED
 from staffing.imports.reading import read_table
 from staffing.models import ImportKind, ImportRun, ImportStatus, Organisation
 from tests.conftest import login_as
-from tests.funding.test_imports import decision_rows, preview_text, programme_and_funder, upload
+from tests.funding.test_imports import DECISION_HEADER, decision_rows, preview_text, programme_and_funder, upload
 from tests.staffing.test_import import csv_bytes, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -191,9 +192,20 @@ def test_the_plan_export_reimports_unchanged(client):
         (PlanItemKind.MATERIAL, "Sachkosten", "", "", "", "12,5", ""),
         (PlanItemKind.OWN_FUNDS, "Eigenmittel", "", "", "1.000,00", "", ""),
     ])  # fmt: skip
+    # and a flat-rate decision whose rates were frozen from the master data (they travel as lines too)
+    FlatRate.objects.update_or_create(building_block=block, year=2024, defaults={"amount_per_fte": Decimal("57000")})
+    programme, funder = decision.programme, decision.funder
+    flat = [DECISION_HEADER + ["geförderte VZÄ"],
+            ["AZ-IMP-P", programme.short_name, str(block.number), funder.short_name, "1.1.24", "", "1.1.24",
+             "31.12.24", "Pauschale", "", "", "", "1,5"]]  # fmt: skip
+    client.post(f"/imports/{run_of(upload(client, xlsx(('B', flat)), ImportKind.DECISIONS)).pk}/confirm/")
+    frozen = PlanItem.objects.filter(version__decision__reference="AZ-IMP-P", frozen_from_master_data_on__isnull=False)
+    assert frozen.count() == 1
     count = PlanItem.objects.filter(version__is_current=True).count()
     for file_format in ("csv", "xlsx"):
         response = client.get(reverse("funding:decision-list"), {"_export": f"plan-items-{file_format}"})
+        if file_format == "csv":
+            response_csv = response.content
         assert response.status_code == 200 and response["Content-Disposition"].endswith(f'.{file_format}"')
         preview = plan_imports.PLAN_ITEMS.build_preview(
             read_table(f"export.{file_format}", response.content), user=admin
@@ -202,6 +214,16 @@ def test_the_plan_export_reimports_unchanged(client):
         assert preview.ok, messages
         assert {row.action for row in preview.rows} == {UNCHANGED}, messages
         assert len(preview.rows) == count > 0
+
+    # the export with a line added: only that line is new; the frozen rate stays frozen
+    rows = [HEADER, *[list(row) for row in read_table("e.csv", response_csv).sheets[0].rows[1:]]]
+    rows.append(["AZ-IMP-P", "Drittmittel", "Stiftung", "", "", "2.000,00", "", "", ""])
+    run = run_of(upload(client, csv_bytes(rows), ImportKind.PLAN_ITEMS, name="plaene.csv"))
+    assert f"Vorschau: 1 neu, 0 geändert, {count} unverändert, 0 mit Fehlern." in preview_text(client, run)
+    client.post(f"/imports/{run.pk}/confirm/")
+    flat_version = frozen.get().version
+    assert frozen.count() == 1 and flat_version.plan_items.count() == 2
+    assert DecisionVersion.objects.get(pk=flat_version.pk).third_party_funds == Decimal("2000.00")
 
 
 def test_the_plan_services_rules_show_in_the_preview(client):
