@@ -7,8 +7,9 @@ class FundingConfig(AppConfig):
     verbose_name = _("Zuwendungen")
 
     def ready(self):
-        from funding import imports
+        from funding import imports, plan_imports
         from staffing.imports import registry
 
         registry.register(imports.DECISIONS)
         registry.register(imports.CALL_OFFS)
+        registry.register(plan_imports.PLAN_ITEMS)

@@ -11,7 +11,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from funding.imports import CALL_OFF_FIELDS, DECISION_FIELDS
-from funding.models import CallOff, DecisionVersion
+from funding.models import CallOff, DecisionVersion, PlanItem
+from funding.plan_imports import PLAN_FIELDS
 from integration_admin.core.tables import EuroColumn, FteColumn
 
 MONEY_FIELDS = {"eligible_expenditure", "stated_amount", "own_funds", "third_party_funds", "amount", "received_amount"}
@@ -20,7 +21,7 @@ MONEY_FIELDS = {"eligible_expenditure", "stated_amount", "own_funds", "third_par
 def _column(name: str, label) -> tables.Column:
     if name in MONEY_FIELDS:
         return EuroColumn(verbose_name=label)
-    if name == "funded_fte":
+    if name in ("funded_fte", "fte"):
         return FteColumn(verbose_name=label)
     return tables.Column(verbose_name=label)
 
@@ -107,8 +108,50 @@ def call_off_rows(decisions) -> list[dict]:
     ]
 
 
+class PlanItemExportTable(tables.Table):
+    """One row per line of the current versions' financing plans, in the plan import's columns."""
+
+    class Meta:
+        model = None
+        fields = []
+        orderable = False
+
+    def __init__(self, *args, **kwargs):
+        extra = [(name, _column(name, label)) for name, label in PLAN_FIELDS.items()]
+        super().__init__(*args, extra_columns=extra, **kwargs)
+
+
+def plan_item_rows(decisions) -> list[dict]:
+    """The plan lines of the current versions of ``decisions``, in each plan's order, naming the
+    decision by its file number, the kind by its label, the organisation by its short name and the
+    building block by its number."""
+    items = (
+        PlanItem.objects.filter(version__decision__in=decisions, version__is_current=True)
+        .select_related("version__decision", "organisation", "building_block")
+        .order_by("version__decision__programme", "version__decision__title", "version__decision", "sort_order", "pk")
+    )
+    return [
+        {
+            "decision": item.version.decision.reference,
+            "kind": item.get_kind_display(),
+            "label": item.label,
+            "year": item.year,
+            "fte": item.fte,
+            "amount": item.amount,
+            "percent": item.percent,
+            "organisation": item.organisation.short_name if item.organisation else "",
+            "building_block": item.building_block.number if item.building_block else "",
+        }
+        for item in items
+    ]
+
+
 def _number(block) -> int:
     return block.number
 
 
-EXPORT_TITLES = {"decisions": _("Bescheide"), "call_offs": _("Mittelabrufe")}
+EXPORT_TITLES = {
+    "decisions": _("Bescheide"),
+    "call_offs": _("Mittelabrufe"),
+    "plan_items": _("Finanzierungspläne"),
+}

@@ -505,6 +505,36 @@ def save_financing_plan(
     return version
 
 
+@transaction.atomic
+def restore_financing_plan(
+    *, decision_id: int, expected_revision: int | None, items: list[dict], figures: dict, reason: str
+) -> DecisionVersion:
+    """Put back a current version's plan and figures as they were (undoing an import of plans):
+    ``items`` as the fields of :class:`PlanItem` (ids for the records, frozen dates kept),
+    ``figures`` the :data:`PLAN_FIGURES` before; the grant and the shares follow."""
+    locked = lock_decision(decision_id, expected_revision)
+    version = locked.versions.select_for_update().get(is_current=True)
+    reason = reason.strip()[:REASON_MAX_LENGTH]
+    for item in version.plan_items.all():
+        item._change_reason = reason or None
+        item.delete()
+    for data in items:
+        item = PlanItem(version=version)
+        for name, value in data.items():
+            model_field = PlanItem._meta.get_field(name)
+            setattr(item, model_field.attname, model_field.to_python(value) if value is not None else None)
+        item._change_reason = reason or None
+        item.save()
+    for name, value in figures.items():
+        setattr(version, name, DecisionVersion._meta.get_field(name).to_python(value))
+    version._change_reason = reason or None
+    version.save()
+    refresh_plan_figures(version, reason=reason)
+    resplit(version, reason=reason)
+    _bump_revision(locked, locked)
+    return version
+
+
 def check_every_line_counts(version: DecisionVersion) -> None:
     """Refuse lines that would silently count as 0: a year outside the grant period, a material
     flat rate without personnel cost in its building block."""

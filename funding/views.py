@@ -99,7 +99,10 @@ DECISION_EXPORTS = {
     "xlsx": ("decisions", "xlsx"),
     "call-offs-csv": ("call_offs", "csv"),
     "call-offs-xlsx": ("call_offs", "xlsx"),
+    "plan-items-csv": ("plan_items", "csv"),
+    "plan-items-xlsx": ("plan_items", "xlsx"),
 }
+EXPORT_STEMS = {"decisions": "bescheide", "call_offs": "mittelabrufe", "plan_items": "finanzierungsplaene"}
 
 
 class DecisionListView(FilteredTableView):
@@ -111,7 +114,7 @@ class DecisionListView(FilteredTableView):
         return GrantDecision.objects.select_related("programme", "funder").with_figures(timezone.localdate())
 
     def get(self, request, *args, **kwargs):
-        """The list, or with ``?_export=`` the filtered letters or their call-offs as CSV/XLSX in
+        """The list, or with ``?_export=`` the filtered letters, their call-offs or plans as CSV/XLSX in
         the import's columns (:mod:`funding.exports`)."""
         if request.GET.get("_export") not in DECISION_EXPORTS:
             return super().get(request, *args, **kwargs)
@@ -120,10 +123,12 @@ class DecisionListView(FilteredTableView):
         decisions = GrantDecision.objects.filter(pk__in=self.filterset.qs.values("pk")).order_by("programme", "title")
         if what == "decisions":
             table, model = exports.DecisionExportTable(exports.decision_rows(decisions)), GrantDecision
-        else:
+        elif what == "call_offs":
             table, model = exports.CallOffExportTable(exports.call_off_rows(decisions)), CallOff
+        else:
+            table, model = exports.PlanItemExportTable(exports.plan_item_rows(decisions)), PlanItem
         log_export(request, f"{what}-export-{file_format}", model, len(table.rows))
-        stem = "bescheide" if what == "decisions" else "mittelabrufe"
+        stem = EXPORT_STEMS[what]
         if file_format == "csv":
             return csv_response(table, stem)
         return xlsx_response(table, stem, str(exports.EXPORT_TITLES[what]), None, filter_description(self.filterset))

@@ -43,6 +43,7 @@ class ImportKind(models.TextChoices):
     POSITIONS = "positions", _("Stellen und Besetzungen")
     DECISIONS = "decisions", _("Zuwendungsbescheide")
     CALL_OFFS = "call_offs", _("Mittelabrufe")
+    PLAN_ITEMS = "plan_items", _("Finanzierungspläne")
 
 
 class ImportJobState(models.TextChoices):
