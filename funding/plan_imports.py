@@ -13,7 +13,6 @@ to the plan's remaining lines in order (a changed line); lines left over are new
 over are removed. A file whose lines equal the plan changes nothing.
 """
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -76,22 +75,12 @@ PLAN_SYNONYMS = {
     "building_block": ["baustein", "förderbaustein", "buildingblock"],
     columns.IGNORE: ["nr", "lfdnr", "summe", "jahresbetrag"],
 }
-THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
-
-
-def _euro(value) -> Decimal:
-    """An amount as :func:`values.amount` reads it, but "5.700" (German thousands) as 5.700 €, not 5,70 €."""
-    if isinstance(value, str) and THOUSANDS.fullmatch(value.replace("€", "").strip()):
-        value = value.replace(".", "")
-    return values.amount(value)
-
-
 PLAN_PARSERS = {
     "decision": values.text,
     "label": values.text,
     "year": values.whole_number,
     "fte": values.fte,
-    "amount": _euro,
+    "amount": values.amount,
     "percent": _rate,
 }
 # What a line is, as the plan form has it (the frozen date and the order are the plan's own).

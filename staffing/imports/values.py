@@ -83,8 +83,17 @@ def fte(value) -> Decimal:
     return number
 
 
+# "5.700" or "1.234.567": dots between groups of three digits, no comma. As an amount these are
+# thousands (an amount has no third decimal), never 5,70 €.
+THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})+")
+
+
 def amount(value) -> Decimal:
-    """An amount in euro: "624.493,60", "624493,6", "624.493,60 €"."""
+    """An amount in euro: "624.493,60", "624493,6", "624.493,60 €", "5.700" (5.700 €)."""
+    if isinstance(value, str):
+        plain = value.replace("\N{NO-BREAK SPACE}", "").replace(" ", "").replace("€", "")
+        if THOUSANDS.fullmatch(plain):
+            value = plain.replace(".", "")
     return decimal(value, places=2)
 
 

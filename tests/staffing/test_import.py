@@ -68,7 +68,17 @@ def test_bad_fte_is_a_german_message(text):
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("624.493,60", "624493.60"), ("624493,6", "624493.60"), ("624.493,60 €", "624493.60")]
+    ("text", "expected"),
+    [
+        ("624.493,60", "624493.60"),
+        ("624493,6", "624493.60"),
+        ("624.493,60 €", "624493.60"),
+        ("5.700", "5700.00"),  # German thousands: an amount has no third decimal (was read as 5,70 €)
+        ("1.234.567", "1234567.00"),
+        ("5.700 €", "5700.00"),
+        ("5.70", "5.70"),
+        ("57000.00", "57000.00"),
+    ],
 )
 def test_amounts(text, expected):
     assert values.amount(text) == Decimal(expected)
