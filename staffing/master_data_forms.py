@@ -57,7 +57,7 @@ class PayGradeRowForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, grade, **kwargs):
         super().__init__(*args, **kwargs)
-        self.grade = grade
+        self.pay_grade = grade
         self.initial.setdefault("grade", grade.pk)
         for step in STEPS:
             field = money_field(
@@ -77,7 +77,7 @@ class PayGradeRowForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Form):
         if self.has_error("grade"):
             self.errors.pop("grade")
             self.add_error(None, _("Das Formular ist beschädigt. Bitte laden Sie die Seite neu."))
-        elif cleaned.get("grade") != self.grade.pk:
+        elif cleaned.get("grade") != self.pay_grade.pk:
             raise forms.ValidationError(
                 _("Die Entgeltgruppen haben sich inzwischen geändert. Bitte laden Sie die Seite neu."), code="conflict"
             )

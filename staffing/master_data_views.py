@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from integration_admin.core.forms import query_int
@@ -113,7 +113,9 @@ class PayTableEditView(AdministratorRequiredMixin, TemplateView):
         if not formset.is_valid():
             return self.render_to_response(self.get_context_data(formset=formset))
         rows = [
-            (form.grade, form.cleaned_data.get("revision"), form.amounts()) for form in formset if form.has_changed()
+            (form.pay_grade, form.cleaned_data.get("revision"), form.amounts())
+            for form in formset
+            if form.has_changed()
         ]
         try:
             changed = services.save_pay_table(valid_from=self.valid_from, rows=rows) if rows else 0
@@ -126,9 +128,12 @@ class PayTableEditView(AdministratorRequiredMixin, TemplateView):
         if rows:
             messages.success(
                 request,
-                _(
-                    "Die Entgelttabelle ab %(day)s wurde gespeichert (%(grades)s Entgeltgruppen); die Personalkosten "
-                    "der Stellen wurden neu berechnet (%(changed)s Werte geändert)."
+                ngettext(
+                    "Die Entgelttabelle ab %(day)s wurde für %(grades)s Entgeltgruppe gespeichert; die "
+                    "Personalkosten der Stellen wurden neu berechnet (%(changed)s Werte geändert).",
+                    "Die Entgelttabelle ab %(day)s wurde für %(grades)s Entgeltgruppen gespeichert; die "
+                    "Personalkosten der Stellen wurden neu berechnet (%(changed)s Werte geändert).",
+                    len(rows),
                 )
                 % {"day": date_format(self.valid_from, "SHORT_DATE_FORMAT"), "grades": len(rows), "changed": changed},
             )

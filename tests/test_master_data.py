@@ -116,7 +116,7 @@ def pay_table_post(client, grade, day: str, amounts: dict[int, str]):
         for name, field in form.fields.items():
             value = form[name].value()
             data[f"grades-{index}-{name}"] = "" if value is None else field.prepare_value(value)
-        if form.grade == grade:
+        if form.pay_grade == grade:
             for step, amount in amounts.items():
                 data[f"grades-{index}-step_{step}"] = amount
     return url, data
@@ -130,6 +130,9 @@ def test_pay_table_edit_recomputes_the_stored_costs(login):
     refresh_costs()
     before = PositionCost.objects.get(position=position, year=2021).total
     url, data = pay_table_post(client, grade, "01.01.2021", {3: "4.321,09", 4: "4.500,00"})
+    page = client.get(url).content.decode()  # each row is headed with its grade and group
+    row_header = f'<th scope="row">{grade.code} <span class="small text-body-secondary fw-normal">({grade.group.name})'
+    assert row_header in page
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     entry = PayTableEntry.objects.get(pay_grade=grade, step=3, valid_from=datetime.date(2021, 1, 1))
