@@ -19,7 +19,7 @@ from django.urls import reverse
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from funding.models import CostShare, PassThrough, ProofKind
+from funding.models import CostShare, GrantDecision, PassThrough, ProofKind
 from integration_admin import reminders
 from integration_admin.models import ReminderDigest, ReminderPreference, User
 from staffing.models import Organisation
@@ -426,3 +426,18 @@ def test_records_awaiting_approval_are_on_the_to_do_list_of_the_second_person(de
     assert not [item for item in to_do(administrator, Window(today=today)).rows if "Mittelabruf über" in item.what]
     caseworker = User.objects.get(username="sb-ki")
     assert not [item for item in to_do(caseworker, Window(today=today)).rows if "Freigabe" in item.what]
+
+
+def test_a_part_of_a_page_loaded_by_htmx_leaves_the_message_for_the_page(login, demo):
+    """The decision page loads its history when scrolled to (htmx, a whole page cut by hx-select). A
+    save's message must reach the page the save leads to, not that request, which may come first."""
+    client = login("leitung")
+    data = {"enabled": "on", "email": "leitung@kreis.example", "days_before": "7", "days_after": "1"}
+    assert client.post(reverse("reminder-settings"), data).status_code == 302
+    decision = GrantDecision.objects.order_by("pk").first()
+    history = client.get(reverse("funding:decision-history", args=[decision.pk]), HTTP_HX_REQUEST="true")
+    assert history.status_code == 200 and "Ihre Einstellungen für Erinnerungen sind gespeichert." not in (
+        history.content.decode()
+    )
+    page = client.get(reverse("reminder-settings")).content.decode()
+    assert "Ihre Einstellungen für Erinnerungen sind gespeichert." in page
