@@ -644,9 +644,7 @@ def undo_decisions(*, run: ImportRun, user) -> None:
             version=version,
             reason=reason,
         )
-    run.status = ImportStatus.UNDONE
-    run.undone_at = timezone.now()
-    run.save(update_fields=["status", "undone_at"])
+    run.mark_undone()
 
 
 DECISIONS = Importer(
@@ -867,9 +865,7 @@ def undo_call_offs(*, run: ImportRun, user) -> None:
             setattr(call_off, model_field.attname, model_field.to_python(value) if value is not None else None)
         call_off.revision += 1
         call_off.save()
-    run.status = ImportStatus.UNDONE
-    run.undone_at = timezone.now()
-    run.save(update_fields=["status", "undone_at"])
+    run.mark_undone()
 
 
 CALL_OFFS = Importer(

@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -502,9 +501,7 @@ def undo_plans(*, run: ImportRun, user) -> None:
             figures=change["before"]["figures"],
             reason=reason,
         )
-    run.status = ImportStatus.UNDONE
-    run.undone_at = timezone.now()
-    run.save(update_fields=["status", "undone_at"])
+    run.mark_undone()
 
 
 PLAN_ITEMS = Importer(

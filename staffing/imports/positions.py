@@ -1040,9 +1040,7 @@ def undo_run(*, run: ImportRun, user) -> None:
             positions.append(record.pk)
     if positions:
         refresh_costs(positions=Position.objects.filter(pk__in=positions))
-    run.status = ImportStatus.UNDONE
-    run.undone_at = timezone.now()
-    run.save(update_fields=["status", "undone_at"])
+    run.mark_undone()
 
 
 IMPORTER = Importer(

@@ -122,6 +122,12 @@ class ImportRun(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("staffing:import-detail", args=[self.pk])
 
+    def mark_undone(self) -> None:
+        """Record that the whole import was undone (each kind's ``undo`` restores its records first)."""
+        self.status = ImportStatus.UNDONE
+        self.undone_at = timezone.now()
+        self.save(update_fields=["status", "undone_at"])
+
     @property
     def in_background(self) -> bool:
         """Whether the preview and commit of this run are jobs on the queue (a long file)."""
