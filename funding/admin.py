@@ -260,7 +260,7 @@ class DecisionVersionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistory
 
 class ApplicationAdminForm(ApplicationForm):
     building_blocks = ModelMultipleIdField(
-        queryset=BuildingBlock.objects.select_related("programme"), label=_("Bausteine"), required=False
+        choices_from=lambda: BuildingBlock.objects.select_related("programme"), label=_("Bausteine"), required=False
     )
 
 

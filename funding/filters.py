@@ -14,8 +14,10 @@ DECISION_SEARCH_FIELDS = ("title", "reference")  # every word in one of them (as
 
 
 class DecisionFilter(BaseFilterSet):
-    programme = django_filters.ModelChoiceFilter(label=_("Förderprogramm"), queryset=Programme.objects.all())
-    funder = django_filters.ModelChoiceFilter(label=_("Zuwendungsgeber"), queryset=Funder.objects.all())
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Förderprogramm"), queryset=lambda request: Programme.objects.all()
+    )
+    funder = django_filters.ModelChoiceFilter(label=_("Zuwendungsgeber"), queryset=lambda request: Funder.objects.all())
     financing_type = django_filters.ChoiceFilter(
         label=_("Finanzierungsart"), choices=FinancingType.choices, field_name="financing_type"
     )
@@ -42,7 +44,9 @@ class DecisionFilter(BaseFilterSet):
 
 
 class ApplicationFilter(BaseFilterSet):
-    programme = django_filters.ModelChoiceFilter(label=_("Förderprogramm"), queryset=Programme.objects.all())
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Förderprogramm"), queryset=lambda request: Programme.objects.all()
+    )
 
     class Meta(BaseFilterSet.Meta):
         model = Application
@@ -58,7 +62,7 @@ class ProofFilter(BaseFilterSet):
     ]
 
     programme = django_filters.ModelChoiceFilter(
-        label=_("Förderprogramm"), queryset=Programme.objects.all(), field_name="decision__programme"
+        label=_("Förderprogramm"), queryset=lambda request: Programme.objects.all(), field_name="decision__programme"
     )
     kind = django_filters.ChoiceFilter(label=_("Art"), choices=ProofKind.choices)
     state = django_filters.ChoiceFilter(label=_("Stand"), choices=STATES, method="filter_state")

@@ -40,6 +40,8 @@ from integration_admin.core.forms import (
     PlainIntegerField,
     RevisionErrorOnTopMixin,
     RevisionFormMixin,
+    ScopedModelChoiceField,
+    ScopedModelForm,
     money_field,
 )
 from programs.models import BuildingBlock
@@ -74,18 +76,18 @@ def no_negative_money(**kwargs) -> LocalizedDecimalField:
 def block_field(**kwargs) -> ModelMultipleIdField:
     """Building blocks to tick."""
     return ModelMultipleIdField(
-        queryset=BuildingBlock.objects.select_related("programme"),
+        choices_from=lambda: BuildingBlock.objects.select_related("programme"),
         widget=forms.CheckboxSelectMultiple,
         **kwargs,
     )
 
 
-class ApplicationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class ApplicationForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     submitted_on = LocalizedDateField(label=_("Antragsdatum"))
     building_blocks = block_field(label=_("Bausteine"), required=False)
     requested_amount = no_negative_money(label=_("beantragter Betrag"), required=False)
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Application
         fields = ["programme", "building_blocks", "submitted_on", "reference", "requested_amount", "note"]
 
@@ -97,12 +99,12 @@ class ApplicationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         return cleaned
 
 
-class DecisionForm(BootstrapFormMixin, forms.ModelForm):
+class DecisionForm(BootstrapFormMixin, ScopedModelForm):
     """What does not change between letters: programme, blocks, funder, application, form."""
 
     building_blocks = block_field(label=_("Bausteine"))
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = GrantDecision
         fields = ["programme", "building_blocks", "funder", "application", "title", "reference", "form"]
 
@@ -122,7 +124,7 @@ class DecisionForm(BootstrapFormMixin, forms.ModelForm):
         return cleaned
 
 
-class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
+class VersionFiguresForm(BootstrapFormMixin, ScopedModelForm):
     """The figures of one letter. The grant is computed from them, never typed in.
 
     Figures that the chosen financing type does not use are cleared (a small script hides
@@ -168,7 +170,7 @@ class VersionFiguresForm(BootstrapFormMixin, forms.ModelForm):
         help_text=_("Für Beträge je Jahr: angefangene Monate voll oder taggenau (wie der Bescheid es sagt)."),
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = DecisionVersion
         fields = ["dated_on", "received_on", *VERSION_FIGURES]
 
@@ -282,7 +284,9 @@ class AmendmentForm(VersionFiguresForm):
 
 
 class WeightForm(BootstrapFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.all(), required=False)
+    organisation = ScopedModelChoiceField(
+        label=_("Organisation"), choices_from=Organisation.objects.all, required=False
+    )
     weight = fte_field(label=_("Gewicht (VZÄ)"), required=False)
 
     def clean(self):
@@ -323,7 +327,7 @@ WeightFormSet = forms.formset_factory(
 )
 
 
-class CallOffForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class CallOffForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     called_on = LocalizedDateField(label=_("abgerufen am"))
     amount = money_field(
         label=_("abgerufener Betrag"),
@@ -336,7 +340,7 @@ class CallOffForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     received_on = LocalizedDateField(label=_("eingegangen am"), required=False)
     received_amount = no_negative_money(label=_("eingegangener Betrag"), required=False)
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = CallOff
         fields = [
             "called_on",
@@ -350,7 +354,7 @@ class CallOffForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         ]
 
 
-class PayoutForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class PayoutForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     requested_on = LocalizedDateField(label=_("angefordert am"))
     amount = money_field(
         label=_("angeforderter Betrag"),
@@ -365,12 +369,12 @@ class PayoutForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     )
     paid_amount = no_negative_money(label=_("ausgezahlter Betrag"), required=False)
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Payout
         fields = ["requested_on", "amount", "needed_on", "paid_on", "paid_amount", "reference", "note"]
 
 
-class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     due_on = LocalizedDateField(label=_("Frist"))
 
     def __init__(self, *args, **kwargs):
@@ -383,7 +387,7 @@ class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     statement_submitted_on = LocalizedDateField(label=_("zahlenmäßiger Nachweis eingereicht am"), required=False)
     receipts_submitted_on = LocalizedDateField(label=_("Belegliste eingereicht am"), required=False)
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = ProofOfUse
         fields = [
             "kind",
@@ -399,7 +403,7 @@ class ProofOfUseForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         ]
 
 
-class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     amount = no_negative_money(label=_("weitergeleiteter Betrag"))
     decided_on = LocalizedDateField(label=_("Weiterleitungsbescheid / -vertrag vom"), required=False)
     period_start = LocalizedDateField(label=_("Zeitraum von"), required=False)
@@ -418,7 +422,7 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         help_text=_("Für die Höchstbeträge und den Zuschuss je VZÄ und Jahr; neu angelegt wie im Bescheid."),
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = PassThrough
         fields = [
             "recipient",
@@ -443,7 +447,7 @@ class PassThroughForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         return self.cleaned_data.get("month_counting") or self.instance.month_counting
 
 
-class PlanItemForm(BootstrapFormMixin, forms.ModelForm):
+class PlanItemForm(BootstrapFormMixin, ScopedModelForm):
     """One line of a financing plan, typed the German way ("57.000,00", "0,5")."""
 
     year = PlainIntegerField(label=_("nur im Jahr"), required=False, min_value=2000, max_value=2100)
@@ -462,7 +466,7 @@ class PlanItemForm(BootstrapFormMixin, forms.ModelForm):
         },
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = PlanItem
         fields = ["kind", "label", "building_block", "organisation", "year", "fte", "amount", "percent", "sort_order"]
 
@@ -526,7 +530,7 @@ PlanItemFormSet = forms.inlineformset_factory(
 )
 
 
-class EligibilityRuleForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.ModelForm):
+class EligibilityRuleForm(RevisionErrorOnTopMixin, BootstrapFormMixin, ScopedModelForm):
     """A decision's own eligibility rule (wins over its programme's)."""
 
     min_fte_per_position = fte_field(label=_("mindestens VZÄ je Stelle"), required=False)
@@ -552,7 +556,7 @@ class EligibilityRuleForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Mod
         max_value=36,
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = EligibilityRule
         fields = [
             "min_fte_per_position",
@@ -570,7 +574,7 @@ class EligibilityRuleForm(RevisionErrorOnTopMixin, BootstrapFormMixin, forms.Mod
 # --- the proof of use settled: receipts, their review, the repayment claim --------------------------
 
 
-class ReceiptForm(BootstrapFormMixin, forms.ModelForm):
+class ReceiptForm(BootstrapFormMixin, ScopedModelForm):
     """One receipt of a numerical proof of use; with a financing plan, its line must be named."""
 
     dated_on = LocalizedDateField(label=_("Belegdatum"))
@@ -581,7 +585,7 @@ class ReceiptForm(BootstrapFormMixin, forms.ModelForm):
     )
     paid_on = LocalizedDateField(label=_("bezahlt am"), required=False)
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Receipt
         fields = ["number", "dated_on", "payee", "purpose", "plan_item", "amount", "paid_on"]
 
@@ -644,14 +648,14 @@ class ReceiptReviewForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
 
-class ThirdPartyActualForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class ThirdPartyActualForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     third_party_actual = no_negative_money(
         label=_("tatsächliche Drittmittel"),
         required=False,
         help_text=ProofOfUse._meta.get_field("third_party_actual").help_text,
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = ProofOfUse
         fields = ["third_party_actual"]
 
@@ -662,14 +666,14 @@ class ReopenForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class RepaymentClaimForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class RepaymentClaimForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     due_on = LocalizedDateField(label=_("zurückzuzahlen bis"), required=False)
     repaid_on = LocalizedDateField(label=_("zurückgezahlt am"), required=False)
     points_above_base = LocalizedDecimalField(
         label=_("Prozentpunkte über dem Basiszinssatz"), max_digits=5, decimal_places=2, min_value=Decimal("0")
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = RepaymentClaim
         fields = ["due_on", "repaid_on", "points_above_base", "legal_basis", "note"]
 

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +13,13 @@ from integration_admin.core.forms import (
     LocalizedDecimalField,
     PlainIntegerField,
     RevisionFormMixin,
+    ScopedModelChoiceField,
+    ScopedModelForm,
 )
 from programs.models import BuildingBlock, FlatRate
 
 
-class BlockChoiceField(forms.ModelChoiceField):
+class BlockChoiceField(ScopedModelChoiceField):
     def label_from_instance(self, obj: BuildingBlock) -> str:
         return gettext("%(programme)s – Baustein %(number)s: %(title)s") % {
             "programme": obj.programme.short_name,
@@ -27,19 +28,20 @@ class BlockChoiceField(forms.ModelChoiceField):
         }
 
 
-class FlatRateForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class FlatRateForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     building_block = BlockChoiceField(
-        label=_("Baustein"), queryset=BuildingBlock.objects.select_related("programme").order_by("programme", "number")
+        label=_("Baustein"),
+        choices_from=lambda: BuildingBlock.objects.select_related("programme").order_by("programme", "number"),
     )
     year = PlainIntegerField(label=_("Jahr"), min_value=2000, max_value=2100)
     amount_per_fte = no_negative_money(label=_("Pauschale je VZÄ und Jahr"), help_text=_("In Euro, z. B. 57.000,00."))
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = FlatRate
         fields = ["building_block", "year", "amount_per_fte"]
 
 
-class BaseRateForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class BaseRateForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     valid_from = LocalizedDateField(label=_("gilt ab"))
     rate = LocalizedDecimalField(
         label=_("Basiszinssatz in %"),
@@ -50,6 +52,6 @@ class BaseRateForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         help_text=_("Wie die Bundesbank ihn bekannt gibt, z. B. 1,27 oder -0,88."),
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = BaseRate
         fields = ["valid_from", "rate", "source"]

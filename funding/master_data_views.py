@@ -55,7 +55,8 @@ class FlatRateCreateView(FlatRateFormMixin, CreateOnceMixin, CreateView):
 
 
 class FlatRateUpdateView(FlatRateFormMixin, RevisionCheckMixin, UpdateView):
-    queryset = FlatRate.objects.select_related("building_block__programme")
+    def get_queryset(self):
+        return FlatRate.objects.select_related("building_block__programme")
 
 
 class BaseRateFormMixin(AdministratorRequiredMixin, SuccessMessageMixin):

@@ -9,7 +9,6 @@ import logging
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -72,7 +71,13 @@ from funding.warnings import (
 )
 from integration_admin.core.audit import log_access, log_export
 from integration_admin.core.documents import DocumentForm, documents_of
-from integration_admin.core.forms import BootstrapFormMixin, LocalizedDateField, PlainIntegerField, query_int
+from integration_admin.core.forms import (
+    BootstrapFormMixin,
+    LocalizedDateField,
+    PlainIntegerField,
+    ScopedModelChoiceField,
+    query_int,
+)
 from integration_admin.core.history import history_entries
 from integration_admin.core.pdf import RenderError, render_pdf
 from integration_admin.core.permissions import AdministratorRequiredMixin
@@ -437,7 +442,10 @@ class PositionFinancingView(DetailView):
     """
 
     template_name = "funding/position_financing.html"
-    queryset = Position.objects.select_related("building_block__programme", "organisation")
+
+    def get_queryset(self):
+        return Position.objects.select_related("building_block__programme", "organisation")
+
     context_object_name = "position"
 
     def get_context_data(self, **kwargs):
@@ -1048,11 +1056,15 @@ class PassThroughDetailView(DetailView):
 
     context_object_name = "pass_through"
     template_name = "funding/passthrough_detail.html"
-    queryset = (
-        PassThrough.objects.select_related("decision__programme", "decision__funder", "recipient").with_paid_out()
-    ).prefetch_related(
-        Prefetch("payouts", Payout.objects.select_related("recorded_by", "approved_by").order_by("requested_on", "pk"))
-    )
+
+    def get_queryset(self):
+        return (
+            PassThrough.objects.select_related("decision__programme", "decision__funder", "recipient").with_paid_out()
+        ).prefetch_related(
+            Prefetch(
+                "payouts", Payout.objects.select_related("recorded_by", "approved_by").order_by("requested_on", "pk")
+            )
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -1069,7 +1081,8 @@ class PassThroughContractView(DetailView):
     """The contract with the recipient (Weiterleitungsvertrag) as a PDF, from the decision's and the
     pass-through's terms; every download is in the security log."""
 
-    queryset = PassThrough.objects.select_related("decision__programme", "decision__funder", "recipient")
+    def get_queryset(self):
+        return PassThrough.objects.select_related("decision__programme", "decision__funder", "recipient")
 
     def get(self, request, *args, **kwargs):
         pass_through = self.get_object()
@@ -1082,7 +1095,7 @@ class PassThroughContractView(DetailView):
                     "pass_through": pass_through,
                     "decision": decision,
                     "current": current,
-                    "body": settings.SITE_BODY_NAME,
+                    "body": decision.body,
                 },
             )
         except RenderError:
@@ -1179,7 +1192,9 @@ class ProofListView(FilteredTableView):
     table_class = ProofTable
     filterset_class = ProofFilter
     template_name = "funding/proofofuse_list.html"
-    queryset = ProofOfUse.objects.select_related("decision__programme")
+
+    def get_queryset(self):
+        return ProofOfUse.objects.select_related("decision__programme")
 
 
 # --- applications ---------------------------------------------------------------------------------
@@ -1189,17 +1204,21 @@ class ApplicationListView(FilteredTableView):
     table_class = ApplicationTable
     filterset_class = ApplicationFilter
     template_name = "funding/application_list.html"
-    queryset = (
-        Application.objects.select_related("programme")
-        .annotate(decision_count=Count("decisions"))
-        .order_by("-submitted_on", "pk")
-    )
+
+    def get_queryset(self):
+        return (
+            Application.objects.select_related("programme")
+            .annotate(decision_count=Count("decisions"))
+            .order_by("-submitted_on", "pk")
+        )
 
 
 class ApplicationDetailView(DetailView):
-    queryset = Application.objects.select_related("programme").prefetch_related(
-        "building_blocks", Prefetch("decisions", GrantDecision.objects.with_current_version())
-    )
+    def get_queryset(self):
+        return Application.objects.select_related("programme").prefetch_related(
+            "building_blocks", Prefetch("decisions", GrantDecision.objects.with_current_version())
+        )
+
     context_object_name = "application"
 
     def get_context_data(self, **kwargs):
@@ -1237,8 +1256,8 @@ class ApplicationDeleteView(AdministratorRequiredMixin, DeleteView):
 
 
 class ControllingFilterForm(BootstrapFormMixin, forms.Form):
-    programme = forms.ModelChoiceField(
-        label=gettext_lazy("Förderprogramm"), queryset=Programme.objects.all(), required=False
+    programme = ScopedModelChoiceField(
+        label=gettext_lazy("Förderprogramm"), choices_from=Programme.objects.all, required=False
     )
     year = PlainIntegerField(label=gettext_lazy("Jahr"), required=False, min_value=2000, max_value=2100)
 

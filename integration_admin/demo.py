@@ -1,5 +1,9 @@
 """The founding example (../shared/domain/source-document.txt) as data, plus demo logins.
 
+The founding example is the Kreis Heinsberg's. A second, obviously fictitious body, the
+"Musterkreis (Demo)", has a few records of its own, so that two bodies can be seen side by side
+and apart (each body's users see only its records; the Land view sees both).
+
 Every record is looked up by a natural key and updated in place, so loading twice changes
 nothing. Facts that the source document does not give are left empty rather than invented.
 """
@@ -14,13 +18,16 @@ from funding.models import Application, DecisionVersion, FinancingType, GrantDec
 from funding.services import position_weights, split_cost_shares
 from integration_admin.core.db import upsert
 from integration_admin.core.documents import store_document
-from integration_admin.core.models import DocumentKind
+from integration_admin.core.models import Body, BodyKind, DocumentKind, Regierungsbezirk
+from integration_admin.core.scopes import scope, scopes_disabled
 from integration_admin.council.demo import load_council_demo
+from integration_admin.council.models import Committee
 from integration_admin.council.pdf import render_document
 from integration_admin.models import Role, User
 from programs.models import BuildingBlock, Funder, GuidelineStatus, Programme
 from staffing.demo import load_staffing_demo
-from staffing.models import Organisation, OrganisationKind, Position, PositionStatus
+from staffing.models import Assignment, Organisation, OrganisationKind, PayGrade, Position, PositionStatus
+from staffing.services import refresh_costs
 
 LETTER_SCAN_TITLE = "Bescheid (Scan)"
 DEMO_PASSWORD = "Heinsberg-2020"  # noqa: S105 (demo logins, documented as demo-only)
@@ -74,6 +81,36 @@ USERS = [
     ("sb-drk", "Demo", "Sachbearbeitung DRK", Role.CASEWORKER, "DRK"),
 ]
 
+HEINSBERG = {
+    "name": "Kreis Heinsberg",
+    "kind": BodyKind.KREIS,
+    "head": "Der Landrat",
+    "address": "Valkenburger Straße 45\n52525 Heinsberg",
+    "regierungsbezirk": Regierungsbezirk.KOELN,
+}
+MUSTERKREIS = {
+    "name": "Musterkreis (Demo)",
+    "kind": BodyKind.KREIS,
+    "head": "Die Landrätin",
+    "address": "Musterstraße 1\n12345 Musterstadt",
+    "regierungsbezirk": Regierungsbezirk.MUENSTER,
+    "paper_number_format": "MK/{year}/{number:03d}",
+}
+MUSTER_ORGANISATIONS = [
+    ("KI", "Kommunales Integrationszentrum Musterkreis", OrganisationKind.KREIS_UNIT),
+    ("AWO", "AWO Kreisverband Musterkreis e.V.", OrganisationKind.WELFARE),
+]
+MUSTER_USERS = [
+    ("mk-admin", "Demo", "Administration Musterkreis", Role.ADMINISTRATOR, None),
+    ("mk-leitung", "Demo", "Dezernatsleitung Musterkreis", Role.HEAD, None),
+    ("mk-sb", "Demo", "Sachbearbeitung KI Musterkreis", Role.CASEWORKER, "KI"),
+]
+# Without a body: the Land view (read-only, no names) and the installation's administrator.
+INSTALLATION_USERS = [
+    ("land", "Demo", "Landesansicht (Ministerium)", Role.LAND),
+    ("betrieb", "Demo", "Administration der Installation", Role.ADMINISTRATOR),
+]
+
 
 @transaction.atomic
 def attach_letter_scan(version: DecisionVersion) -> None:
@@ -96,13 +133,61 @@ def attach_letter_scan(version: DecisionVersion) -> None:
 
 
 def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
-    """Load the founding example and the demo logins; running it again changes nothing.
+    """Load the founding example, the second demo body and the demo logins; running it again
+    changes nothing.
 
     A demo login is created only where no user of that name exists. An existing user is never
     touched, unless ``restore_logins`` (development only, ``load_demo --restore-logins`` with
     DEBUG on) asks to give the demo users back their role, their activation and the published
     password: in production that would re-open an account the operator had closed.
     """
+    heinsberg = upsert(Body, {"short_name": "HS"}, **HEINSBERG)
+    musterkreis = upsert(Body, {"short_name": "MK"}, **MUSTERKREIS)
+    created_logins = []
+    with scope(body=heinsberg.pk):
+        load_founding_example(heinsberg, created_logins, restore_logins=restore_logins)
+    with scope(body=musterkreis.pk):
+        load_musterkreis(musterkreis, created_logins, restore_logins=restore_logins)
+    for username, first, last, role in INSTALLATION_USERS:
+        demo_login(
+            username,
+            created_logins,
+            restore_logins,
+            first_name=first,
+            last_name=last,
+            role=role,
+            body=None,
+            organisation=None,
+            is_staff=role == Role.ADMINISTRATOR,
+            is_superuser=role == Role.ADMINISTRATOR,
+        )
+    with scopes_disabled():
+        return {
+            "bodies": Body.objects.count(),
+            "programmes": Programme.objects.count(),
+            "positions": Position.objects.count(),
+            "decisions": GrantDecision.objects.count(),
+            "users": User.objects.count(),
+            "created_logins": created_logins,
+        }
+
+
+def demo_login(username: str, created_logins: list[str], restore_logins: bool, **demo_state) -> None:
+    """A demo user, created if missing (see :func:`load_demo` on ``restore_logins``)."""
+    demo_state["is_active"] = True
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        User.objects.create_user(username, password=DEMO_PASSWORD, **demo_state)
+        created_logins.append(username)
+    elif restore_logins:
+        upsert(User, {"username": username}, **demo_state)
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+
+
+def load_founding_example(body: Body, created_logins: list[str], *, restore_logins: bool) -> None:
+    """The Kreis Heinsberg's records of the founding example (in its scope) and its logins."""
     funders = {short: upsert(Funder, {"short_name": short}, name=name) for short, name in FUNDERS}
     orgs = {
         short: upsert(Organisation, {"short_name": short}, name=name, kind=kind) for short, name, kind in ORGANISATIONS
@@ -238,35 +323,88 @@ def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
 
     attach_letter_scan(tm_version)
 
-    created_logins = []
     for username, first, last, role, org in USERS:
-        demo_state = {
-            "first_name": first,
-            "last_name": last,
-            "role": role,
-            "organisation": orgs[org] if org else None,
-            "is_staff": role == Role.ADMINISTRATOR,
-            "is_superuser": role == Role.ADMINISTRATOR,
-            "is_active": True,
-        }
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            User.objects.create_user(username, password=DEMO_PASSWORD, **demo_state)
-            created_logins.append(username)
-        elif restore_logins:
-            upsert(User, {"username": username}, **demo_state)
-            if not user.check_password(DEMO_PASSWORD):
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
+        demo_login(
+            username,
+            created_logins,
+            restore_logins,
+            first_name=first,
+            last_name=last,
+            role=role,
+            body=body,
+            organisation=orgs[org] if org else None,
+            is_staff=role == Role.ADMINISTRATOR,
+            is_superuser=role == Role.ADMINISTRATOR,
+        )
 
     load_funding_demo()  # (after the logins: its call-offs name who recorded and who approved them)
     load_staffing_demo()  # illustrative pay data, pay grades of the positions, holders (staffing/demo.py)
     load_council_demo()
 
-    return {
-        "programmes": Programme.objects.count(),
-        "positions": Position.objects.count(),
-        "decisions": GrantDecision.objects.count(),
-        "users": User.objects.count(),
-        "created_logins": created_logins,
+
+def load_musterkreis(body: Body, created_logins: list[str], *, restore_logins: bool) -> None:
+    """The fictitious second body (in its scope): two organisations, three positions in the shared
+    KIM programme with fictitious holders, a flat-rate decision, a committee and its logins."""
+    orgs = {
+        short: upsert(Organisation, {"short_name": short}, name=name, kind=kind)
+        for short, name, kind in MUSTER_ORGANISATIONS
     }
+    kim = Programme.objects.get(short_name="KIM", body__isnull=True)
+    blocks = {block.number: block for block in kim.building_blocks.all()}
+    grade = PayGrade.objects.filter(code="S 12").first()
+    positions = [
+        (blocks[2], orgs["KI"], "Case-Management", "2.0", PositionStatus.FILLED, "Erika Mustermann", "1.0"),
+        (blocks[2], orgs["AWO"], "Case-Management", "1.0", PositionStatus.FILLED, "Max Mustermann", "1.0"),
+        (blocks[1], orgs["KI"], "Strategischer Overhead", "1.5", PositionStatus.APPROVED, None, None),
+    ]
+    for block, org, title, fte, status, holder, share in positions:
+        position = upsert(
+            Position,
+            {"building_block": block, "organisation": org, "title": title},
+            fte=Decimal(fte),
+            status=status,
+            pay_grade=grade,
+            pay_step=3,
+            pay_grade_is_illustrative=True,
+            fixed_term=False,
+        )
+        if holder:
+            upsert(
+                Assignment,
+                {"position": position, "holder_name": holder},
+                fte_share=Decimal(share),
+                start=datetime.date(2021, 1, 1),
+                is_illustrative=True,
+            )
+    decision = upsert(
+        GrantDecision,
+        {"programme": kim, "title": "Fachbezogene Pauschale Case-Management (Baustein 2)"},
+        funder=Funder.objects.get(short_name="MKFFI", body__isnull=True),
+        application=None,
+        form=GrantForm.ZUWEISUNG,
+        reference="MK-51-KIM-2021",
+    )
+    decision.building_blocks.set([blocks[2]])
+    upsert(
+        DecisionVersion,
+        {"decision": decision, "number": 0},
+        is_current=True,
+        financing_type=FinancingType.FLAT_RATE,
+        funded_fte=Decimal("3"),
+        received_on=datetime.date(2021, 2, 1),
+    )
+    upsert(Committee, {"name": "Ausschuss für Integration"}, short_name="AfI", classification="Ausschuss")
+    refresh_costs()
+    for username, first, last, role, org in MUSTER_USERS:
+        demo_login(
+            username,
+            created_logins,
+            restore_logins,
+            first_name=first,
+            last_name=last,
+            role=role,
+            body=body,
+            organisation=orgs[org] if org else None,
+            is_staff=role == Role.ADMINISTRATOR,
+            is_superuser=role == Role.ADMINISTRATOR,
+        )

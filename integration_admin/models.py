@@ -21,11 +21,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from integration_admin.core.scopes import active_body_id
+
 
 class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Sachbearbeitung")
     HEAD = "head", _("Amts-/Dezernatsleitung")
     ADMINISTRATOR = "administrator", _("Administration")
+    LAND = "land", _("Landesansicht")
 
 
 class User(AbstractUser):
@@ -39,6 +42,18 @@ class User(AbstractUser):
         related_name="users",
         help_text=_("Für Sachbearbeitung Pflicht: die Organisation, deren Stellen die Person pflegt."),
     )
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_(
+            "Die Kreis- oder Stadtverwaltung, deren Daten die Person sieht. Leer nur für die Landesansicht "
+            "und die Administration der Installation."
+        ),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("Benutzer")
@@ -49,7 +64,23 @@ class User(AbstractUser):
                 name="user_caseworker_has_organisation",
                 violation_error_message=_("Sachbearbeiterinnen und Sachbearbeiter brauchen eine Organisation."),
             ),
+            models.CheckConstraint(
+                condition=Q(role="land", body__isnull=True)
+                | (~Q(role="land") & (Q(body__isnull=False) | Q(is_superuser=True))),
+                name="user_body_by_role",
+                violation_error_message=_(
+                    "Jede Person gehört zu einer Gebietskörperschaft, außer der Landesansicht (nie) und der "
+                    "Administration der Installation."
+                ),
+            ),
         ]
+
+    def save(self, *args, **kwargs):
+        # a user made without a body (by a body's administrator, a command in a body's scope) is
+        # of the active scope's body; the Land view's role never has one
+        if self.body_id is None and self.role != Role.LAND:
+            self.body_id = active_body_id()
+        super().save(*args, **kwargs)
 
     @property
     def is_caseworker(self) -> bool:
@@ -58,6 +89,16 @@ class User(AbstractUser):
     @property
     def is_head(self) -> bool:
         return self.role == Role.HEAD and not self.is_superuser
+
+    @property
+    def is_land_viewer(self) -> bool:
+        """The Land's read-only view across bodies (ministry, district government): figures, no names."""
+        return self.role == Role.LAND and not self.is_superuser
+
+    @property
+    def is_installation_administrator(self) -> bool:
+        """A superuser of no body: creates bodies and their first administrators, sees no body's records."""
+        return self.is_superuser and self.body_id is None
 
     @property
     def is_administrator(self) -> bool:

@@ -49,6 +49,7 @@ from django_tasks_db.models import DBTaskResult
 from funding.models import DEADLINE_HORIZON_DAYS, CallOff, GrantDecision, Payout, ProofOfUse, RepaymentClaim
 from funding.summaries import proof_deadlines
 from integration_admin.core.formats import euro
+from integration_admin.core.scopes import scope, scopes_disabled
 from integration_admin.home import HOME_LISTED, Listed
 from integration_admin.models import ReminderDigest, ReminderPreference
 from staffing.imports.jobs import purge_expired as purge_expired_imports
@@ -320,7 +321,8 @@ def send_digests(today: datetime.date | None = None) -> int:
             if user.pk in sent_today:
                 continue
             try:
-                sent += send_digest(user, today, connection)
+                with scope(body=user.body_id if user.body_id is not None else []):  # each user sees their body's
+                    sent += send_digest(user, today, connection)
             except OSError:
                 logger.exception("Erinnerung an Benutzer %s konnte nicht gesendet werden", user.pk)
     return sent
@@ -356,7 +358,8 @@ def send_daily_reminders() -> int:
     rides along: uploads of imports never confirmed go after their retention period."""
     try:
         try:
-            purge_expired_imports()
+            with scopes_disabled():  # every body's old uploads
+                purge_expired_imports()
         except Exception:
             logger.exception("Alte Importe konnten nicht gelöscht werden")
         return send_digests()

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # every query of a request sees only its user's body (a Kreis or a city): one place for all
+    "integration_admin.core.scopes.BodyScopeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "integration_admin.mfa.SecondFactorMiddleware",
@@ -320,11 +322,12 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
 
-# The body that publishes the reports (printed in report headers; data, not code).
+# Bodies (Kreise and cities) are data (core.Body, `manage.py create_body`). These two settings only
+# name the body into which the migration to bodies moves an older installation's records.
 SITE_BODY_NAME = os.environ.get("SITE_BODY_NAME", "Kreis Heinsberg")
 SITE_BODY_HEAD = os.environ.get("SITE_BODY_HEAD", "Der Landrat")
 # The name an authenticator app shows beside the account (django-otp's TOTP set-up URL).
-OTP_TOTP_ISSUER = f"Integrationsverwaltung {SITE_BODY_NAME}"
+OTP_TOTP_ISSUER = "Integrationsverwaltung"
 
 # E-mail (the reminders, integration_admin.reminders): Django's mail framework over SMTP when
 # EMAIL_HOST is set; without it (development, `make run`) mails are written to the console.

@@ -88,13 +88,15 @@ class ProgrammeListView(TemplateView):
 class ProgrammeDetailView(AccessLogMixin, PositionTableMixin, DetailView):
     access_action = "programme-view"  # the page lists the programme's positions with their holders
     template_name = "programme_detail.html"
-    queryset = Programme.objects.with_funder_names()
+    model = Programme
 
     def get_queryset(self):
         # The cost year (?year= if it has employer rates, else the default) chosen in the
         # programme's own query rather than by a query for the years with rates.
         self.requested_year = query_int(self.request.GET.get("year"), max_digits=4)
-        return super().get_queryset().annotate(**cost_year_annotations(self.requested_year), **fte_annotations())
+        return Programme.objects.with_funder_names().annotate(
+            **cost_year_annotations(self.requested_year), **fte_annotations()
+        )
 
     def get_context_data(self, **kwargs):
         programme = self.object

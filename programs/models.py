@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from integration_admin.core.db import JoinedText, split_joined
 from integration_admin.core.models import Illustrative, Revisioned
+from integration_admin.core.scopes import shared_or_own
 
 
 class Funder(models.Model):
@@ -21,6 +22,18 @@ class Funder(models.Model):
     short_name = models.CharField(_("Kurzbezeichnung"), max_length=30, unique=True)
     name = models.CharField(_("Name"), max_length=300)
     website = models.URLField(_("Website"), blank=True)
+
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="own_funders",
+        help_text=_("Leer: ein gemeinsamer Eintrag des Landes für alle Gebietskörperschaften."),
+    )
+    objects = shared_or_own()
 
     class Meta:
         verbose_name = _("Zuwendungsgeber")
@@ -71,7 +84,17 @@ class Programme(models.Model):
     website = models.URLField(_("Website"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
 
-    objects = ProgrammeQuerySet.as_manager()
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="own_programmes",
+        help_text=_("Leer: ein gemeinsamer Eintrag des Landes für alle Gebietskörperschaften."),
+    )
+    objects = shared_or_own("body", ProgrammeQuerySet)
 
     class Meta:
         verbose_name = _("Förderprogramm")
@@ -132,6 +155,18 @@ class BuildingBlock(models.Model):
         help_text=_("Monat, in dem die endgültige Richtlinie erwartet wird."),
     )
     guideline_note = models.CharField(_("Hinweis zur Richtlinie"), max_length=500, blank=True)
+
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="own_building_blocks",
+        help_text=_("Leer: ein gemeinsamer Eintrag des Landes für alle Gebietskörperschaften."),
+    )
+    objects = shared_or_own()
 
     class Meta:
         verbose_name = _("Baustein")

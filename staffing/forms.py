@@ -13,6 +13,8 @@ from integration_admin.core.forms import (
     LocalizedDateField,
     LocalizedDecimalField,
     RevisionFormMixin,
+    ScopedModelChoiceField,
+    ScopedModelForm,
     reject_control_characters,
 )
 from programs.models import BuildingBlock
@@ -35,7 +37,7 @@ def fte_field(**kwargs) -> LocalizedDecimalField:
     return LocalizedDecimalField(**kwargs)
 
 
-class BuildingBlockChoiceField(forms.ModelChoiceField):
+class BuildingBlockChoiceField(ScopedModelChoiceField):
     def label_from_instance(self, obj: BuildingBlock) -> str:
         return gettext("%(programme)s – Baustein %(number)s: %(title)s") % {
             "programme": obj.programme.short_name,
@@ -53,10 +55,10 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class PositionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class PositionForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     building_block = BuildingBlockChoiceField(
         label=_("Programm und Baustein"),
-        queryset=BuildingBlock.objects.select_related("programme").order_by("programme", "number"),
+        choices_from=lambda: BuildingBlock.objects.select_related("programme").order_by("programme", "number"),
         help_text=_("Der Förderbaustein, aus dem die Stelle finanziert wird."),
     )
     title = forms.CharField(label=_("Bezeichnung"), max_length=200, validators=[reject_control_characters])
@@ -90,7 +92,7 @@ class PositionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     )
     fixed_term = forms.BooleanField(label=_("befristet"), required=False)
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Position
         fields = [
             "building_block",
@@ -129,7 +131,7 @@ class PositionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         return cleaned
 
 
-class AssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class AssignmentForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     holder_name = forms.CharField(
         label=_("Stelleninhaber/-in"),
         max_length=200,
@@ -140,7 +142,7 @@ class AssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     start = LocalizedDateField(label=_("von"))
     end = LocalizedDateField(label=_("bis"), required=False, help_text=_("Leer lassen, solange kein Ende feststeht."))
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Assignment
         fields = ["holder_name", "fte_share", "start", "end"]
 
@@ -162,11 +164,11 @@ class AssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         return self.cleaned_data.get("end") or self.position_end
 
 
-class EndAssignmentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class EndAssignmentForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     end = LocalizedDateField(
         label=_("letzter Tag"), help_text=_("Der letzte Tag, an dem die Person die Stelle innehat.")
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Assignment
         fields = ["end"]

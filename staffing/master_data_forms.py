@@ -14,6 +14,7 @@ from integration_admin.core.forms import (
     PlainIntegerField,
     RevisionErrorOnTopMixin,
     RevisionFormMixin,
+    ScopedModelForm,
     money_field,
     reject_control_characters,
 )
@@ -29,7 +30,7 @@ def percent_field(**kwargs) -> LocalizedDecimalField:
     )
 
 
-class OrganisationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class OrganisationForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     short_name = forms.CharField(
         label=_("Kurzbezeichnung"),
         max_length=30,
@@ -38,7 +39,7 @@ class OrganisationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
     )
     name = forms.CharField(label=_("Name"), max_length=300, validators=[reject_control_characters])
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Organisation
         fields = ["short_name", "name", "kind"]
 

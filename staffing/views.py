@@ -225,9 +225,11 @@ class AccessLogMixin:
 
 class PositionDetailView(AccessLogMixin, DetailView):
     access_action = "position-view"  # the page lists the position's holders
-    queryset = Position.objects.select_related(
-        "building_block__programme", "organisation", "pay_grade__group"
-    ).prefetch_related(Prefetch("assignments", Assignment.objects.order_by("start", "holder_name")))
+
+    def get_queryset(self):
+        return Position.objects.select_related(
+            "building_block__programme", "organisation", "pay_grade__group"
+        ).prefetch_related(Prefetch("assignments", Assignment.objects.order_by("start", "holder_name")))
 
     def get_context_data(self, **kwargs):
         position = self.object
@@ -330,7 +332,9 @@ class PositionCreateView(CreatorRequiredMixin, CreateOnceMixin, PositionFormMixi
 
 
 class PositionUpdateView(PositionFormMixin, UpdateView):
-    queryset = Position.objects.select_related("organisation", "building_block__programme")
+    def get_queryset(self):
+        return Position.objects.select_related("organisation", "building_block__programme")
+
     success_message = gettext_lazy("Die Stelle „%(title)s“ wurde gespeichert.")
 
 
@@ -404,7 +408,10 @@ class AssignmentCreateView(CreateOnceMixin, AssignmentFormMixin, CreateView):
 class AssignmentUpdateView(AccessLogMixin, AssignmentFormMixin, UpdateView):
     access_action = "assignment-view"
     form_class = AssignmentForm
-    queryset = Assignment.objects.select_related("position__organisation")
+
+    def get_queryset(self):
+        return Assignment.objects.select_related("position__organisation")
+
     change_reason = ""
 
     def get_object(self, queryset=None):
@@ -430,7 +437,10 @@ class AssignmentEndView(AssignmentUpdateView):
 class AssignmentDeleteView(AccessLogMixin, OrganisationEditMixin, DeleteView):
     access_action = "assignment-view"
     model = Assignment
-    queryset = Assignment.objects.select_related("position__organisation")
+
+    def get_queryset(self):
+        return Assignment.objects.select_related("position__organisation")
+
     organisation_field = "position__organisation_id"
 
     def form_valid(self, form):
@@ -489,7 +499,9 @@ class PayTableView(TemplateView):
 class OrganisationListView(FilteredTableView):
     """/organisations/: each organisation with its positions, FTE, free shares and cost."""
 
-    queryset = Organisation.objects.all()
+    def get_queryset(self):
+        return Organisation.objects.all()
+
     table_class = OrganisationTable
     filterset_class = OrganisationFilter
     template_name = "staffing/organisation_list.html"

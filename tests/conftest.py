@@ -3,12 +3,15 @@ import uuid
 import pytest
 from django.test import Client, override_settings
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
-from integration_admin.demo import DEMO_PASSWORD, load_demo
+from integration_admin.core.models import Body
+from integration_admin.core.scopes import scope
+from integration_admin.demo import DEMO_PASSWORD, HEINSBERG, load_demo
 from integration_admin.models import User
 
 # Property tests check rules, not speed (speed is `make bench`'s): no per-example deadline, which a
@@ -23,6 +26,22 @@ def german_by_default():
     translation.activate("de")
     yield
     translation.activate("de")
+
+
+def demo_scope():
+    """The scope of the demo's Kreis Heinsberg, looked up at the first query that needs it (and made
+    there if a transactional test emptied the database)."""
+    return scope(body=SimpleLazyObject(lambda: Body.objects.get_or_create(short_name="HS", defaults=HEINSBERG)[0]))
+
+
+@pytest.fixture(autouse=True)
+def demo_body_scope():
+    """Test code runs as a request of the demo's Kreis Heinsberg does: in that body's scope
+    (integration_admin.core.scopes), so that factories make its records and queries see its rows.
+    A test of two bodies opens the other's scope itself (``scope(body=...)``); requests of the test
+    client run in their user's scope."""
+    with demo_scope():
+        yield
 
 
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

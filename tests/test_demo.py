@@ -26,13 +26,27 @@ def test_load_demo_is_idempotent(demo):
 
 
 def test_demo_users(demo):
-    roles = {u.username: (u.role, u.organisation.short_name if u.organisation else None) for u in User.objects.all()}
-    assert roles == {
-        "admin": (Role.ADMINISTRATOR, None),
-        "leitung": (Role.HEAD, None),
-        "sb-ki": (Role.CASEWORKER, "KI"),
-        "sb-drk": (Role.CASEWORKER, "DRK"),
+    roles = {
+        u.username: (
+            u.role,
+            u.body.short_name if u.body else None,
+            u.organisation.short_name if u.organisation else None,
+        )
+        for u in User.objects.select_related("body", "organisation")
     }
+    assert roles == {
+        "admin": (Role.ADMINISTRATOR, "HS", None),
+        "leitung": (Role.HEAD, "HS", None),
+        "sb-ki": (Role.CASEWORKER, "HS", "KI"),
+        "sb-drk": (Role.CASEWORKER, "HS", "DRK"),
+        "mk-admin": (Role.ADMINISTRATOR, "MK", None),
+        "mk-leitung": (Role.HEAD, "MK", None),
+        "mk-sb": (Role.CASEWORKER, "MK", "KI"),
+        "land": (Role.LAND, None, None),
+        "betrieb": (Role.ADMINISTRATOR, None, None),
+    }
+    assert User.objects.get(username="mk-sb").organisation.body.short_name == "MK"
+    assert User.objects.get(username="betrieb").is_installation_administrator
     assert all(u.check_password("Heinsberg-2020") for u in User.objects.all())
 
 

@@ -21,6 +21,7 @@ from integration_admin.core.db import CentsSum, MoneySum, from_cents
 from integration_admin.core.formats import euro
 from integration_admin.core.formats import fte as format_fte
 from integration_admin.core.models import Approvable, Illustrative, Revisioned
+from integration_admin.core.scopes import body_scoped
 
 
 class CallOffQuerySet(models.QuerySet):
@@ -64,7 +65,8 @@ class CallOff(Revisioned, Illustrative, Approvable):
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
     history = HistoricalRecords()
-    objects = CallOffQuerySet.as_manager()
+
+    objects = body_scoped("decision__body", CallOffQuerySet)
 
     class Meta:
         verbose_name = _("Mittelabruf")
@@ -227,7 +229,8 @@ class ProofOfUse(Revisioned, Illustrative, Approvable, GrantRecordDocuments):
     )
 
     history = HistoricalRecords()
-    objects = ProofOfUseQuerySet.as_manager()
+
+    objects = body_scoped("decision__body", ProofOfUseQuerySet)
 
     class Meta:
         verbose_name = _("Verwendungsnachweis")
@@ -430,7 +433,8 @@ class PassThrough(Revisioned, Illustrative, GrantRecordDocuments):
     )
 
     history = HistoricalRecords()
-    objects = PassThroughQuerySet.as_manager()
+
+    objects = body_scoped("decision__body", PassThroughQuerySet)
 
     class Meta:
         verbose_name = _("Weiterleitung")
@@ -613,7 +617,8 @@ class Payout(Revisioned, Approvable):
     note = models.TextField(_("Bemerkung"), blank=True)
 
     history = HistoricalRecords()
-    objects = PayoutQuerySet.as_manager()
+
+    objects = body_scoped("pass_through__decision__body", PayoutQuerySet)
 
     class Meta:
         verbose_name = _("Auszahlung")

@@ -48,11 +48,12 @@ from integration_admin.core.db import (
     orders_rows_in_json,
     thousandths,
 )
-from integration_admin.core.models import Illustrative, Revisioned
+from integration_admin.core.models import BodyOwned, Illustrative, Revisioned
+from integration_admin.core.scopes import body_scoped
 from programs.models import FlatRate
 
 
-class Application(Revisioned):
+class Application(Revisioned, BodyOwned):
     """An application for a grant (Antrag auf Landeszuwendung)."""
 
     programme = models.ForeignKey(
@@ -69,6 +70,15 @@ class Application(Revisioned):
     note = models.TextField(_("Bemerkung"), blank=True)
 
     history = HistoricalRecords()
+
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="applications",
+    )
+    objects = body_scoped()
 
     class Meta:
         verbose_name = _("Antrag")
@@ -188,7 +198,7 @@ class GrantDecisionQuerySet(models.QuerySet):
         return self
 
 
-class GrantDecision(Revisioned, GrantRecordDocuments):
+class GrantDecision(Revisioned, BodyOwned, GrantRecordDocuments):
     """One grant case: a Zuwendungsbescheid and all its amendments."""
 
     programme = models.ForeignKey(
@@ -214,7 +224,15 @@ class GrantDecision(Revisioned, GrantRecordDocuments):
     form = models.CharField(_("Form"), max_length=30, choices=GrantForm.choices)
 
     history = HistoricalRecords()
-    objects = GrantDecisionQuerySet.as_manager()
+
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="grant_decisions",
+    )
+    objects = body_scoped("body", GrantDecisionQuerySet)
 
     class Meta:
         verbose_name = _("Zuwendungsbescheid")
@@ -441,7 +459,8 @@ class DecisionVersion(Illustrative, GrantRecordDocuments):
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
     history = HistoricalRecords()
-    objects = DecisionVersionQuerySet.as_manager()
+
+    objects = body_scoped("decision__body", DecisionVersionQuerySet)
 
     class Meta:
         verbose_name = _("Bescheidfassung")
@@ -898,7 +917,8 @@ class CostShare(models.Model):
     own_share = models.DecimalField(_("Eigenanteil"), **MONEY, validators=NON_NEGATIVE)
 
     history = HistoricalRecords()
-    objects = CostShareQuerySet.as_manager()
+
+    objects = body_scoped("version__decision__body", CostShareQuerySet)
 
     class Meta:
         verbose_name = _("Kostenanteil")

@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from funding import money
 from funding.models.base import MONEY, NON_NEGATIVE, PERCENT
+from integration_admin.core.scopes import body_scoped, shared_or_own
 
 
 class PlanItemKind(models.TextChoices):
@@ -108,7 +109,8 @@ class PlanItem(models.Model):
     sort_order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
 
     history = HistoricalRecords()
-    objects = PlanItemQuerySet.as_manager()
+
+    objects = body_scoped("version__decision__body", PlanItemQuerySet)
 
     class Meta:
         verbose_name = _("Position des Finanzierungsplans")
@@ -271,6 +273,8 @@ class EligibilityRule(models.Model):
     )
 
     history = HistoricalRecords()
+
+    objects = shared_or_own("decision__body")
 
     class Meta:
         verbose_name = _("Förderregel")

@@ -18,6 +18,7 @@ from funding import money
 from funding.models.base import MONEY, NON_NEGATIVE, ZERO
 from integration_admin.core.formats import euro, format_decimal
 from integration_admin.core.models import Approvable, Revisioned
+from integration_admin.core.scopes import body_scoped
 
 # § 49a Abs. 3 VwVfG NRW: a sum to be repaid bears interest at five percentage points above the
 # base rate a year; VV Nr. 8.5 zu § 44 LHO NRW applies the same to money called too early.
@@ -88,6 +89,8 @@ class Receipt(models.Model):
     reviewed_at = models.DateTimeField(_("geprüft am"), null=True, blank=True)
 
     history = HistoricalRecords()
+
+    objects = body_scoped("proof__decision__body")
 
     class Meta:
         verbose_name = _("Beleg")
@@ -209,7 +212,8 @@ class RepaymentClaim(Revisioned, Approvable):
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = RepaymentClaimQuerySet.as_manager()
+
+    objects = body_scoped("decision__body", RepaymentClaimQuerySet)
 
     class Meta:
         verbose_name = _("Rückforderung")
@@ -242,6 +246,8 @@ class RepaymentPart(models.Model):
     claim = models.ForeignKey(RepaymentClaim, on_delete=models.CASCADE, related_name="parts")
     interest_from = models.DateField(_("verzinst ab"))
     amount = models.DecimalField(_("Betrag"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+
+    objects = body_scoped("claim__decision__body")
 
     class Meta:
         verbose_name = _("Teil einer Rückforderung")

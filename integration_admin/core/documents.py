@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
-from integration_admin.core.forms import BootstrapFormMixin, RevisionFormMixin
+from integration_admin.core.forms import BootstrapFormMixin, RevisionFormMixin, ScopedModelForm
 from integration_admin.core.models import Document, DocumentContent, MediaType
 
 PDF_START = b"%PDF-"
@@ -125,7 +125,7 @@ def documents_of(parents: list[tuple[object, str]]) -> list[Document]:
     return documents
 
 
-class DocumentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class DocumentForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     """Upload one document to one of ``parents`` (record, label): the record of the page first.
     The record is chosen only where there is more than one (a decision, its letters, proofs and
     pass-throughs)."""
@@ -143,7 +143,7 @@ class DocumentForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
 
     prefix = "document"  # (its fields beside other forms on a record's page)
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Document
         # The file last: fields after it would be lost when an oversized one is stopped.
         fields = ["kind", "title", "file"]

@@ -130,10 +130,60 @@ class PlainIntegerField(forms.IntegerField):
         return super().to_python(value)
 
 
-class ModelMultipleIdField(forms.ModelMultipleChoiceField):
-    """Records to tick. An id that is not a 64-bit whole number of ASCII digits is refused as an
-    invalid choice before the database sees it (SQLite raises OverflowError on ``pk__in`` with a
-    larger number; "²" is a digit to ``isdigit()`` but not to ``int()``)."""
+class ScopedChoicesMixin:
+    """A choice of records that belong to a body (or are shared, see ``core.scopes``): the choices
+    are queried anew for every form, in the scope of the request that makes it, never once at
+    import, when no body is known. ``choices_from`` makes the queryset (default: all the model's
+    records in the active scope); a ``queryset`` given instead only names the model."""
+
+    def __init__(self, queryset=None, *, choices_from=None, **kwargs):
+        if choices_from is None and queryset is not None and is_scoped(queryset.model):
+            choices_from = queryset.model._default_manager.all
+        self.choices_from = choices_from
+        super().__init__(queryset=None if choices_from else queryset, **kwargs)
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        if self.choices_from is not None:
+            result.queryset = self.choices_from()
+        return result
+
+
+class ScopedModelChoiceField(ScopedChoicesMixin, forms.ModelChoiceField):
+    pass
+
+
+class ScopedModelMultipleChoiceField(ScopedChoicesMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+def is_scoped(model) -> bool:
+    """Do this model's records belong to bodies (its default manager is scoped, ``core.scopes``)?"""
+    return model is not None and hasattr(model._default_manager, "with_scopes_disabled")
+
+
+def scoped_formfield(db_field, **kwargs):
+    """A model form's field; a relation to records of a body gets a scoped choice field."""
+    if db_field.is_relation and is_scoped(db_field.related_model):
+        kwargs.setdefault(
+            "form_class", ScopedModelMultipleChoiceField if db_field.many_to_many else ScopedModelChoiceField
+        )
+    return db_field.formfield(**kwargs)
+
+
+class ScopedModelForm(forms.ModelForm):
+    """The model form of this project: relations to a body's records offer only the request's
+    body's records (every app's model forms derive from it)."""
+
+    class Meta:
+        formfield_callback = scoped_formfield
+
+
+class ModelMultipleIdField(ScopedChoicesMixin, forms.ModelMultipleChoiceField):
+    """Records to tick (of the request's body, see :class:`ScopedChoicesMixin`). An id that is not
+    a 64-bit whole number of ASCII digits is refused as an invalid choice before the database sees
+    it (SQLite raises OverflowError on ``pk__in`` with a larger number; "²" is a digit to
+    ``isdigit()`` but not to ``int()``)."""
 
     def clean(self, value):
         for item in value or ():

@@ -137,7 +137,10 @@ def entries_from_records(
     nor to objects joined into the history rows (``select_related`` on the history queryset).
     """
     records = list(records)
-    tracked = {f.attname: f for f in model._meta.concrete_fields if f.name not in ignore and f.attname != "id"}
+    # (the body a record belongs to is set when it is made and never changes: not a change to show)
+    tracked = {
+        f.attname: f for f in model._meta.concrete_fields if f.name not in ignore and f.attname not in ("id", "body_id")
+    }
     pk_name = model._meta.pk.attname
 
     by_object = defaultdict(list)

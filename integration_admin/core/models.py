@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from integration_admin.core.history import APPROVED, system_reason
+from integration_admin.core.scopes import active_body_id, body_scoped
 
 
 class Revisioned(models.Model):
@@ -33,6 +34,113 @@ class Revisioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Regierungsbezirk(models.TextChoices):
+    """The five government districts of Nordrhein-Westfalen (the Land view groups bodies by them)."""
+
+    ARNSBERG = "arnsberg", "Arnsberg"
+    DETMOLD = "detmold", "Detmold"
+    DUESSELDORF = "duesseldorf", "Düsseldorf"
+    KOELN = "koeln", "Köln"
+    MUENSTER = "muenster", "Münster"
+
+
+class BodyKind(models.TextChoices):
+    KREIS = "kreis", gettext_lazy("Kreis")
+    CITY = "kreisfreie_stadt", gettext_lazy("kreisfreie Stadt")
+
+
+def validate_paper_number_format(value: str) -> None:
+    """A paper-number scheme must format a year and a number, e.g. ``{number:04d}/{year}``."""
+    try:
+        formatted = value.format(number=1, year=2020)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        formatted = ""
+    if "{number" not in value or "{year" not in value or not formatted or len(formatted) > 24:
+        raise ValidationError(
+            _("Das Schema braucht {number} und {year}, z. B. „{number:04d}/{year}“ für 0001/2020."),
+            code="invalid",
+        )
+
+
+class Body(Revisioned):
+    """A Gebietskörperschaft (a Kreis or a kreisfreie Stadt) whose records this installation keeps.
+
+    Every record of organisations, positions, decisions, council papers, documents and imports
+    belongs to one body (its ``body`` foreign key, or its parent's); programmes, funders and
+    building blocks of the Land are shared (``body`` empty). Which body a request sees is set in
+    one place, :class:`integration_admin.core.scopes.BodyScopeMiddleware` (django-scopes).
+    """
+
+    name = models.CharField(
+        gettext_lazy("Name"), max_length=120, unique=True, help_text=gettext_lazy("Z. B. Kreis Heinsberg.")
+    )
+    short_name = models.CharField(
+        gettext_lazy("Kurzbezeichnung"),
+        max_length=20,
+        unique=True,
+        help_text=gettext_lazy("Z. B. das Kfz-Kennzeichen: HS."),
+    )
+    kind = models.CharField(gettext_lazy("Art"), max_length=20, choices=BodyKind.choices, default=BodyKind.KREIS)
+    head = models.CharField(
+        gettext_lazy("Verwaltungsspitze"),
+        max_length=80,
+        default="Der Landrat",
+        help_text=gettext_lazy("Steht unter jeder Vorlage, z. B. „Der Landrat“ oder „Der Oberbürgermeister“."),
+    )
+    address = models.TextField(
+        gettext_lazy("Anschrift"), blank=True, help_text=gettext_lazy("Für den Briefkopf, eine Zeile je Zeile.")
+    )
+    regierungsbezirk = models.CharField(
+        gettext_lazy("Regierungsbezirk"), max_length=20, choices=Regierungsbezirk.choices
+    )
+    paper_number_format = models.CharField(
+        gettext_lazy("Schema der Vorlagen-Nr."),
+        max_length=40,
+        default="{number:04d}/{year}",
+        validators=[validate_paper_number_format],
+        help_text=gettext_lazy(
+            "{number} ist die laufende Nummer im Jahr, {year} das Jahr; „{number:04d}/{year}“ ergibt 0001/2020."
+        ),
+    )
+    created = models.DateTimeField(gettext_lazy("angelegt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("Gebietskörperschaft")
+        verbose_name_plural = gettext_lazy("Gebietskörperschaften")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def paper_number(self, year: int, number: int) -> str:
+        """The paper number in this body's scheme: ``0001/2020`` for the default."""
+        return self.paper_number_format.format(number=number, year=year)
+
+
+class BodyOwned(models.Model):
+    """A record that belongs to a body (its ``body`` foreign key). Made without one, it gets the
+    body of the active scope (the request's, a job's: ``core.scopes``), so that a view, a service,
+    an import or the admin never names the body itself; made with no body in scope, the database
+    refuses it (the column is NOT NULL). ``full_clean`` sees the body too, so that a constraint per
+    body (a name unique within the body) is a message on the form, not an error on save."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.take_body_from_scope()
+        super().save(*args, **kwargs)
+
+    def take_body_from_scope(self) -> None:
+        if self.body_id is None:
+            self.body_id = active_body_id()
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        self.take_body_from_scope()
+        exclude = set(exclude or ()) - {"body"} if self.body_id is not None else exclude
+        super().full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints)
 
 
 class Illustrative(models.Model):
@@ -304,7 +412,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(parents_query(parents)).select_related("content_type", "uploaded_by")
 
 
-class Document(models.Model):
+class Document(BodyOwned):
     """A file kept with a record: a scanned letter, a contract, a report, a receipt list.
 
     It hangs on its record (``parent``, any model: a decision, a version, a proof of use, a
@@ -336,9 +444,16 @@ class Document(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(gettext_lazy("hochgeladen am"), default=timezone.now)
+    body = models.ForeignKey(
+        Body,
+        verbose_name=gettext_lazy("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
-    objects = DocumentQuerySet.as_manager()
+    objects = body_scoped("body", DocumentQuerySet)
 
     class Meta:
         verbose_name = gettext_lazy("Dokument")
@@ -377,6 +492,8 @@ class DocumentContent(models.Model):
 
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="content")
     data = models.BinaryField()
+
+    objects = body_scoped("document__body")
 
     class Meta:
         verbose_name = gettext_lazy("Dokumentinhalt")

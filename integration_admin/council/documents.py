@@ -8,7 +8,6 @@ import logging
 import math
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.utils import timezone
 
 from integration_admin.council.chart import money_chart
@@ -54,7 +53,7 @@ def excerpt_context(item: AgendaItem) -> dict:
         "meeting": item.meeting,
         "committee": item.meeting.committee,
         "papers": [c.report for c in consultations if c.report.public or not item.public],
-        "body": {"name": settings.SITE_BODY_NAME, "head": settings.SITE_BODY_HEAD},
+        "body": item.meeting.committee.body,
         "printed_on": timezone.localdate(),
     }
 

@@ -19,7 +19,7 @@ class CommitteeFilter(BaseFilterSet):
 
 
 class MeetingFilter(BaseFilterSet):
-    committee = django_filters.ModelChoiceFilter(queryset=Committee.objects.all(), label=_("Gremium"))
+    committee = django_filters.ModelChoiceFilter(queryset=lambda request: Committee.objects.all(), label=_("Gremium"))
     state = django_filters.ChoiceFilter(choices=MeetingState.choices, label=_("Stand"))
     start_from = LocalizedDateFilter(field_name="start__date", lookup_expr="gte", label=_("ab"))
     start_to = LocalizedDateFilter(field_name="start__date", lookup_expr="lte", label=_("bis"))

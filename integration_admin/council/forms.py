@@ -16,7 +16,10 @@ from integration_admin.core.forms import (
     PlainIntegerField,
     RevisionErrorOnTopMixin,
     RevisionFormMixin,
+    ScopedModelChoiceField,
+    ScopedModelForm,
 )
+from integration_admin.core.scopes import active_body_id
 from integration_admin.council.checks import findings_digest
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
 
@@ -41,18 +44,24 @@ def agenda_item_label(item: AgendaItem) -> str:
     return f"{meeting_label(item.meeting)}, {_('TOP')} {item.number} – {title}"
 
 
-class MeetingChoiceField(forms.ModelChoiceField):
+class MeetingChoiceField(ScopedModelChoiceField):
     def label_from_instance(self, obj):
         return meeting_label(obj)
 
 
-class AgendaItemChoiceField(forms.ModelChoiceField):
+class AgendaItemChoiceField(ScopedModelChoiceField):
     def label_from_instance(self, obj):
         return agenda_item_label(obj)
 
 
 def _agenda_items():
     return AgendaItem.objects.select_related("meeting__committee").order_by("-meeting__start", "order", "number")
+
+
+def _body_users():
+    """The active users of the request's body (committee members come from its own staff)."""
+    users = get_user_model().objects.filter(is_active=True, body_id=active_body_id())
+    return users.order_by("last_name", "first_name", "username")
 
 
 def _meetings():
@@ -65,17 +74,17 @@ class MemberChoiceField(ModelMultipleIdField):
         return f"{name} ({obj.username})" if name else obj.username
 
 
-class CommitteeForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class CommitteeForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     """The committee; its members read its non-public papers and minutes (need to know)."""
 
     members = MemberChoiceField(
         label=_("Mitglieder"),
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username"),
+        choices_from=_body_users,
         required=False,
         help_text=_("Sie lesen die nichtöffentlichen Vorlagen und Niederschriften des Gremiums."),
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Committee
         fields = ["name", "short_name", "classification", "sort_order", "members"]
 
@@ -85,7 +94,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs={"placeholder": "HH:MM", "autocomplete": "off", **(attrs or {})}, format="%H:%M")
 
 
-class MeetingForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class MeetingForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     """A meeting's day and times typed separately ("25.08.2020", "17:00"), stored as one date-time."""
 
     day = LocalizedDateField(label=_("Datum"))
@@ -96,7 +105,7 @@ class MeetingForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
 
     field_order = ["committee", "day", "start_time", "end_time", "location", "state", "cancelled"]
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Meeting
         fields = ["committee", "location", "state", "cancelled"]
 
@@ -121,8 +130,8 @@ class MeetingForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         return cleaned
 
 
-class AgendaItemForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
-    class Meta:
+class AgendaItemForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
+    class Meta(ScopedModelForm.Meta):
         model = AgendaItem
         fields = ["number", "order", "title", "public", "result", "votes_yes", "votes_no", "votes_abstain", "minutes"]
         widgets = {
@@ -141,16 +150,16 @@ class AgendaItemForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         return number
 
 
-class ReportForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class ReportForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     date = LocalizedDateField(label=_("Datum"))
     related_agenda_item = AgendaItemChoiceField(
-        queryset=_agenda_items(),
+        choices_from=_agenda_items,
         required=False,
         label=_("Bezug: früherer Beschluss"),
         help_text=Report._meta.get_field("related_agenda_item").help_text,
     )
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Report
         fields = Report.PAPER_FIELDS
         widgets = {
@@ -161,8 +170,8 @@ class ReportForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         }
 
 
-class SectionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
-    class Meta:
+class SectionForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
+    class Meta(ScopedModelForm.Meta):
         model = ReportSection
         fields = ["order", "heading", "programme", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 14})}
@@ -176,13 +185,13 @@ class SectionForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
         return programme
 
 
-class ConsultationForm(RevisionFormMixin, BootstrapFormMixin, forms.ModelForm):
+class ConsultationForm(RevisionFormMixin, BootstrapFormMixin, ScopedModelForm):
     """One line of the Beratungsfolge. The meeting follows from the agenda item, the committee from the meeting."""
 
-    meeting = MeetingChoiceField(queryset=_meetings(), required=False, label=_("Sitzung"))
-    agenda_item = AgendaItemChoiceField(queryset=_agenda_items(), required=False, label=_("Tagesordnungspunkt"))
+    meeting = MeetingChoiceField(choices_from=_meetings, required=False, label=_("Sitzung"))
+    agenda_item = AgendaItemChoiceField(choices_from=_agenda_items, required=False, label=_("Tagesordnungspunkt"))
 
-    class Meta:
+    class Meta(ScopedModelForm.Meta):
         model = Consultation
         fields = ["committee", "meeting", "agenda_item", "role", "order"]
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from integration_admin.core.models import lock_revision
+from integration_admin.core.scopes import scope, scopes_disabled
 from integration_admin.council import services
 from integration_admin.council.documents import (
     estimate_excerpt_pages,
@@ -167,8 +168,15 @@ def render_report_job(job_id: int) -> None:
     library keep after the job. The worker therefore runs a limited number of tasks and exits
     (``worker --max-tasks``), and its supervisor starts a fresh one (README, "Background
     worker"): the usual answer to a worker that keeps memory.
+
+    The job runs in the scope of its body (the one whose user started it).
     """
-    run_job(job_id)
+    with scopes_disabled():
+        body_id = ReportJob.objects.filter(pk=job_id).values_list("body_id", flat=True).first()
+    if body_id is None:
+        return
+    with scope(body=body_id):
+        run_job(job_id)
 
 
 def run_job(job_id: int) -> ReportJob | None:
@@ -331,13 +339,14 @@ def heartbeat(attempt: _Attempt):
 
     def beat():
         try:
-            while not stop.wait(interval):
-                try:
-                    if not attempt.mine.update(heartbeat=timezone.now()):
-                        return  # finished, failed or taken over
-                except (DatabaseError, InterfaceError) as error:
-                    logger.warning("PDF-Auftrag %s: Lebenszeichen nicht geschrieben: %s", job.pk, error)
-                    connections.close_all()
+            with scope(body=job.body_id):  # (a thread starts without the job's scope)
+                while not stop.wait(interval):
+                    try:
+                        if not attempt.mine.update(heartbeat=timezone.now()):
+                            return  # finished, failed or taken over
+                    except (DatabaseError, InterfaceError) as error:
+                        logger.warning("PDF-Auftrag %s: Lebenszeichen nicht geschrieben: %s", job.pk, error)
+                        connections.close_all()
         finally:
             connections.close_all()
 

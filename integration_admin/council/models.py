@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.models import HasDocuments, Illustrative, Revisioned
+from integration_admin.core.models import BodyOwned, HasDocuments, Illustrative, Revisioned
+from integration_admin.core.scopes import body_scoped
 
 
-class Committee(Revisioned):
+class Committee(Revisioned, BodyOwned):
     """A council committee (Gremium), e.g. the Kreisausschuss."""
 
-    name = models.CharField(_("Name"), max_length=200, unique=True)
+    name = models.CharField(_("Name"), max_length=200)
     short_name = models.CharField(_("Kurzbezeichnung"), max_length=60, blank=True)
     classification = models.CharField(
         _("Art"), max_length=60, default="Ausschuss", help_text=_("Z. B. Ausschuss, Kreistag, Beirat.")
@@ -46,10 +47,26 @@ class Committee(Revisioned):
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="committees",
+    )
+    objects = body_scoped()
+
     class Meta:
         verbose_name = _("Gremium")
         verbose_name_plural = _("Gremien")
         ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "name"],
+                name="committee_name_unique_per_body",
+                violation_error_message=_("Ein Gremium dieses Namens gibt es schon."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -95,7 +112,7 @@ class Meeting(Revisioned, Illustrative):
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
-    objects = MeetingQuerySet.as_manager()
+    objects = body_scoped("committee__body", MeetingQuerySet)
 
     class Meta:
         verbose_name = _("Sitzung")
@@ -161,7 +178,7 @@ class AgendaItem(Revisioned, Illustrative):
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
-    objects = AgendaItemQuerySet.as_manager()
+    objects = body_scoped("meeting__committee__body", AgendaItemQuerySet)
 
     class Meta:
         verbose_name = _("Tagesordnungspunkt")
@@ -223,7 +240,7 @@ class ReportQuerySet(models.QuerySet):
         return self.filter(Q(public=True) | Exists(member))
 
 
-class Report(Revisioned, Illustrative, HasDocuments):
+class Report(Revisioned, BodyOwned, Illustrative, HasDocuments):
     """A council paper (Vorlage) that the department head writes for a committee session."""
 
     # What the department head writes (the report form's fields); a supplement starts as a copy of them.
@@ -289,7 +306,7 @@ class Report(Revisioned, Illustrative, HasDocuments):
     status = models.CharField(
         _("Status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT, editable=False
     )
-    reference = models.CharField(_("Vorlagen-Nr."), max_length=30, unique=True, null=True, editable=False)
+    reference = models.CharField(_("Vorlagen-Nr."), max_length=30, null=True, editable=False)
     reference_year = models.PositiveSmallIntegerField(_("Jahr der Vorlagen-Nr."), null=True, editable=False)
     reference_number = models.PositiveIntegerField(_("laufende Nummer"), null=True, editable=False)
     supplement_number = models.PositiveSmallIntegerField(_("Nummer der Ergänzung"), null=True, editable=False)
@@ -307,7 +324,14 @@ class Report(Revisioned, Illustrative, HasDocuments):
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
-    objects = ReportQuerySet.as_manager()
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="reports",
+    )
+    objects = body_scoped("body", ReportQuerySet)
 
     class Meta:
         verbose_name = _("Vorlage")
@@ -332,8 +356,9 @@ class Report(Revisioned, Illustrative, HasDocuments):
                 ),
                 name="report_released_is_complete",
             ),
+            models.UniqueConstraint(fields=["body", "reference"], name="report_reference_unique_per_body"),
             models.UniqueConstraint(
-                fields=["reference_year", "reference_number"],
+                fields=["body", "reference_year", "reference_number"],
                 condition=Q(supplement_number__isnull=True),
                 name="report_number_unique_per_year",
             ),
@@ -410,6 +435,8 @@ class ReportSection(Revisioned):
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
+    objects = body_scoped("report__body")
+
     class Meta:
         verbose_name = _("Abschnitt")
         verbose_name_plural = _("Abschnitte")
@@ -466,6 +493,8 @@ class Consultation(Revisioned):
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
+    objects = body_scoped("report__body")
+
     class Meta:
         verbose_name = _("Beratung")
         verbose_name_plural = _("Beratungsfolge")
@@ -506,6 +535,8 @@ class ReportFile(models.Model):
     content = models.BinaryField(_("Inhalt"))
     created = models.DateTimeField(_("angelegt"), auto_now_add=True)
 
+    objects = body_scoped("report__body")
+
     class Meta:
         verbose_name = _("Datei")
         verbose_name_plural = _("Dateien")
@@ -517,15 +548,25 @@ class ReportFile(models.Model):
         return reverse("council:report-pdf", args=[self.report_id])
 
 
-class PaperCounter(models.Model):
+class PaperCounter(BodyOwned):
     """The last paper number given out in a year; locked (SELECT ... FOR UPDATE) when a report is released."""
 
-    year = models.PositiveSmallIntegerField(_("Jahr"), unique=True)
+    year = models.PositiveSmallIntegerField(_("Jahr"))
     last_number = models.PositiveIntegerField(_("zuletzt vergebene Nummer"), default=0)
+
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="paper_counters",
+    )
+    objects = body_scoped()
 
     class Meta:
         verbose_name = _("Vorlagen-Nummernkreis")
         verbose_name_plural = _("Vorlagen-Nummernkreise")
+        constraints = [models.UniqueConstraint(fields=["body", "year"], name="paper_counter_unique_per_body")]
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
@@ -581,7 +622,7 @@ class ReportJobQuerySet(models.QuerySet):
         return self.filter(excerpt | paper)
 
 
-class ReportJob(models.Model):
+class ReportJob(BodyOwned):
     """A PDF made off the request path by the task queue (``council.jobs``).
 
     Three kinds: the PDF of a long draft, the release of a report (number, frozen snapshot and
@@ -641,7 +682,14 @@ class ReportJob(models.Model):
     finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
     heartbeat = models.DateTimeField(_("letztes Lebenszeichen des Hintergrunddienstes"), null=True, blank=True)
 
-    objects = ReportJobQuerySet.as_manager()
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="report_jobs",
+    )
+    objects = body_scoped("body", ReportJobQuerySet)
 
     class Meta:
         verbose_name = _("PDF-Auftrag")

@@ -2,7 +2,9 @@
 
 Read-only JSON for council information systems and portals: the public interface, readable
 without login (``login_not_required``, as the specification expects of a public OParl server);
-logged-in users get exactly the same. One body (the Kreis, from settings). What is shown:
+logged-in users get exactly the same. The system lists every body of the installation (each
+Kreis or city, ``core.Body``); each body's committees, meetings, agenda items, papers and files
+are listed under it and name it. What is shown:
 
 - Organization: every committee (name, kind; never its members: they are user accounts).
 - Meeting: every meeting (the dates of sessions are public), with only its public agenda items
@@ -16,6 +18,9 @@ logged-in users get exactly the same. One body (the Kreis, from settings). What 
 
 Nothing non-public: no draft, no non-public paper or agenda item, whoever asks.
 
+Being public across bodies, OParl reads with the body scope switched off (``scopes_disabled``, in
+:func:`oparl_view`, the one place it does so) and filters each list by the body in its URL.
+
 Lists are external object lists with ``pagination`` and ``links`` and the filters OParl 1.1
 requires (``created_since``, ``created_until``, ``modified_since``, ``modified_until``) plus
 ``limit`` and ``page``. Bad parameters give a JSON error with status 400, never a 500.
@@ -24,7 +29,6 @@ requires (``created_since``, ``created_until``, ``modified_since``, ``modified_u
 import datetime
 import math
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
@@ -35,10 +39,11 @@ from django.views.decorators.http import require_safe
 
 from integration_admin.core.audit import log_access
 from integration_admin.core.forms import query_int
+from integration_admin.core.models import Body
+from integration_admin.core.scopes import scopes_disabled
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportFile
 
 SCHEMA = "https://schema.oparl.org/1.1/"
-BODY_ID = 1
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -76,7 +81,7 @@ def oparl_view(function):
     @login_not_required
     @require_safe
     def view(request, *args, **kwargs):
-        with translation.override("de"):
+        with translation.override("de"), scopes_disabled():
             try:
                 response = function(request, *args, **kwargs)
             except Http404:
@@ -91,9 +96,11 @@ def oparl_view(function):
     return view
 
 
-def _body_or_404(pk: int) -> None:
-    if pk != BODY_ID:
+def _body_or_404(pk: int) -> Body:
+    body = Body.objects.filter(pk=pk).first()
+    if body is None:
         raise Http404
+    return body
 
 
 # --- Querysets: only what is public ------------------------------------------------------------
@@ -148,27 +155,30 @@ def system_object(request) -> dict:
         "type": SCHEMA + "System",
         "oparlVersion": SCHEMA,
         "body": _url(request, "body-list"),
-        "name": f"Integrationsverwaltung {settings.SITE_BODY_NAME}",
+        "name": "Integrationsverwaltung",
         "website": request.build_absolute_uri("/"),
         "web": request.build_absolute_uri("/"),
     }
 
 
-def body_object(request) -> dict:
+def body_object(request, body: Body) -> dict:
     return {
-        "id": _url(request, "body", BODY_ID),
+        "id": _url(request, "body", body.pk),
         "type": SCHEMA + "Body",
         "system": _url(request, "system"),
-        "name": settings.SITE_BODY_NAME,
-        "shortName": settings.SITE_BODY_NAME,
-        "organization": _url(request, "organization-list", BODY_ID),
-        "person": _url(request, "person-list", BODY_ID),
-        "meeting": _url(request, "meeting-list", BODY_ID),
-        "paper": _url(request, "paper-list", BODY_ID),
-        "agendaItem": _url(request, "agendaitem-list", BODY_ID),
-        "file": _url(request, "file-list", BODY_ID),
+        "name": body.name,
+        "shortName": body.short_name,
+        "classification": body.get_kind_display(),
+        "organization": _url(request, "organization-list", body.pk),
+        "person": _url(request, "person-list", body.pk),
+        "meeting": _url(request, "meeting-list", body.pk),
+        "paper": _url(request, "paper-list", body.pk),
+        "agendaItem": _url(request, "agendaitem-list", body.pk),
+        "file": _url(request, "file-list", body.pk),
         "legislativeTerm": [],
         "web": request.build_absolute_uri("/"),
+        "created": _moment(body.created),
+        "modified": _moment(body.created),
     }
 
 
@@ -176,7 +186,7 @@ def organization_object(request, committee: Committee) -> dict:
     data = {
         "id": _url(request, "organization", committee.pk),
         "type": SCHEMA + "Organization",
-        "body": _url(request, "body", BODY_ID),
+        "body": _url(request, "body", committee.body_id),
         "name": committee.name,
         "organizationType": "Gremium",
         "classification": committee.classification,
@@ -292,7 +302,7 @@ def paper_object(request, report: Report) -> dict:
     data = {
         "id": _url(request, "paper", report.pk),
         "type": SCHEMA + "Paper",
-        "body": _url(request, "body", BODY_ID),
+        "body": _url(request, "body", report.body_id),
         "name": report.title,
         "reference": report.reference,
         "date": report.date.isoformat(),
@@ -393,26 +403,18 @@ def system(request):
 
 @oparl_view
 def body_list(request):
-    body = body_object(request)
-    return _json(
-        {
-            "data": [body],
-            "pagination": {"totalElements": 1, "elementsPerPage": PAGE_SIZE, "currentPage": 1, "totalPages": 1},
-            "links": {key: _url(request, "body-list") for key in ("first", "last", "self")},
-        }
-    )
+    return external_list(request, Body.objects.order_by("pk"), body_object, has_modified=False)
 
 
 @oparl_view
 def body(request, pk):
-    _body_or_404(pk)
-    return _json(body_object(request))
+    return _json(body_object(request, _body_or_404(pk)))
 
 
 @oparl_view
 def organization_list(request, pk):
-    _body_or_404(pk)
-    return external_list(request, Committee.objects.order_by("pk"), organization_object)
+    body = _body_or_404(pk)
+    return external_list(request, Committee.objects.filter(body=body).order_by("pk"), organization_object)
 
 
 @oparl_view
@@ -428,8 +430,8 @@ def organization_meeting_list(request, pk):
 
 @oparl_view
 def meeting_list(request, pk):
-    _body_or_404(pk)
-    return external_list(request, meetings().order_by("pk"), meeting_object)
+    body = _body_or_404(pk)
+    return external_list(request, meetings().filter(committee__body=body).order_by("pk"), meeting_object)
 
 
 @oparl_view
@@ -445,8 +447,10 @@ def location(request, pk):
 
 @oparl_view
 def agenda_item_list(request, pk):
-    _body_or_404(pk)
-    return external_list(request, public_items().order_by("pk"), agenda_item_object)
+    body = _body_or_404(pk)
+    return external_list(
+        request, public_items().filter(meeting__committee__body=body).order_by("pk"), agenda_item_object
+    )
 
 
 @oparl_view
@@ -456,8 +460,8 @@ def agenda_item(request, pk):
 
 @oparl_view
 def paper_list(request, pk):
-    _body_or_404(pk)
-    return external_list(request, papers().order_by("pk"), paper_object)
+    body = _body_or_404(pk)
+    return external_list(request, papers().filter(body=body).order_by("pk"), paper_object)
 
 
 @oparl_view
@@ -473,8 +477,8 @@ def consultation(request, pk):
 
 @oparl_view
 def file_list(request, pk):
-    _body_or_404(pk)
-    return external_list(request, files().order_by("pk"), file_object, has_modified=False)
+    body = _body_or_404(pk)
+    return external_list(request, files().filter(report__body=body).order_by("pk"), file_object, has_modified=False)
 
 
 @oparl_view

@@ -15,7 +15,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -521,7 +520,7 @@ def _build(report: Report, *, reference: str | None, released_at) -> dict:
     parent = report.supplements
     return {
         "version": SNAPSHOT_VERSION,
-        "body": {"name": settings.SITE_BODY_NAME, "head": settings.SITE_BODY_HEAD},
+        "body": {"name": report.body.name, "head": report.body.head},
         "reference": reference,
         "released_at": released_at,
         "supplements": {"reference": parent.reference, "title": parent.title} if parent else None,

@@ -125,7 +125,9 @@ class ProtectedDeleteMixin:
 
 
 class CommitteeListView(FilteredTableView):
-    queryset = Committee.objects.annotate(meeting_count=Count("meetings")).order_by("sort_order", "name")
+    def get_queryset(self):
+        return Committee.objects.annotate(meeting_count=Count("meetings")).order_by("sort_order", "name")
+
     table_class = CommitteeTable
     filterset_class = CommitteeFilter
     template_name = "council/committee_list.html"
@@ -271,7 +273,10 @@ class AgendaItemCreateView(HeadOrAdministratorRequiredMixin, CreateOnceMixin, Cr
 
 class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/agendaitem_form.html"
-    queryset = AgendaItem.objects.select_related("meeting__committee")
+
+    def get_queryset(self):
+        return AgendaItem.objects.select_related("meeting__committee")
+
     form_class = AgendaItemForm
 
     def get_context_data(self, **kwargs):
@@ -280,7 +285,10 @@ class AgendaItemUpdateView(HeadOrAdministratorRequiredMixin, RevisionCheckMixin,
 
 class AgendaItemDeleteView(HeadOrAdministratorRequiredMixin, ProtectedDeleteMixin, DeleteView):
     template_name = "council/agendaitem_confirm_delete.html"
-    queryset = AgendaItem.objects.select_related("meeting__committee")
+
+    def get_queryset(self):
+        return AgendaItem.objects.select_related("meeting__committee")
+
     protected_message = gettext_lazy(
         "Der Tagesordnungspunkt kann nicht gelöscht werden: Vorlagen beziehen sich auf ihn."
     )
@@ -358,9 +366,7 @@ class ReportListView(FilteredTableView):
 
 class ReportDetailView(DetailView):
     template_name = "council/report_detail.html"
-    queryset = Report.objects.select_related(
-        "lead_office", "related_agenda_item__meeting__committee", "supplements", "released_by", "file"
-    ).prefetch_related(Prefetch("sections", ReportSection.objects.select_related("programme")))
+    model = Report
 
     def get_queryset(self):
         user = self.request.user
@@ -370,8 +376,10 @@ class ReportDetailView(DetailView):
             item_readable=item_readable
         )
         return (
-            super()
-            .get_queryset()
+            Report.objects.select_related(
+                "lead_office", "related_agenda_item__meeting__committee", "supplements", "released_by", "file"
+            )
+            .prefetch_related(Prefetch("sections", ReportSection.objects.select_related("programme")))
             .readable_by(user)
             .annotate(
                 related_readable=Exists(
@@ -494,7 +502,10 @@ class SectionCreateView(CreateOnceMixin, DraftReportMixin, CreateView):
 
 class SectionUpdateView(DraftReportMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/reportsection_form.html"
-    queryset = ReportSection.objects.select_related("report")
+
+    def get_queryset(self):
+        return ReportSection.objects.select_related("report")
+
     form_class = SectionForm
 
     def get_context_data(self, **kwargs):
@@ -508,7 +519,9 @@ class SectionUpdateView(DraftReportMixin, RevisionCheckMixin, UpdateView):
 
 class SectionDeleteView(DraftReportMixin, DeleteView):
     template_name = "council/reportsection_confirm_delete.html"
-    queryset = ReportSection.objects.select_related("report")
+
+    def get_queryset(self):
+        return ReportSection.objects.select_related("report")
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -541,7 +554,10 @@ class ConsultationCreateView(CreateOnceMixin, DraftReportMixin, CreateView):
 
 class ConsultationUpdateView(DraftReportMixin, RevisionCheckMixin, UpdateView):
     template_name = "council/consultation_form.html"
-    queryset = Consultation.objects.select_related("report")
+
+    def get_queryset(self):
+        return Consultation.objects.select_related("report")
+
     form_class = ConsultationForm
 
     def get_context_data(self, **kwargs):
@@ -555,7 +571,9 @@ class ConsultationUpdateView(DraftReportMixin, RevisionCheckMixin, UpdateView):
 
 class ConsultationDeleteView(DraftReportMixin, DeleteView):
     template_name = "council/consultation_confirm_delete.html"
-    queryset = Consultation.objects.select_related("report", "committee")
+
+    def get_queryset(self):
+        return Consultation.objects.select_related("report", "committee")
 
     def form_valid(self, form):
         response = super().form_valid(form)

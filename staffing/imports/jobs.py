@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from integration_admin.core.scopes import scope, scopes_disabled
 from staffing.imports import positions
 from staffing.imports.reading import ImportFileError
 from staffing.models import ImportJobAction, ImportJobState, ImportRun, ImportStatus
@@ -83,8 +84,13 @@ def _stale_before():
 
 @task()
 def import_job(run_id: int, action: str, user_id: int, sheet: str | None = None, mapping: list | None = None) -> None:
-    """The queued task: run the job (see :func:`run_job`)."""
-    run_job(run_id, action, user_id, sheet=sheet, mapping=mapping)
+    """The queued task: run the job (see :func:`run_job`), in the scope of the run's body."""
+    with scopes_disabled():
+        body_id = ImportRun.objects.filter(pk=run_id).values_list("body_id", flat=True).first()
+    if body_id is None:
+        return
+    with scope(body=body_id):
+        run_job(run_id, action, user_id, sheet=sheet, mapping=mapping)
 
 
 class Progress:

@@ -12,19 +12,32 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integration_admin.core.models import BodyOwned
+from integration_admin.core.scopes import body_scoped
 
-class ImportLayout(models.Model):
+
+class ImportLayout(BodyOwned):
     """The mapping of columns to fields chosen for files with these headers (the normalised header
     row's signature), so next month's file of the same shape maps itself."""
 
-    signature = models.CharField(_("Kennung der Spaltenköpfe"), max_length=64, unique=True)
+    signature = models.CharField(_("Kennung der Spaltenköpfe"), max_length=64)
     headers = models.JSONField(_("Spaltenköpfe"), default=list)
     mapping = models.JSONField(_("Zuordnung"), default=list)
     updated = models.DateTimeField(_("geändert"), auto_now=True)
 
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="import_layouts",
+    )
+    objects = body_scoped()
+
     class Meta:
         verbose_name = _("Import-Layout")
         verbose_name_plural = _("Import-Layouts")
+        constraints = [models.UniqueConstraint(fields=["body", "signature"], name="import_layout_unique_per_body")]
 
     def __str__(self) -> str:
         return ", ".join(str(header) for header in self.headers)[:100]
@@ -74,7 +87,7 @@ class ImportRunQuerySet(models.QuerySet):
         return self.filter(status=ImportStatus.PREVIEW, created__lt=cutoff).exclude(open_job)
 
 
-class ImportRun(models.Model):
+class ImportRun(BodyOwned):
     """One uploaded file: its preview until confirmed, then what the import created and changed."""
 
     user = models.ForeignKey(
@@ -109,7 +122,14 @@ class ImportRun(models.Model):
     # A queued or running job not touched for this long: the worker is down or died; it may be retried.
     STALE_AFTER = datetime.timedelta(minutes=10)
 
-    objects = ImportRunQuerySet.as_manager()
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="import_runs",
+    )
+    objects = body_scoped("body", ImportRunQuerySet)
 
     class Meta:
         verbose_name = _("Import")

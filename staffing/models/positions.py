@@ -38,7 +38,8 @@ from integration_admin.core.db import (
     thousandths,
 )
 from integration_admin.core.formats import fte as format_fte
-from integration_admin.core.models import Illustrative, Revisioned
+from integration_admin.core.models import BodyOwned, Illustrative, Revisioned
+from integration_admin.core.scopes import body_scoped
 from integration_admin.core.text import contains_word
 from staffing.models.pay import PayGrade
 
@@ -91,20 +92,34 @@ class OrganisationQuerySet(models.QuerySet):
         ).annotate(vacant_milli=F("staffable_milli") - F("assigned_milli"))
 
 
-class Organisation(Revisioned):
+class Organisation(Revisioned, BodyOwned):
     """Where positions sit: the KI, the ABH, the DRK, the VHS ... (master data, kept by the
     administrator on the master-data pages; ``revision`` guards against lost updates)."""
 
-    short_name = models.CharField(_("Kurzbezeichnung"), max_length=30, unique=True)
+    short_name = models.CharField(_("Kurzbezeichnung"), max_length=30)
     name = models.CharField(_("Name"), max_length=300)
     kind = models.CharField(_("Art"), max_length=20, choices=OrganisationKind.choices)
 
-    objects = OrganisationQuerySet.as_manager()
+    body = models.ForeignKey(
+        "core.Body",
+        verbose_name=_("Gebietskörperschaft"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="organisations",
+    )
+    objects = body_scoped("body", OrganisationQuerySet)
 
     class Meta:
         verbose_name = _("Organisation")
         verbose_name_plural = _("Organisationen")
         ordering = ["short_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "short_name"],
+                name="organisation_short_name_unique_per_body",
+                violation_error_message=_("Eine Organisation mit dieser Kurzbezeichnung gibt es schon."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_name
@@ -418,7 +433,8 @@ class Position(Revisioned):
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
     history = HistoricalRecords()
-    objects = PositionQuerySet.as_manager()
+
+    objects = body_scoped("organisation__body", PositionQuerySet)
 
     class Meta:
         verbose_name = _("Stelle")
@@ -562,7 +578,8 @@ class Assignment(Revisioned, Illustrative):
     modified = models.DateTimeField(_("geändert"), auto_now=True)
 
     history = HistoricalRecords()
-    objects = AssignmentQuerySet.as_manager()
+
+    objects = body_scoped("position__organisation__body", AssignmentQuerySet)
 
     class Meta:
         verbose_name = _("Besetzung")
@@ -689,7 +706,7 @@ class PositionCost(models.Model):
     total = models.DecimalField(_("Arbeitgeberbrutto"), max_digits=12, decimal_places=2)
     is_illustrative = models.BooleanField(_("illustrativ"), default=False)
 
-    objects = PositionCostQuerySet.as_manager()
+    objects = body_scoped("position__organisation__body", PositionCostQuerySet)
 
     class Meta:
         verbose_name = _("Personalkosten einer Stelle")

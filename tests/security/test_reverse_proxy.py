@@ -38,9 +38,11 @@ django.setup()
 from django.core.management import call_command
 from django.contrib.auth import get_user_model
 call_command("migrate", verbosity=0)
+from integration_admin.core.models import Body
 User = get_user_model()
-User.objects.create_user("leitung", password={PASSWORD!r}, role="head")
-User.objects.create_user("kontrolle", password={PASSWORD!r}, role="head")
+body = Body.objects.create(name="Kreis Heinsberg", short_name="HS", regierungsbezirk="koeln")
+User.objects.create_user("leitung", password={PASSWORD!r}, role="head", body=body)
+User.objects.create_user("kontrolle", password={PASSWORD!r}, role="head", body=body)
 """
 
 NGINX_CONF = """

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from integration_admin.core.history import HOLDERS_ANONYMISED, system_reason
 from integration_admin.core.models import Document
+from integration_admin.core.scopes import scopes_disabled
 from integration_admin.council.models import Report
 from staffing.models import Assignment
 
@@ -164,6 +165,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="nur zählen, nichts ändern")
 
     @transaction.atomic
+    @scopes_disabled()  # installation-wide: every body's records
     def handle(self, *args, ended_before: datetime.date, dry_run: bool = False, **options):
         assignments = list(
             Assignment.objects.filter(end__lt=ended_before).exclude(holder_name__startswith=PSEUDONYM_PREFIX)

@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from integration_admin.core.scopes import scopes_disabled
+
 
 def pg_environment() -> dict:
     db = connection.settings_dict
@@ -42,6 +44,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--output", help="Zieldatei; Vorgabe: var/backups/<Datenbank>-<Zeitstempel>.<sqlite3|dump>")
 
+    @scopes_disabled()  # installation-wide: every body's records
     def handle(self, *args, output=None, **options):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         folder = settings.BASE_DIR / "var" / "backups"

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from integration_admin.core.scopes import scopes_disabled
 from integration_admin.management.commands.backup import pg_environment
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("backup", help="Datei von `manage.py backup`")
         parser.add_argument("--yes", action="store_true", help="ohne Rückfrage")
 
+    @scopes_disabled()  # installation-wide: every body's records
     def handle(self, *args, backup, yes=False, **options):
         source = Path(backup)
         if not source.is_file():

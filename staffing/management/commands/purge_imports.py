@@ -4,12 +4,14 @@
 
 from django.core.management.base import BaseCommand
 
+from integration_admin.core.scopes import scopes_disabled
 from staffing.imports.jobs import purge_expired
 
 
 class Command(BaseCommand):
     help = "Löscht nie übernommene Importe samt Datei nach IMPORT_RETENTION_DAYS Tagen."
 
+    @scopes_disabled()  # installation-wide: every body's records
     def handle(self, *args, **options):
         deleted = purge_expired()
         self.stdout.write(f"{deleted} nicht übernommene(r) Import(e) gelöscht.")

@@ -141,7 +141,7 @@ def test_only_public_data_is_exported(login):
         reverse("council:oparl:paper", args=[private.pk]),
         reverse("council:oparl:file", args=[private.file.pk]),
         reverse("council:oparl:file-download", args=[private.file.pk]),
-        reverse("council:oparl:body", args=[2]),
+        reverse("council:oparl:body", args=[999999]),
     ):
         response = client.get(url)
         assert response.status_code == 404, url

@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from integration_admin.core.scopes import scopes_disabled
 from integration_admin.council.demo import REPORT_TITLE
 from integration_admin.council.documents import render_report_pdf, report_snapshot
 from integration_admin.council.models import Report
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"Keine Vorlage „{wanted}“ gefunden.")
         return report
 
+    @scopes_disabled()  # installation-wide: every body's records
     def handle(self, *args, report, output, fresh, **options):
         found = self.find(report)
         started = time.perf_counter()
