@@ -1,12 +1,13 @@
 from django.contrib import admin
 
-from integration_admin.core.admin import PlainTextAdminMixin
+from integration_admin.core.admin import PlainTextAdminMixin, SharedOrOwnAdminMixin
 from programs.models import BuildingBlock, Funder, Programme
 
 
 @admin.register(Funder)
-class FunderAdmin(PlainTextAdminMixin, admin.ModelAdmin):
-    list_display = ["short_name", "name"]
+class FunderAdmin(SharedOrOwnAdminMixin, PlainTextAdminMixin, admin.ModelAdmin):
+    list_display = ["short_name", "name", "body"]
+    list_filter = [("body", admin.EmptyFieldListFilter)]
     search_fields = ["short_name", "name"]
 
 
@@ -17,15 +18,27 @@ class BuildingBlockInline(PlainTextAdminMixin, admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(PlainTextAdminMixin, admin.ModelAdmin):
-    list_display = ["short_name", "name", "start", "end"]
+class ProgrammeAdmin(SharedOrOwnAdminMixin, PlainTextAdminMixin, admin.ModelAdmin):
+    list_display = ["short_name", "name", "start", "end", "body"]
+    list_filter = [("body", admin.EmptyFieldListFilter)]
     search_fields = ["short_name", "name"]
     filter_horizontal = ["funders"]
     inlines = [BuildingBlockInline]
 
+    def save_formset(self, request, form, formset, change):
+        """The building blocks of a body's own programme are its own, as the programme is."""
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for block in instances:
+            if block.pk is None:
+                block.body_id = form.instance.body_id
+            block.save()
+        formset.save_m2m()
+
 
 @admin.register(BuildingBlock)
-class BuildingBlockAdmin(PlainTextAdminMixin, admin.ModelAdmin):
+class BuildingBlockAdmin(SharedOrOwnAdminMixin, PlainTextAdminMixin, admin.ModelAdmin):
     list_display = ["programme", "number", "title", "guideline_status", "delivering_organisation"]
     list_filter = ["programme", "guideline_status"]
     list_select_related = ["programme", "delivering_organisation"]

@@ -12,6 +12,32 @@ from integration_admin.core.forms import (
 from integration_admin.core.models import record_change
 
 
+def admin_body_id(request) -> int | None:
+    """The body whose records the admin's user keeps; ``None`` for the installation's administrator."""
+    return getattr(request.user, "body_id", None)
+
+
+class SharedOrOwnAdminMixin:
+    """The admin of what the Land shares with every body while a body may add its own (programmes,
+    funders, building blocks; ``core.scopes.shared_or_own``): a body's administrator sees both and
+    changes only its own; what it adds is its own. The installation's administrator (no body)
+    keeps the shared ones."""
+
+    def _own(self, request, obj) -> bool:
+        return obj is None or obj.body_id == admin_body_id(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._own(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._own(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.body_id = admin_body_id(request)
+        super().save_model(request, obj, form, change)
+
+
 class RevisionedAdminMixin:
     """A save in the admin counts like a save on the pages (revision + 1): a page form opened
     before it is refused instead of undoing it (integration_admin.core.models.Revisioned)."""

@@ -42,9 +42,9 @@ class _NumberTaken(Exception):
     """Another release took the number in the meantime: try again with the next one."""
 
 
-def format_reference(year: int, number: int, supplement: int | None = None) -> str:
-    """ "0123/2020", a supplement "0123/2020/1"."""
-    reference = f"{number:04d}/{year}"
+def format_reference(body, year: int, number: int, supplement: int | None = None) -> str:
+    """The paper number in the body's scheme: "0123/2020" by default, a supplement "0123/2020/1"."""
+    reference = body.paper_number(year, number)
     return f"{reference}/{supplement}" if supplement else reference
 
 
@@ -99,7 +99,7 @@ def release_report(
             )
         revision = report.revision
         year, number, supplement = _next_number(report)
-        reference = format_reference(year, number, supplement)
+        reference = format_reference(report.body, year, number, supplement)
         moment = released_at or timezone.now()
         snapshot = build_snapshot(report, reference=reference, released_at=moment)
         pdf = render(snapshot)
@@ -155,7 +155,7 @@ def _store_release(
             _("Die Vorlage wurde während der Freigabe geändert. Bitte die Vorschau prüfen und erneut freigeben.")
         )
     report.status = ReportStatus.RELEASED
-    report.reference = format_reference(year, number, supplement)
+    report.reference = format_reference(report.body, year, number, supplement)
     report.reference_year = year
     report.reference_number = number
     report.supplement_number = supplement

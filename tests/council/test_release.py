@@ -14,7 +14,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integration_admin.core.documents import store_document
-from integration_admin.core.models import Document
+from integration_admin.core.models import Body, Document
+from integration_admin.core.scopes import scope
 from integration_admin.council import pdf as pdf_module
 from integration_admin.council import services
 from integration_admin.council.demo import load_council_demo
@@ -62,6 +63,24 @@ def test_numbers_count_per_year_and_are_never_reused(head):
     # A deleted draft never had a number; the next one continues the count.
     factories.report(date=datetime.date(2023, 10, 1)).delete()
     assert release(factories.report(date=datetime.date(2023, 10, 2)), head).reference == "0003/2023"
+
+
+def test_each_body_numbers_its_papers_in_its_own_scheme(head):
+    """Every body counts its own papers per year, in its own scheme (Body.paper_number_format); the
+    signature is its own head's."""
+    heinsberg_paper = release(factories.report(date=datetime.date(2023, 8, 12)), head)
+    musterkreis = Body.objects.get(short_name="MK")
+    with scope(body=musterkreis):
+        mk_head = User.objects.create_user("mk-head", password="x", role="head")
+        first = release(factories.report(date=datetime.date(2023, 8, 12)), mk_head)
+        second = release(factories.report(date=datetime.date(2023, 9, 1)), mk_head)
+        assert list(PaperCounter.objects.filter(year=2023).values_list("last_number", flat=True)) == [2]
+    assert (first.reference, second.reference) == ("MK/2023/001", "MK/2023/002")
+    assert first.body == musterkreis and mk_head.body == musterkreis
+    assert decode(first.snapshot)["body"] == {"name": "Musterkreis (Demo)", "head": "Die Landrätin"}
+    assert heinsberg_paper.reference == "0001/2023"
+    assert release(factories.report(date=datetime.date(2023, 9, 2)), head).reference == "0002/2023"
+    assert decode(heinsberg_paper.snapshot)["body"] == {"name": "Kreis Heinsberg", "head": "Der Landrat"}
 
 
 def test_release_freezes_figures_text_and_file(head):

@@ -44,7 +44,7 @@ def test_the_contract_pdf_names_the_parties_and_the_amounts(login, pass_through,
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     text = " ".join(text.split())
     assert "Weiterleitungsvertrag" in text
-    assert settings.SITE_BODY_NAME in text and pass_through.recipient.name in text
+    assert "Kreis Heinsberg" in text and "52525 Heinsberg" in text and pass_through.recipient.name in text
     amount = f"{pass_through.amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
     assert amount in text
     assert "Rückforderung" in text and "Verwendungsnachweis" in text
