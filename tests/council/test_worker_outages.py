@@ -186,9 +186,12 @@ def cluster(postgres_only):
 
 ENQUEUE = """
 from django.db import transaction
+from integration_admin.core.models import Body
+from integration_admin.core.scopes import scope
 from integration_admin.council import jobs
 from tests import factories
-with transaction.atomic():
+body, _ = Body.objects.get_or_create(short_name="HS", defaults={"name": "Kreis Heinsberg", "regierungsbezirk": "koeln"})
+with scope(body=body), transaction.atomic():
     report = factories.report(title="Nach dem Neustart")
     factories.section(report, 1, heading="Abschnitt", text="Text")
     job = jobs.start_job(report, None)

@@ -1,5 +1,6 @@
 """Workflows on positions and assignments: locking, validation, stored costs, vacancies."""
 
+import contextvars
 import datetime
 import threading
 from decimal import Decimal
@@ -207,7 +208,8 @@ def test_parallel_assignments_cannot_together_exceed_the_position():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    # (a thread starts without the test's body scope: each runs in a copy of it)
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(job,)) for job in (first, second)]
     for thread in threads:
         thread.start()
     for thread in threads:
