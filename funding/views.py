@@ -4,6 +4,7 @@ amendments, own-share split, call-offs, proofs of use, pass-throughs, applicatio
 Everyone logged in reads; only the administrator changes (AdministratorRequiredMixin).
 """
 
+import copy
 import datetime
 import logging
 from decimal import Decimal
@@ -533,7 +534,10 @@ class GrantPreviewView(AdministratorRequiredMixin, View):
             instance.frozen_rates_override = current.frozen_rates()
         form = VersionFiguresForm(request.POST, instance=instance, plan_items=plan_items)
         try:
-            blocks = DecisionForm.base_fields["building_blocks"].clean(request.POST.getlist("building_blocks"))
+            # a copy of the field, as every form makes one: its choices are queried then, in the body's scope
+            blocks = copy.deepcopy(DecisionForm.base_fields["building_blocks"]).clean(
+                request.POST.getlist("building_blocks")
+            )
             form.instance.building_block_ids = [block.pk for block in blocks]
         except ValidationError:
             pass  # no blocks ticked yet: flat rates then come from the letter alone

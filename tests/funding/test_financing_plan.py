@@ -19,7 +19,7 @@ from funding.models import (
     GrantDecision,
     PlanItem,
 )
-from programs.models import FlatRate
+from programs.models import BuildingBlock, FlatRate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -755,6 +755,10 @@ def test_the_decision_form_previews_the_grant_while_it_is_typed(demo, login):
     assert "Stimmt mit dem Betrag laut Bescheid überein." in html
     html = client.post(url, {**figures, "stated_amount": "624.493,00"}).content.decode()
     assert "weicht um -0,60\xa0€ ab" in html
+    # with the building blocks ticked (their flat rates count), as the form sends them
+    block = BuildingBlock.objects.get(programme__short_name="Durchstarten", number=6)
+    html = client.post(url, {**figures, "building_blocks": [block.pk]}).content.decode()
+    assert "Zuwendung nach diesen Angaben: 624.493,60\xa0€" in html
     html = client.post(url, {**figures, "rate": "abc"}).content.decode()
     assert "Noch nicht berechenbar:" in html
     html = client.post(url, {"financing_type": "share"}).content.decode()
