@@ -223,6 +223,17 @@ def inprocess(db_url: str) -> dict:
     import django
 
     django.setup()
+    from integration_admin.core.scopes import scope
+    from integration_admin.models import User
+
+    user = User.objects.get(username="leitung")
+    # the leitung's body, whose records the data set holds (a request opens it itself)
+    with scope(body=user.body_id):
+        return inprocess_in_scope(user)
+
+
+def inprocess_in_scope(user) -> dict:
+    """:func:`inprocess` in the scope of the benchmark user's body."""
     from decimal import Decimal
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -236,11 +247,9 @@ def inprocess(db_url: str) -> dict:
     from funding.models import CallOff, DecisionVersion, GrantDecision
     from funding.summaries import deadlines, programme_summaries
     from integration_admin.council.models import Meeting, Report
-    from integration_admin.models import User
     from programs.models import Programme
     from staffing.models import Organisation, Position
 
-    user = User.objects.get(username="leitung")
     backend = "integration_admin.backends.ModelBackendWithOrganisation"
     client = Client()
     client.force_login(user, backend=backend)
