@@ -6,10 +6,17 @@ amendments, cost shares and history rows, plus pay data so that personnel costs 
 records belong to the founding example's body (Kreis Heinsberg, loaded with the demo and its
 logins); the programmes, building blocks and funders are the Land's, shared by every body.
 
+``generate_bodies``: an installation of ``bodies`` bodies (Kreise and kreisfreie Städte spread over
+the five Regierungsbezirke), each with 200 positions and the same shape of data, on 10 shared Land
+programmes; a body's data depend only on its number, so that body 1 of a 54-body installation is
+the same as body 1 of a one-body installation (the benchmark compares the two). It adds a user of
+body 1 (``bench-leitung``, role head) and a Land-view user (``bench-land``, no body).
+
 Deterministic (seeded), written with bulk inserts; audited models get their history rows through
 django-simple-history's bulk helper.
 
     python -m bench.generate --positions 10000      (DJANGO_SETTINGS_MODULE and DATABASE_URL set)
+    python -m bench.generate --bodies 54 --positions 200
 """
 
 import argparse
@@ -18,6 +25,7 @@ import random
 from decimal import Decimal
 
 YEARS = range(2020, 2025)
+BODY_USER, LAND_USER = "bench-leitung", "bench-land"
 
 
 def pay_data():
@@ -288,17 +296,64 @@ def generate(positions: int = 10_000, programmes: int = 50, organisations: int =
     return counts()
 
 
+def generate_bodies(bodies: int = 54, positions: int = 200, programmes: int = 10, seed: int = 2020) -> dict:
+    """``bodies`` bodies with ``positions`` positions each on ``programmes`` shared Land programmes,
+    a user of body 1 and a Land-view user (see the module's docstring)."""
+    from django.db import transaction
+
+    from integration_admin.core.models import Body, BodyKind, Regierungsbezirk
+    from integration_admin.core.scopes import scope, scopes_disabled
+    from integration_admin.models import Role, User
+    from programs.models import Funder
+    from staffing.services import refresh_costs
+
+    districts = list(Regierungsbezirk)
+    organisations = max(2, positions // 30)  # the main data set's 300 for 10.000, at least 2
+    with transaction.atomic():
+        with scopes_disabled():  # the Land's programmes and funders, shared by every body
+            funders = [
+                Funder.objects.create(short_name="MKJFGFI", name="Ministerium für Kinder, Jugend, Familie, "
+                                      "Gleichstellung, Flucht und Integration NRW"),
+                Funder.objects.create(short_name="BR", name="Bezirksregierung"),
+            ]  # fmt: skip
+            grades = pay_data()
+            progs, blocks = land_programmes(random.Random(seed), funders, programmes, "Landesprogramm")
+        for number in range(1, bodies + 1):
+            city = number % 3 == 0  # about a third kreisfreie Städte, as in NRW (23 of 54)
+            body = Body.objects.create(
+                name=f"Benchmark-{'Stadt' if city else 'Kreis'} {number:02d}",
+                short_name=f"BK{number:02d}",
+                kind=BodyKind.CITY if city else BodyKind.KREIS,
+                head="Der Oberbürgermeister" if city else "Der Landrat",
+                regierungsbezirk=districts[(number - 1) % len(districts)],
+            )
+            with scope(body=body.pk):
+                body_records(random.Random(seed * 1000 + number), body, funders=funders, grades=grades, progs=progs,
+                             blocks=blocks, organisations=organisations, positions=positions)  # fmt: skip
+        first = Body.objects.get(short_name="BK01")
+        User.objects.create_user(BODY_USER, role=Role.HEAD, body=first, first_name="Bench", last_name="Leitung")
+        User.objects.create_user(LAND_USER, role=Role.LAND, body=None, first_name="Bench", last_name="Land")
+
+    with scopes_disabled():
+        refresh_costs()
+    return counts()
+
+
 def main() -> None:
     import os
 
     import django
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--positions", type=int, default=10_000)
+    parser.add_argument("--positions", type=int, default=None, help="10.000 (one body) or 200 per body (--bodies)")
+    parser.add_argument("--bodies", type=int, default=None, help="an installation of this many bodies instead")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_admin.settings")
     django.setup()
-    print(generate(positions=args.positions))
+    if args.bodies:
+        print(generate_bodies(bodies=args.bodies, positions=args.positions or 200))
+    else:
+        print(generate(positions=args.positions or 10_000))
 
 
 if __name__ == "__main__":
