@@ -633,7 +633,7 @@ def prepare_bodies(sides: list[Side], reuse: bool) -> dict:
             recreate_database(side.db_url, template=urlsplit(first.db_url).path.lstrip("/"))
         data = {}
         for side in sides:
-            log(f"generating {side.label} bodies of {POSITIONS_PER_BODY} positions")
+            log(f"generating {side.name} of {POSITIONS_PER_BODY} positions each")
             data[side.name] = run_generator(side, "--bodies", side.label, "--positions", str(POSITIONS_PER_BODY))
     for side in sides:
         analyze(side.db_url)
