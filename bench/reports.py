@@ -3,7 +3,8 @@
 ``report_of_pages(n)`` returns a draft report of about ``n`` pages in the current database: one
 section per funding programme it finds (the benchmark's data set has 50, each with its blocks,
 positions and decisions), filled up with text sections until the estimate reaches ``n`` pages.
-It is found again by its title, so repeated runs render the same report.
+It is found again by its title, so repeated runs render the same report. Both run in the scope
+of the founding example's body (Kreis Heinsberg, short name HS), which holds the data set.
 
 ``render(report)`` renders it exactly as the background job does
 (:func:`integration_admin.council.documents.render_report_document`) and returns the PDF and
@@ -15,6 +16,8 @@ import math
 from django.db import transaction
 from django.utils import timezone
 
+from integration_admin.core.models import Body
+from integration_admin.core.scopes import scope
 from integration_admin.council.documents import (
     LINES_PER_PAGE,
     estimate_lines,
@@ -36,8 +39,18 @@ PARAGRAPH = (
 FILLER_TEXT = "\n\n".join([PARAGRAPH] * 9)
 
 
+def body_scope():
+    """The scope of the body that holds the benchmark's data set."""
+    return scope(body=Body.objects.get(short_name="HS").pk)
+
+
 def report_of_pages(pages: int) -> Report:
     """A draft report of about ``pages`` pages (created once, then found by its title)."""
+    with body_scope():
+        return draft_of_pages(pages)
+
+
+def draft_of_pages(pages: int) -> Report:
     title = f"Benchmark: Vorlage mit etwa {pages} Seiten"
     report = Report.objects.filter(title=title).first()
     if report is not None:
@@ -86,5 +99,6 @@ def render(report: Report) -> tuple[bytes, int]:
         nonlocal laid_out
         laid_out = max(laid_out, pages or 0)
 
-    content = render_report_document(report_snapshot(report), progress=progress)
+    with body_scope():
+        content = render_report_document(report_snapshot(report), progress=progress)
     return content, laid_out

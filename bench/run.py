@@ -157,9 +157,14 @@ def generate(side: Side, positions: int) -> dict:
     log(f"migrating {side.db_url} ({side.label})")
     manage(side, "migrate", "--noinput", "-v0")
     log(f"generating {positions} positions ({side.label})")
+    return run_generator(side, "--positions", str(positions))
+
+
+def run_generator(side: Side, *arguments: str) -> dict:
+    """bench/generate.py of ``side``'s code into its (migrated) database; the counts it printed."""
     started = time.perf_counter()
     out = subprocess.run(
-        [PYTHON, "-m", "bench.generate", "--positions", str(positions)],
+        [PYTHON, "-m", "bench.generate", *arguments],
         cwd=side.root,
         env=django_env(side, STATIC_MANIFEST="0"),
         check=True,
@@ -223,6 +228,17 @@ def inprocess(db_url: str) -> dict:
     import django
 
     django.setup()
+    from integration_admin.core.scopes import scope
+    from integration_admin.models import User
+
+    user = User.objects.get(username="leitung")
+    # the leitung's body, whose records the data set holds (a request opens it itself)
+    with scope(body=user.body_id):
+        return inprocess_in_scope(user)
+
+
+def inprocess_in_scope(user) -> dict:
+    """:func:`inprocess` in the scope of the benchmark user's body."""
     from decimal import Decimal
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -236,11 +252,9 @@ def inprocess(db_url: str) -> dict:
     from funding.models import CallOff, DecisionVersion, GrantDecision
     from funding.summaries import deadlines, programme_summaries
     from integration_admin.council.models import Meeting, Report
-    from integration_admin.models import User
     from programs.models import Programme
     from staffing.models import Organisation, Position
 
-    user = User.objects.get(username="leitung")
     backend = "integration_admin.backends.ModelBackendWithOrganisation"
     client = Client()
     client.force_login(user, backend=backend)
@@ -585,6 +599,193 @@ def import_benchmark(side: Side, rows: int) -> dict:
     return result
 
 
+# --- 7. many bodies (issue 22) ----------------------------------------------------------------------
+# A body's pages in an installation of BODIES bodies against the same body's pages in an installation
+# of one (bench.generate.generate_bodies makes body 1 the same in both), side by side: two databases,
+# two servers, rounds interleaved. And the Land view over all bodies, once it exists.
+
+BODIES, POSITIONS_PER_BODY = 54, 200
+BODY_PAGES = ("positions list", "dashboard", "controlling")
+BODIES_RATIO_LIMIT = 1.10  # a body's page with BODIES bodies / with one, p50
+LAND_P50_MS = 100.0  # the Land view's page over all bodies, p50 on this machine
+NO_LAND_VIEW = "Landesansicht: noch nicht vorhanden"
+
+
+def bodies_sides(db_url: str, bodies: int) -> list[Side]:
+    """The one-body and the many-bodies installation (databases ``<name>_bodies_1`` and ``_<n>``)."""
+    return [
+        Side(f"{count} {'body' if count == 1 else 'bodies'}", ROOT, f"{db_url}_bodies_{count}", label=f"{count}")
+        for count in (1, bodies)
+    ]
+
+
+def prepare_bodies(sides: list[Side], reuse: bool) -> dict:
+    """Both installations' databases: migrated once, copied, then each generated."""
+    if reuse and all(database_exists(side.db_url) for side in sides):
+        log("reusing the bodies' databases")
+        data = {side.name: {"reused": True} for side in sides}
+    else:
+        first = sides[0]
+        recreate_database(first.db_url)
+        log(f"migrating {first.db_url}")
+        manage(first, "migrate", "--noinput", "-v0")
+        for side in sides[1:]:
+            recreate_database(side.db_url, template=urlsplit(first.db_url).path.lstrip("/"))
+        data = {}
+        for side in sides:
+            log(f"generating {side.name} of {POSITIONS_PER_BODY} positions each")
+            data[side.name] = run_generator(side, "--bodies", side.label, "--positions", str(POSITIONS_PER_BODY))
+    for side in sides:
+        analyze(side.db_url)
+    return data
+
+
+def bodies_inprocess(db_url: str) -> dict:
+    """Queries per page of body 1's user, sessions for gunicorn (that user and a Land-view user)
+    and the URLs to measure (run in a child process against ``db_url``)."""
+    os.environ.update(django_env(Side("bodies", ROOT, db_url), STATIC_MANIFEST="0"))
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import NoReverseMatch, reverse
+
+    from bench.generate import BODY_USER, LAND_USER
+    from integration_admin.models import User
+
+    backend = "integration_admin.backends.ModelBackendWithOrganisation"
+
+    def session_of(user) -> str:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        return session.session_key
+
+    body_user, land_user = User.objects.get(username=BODY_USER), User.objects.get(username=LAND_USER)
+    urls = {
+        "trivial": reverse("ping"),
+        "positions list": reverse("staffing:position-list") + "?sort=-fte&per_page=50",
+        "dashboard": reverse("dashboard"),
+        "controlling": reverse("funding:controlling"),
+    }
+    try:
+        land_url = reverse("land")
+    except NoReverseMatch:
+        land_url = None
+    sessions = {name: session_of(body_user) for name in urls}
+    if land_url is not None:
+        urls["Land view"] = land_url
+        sessions["Land view"] = session_of(land_user)
+
+    queries, sql = {}, {}
+    for name, path in urls.items():
+        client = Client()
+        client.force_login(land_user if name == "Land view" else body_user, backend=backend)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{db_url}, {name}: HTTP {response.status_code} for {path}")
+        sql[name] = own_queries(captured.captured_queries)
+        queries[name] = len(sql[name])
+    return {"urls": urls, "sessions": sessions, "queries": queries, "sql": sql}
+
+
+def bodies_benchmark(sides: list[Side], rounds: int, seconds: int, workers: int) -> dict:
+    """p50 with one client of body 1's pages (and the Land view) on both installations, round by
+    round, the servers taking turns page by page; ratios per round, then their median."""
+    child = "import json, sys; from bench.run import bodies_inprocess; print(json.dumps(bodies_inprocess(sys.argv[1])))"
+    for side in sides:
+        out = subprocess.run(
+            [PYTHON, "-c", child, side.db_url], cwd=side.root, env=django_env(side), capture_output=True,
+            text=True, check=True,
+        ).stdout  # fmt: skip
+        side.measured = json.loads(out.strip().splitlines()[-1])
+    pages = list(sides[0].measured["urls"])
+    if "Land view" not in pages:
+        log(NO_LAND_VIEW)
+    servers = [Server(side.name, side) for side in sides]
+    for server in servers:
+        start_gunicorn(server, workers)
+    samples = {server.name: {page: [] for page in pages} for server in servers}
+
+    def p50(server: Server, page: str, seconds: int) -> float:
+        measured = server.side.measured
+        single = wrk(server.base, measured["urls"][page], measured["sessions"][page], 1, seconds)
+        if single["non_2xx"] or single["socket_errors"]:
+            raise SystemExit(f"{server.name}, {page}: {single['non_2xx']} non-2xx, {single['socket_errors']} errors")
+        return single["p50_ms"]
+
+    try:
+        for server in servers:
+            for page in pages:  # warm-up: templates, connections, fragment cache
+                p50(server, page, 1)
+        for round_number in range(1, rounds + 1):
+            log(f"bodies round {round_number}/{rounds}")
+            for page in pages:
+                for server in servers:
+                    samples[server.name][page].append(p50(server, page, seconds))
+    finally:
+        for server in servers:
+            if server.process is not None:
+                os.killpg(server.process.pid, signal.SIGTERM)
+                server.process.wait(timeout=30)
+    one, many = (server.name for server in servers)
+    result = {
+        "one": one,
+        "many": many,
+        "pages": {},
+        "land_view": "Land view" in pages,
+        "queries": {side.name: side.measured["queries"] for side in sides},
+        "urls": sides[0].measured["urls"],
+    }
+    for page in pages:
+        ratios = [a / b for a, b in zip(samples[many][page], samples[one][page], strict=True)]
+        result["pages"][page] = {
+            one: summary(samples[one][page]),
+            many: summary(samples[many][page]),
+            "ratio": round(statistics.median(ratios), 3),
+            "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
+        }
+    return result
+
+
+def bodies_markdown(bodies: dict) -> list[str]:
+    one, many = bodies["one"], bodies["many"]
+    lines = [
+        "",
+        f"## Many bodies: body 1's pages with {many} against {one}, the Land view over all",
+        "",
+        f"{POSITIONS_PER_BODY} positions per body, the same data of body 1 in both installations; p50 with one "
+        "client, fragment cache warm, median (min–max) over the rounds; the ratio is the median of the rounds' ratios.",
+        "",
+        f"| page | {one} | {many} | {many} / {one} | limit | queries ({one} / {many}) |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def ms(figures: dict) -> str:
+        return f"{figures['median']} ms ({figures['min']}–{figures['max']})"
+
+    for page, figures in bodies["pages"].items():
+        ratio = figures["ratio"]
+        if page in BODY_PAGES:
+            limit = f"≤ {BODIES_RATIO_LIMIT:.2f}: {verdict(ratio <= BODIES_RATIO_LIMIT)}"
+        elif page == "Land view":
+            limit = f"{many} < {LAND_P50_MS:g} ms: {verdict(figures[many]['median'] < LAND_P50_MS)}"
+        else:
+            limit = ""
+        queries = f"{bodies['queries'][one][page]} / {bodies['queries'][many][page]}"
+        lines.append(f"| {page} | {ms(figures[one])} | {ms(figures[many])} | {ratio} | {limit} | {queries} |")
+    if not bodies["land_view"]:
+        lines += ["", f"{NO_LAND_VIEW} (`reverse('land')` does not resolve): not measured."]
+    return lines
+
+
 # --- output ------------------------------------------------------------------------------------------
 
 
@@ -720,6 +921,8 @@ def markdown(result: dict) -> str:
             limit = PAGE_BUDGETS.get(name, TARGETS["queries_per_page"])
             budget = f"≤ {limit}, constant: {verdict(most <= limit and q['constant'])}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {budget} |")
+    if result.get("bodies"):
+        lines += bodies_markdown(result["bodies"])
     return "\n".join(lines) + "\n"
 
 
@@ -733,6 +936,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count()))
     parser.add_argument("--reuse", action="store_true", help="keep the benchmark databases if they exist")
     parser.add_argument("--quick", action="store_true", help="2 rounds of 2 s, PDF once (for trying things)")
+    parser.add_argument("--bodies", type=int, default=BODIES, help="bodies of the many-bodies installation (0: skip)")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds = 2, 2
@@ -750,6 +954,9 @@ def main() -> None:
     for side in sides:
         manage(side, "collectstatic", "--noinput", "-v0")
     data = prepare(after, before, args.positions, args.reuse)
+    body_sides = bodies_sides(db_url, args.bodies) if args.bodies else []
+    if body_sides:
+        data["bodies"] = prepare_bodies(body_sides, args.reuse)
     log("queries per page and aggregates (in process)")
     for side in sides:
         side.measured = measure_in_process(side)
@@ -762,6 +969,10 @@ def main() -> None:
     pdf = pdf_benchmark(sides, PDF_SIZES[:-1] if args.quick else PDF_SIZES, 1 if args.quick else 3)
     log("import")
     imported = import_benchmark(after, IMPORT_ROWS_QUICK if args.quick else IMPORT_ROWS)
+    bodies = None
+    if body_sides:
+        log(f"many bodies: 1 against {args.bodies}")
+        bodies = bodies_benchmark(body_sides, args.rounds, args.seconds, args.workers)
 
     result = {
         "started": started.isoformat(timespec="seconds"),
@@ -779,6 +990,7 @@ def main() -> None:
         "http": http,
         "pdf": pdf,
         "import": imported,
+        "bodies": bodies,
         "targets": TARGETS,
         "ratio_limits": RATIO_LIMITS,
     }

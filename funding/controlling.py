@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db.models import Exists, F, OuterRef, Subquery, Sum, TextField, Value
 from django.db.models.functions import Cast, ExtractYear, Greatest
 
 from funding import money
@@ -387,9 +387,12 @@ def controlling_overview(
         for row in limited:
             row.rule_findings = rule_findings(rules[row.decision.pk], positions[row.version.pk])
 
+    # Positions applicable for funding in blocks none of this body's decisions covers (the decisions
+    # of the scope: a shared block another body has a decision for is still undecided here).
+    decided = GrantDecision.objects.filter(building_blocks=OuterRef("building_block"))
     for values in (
         Position.objects.filter(building_block__programme__in=list(rows), status=PositionStatus.APPLICABLE)
-        .filter(Q(building_block__decisions__isnull=True))
+        .filter(~Exists(decided))
         .values(
             "building_block__programme_id",
             "building_block__number",

@@ -10,8 +10,11 @@ from django.urls import reverse
 from funding import services
 from funding.controlling import controlling_overview
 from funding.models import DecisionVersion, FinancingType, GrantDecision
+from integration_admin.core.models import Body, Regierungsbezirk
+from integration_admin.core.scopes import scope
 from programs.models import FlatRate
 from staffing import services as staffing_services
+from staffing.models import PositionStatus
 from tests import factories
 
 D = datetime.date
@@ -157,3 +160,17 @@ def test_controlling_rows_escape_what_users_typed(login, e11):
     assert f'href="{decision.get_absolute_url()}"' in html
     label = '<div class="small text-body-secondary fw-normal">Bescheid · Pauschale je VZÄ und Jahr'
     assert f'{label} <span class="badge badge-illustrative">illustrativ</span></div></th>' in html
+
+
+def test_a_block_counts_as_decided_by_this_bodys_decisions_only(db):
+    """Positions applicable for funding in a shared block whose only decision is another body's are
+    still waiting for one here (another body's decisions are not there for this body)."""
+    block = factories.building_block(title="Geteilter Baustein")
+    factories.position(block, factories.organisation("KI-T"), fte="1.5", status=PositionStatus.APPLICABLE)
+    other = Body.objects.create(name="Musterkreis (Test)", short_name="MT", regierungsbezirk=Regierungsbezirk.MUENSTER)
+    with scope(body=other.pk):
+        decision = factories.decision(block.programme, title="Bescheid des anderen Kreises")
+        decision.building_blocks.add(block)
+    [row] = controlling_overview(programme_ids=[block.programme_id])
+    assert [(item.organisation, item.fte) for item in row.applicable] == [("KI-T", Decimal("1.5"))]
+    assert row.decisions == []
