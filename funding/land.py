@@ -145,9 +145,7 @@ def land_figures(
         if body_id is not None:
             bodies = bodies.filter(pk=body_id)
         bodies = list(bodies.only("pk", "name", "short_name", "regierungsbezirk"))
-        cells = _cells(
-            today=today, body_ids=[body.pk for body in bodies], programme_id=programme_id, block_id=block_id
-        )
+        cells = _cells(today=today, body_ids=[body.pk for body in bodies], programme_id=programme_id, block_id=block_id)
         if grouping == Grouping.BLOCK:
             rows = _rows_by_block(cells, programme_id=programme_id)
         else:
@@ -174,7 +172,9 @@ def _cells(*, today, body_ids, programme_id, block_id) -> dict[tuple, Figures]:
     staffable = Q(staffable_on_day=True)
     for row in (
         positions.with_staffing(today)
-        .values(body=F("organisation__body_id"), programme=F("building_block__programme_id"), block=F("building_block_id"))
+        .values(
+            body=F("organisation__body_id"), programme=F("building_block__programme_id"), block=F("building_block_id")
+        )
         .annotate(
             staffable_milli=Sum(Case(When(staffable, then=thousandths(F("fte"))), default=0)),
             held_milli=Sum(Case(When(staffable, then=F("assigned_milli")), default=0)),
@@ -199,27 +199,33 @@ def _cells(*, today, body_ids, programme_id, block_id) -> dict[tuple, Figures]:
 
     # The current versions: funded FTE, grant, own share (DecisionVersion.own_share, summed).
     own_share = F("eligible_expenditure") - F("granted_amount") - Coalesce(F("third_party_funds"), Value(ZERO))
-    for row in of_decisions(DecisionVersion.objects.current()).annotate(
-        funded=FteSum("funded_fte"), granted=MoneySum("granted_amount"), own=MoneySum(own_share)
-    ).order_by():
+    for row in (
+        of_decisions(DecisionVersion.objects.current())
+        .annotate(funded=FteSum("funded_fte"), granted=MoneySum("granted_amount"), own=MoneySum(own_share))
+        .order_by()
+    ):
         figures = cell(row)
         figures.funded_fte += row["funded"] or ZERO_FTE
         figures.granted += row["granted"] or ZERO
         figures.own_share += row["own"] or ZERO
 
     # Every call-off of the decisions: called and received.
-    for row in of_decisions(CallOff.objects.all()).annotate(
-        called=MoneySum("amount"), received=MoneySum("received_amount")
-    ).order_by():
+    for row in (
+        of_decisions(CallOff.objects.all())
+        .annotate(called=MoneySum("amount"), received=MoneySum("received_amount"))
+        .order_by()
+    ):
         figures = cell(row)
         figures.called += row["called"] or ZERO
         figures.received += row["received"] or ZERO
 
     # Open proofs of use, overdue and due within the horizon.
     horizon = today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS)
-    for row in of_decisions(ProofOfUse.objects.open().filter(due_on__lte=horizon)).annotate(
-        overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today))
-    ).order_by():
+    for row in (
+        of_decisions(ProofOfUse.objects.open().filter(due_on__lte=horizon))
+        .annotate(overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today)))
+        .order_by()
+    ):
         figures = cell(row)
         figures.proofs_overdue += row["overdue"]
         figures.proofs_due += row["due"]
@@ -230,7 +236,8 @@ def _rows_by_body(cells, bodies, *, by_regierungsbezirk: bool) -> list[LandRow]:
     labels = dict(Regierungsbezirk.choices)
     if not by_regierungsbezirk:
         rows = {
-            body.pk: LandRow(key=body.pk, label=body.name, detail=labels.get(body.regierungsbezirk, "")) for body in bodies
+            body.pk: LandRow(key=body.pk, label=body.name, detail=labels.get(body.regierungsbezirk, ""))
+            for body in bodies
         }
         for (body, _programme, _block), figures in cells.items():
             rows[body].figures.add(figures)

@@ -92,9 +92,11 @@ class LandFilterForm(BootstrapFormMixin, forms.Form):
     )
     block = ScopedModelChoiceField(
         label=gettext_lazy("Baustein"),
-        choices_from=lambda: BuildingBlock.objects.with_scopes_disabled()
-        .select_related("programme")
-        .order_by("programme__sort_order", "programme__name", "number"),
+        choices_from=lambda: (
+            BuildingBlock.objects.with_scopes_disabled()
+            .select_related("programme")
+            .order_by("programme__sort_order", "programme__name", "number")
+        ),
         required=False,
     )
     body = ScopedModelChoiceField(
@@ -122,7 +124,9 @@ class LandFilterForm(BootstrapFormMixin, forms.Form):
         for name, bound in self.cleaned_data.items():
             if bound in (None, ""):
                 continue
-            value = dict(self.fields[name].choices).get(bound, bound) if name in ("grouping", "regierungsbezirk") else bound
+            value = (
+                dict(self.fields[name].choices).get(bound, bound) if name in ("grouping", "regierungsbezirk") else bound
+            )
             described.append((str(self.fields[name].label), str(value)))
         return described
 
