@@ -11,9 +11,10 @@ person.
 The figures use the definitions each body's own pages use, so that a body's row is what its own
 pages show:
 
-- positions FTE and filled FTE: :meth:`staffing.models.PositionQuerySet.with_staffing` on today,
-  summed over the positions a person can hold today, as the position list's totals
-  (:meth:`~staffing.models.PositionQuerySet.totals`: "besetzt" and "besetzt + frei");
+- positions FTE and filled FTE: the positions a person can hold today (``active_on_condition`` and
+  ``STAFFABLE_STATUSES``, as :meth:`staffing.models.PositionQuerySet.with_staffing` has them) and
+  the assignments running today on them, as the position list's totals
+  (:meth:`~staffing.models.PositionQuerySet.totals`: "besetzt + frei" and "besetzt");
 - funded FTE, grant and own share: the current version of each decision
   (:meth:`funding.models.DecisionVersionQuerySet.current`; the own share as
   :attr:`funding.models.DecisionVersion.own_share` and ``DecisionVersionQuerySet.totals``);
@@ -28,9 +29,10 @@ blocks (or none) cannot be split between them and is a row of its programme with
 (``block_id`` ``None``). Filtered by a block, such a decision counts in full where it names the
 block.
 
-A fixed number of queries whatever the number of bodies (seven: bodies, programmes, blocks,
-positions, versions, call-offs, proofs), each grouped by body, programme and block in the database;
-the rows of the requested grouping are added up from those cells in Python.
+A fixed number of queries whatever the number of bodies (six: bodies, positions, assignments,
+versions, call-offs, proofs; two more for the programmes and blocks when grouped by them), each
+grouped by body, programme and block in the database; the rows of the requested grouping are
+added up from those cells in Python.
 """
 
 import datetime
@@ -38,16 +40,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from funding.models import DEADLINE_HORIZON_DAYS, ZERO, CallOff, DecisionVersion, GrantDecision, ProofOfUse
-from integration_admin.core.db import FteSum, MoneySum, from_thousandths, thousandths
+from integration_admin.core.db import FteSum, MoneySum
 from integration_admin.core.models import Body, Regierungsbezirk
 from integration_admin.core.scopes import scopes_disabled
 from programs.models import BuildingBlock, Programme
-from staffing.models import Position
+from staffing.models import STAFFABLE_STATUSES, Assignment, Position, active_on_condition
 
 ZERO_FTE = Decimal("0.000")
 
@@ -163,27 +165,37 @@ def _cells(*, today, body_ids, programme_id, block_id) -> dict[tuple, Figures]:
     def cell(row) -> Figures:
         return cells[(row["body"], row["programme"], row["block"])]
 
-    # Positions: FTE a person can hold today and FTE held today, as the position list's totals.
-    positions = Position.objects.filter(organisation__body__in=body_ids)
+    # Positions a person can hold today (the condition of PositionQuerySet.with_staffing) and the
+    # FTE held on them today, as the position list's totals; grouped in two joins rather than a
+    # subquery per position.
+    staffable = active_on_condition(today) & Q(status__in=STAFFABLE_STATUSES)
+    filters = {"organisation__body__in": body_ids}
     if programme_id is not None:
-        positions = positions.filter(building_block__programme_id=programme_id)
+        filters["building_block__programme_id"] = programme_id
     if block_id is not None:
-        positions = positions.filter(building_block_id=block_id)
-    staffable = Q(staffable_on_day=True)
+        filters["building_block_id"] = block_id
     for row in (
-        positions.with_staffing(today)
+        Position.objects.filter(staffable, **filters)
         .values(
             body=F("organisation__body_id"), programme=F("building_block__programme_id"), block=F("building_block_id")
         )
-        .annotate(
-            staffable_milli=Sum(Case(When(staffable, then=thousandths(F("fte"))), default=0)),
-            held_milli=Sum(Case(When(staffable, then=F("assigned_milli")), default=0)),
-        )
+        .annotate(fte=FteSum("fte"))
         .order_by()
     ):
-        figures = cell(row)
-        figures.position_fte += from_thousandths(row["staffable_milli"] or 0)
-        figures.filled_fte += from_thousandths(row["held_milli"] or 0)
+        cell(row).position_fte += row["fte"]
+    for row in (
+        Assignment.objects.active_on(today)
+        .filter(active_on_condition(today, "position__"), position__status__in=STAFFABLE_STATUSES)
+        .filter(**{f"position__{name}": value for name, value in filters.items()})
+        .values(
+            body=F("position__organisation__body_id"),
+            programme=F("position__building_block__programme_id"),
+            block=F("position__building_block_id"),
+        )
+        .annotate(fte=FteSum("fte_share"))
+        .order_by()
+    ):
+        cell(row).filled_fte += row["fte"]
 
     def of_decisions(queryset, prefix: str = ""):
         queryset = queryset.filter(**{f"{prefix}decision__body__in": body_ids})
