@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "integration_admin.mfa.SecondFactorMiddleware",
+    # the Land's users (no body) see the Land view and their own account only
+    "integration_admin.land_views.LandViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from integration_admin import account_views, master_data, views
+from integration_admin import account_views, land_views, master_data, views
 from integration_admin.core import views as core_views
 from integration_admin.forms import PasswordChangeForm
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("filters/", views.SavedFilterView.as_view(), name="saved-filters"),
     path("filters/<int:pk>/delete/", views.SavedFilterDeleteView.as_view(), name="savedfilter-delete"),
     path("master-data/", master_data.MasterDataView.as_view(), name="master-data"),
+    # The Land's view across bodies (figures, no names): its users see nothing else (land_views).
+    path("land/", land_views.LandPageView.as_view(), name="land"),
     path("programmes/", views.ProgrammeListView.as_view(), name="programme-list"),
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme-detail"),
     # Documents of any record (a decision, a council paper …): who may download and delete them is

@@ -165,6 +165,9 @@ EXPECTED = {
     # master data (issue 25): changed by the administrator only; everyone reads the figures on the
     # organisation and pay-table pages above
     "master-data": {"GET": (LOGIN, NO, NO, NO, OK), "POST": (LOGIN, NO, NO, NO, NA)},  # an overview, nothing to post
+    # The Land view (issue 22): the Land's users and installation administrators only, never a body's
+    # users (its administrator neither); the Land user's own access is in tests/test_land_view.py.
+    "land": {"GET": (LOGIN, NO, NO, NO, NO), "POST": (LOGIN, NO, NO, NO, NO)},
     "staffing:organisation-create": ADMIN_ONLY,
     "staffing:organisation-update": ADMIN_ONLY,
     "staffing:paytable-edit": ADMIN_ONLY,

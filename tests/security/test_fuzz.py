@@ -60,8 +60,9 @@ SKIPPED = {
 }
 SKIPPED_PREFIXES = {"admin/": "Djangos Admin (nur für die Administration, Djangos eigene Formulare)"}
 
-# Least privileged first: a form is fuzzed as the first of these users who may open it.
-ROLES = ("sb-drk", "leitung", "admin")
+# Least privileged first: a form is fuzzed as the first of these users who may open it. The Land
+# user opens only the Land view (its filters and export are fuzzed as that user).
+ROLES = ("sb-drk", "leitung", "admin", "land")
 
 # Examples per form and per view that reads parameters; FUZZ_SCALE=10 for a longer run.
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
