@@ -29,10 +29,12 @@ blocks (or none) cannot be split between them and is a row of its programme with
 (``block_id`` ``None``). Filtered by a block, such a decision counts in full where it names the
 block.
 
-A fixed number of queries whatever the number of bodies (six: bodies, positions, assignments,
-versions, call-offs, proofs; two more for the programmes and blocks when grouped by them), each
-grouped by body, programme and block in the database; the rows of the requested grouping are
-added up from those cells in Python.
+A fixed number of queries whatever the number of bodies (seven: bodies, positions, assignments,
+decisions with their single block, versions, call-offs, proofs; two more for the programmes and
+blocks when grouped by them). Positions and assignments are grouped by body, programme and block in
+the database; versions, call-offs and proofs by decision, each decision's body, programme and block
+read once (a subquery per decision, not per call-off); the rows of the requested grouping are added
+up from those cells in Python.
 """
 
 import datetime
@@ -197,48 +199,58 @@ def _cells(*, today, body_ids, programme_id, block_id) -> dict[tuple, Figures]:
     ):
         cell(row).filled_fte += row["fte"]
 
-    def of_decisions(queryset, prefix: str = ""):
-        queryset = queryset.filter(**{f"{prefix}decision__body__in": body_ids})
+    # The decisions: their body, programme and single building block, found once per decision;
+    # their versions, call-offs and proofs are then grouped by decision alone (no subquery per row).
+    decisions = GrantDecision.objects.filter(body__in=body_ids)
+    if programme_id is not None:
+        decisions = decisions.filter(programme_id=programme_id)
+    if block_id is not None:
+        decisions = decisions.filter(_names_block(block_id, "pk"))
+    placed = {
+        pk: (body, programme, block)
+        for pk, body, programme, block in decisions.annotate(block=_single_block("pk"))
+        .order_by()
+        .values_list("pk", "body_id", "programme_id", "block")
+    }
+
+    def per_decision(queryset, **sums):
+        """``sums`` of ``queryset`` (rows of the decisions above) per decision, with its cell."""
+        queryset = queryset.filter(decision__body__in=body_ids)
         if programme_id is not None:
-            queryset = queryset.filter(**{f"{prefix}decision__programme_id": programme_id})
+            queryset = queryset.filter(decision__programme_id=programme_id)
         if block_id is not None:
-            queryset = queryset.filter(_names_block(block_id, f"{prefix}decision_id"))
-        return queryset.annotate(
-            body=F(f"{prefix}decision__body_id"),
-            programme=F(f"{prefix}decision__programme_id"),
-            block=_single_block(f"{prefix}decision_id"),
-        ).values("body", "programme", "block")
+            queryset = queryset.filter(decision__building_blocks=block_id)
+        for row in queryset.values("decision_id").annotate(**sums).order_by():
+            where = placed.get(row["decision_id"])
+            if where is not None:
+                yield cells[where], row
 
     # The current versions: funded FTE, grant, own share (DecisionVersion.own_share, summed).
     own_share = F("eligible_expenditure") - F("granted_amount") - Coalesce(F("third_party_funds"), Value(ZERO))
-    for row in (
-        of_decisions(DecisionVersion.objects.current())
-        .annotate(funded=FteSum("funded_fte"), granted=MoneySum("granted_amount"), own=MoneySum(own_share))
-        .order_by()
+    for figures, row in per_decision(
+        DecisionVersion.objects.current(),
+        funded=FteSum("funded_fte"),
+        granted=MoneySum("granted_amount"),
+        own=MoneySum(own_share),
     ):
-        figures = cell(row)
         figures.funded_fte += row["funded"] or ZERO_FTE
         figures.granted += row["granted"] or ZERO
         figures.own_share += row["own"] or ZERO
 
     # Every call-off of the decisions: called and received.
-    for row in (
-        of_decisions(CallOff.objects.all())
-        .annotate(called=MoneySum("amount"), received=MoneySum("received_amount"))
-        .order_by()
+    for figures, row in per_decision(
+        CallOff.objects.all(), called=MoneySum("amount"), received=MoneySum("received_amount")
     ):
-        figures = cell(row)
         figures.called += row["called"] or ZERO
         figures.received += row["received"] or ZERO
 
     # Open proofs of use, overdue and due within the horizon.
     horizon = today + datetime.timedelta(days=DEADLINE_HORIZON_DAYS)
-    for row in (
-        of_decisions(ProofOfUse.objects.open().filter(due_on__lte=horizon))
-        .annotate(overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today)))
-        .order_by()
+    for figures, row in per_decision(
+        ProofOfUse.objects.open().filter(due_on__lte=horizon),
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        due=Count("pk", filter=Q(due_on__gte=today)),
     ):
-        figures = cell(row)
         figures.proofs_overdue += row["overdue"]
         figures.proofs_due += row["due"]
     return cells
