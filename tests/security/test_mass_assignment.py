@@ -36,6 +36,7 @@ from funding.models import (
 from integration_admin.core.models import Body, Document
 from integration_admin.core.scopes import scope, scopes_disabled
 from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
+from integration_admin.models import User
 from staffing.models import Assignment, Organisation, Position
 from tests import factories
 from tests.conftest import login_as
@@ -355,6 +356,7 @@ def musterkreis(demo):
         "meeting": item.meeting_id,
         "agenda_item": item.pk,
         "report": report.pk,
+        "members": User.objects.get(username="mk-sb").pk,  # a committee's members: the own body's staff
         "body": body.pk,
         "body_id": body.pk,
     }
@@ -363,7 +365,7 @@ def musterkreis(demo):
 def test_a_forged_body_or_other_bodys_record_is_refused_in_every_form(matrix_data, musterkreis, fast_pdfs):
     """The Kreis Heinsberg's administrator sends every form of the pages (as the page fills it in),
     with ``body``/``body_id`` of the Musterkreis added and every choice of a body's record
-    (organisation, decision, committee …) set to the Musterkreis': a choice is not valid, the
+    (organisation, committee, committee members …) set to the Musterkreis': a choice is not valid, the
     extra fields are ignored; no record of the Musterkreis changes and no record of one body points
     at another's."""
     body, forged = musterkreis
