@@ -25,6 +25,10 @@ save something. After every refused POST the whole database (every table but ses
 login-attempt log) must be unchanged; every request runs in a transaction that is rolled back,
 so an allowed POST (a delete, say) does not change the data the next request sees.
 
+Two bodies (issue 22): the same object URLs with the Kreis Heinsberg's records, requested by the
+Musterkreis' users, answer exactly as for a record that does not exist, and the reverse (the
+section "Two bodies" at the end).
+
 The Django admin (``admin:`` names, about 150 generated URLs) is covered by a rule instead of a
 row per URL: Django's ``AdminSite.admin_view`` guards all of them alike (only active staff;
 everyone else is redirected to the admin's login page), and the only staff user is the
