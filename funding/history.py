@@ -67,10 +67,15 @@ def decision_history(decision_id: int) -> tuple[GrantDecision, list[HistoryEntry
     pass-throughs and documents), each with its users and named objects joined. The decision itself is its newest
     history row (django-simple-history's ``instance``), read with its programme, funder and
     application, so the page needs no query of its own; their names in changed fields need no
-    lookup either. Raises ``GrantDecision.DoesNotExist`` for a decision that does not exist (any more).
+    lookup either. Raises ``GrantDecision.DoesNotExist`` for a decision that does not exist (any more)
+    or belongs to another body than the active scope's.
     """
     related = ("programme", "funder", "application__programme")  # (an application's name needs its programme)
-    decision_rows = list(_rows(GrantDecision, *related, id=decision_id))
+    # The history tables are not scoped to a body: the decision's rows only if the decision is one
+    # the active scope sees (a subquery of its scoped manager, in the same query), so that another
+    # body's decision has no history here but a 404 (core.scopes).
+    visible = GrantDecision.objects.filter(pk=decision_id).values("pk")
+    decision_rows = list(_rows(GrantDecision, *related, id=decision_id).filter(id__in=visible))
     if decision_rows and decision_rows[0].history_type != "-":
         newest = decision_rows[0]
         decision = newest.instance

@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.db.models import F
 from simple_history.admin import SimpleHistoryAdmin
 
-from integration_admin.core.admin import LocalizedAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin
+from integration_admin.core.admin import (
+    LocalizedAdminMixin,
+    PlainTextAdminMixin,
+    RevisionedAdminMixin,
+    ScopedHistoryAdminMixin,
+)
 from staffing.models import (
     AnnualBonusRate,
     Assignment,
@@ -46,7 +51,7 @@ class AssignmentInline(PlainTextAdminMixin, admin.TabularInline):
 
 
 @admin.register(Position)
-class PositionAdmin(PlainTextAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmin):
+class PositionAdmin(PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "building_block", "organisation", "fte", "pay_grade", "status", "start", "end"]
     list_filter = ["building_block__programme", "organisation", "status", "fixed_term"]
     list_select_related = ["building_block__programme", "organisation", "pay_grade"]
@@ -59,7 +64,7 @@ class PositionAdmin(PlainTextAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmi
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(PlainTextAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmin):
+class AssignmentAdmin(PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     list_display = ["holder_name", "position", "fte_share", "start", "end"]
     list_select_related = ["position__organisation"]
     search_fields = ["holder_name"]

@@ -1,7 +1,9 @@
 """Django admin pieces shared by the apps."""
 
 from django import forms
+from django.contrib.admin.utils import unquote
 from django.db import models
+from django.http import Http404
 
 from integration_admin.core.forms import (
     LocalizedDateField,
@@ -46,6 +48,28 @@ class RevisionedAdminMixin:
         if change:
             obj.revision += 1
         super().save_model(request, obj, form, change)
+
+
+class ScopedHistoryAdminMixin:
+    """django-simple-history's admin pages (a record's history and one of its versions) only for a
+    record the admin's own queryset finds, which is scoped to the user's body (core.scopes).
+
+    The history tables are not scoped, and ``SimpleHistoryAdmin`` falls back to them for a record
+    its queryset does not find (to show a deleted record's history): another body's record would
+    show its history there, holders' names included. It is a 404 instead, as its change page is;
+    the price is that a deleted record's history is no longer shown in the admin."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+    def _visible_or_404(self, request, object_id) -> None:
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
 
 
 class ApprovableAdminMixin:

@@ -49,3 +49,12 @@ def test_the_decision_page_loads_the_feed_when_scrolled_to(founding, login):
 
 def test_an_unknown_decision_is_a_404(login):
     assert login("leitung").get(reverse("funding:decision-activity", args=[999999])).status_code == 404
+
+
+def test_another_bodys_decision_has_no_history_but_a_404(founding, login):
+    """The history tables are not scoped to a body: the Musterkreis' users get a 404 for the Kreis
+    Heinsberg's decision's history and activity, as for a decision that does not exist."""
+    client = login("mk-leitung")
+    for name in ("funding:decision-history", "funding:decision-activity"):
+        assert client.get(reverse(name, args=[founding.pk])).status_code == 404, name
+    assert login("leitung").get(reverse("funding:decision-history", args=[founding.pk])).status_code == 200

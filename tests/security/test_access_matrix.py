@@ -25,6 +25,10 @@ save something. After every refused POST the whole database (every table but ses
 login-attempt log) must be unchanged; every request runs in a transaction that is rolled back,
 so an allowed POST (a delete, say) does not change the data the next request sees.
 
+Two bodies (issue 22): the same object URLs with the Kreis Heinsberg's records, requested by the
+Musterkreis' users, answer exactly as for a record that does not exist, and the reverse (the
+section "Two bodies" at the end).
+
 The Django admin (``admin:`` names, about 150 generated URLs) is covered by a rule instead of a
 row per URL: Django's ``AdminSite.admin_view`` guards all of them alike (only active staff;
 everyone else is redirected to the admin's login page), and the only staff user is the
@@ -778,3 +782,150 @@ def test_fingerprint_sees_a_change(matrix_data):
     before = database_fingerprint()
     Position.objects.filter(pk=matrix_data["position"]).update(note="geändert")
     assert database_fingerprint() != before
+
+
+# --- Two bodies ----------------------------------------------------------------------------------
+#
+# Another body's records do not exist for a user (integration_admin.core.scopes): every object URL
+# with an object of the Kreis Heinsberg is, for the Musterkreis' users, exactly what the same URL
+# with a record that does not exist is: a 404, or where the role or the method is refused before any
+# record is looked up, the same 403 or 405 as for no record (so the answer never tells that the
+# record exists), by GET and by POST; and a refused POST changes nothing. The reverse direction is
+# checked on the Musterkreis' own objects.
+
+OTHER_BODY_ROLES = ("mk-admin", "mk-leitung", "mk-sb")
+"""The Musterkreis' users: its administrator, department head and caseworker of its KI."""
+OWN_BODY_ROLES = ("admin", "leitung", "sb-ki")
+"""The Kreis Heinsberg's users, on the Musterkreis' objects."""
+
+SHARED_ACROSS_BODIES = (
+    "programme-detail",
+    "funding:programme-rule",
+    "funding:programme-coverage",
+    "funding:flatrate-update",
+    "funding:baserate-update",
+)
+"""URLs of the Land's records, which every body shares (programmes, their flat and base rates): not
+another body's, so not in the two-body pass (their lists and pages show each body only its own
+figures: tests/security/test_body_isolation.py)."""
+
+
+def object_url_names() -> list[str]:
+    """The URLs that name a record (a ``<int:...>`` in the path), but OParl's (public for every
+    body by design: tests/council/oparl/test_oparl.py) and the Land's shared records."""
+    patterns = dict(url_names())
+    return [
+        name
+        for name in matrix_names()
+        if patterns[name].pattern.converters
+        and not name.startswith("council:oparl:")
+        and name not in SHARED_ACROSS_BODIES
+    ]
+
+
+def logged_in_clients(usernames) -> dict[str, Client]:
+    """One client per user, logged in once (a refused request does not end a session)."""
+    return {username: login_as(Client(), username) for username in usernames}
+
+
+NO_SUCH_RECORD = 999_999_999
+
+
+def refusals(clients: dict[str, Client], name: str, kwargs: dict, data: dict, baseline: str) -> list[str]:
+    """Each client's GET and POST of the URL, each in a transaction that is rolled back, against the
+    same with no such record: a different answer, an answer other than 403, 404 or 405, and a POST
+    that changed the data are failures."""
+    url = reverse(name, kwargs=kwargs)
+    missing_url = reverse(name, kwargs=dict.fromkeys(kwargs, NO_SUCH_RECORD))
+    failures = []
+    for username, client in clients.items():
+        for method in ("GET", "POST"):
+            with transaction.atomic():
+                response = client.get(url) if method == "GET" else client.post(url, data)
+                changed = method == "POST" and database_fingerprint() != baseline
+                transaction.set_rollback(True)
+            with transaction.atomic():
+                missing = client.get(missing_url) if method == "GET" else client.post(missing_url, data)
+                transaction.set_rollback(True)
+            status = response.status_code
+            if status != missing.status_code or status not in (403, 404, 405):
+                failures.append(
+                    f"{method} {name} ({url}) as {username}: {status}, for no such record {missing.status_code}"
+                )
+            if changed:
+                failures.append(f"{method} {name} ({url}) as {username}: refused but the data changed")
+    return failures
+
+
+def admin_form_data(url: str) -> dict:
+    """What the form on the page sends, as the Kreis Heinsberg's administrator sees it."""
+    with transaction.atomic():
+        page = login_as(Client(), "admin").get(url)
+        transaction.set_rollback(True)
+    is_page = page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    return form_data(page.content.decode()) if is_page else {}
+
+
+TWO_BODY_PARTS = 2
+"""The two-body pass runs as this many tests, as the matrix above does."""
+
+
+@pytest.mark.parametrize("part", range(TWO_BODY_PARTS))
+def test_other_body_objects_do_not_exist(matrix_data, fast_pdfs, part):
+    patterns = dict(url_names())
+    clients = logged_in_clients(OTHER_BODY_ROLES)
+    baseline = database_fingerprint()
+    failures = []
+    names = object_url_names()[part::TWO_BODY_PARTS]
+    for name in names:
+        kwargs = kwargs_for(name, patterns[name], matrix_data)
+        failures += refusals(clients, name, kwargs, admin_form_data(reverse(name, kwargs=kwargs)), baseline)
+    assert names and not failures, f"{len(failures)} of the Kreis Heinsberg's records reached:\n" + "\n".join(failures)
+
+
+@pytest.fixture
+def musterkreis_data(demo):
+    """Records of the Musterkreis for the URLs of the reverse direction: the demo's and a meeting
+    with an item, a draft report with a section and a consultation, a call-off and a proof."""
+    from integration_admin.core.models import Body
+    from integration_admin.core.scopes import scope
+
+    with scope(body=Body.objects.get(short_name="MK")):
+        ki = Organisation.objects.get(short_name="KI")
+        position = Position.objects.filter(organisation=ki, assignments__isnull=False).order_by("pk").first()
+        decision = GrantDecision.objects.get()
+        committee = Committee.objects.get()
+        item = factories.agenda_item(factories.meeting(committee), "1", title="Bericht (Musterkreis)")
+        draft = factories.report(lead_office=ki, title="Entwurf (Musterkreis)")
+        return {
+            "organisation": ki.pk,
+            "position": position.pk,
+            "assignment": position.assignments.order_by("pk").first().pk,
+            "decision": decision.pk,
+            "calloff": factories.call_off(decision).pk,
+            "proof": factories.proof(decision, datetime.date(2022, 6, 30)).pk,
+            "committee": committee.pk,
+            "meeting": item.meeting_id,
+            "agendaitem": item.pk,
+            "report": draft.pk,
+            "section": factories.section(draft).pk,
+            "consultation": factories.consultation(draft, item=item).pk,
+        }
+
+
+def test_own_body_users_do_not_reach_the_other_bodys_objects(musterkreis_data, fast_pdfs):
+    """The reverse direction, on every object URL of the records the Musterkreis has (see the fixture)."""
+    patterns = dict(url_names())
+    clients = logged_in_clients(OWN_BODY_ROLES)
+    baseline = database_fingerprint()
+    failures, covered = [], 0
+    for name in object_url_names():
+        try:
+            kwargs = kwargs_for(name, patterns[name], musterkreis_data)
+        except KeyError:  # an object the Musterkreis has none of
+            continue
+        if name in ("funding:calloff-approve", "funding:proof-approve", "staffing:assignment-create"):
+            continue  # kwargs_for names objects of its own for these (the HS call-off awaiting approval …)
+        covered += 1
+        failures += refusals(clients, name, kwargs, {}, baseline)
+    assert covered > 40 and not failures, f"{covered} URLs, failures:\n" + "\n".join(failures)

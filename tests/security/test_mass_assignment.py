@@ -13,13 +13,37 @@ from pathlib import Path
 
 import pytest
 from django import forms
+from django.db import transaction
+from django.db.models import F
 from django.forms.models import model_to_dict
+from django.test import Client
 from django.urls import reverse
 
 import integration_admin.urls  # noqa: F401 (imports every view and with it every form)
-from funding.models import DecisionVersion
+from funding.models import (
+    Application,
+    CallOff,
+    CostShare,
+    DecisionVersion,
+    GrantDecision,
+    PassThrough,
+    Payout,
+    PlanItem,
+    ProofOfUse,
+    Receipt,
+    RepaymentClaim,
+)
+from integration_admin.core.models import Body, Document
+from integration_admin.core.scopes import scope, scopes_disabled
+from integration_admin.council.models import AgendaItem, Committee, Consultation, Meeting, Report, ReportSection
+from integration_admin.models import User
 from staffing.models import Assignment, Organisation, Position
-from tests.security.test_access_matrix import form_data
+from tests import factories
+from tests.conftest import login_as
+from tests.security import test_access_matrix as matrix
+from tests.security.test_access_matrix import form_data, kwargs_for, matrix_names, url_names
+
+matrix_data, fast_pdfs = matrix.matrix_data, matrix.fast_pdfs  # the access matrix's fixtures: its objects in the URLs
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_PACKAGES = ("funding", "integration_admin", "programs", "staffing")
@@ -254,3 +278,138 @@ def test_caseworker_organisation_page_offers_no_new_position_elsewhere(login, cl
     create = reverse("staffing:position-create")
     assert create in client.get(positions["DRK"].get_absolute_url()).content.decode()
     assert create not in client.get(positions["KI"].get_absolute_url()).content.decode()
+
+
+# --- A forged body: every form, with another body's records chosen --------------------------------
+
+BODY_PATHS = {
+    Organisation: "body",
+    Position: "organisation__body",
+    Assignment: "position__organisation__body",
+    GrantDecision: "body",
+    Application: "body",
+    DecisionVersion: "decision__body",
+    CostShare: "version__decision__body",
+    PlanItem: "version__decision__body",
+    CallOff: "decision__body",
+    ProofOfUse: "decision__body",
+    Receipt: "proof__decision__body",
+    RepaymentClaim: "decision__body",
+    PassThrough: "decision__body",
+    Payout: "pass_through__decision__body",
+    Committee: "body",
+    Meeting: "committee__body",
+    AgendaItem: "meeting__committee__body",
+    Report: "body",
+    ReportSection: "report__body",
+    Consultation: "report__body",
+    Document: "body",
+}
+"""Where each body-owned model keeps its body (as its scoped manager says, core.scopes)."""
+
+
+def cross_body_references() -> list[str]:
+    """Rows of one body that point at another body's row (every foreign key between the models above)."""
+    found = []
+    with scopes_disabled():
+        for model, path in BODY_PATHS.items():
+            for field in model._meta.concrete_fields:
+                target = BODY_PATHS.get(getattr(field.remote_field, "model", None))
+                if target is None:
+                    continue
+                rows = model.objects.filter(**{f"{field.name}__isnull": False}).exclude(
+                    **{path: F(f"{field.name}__{target}")}
+                )
+                found += [f"{model.__name__} {pk}: {field.name}" for pk in rows.values_list("pk", flat=True)]
+    return found
+
+
+def other_body_fingerprint(body: Body) -> list:
+    """Every row of the other body (its pk and last change), model by model."""
+    with scope(body=body):
+        return [
+            sorted(model.objects.values_list("pk", *(["modified"] if hasattr(model, "modified") else [])))
+            for model in BODY_PATHS
+        ]
+
+
+FORM_URLS_WITHOUT_RECORDS = ("login", "logout", "set_language", "password_change", "mfa-setup", "mfa-verify")
+
+
+@pytest.fixture
+def musterkreis(demo):
+    """The Musterkreis' records, which a forged form of the Kreis Heinsberg's administrator chooses."""
+    body = Body.objects.get(short_name="MK")
+    with scope(body=body):
+        ki = Organisation.objects.get(short_name="KI")
+        position = Position.objects.filter(organisation=ki).order_by("pk").first()
+        decision = GrantDecision.objects.get()
+        item = factories.agenda_item(factories.meeting(Committee.objects.get()), "1")
+        report = factories.report(lead_office=ki)
+    return body, {
+        "organisation": ki.pk,
+        "lead_office": ki.pk,
+        "recipient": Organisation.objects.with_scope(body=body).get(short_name="AWO").pk,
+        "position": position.pk,
+        "decision": decision.pk,
+        "committee": item.meeting.committee_id,
+        "meeting": item.meeting_id,
+        "agenda_item": item.pk,
+        "report": report.pk,
+        "members": User.objects.get(username="mk-sb").pk,  # a committee's members: the own body's staff
+        "body": body.pk,
+        "body_id": body.pk,
+    }
+
+
+def test_a_forged_body_or_other_bodys_record_is_refused_in_every_form(matrix_data, musterkreis, fast_pdfs):
+    """The Kreis Heinsberg's administrator sends every form of the pages (as the page fills it in),
+    with ``body``/``body_id`` of the Musterkreis added and every choice of a body's record
+    (organisation, committee, committee members …) set to the Musterkreis': a choice is not valid, the
+    extra fields are ignored; no record of the Musterkreis changes and no record of one body points
+    at another's."""
+    body, forged = musterkreis
+    patterns = dict(url_names())
+    before = other_body_fingerprint(body)
+    invalid_choice = str(forms.ModelChoiceField.default_error_messages["invalid_choice"])[:20]
+    client = login_as(Client(), "admin")
+    failures, forms_sent = [], 0
+    for name in matrix_names():
+        if name.startswith(("council:oparl:", "admin:")) or name in FORM_URLS_WITHOUT_RECORDS:
+            continue
+        url = reverse(name, kwargs=kwargs_for(name, patterns[name], matrix_data))
+        with transaction.atomic():
+            page = client.get(url)
+            is_page = page.status_code == 200 and page["Content-Type"].startswith("text/html")
+            data = form_data(page.content.decode()) if is_page else {}
+            # a field of a formset is named "<prefix>-<n>-<field>"
+            chosen = sorted(key for key in data if key.rpartition("-")[2] in forged and key not in ("body", "body_id"))
+            if data:
+                forms_sent += 1
+                response = client.post(
+                    url,
+                    {
+                        **data,
+                        **{key: [forged[key.rpartition("-")[2]]] for key in chosen},
+                        "body": forged["body"],
+                        "body_id": forged["body_id"],
+                    },
+                )
+                if chosen and response.status_code != 200:
+                    failures.append(f"{name}: {chosen} of the Musterkreis accepted ({response.status_code})")
+                elif chosen and invalid_choice not in response.content.decode():
+                    failures.append(f"{name}: {chosen} of the Musterkreis, but no 'not a valid choice'")
+                failures += [f"{name}: {reference}" for reference in cross_body_references()]
+                if other_body_fingerprint(body) != before:
+                    failures.append(f"{name}: a record of the Musterkreis changed")
+            transaction.set_rollback(True)
+    assert forms_sent > 40 and not failures, f"{forms_sent} forms:\n" + "\n".join(failures)
+
+
+def test_cross_body_references_are_found(musterkreis):
+    """The check above would see a cost share of a Kreis Heinsberg decision naming the Musterkreis' organisation."""
+    _body, forged = musterkreis
+    share = CostShare.objects.order_by("pk").first()
+    with scopes_disabled():
+        CostShare.objects.filter(pk=share.pk).update(organisation=forged["organisation"])
+    assert cross_body_references()

@@ -10,7 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from integration_admin.council.models import AgendaItem, Meeting, Report
+from integration_admin.core.models import Body
+from integration_admin.core.scopes import scope
+from integration_admin.council.models import AgendaItem, Committee, Meeting, Report
 from integration_admin.council.services import release_report
 from integration_admin.models import User
 from tests import factories
@@ -290,3 +292,42 @@ def test_oparl_speaks_german_whatever_language_the_client_chose(client, login):
     english_cookie = client.get(url)
     assert english_cookie.json() == german and german["paperType"] == "Mitteilungsvorlage"
     assert english_cookie["Content-Language"] == "de"
+
+
+def test_each_body_lists_only_its_own_committees_meetings_and_papers(client, demo):
+    """Both demo bodies are in the system's body list; each body's lists hold its own records only
+    (the Musterkreis' "Ausschuss für Integration" under the Musterkreis, the Kreis Heinsberg's
+    papers under the Kreis Heinsberg)."""
+    bodies = {body["shortName"]: body for body in client.get(reverse("council:oparl:body-list")).json()["data"]}
+    assert {"HS", "MK"} <= set(bodies)
+    own = {}
+    for short_name in ("HS", "MK"):
+        with scope(body=Body.objects.get(short_name=short_name)):
+            own[short_name] = {
+                "organization": {
+                    reverse("council:oparl:organization", args=[pk])
+                    for pk in Committee.objects.values_list("pk", flat=True)
+                },
+                "meeting": {
+                    reverse("council:oparl:meeting", args=[pk]) for pk in Meeting.objects.values_list("pk", flat=True)
+                },
+                "paper": {
+                    reverse("council:oparl:paper", args=[pk]) for pk in Report.objects.values_list("pk", flat=True)
+                },
+            }
+    listed = {}
+    for short_name, body in bodies.items():
+        if short_name not in own:
+            continue
+        listed[short_name] = {}
+        for kind in ("organization", "meeting", "paper"):
+            data = client.get(urlsplit(body[kind]).path).json()["data"]
+            listed[short_name][kind] = {urlsplit(obj["id"]).path for obj in data}
+            assert listed[short_name][kind] <= own[short_name][kind], (short_name, kind)
+            assert all(obj.get("body", body["id"]) == body["id"] for obj in data), (short_name, kind)
+    muster_committees = client.get(urlsplit(bodies["MK"]["organization"]).path).json()["data"]
+    assert [committee["name"] for committee in muster_committees] == ["Ausschuss für Integration"]
+    heinsberg_committees = client.get(urlsplit(bodies["HS"]["organization"]).path).json()["data"]
+    assert "Ausschuss für Integration" not in {committee["name"] for committee in heinsberg_committees}
+    assert listed["HS"]["paper"] and not listed["MK"]["paper"]
+    assert listed["HS"]["meeting"] and listed["HS"]["organization"]
