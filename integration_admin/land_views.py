@@ -4,8 +4,11 @@ The Land's users (``User.is_land_viewer``: the ministry, the district government
 body and read no body's records: they see the figures of :func:`funding.land.land_figures`, which
 name no person, and nothing else. :class:`LandViewerMiddleware` enforces that in one place: for
 them every page but the Land view, their own account pages, logging out and the language switch
-is refused (403), and the home page is the Land view. Installation administrators may open the
-Land view too; a body's users and anonymous visitors may not.
+is refused (403), and the home page is the Land view. Installation administrators (a superuser
+without a body) may open the Land view too; the same middleware keeps them to what has no body:
+the Django admin (bodies, users), the Land's shared master data (pay tables, rates, flat and base
+rates), the Land view and their account; their home page is the admin's. A body's users and
+anonymous visitors may not open the Land view.
 """
 
 import django_tables2 as tables
@@ -38,6 +41,19 @@ LAND_VIEWER_URL_NAMES = frozenset(
         "set_language",
     }
 )
+# ... and those an installation's administrator may open besides (and every page of the Django admin)
+INSTALLATION_URL_NAMES = LAND_VIEWER_URL_NAMES | {
+    "master-data",
+    "staffing:paytable-list",
+    "staffing:paytable-edit",
+    "staffing:yearrates-edit",
+    "funding:flatrate-create",
+    "funding:flatrate-update",
+    "funding:baserate-create",
+    "funding:baserate-update",
+}
+# public to everyone (OParl), so to them too
+PUBLIC_NAMESPACE = "council:oparl"
 
 
 class LandViewerMiddleware:
@@ -54,13 +70,22 @@ class LandViewerMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_land_viewer:
+        if user is None or not user.is_authenticated or user.body_id is not None:
             return None
-        name = request.resolver_match.view_name if request.resolver_match else ""
-        if name == "dashboard":
-            return redirect("land")
-        if name not in LAND_VIEWER_URL_NAMES:
-            raise PermissionDenied
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if match is not None and match.namespace == PUBLIC_NAMESPACE:
+            return None
+        if user.is_land_viewer:
+            if name == "dashboard":
+                return redirect("land")
+            if name not in LAND_VIEWER_URL_NAMES:
+                raise PermissionDenied
+        elif user.is_installation_administrator:
+            if name == "dashboard":
+                return redirect("admin:index")
+            if name not in INSTALLATION_URL_NAMES and not (match is not None and match.app_name == "admin"):
+                raise PermissionDenied
         return None
 
 

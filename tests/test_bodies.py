@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from integration_admin.core.models import Body, Regierungsbezirk
 from integration_admin.core.scopes import scope, scopes_disabled
+from integration_admin.council.models import Committee
 from integration_admin.models import Role, User
 from programs.models import Programme
 
@@ -113,3 +114,28 @@ def test_a_body_adds_its_own_programme_beside_the_lands(login):
     heinsberg = login("leitung").get(reverse("programme-list")).content.decode()
     assert "Kreiseigenes Programm" not in heinsberg
     assert login("admin").get(reverse("admin:programs_programme_change", args=[own.pk])).status_code == 302
+
+
+def test_the_installation_administrator_keeps_to_what_has_no_body(login):
+    """A superuser without a body: the Django admin, the Land's shared master data, the Land view;
+    no page of a body's records (where a new record would have no body to belong to)."""
+    client = login("betrieb")
+    assert client.get(reverse("dashboard")).url == reverse("admin:index")
+    for name in (
+        "admin:index",
+        "admin:core_body_changelist",
+        "staffing:paytable-list",
+        "funding:flatrate-create",
+        "land",
+    ):
+        assert client.get(reverse(name)).status_code == 200, name
+    for name in (
+        "staffing:position-list",
+        "funding:decision-list",
+        "funding:decision-create",
+        "council:committee-create",
+    ):
+        assert client.get(reverse(name)).status_code == 403, name
+    assert client.post(reverse("council:committee-create"), {"name": "Ohne Körperschaft"}).status_code == 403
+    with scopes_disabled():
+        assert not Committee.objects.filter(name="Ohne Körperschaft").exists()
