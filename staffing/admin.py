@@ -18,23 +18,24 @@ from staffing.models import (
     PayTableEntry,
     Position,
 )
-from staffing.services import refresh_costs
+from staffing.services import refresh_costs, refresh_every_body_costs
 
 
 class RefreshCostsAdminMixin:
-    """Pay data feed the stored position costs: recompute them after every change here."""
+    """Pay data feed the stored position costs: recompute every body's after every change here
+    (the pay data are the Land's, shared by every body)."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        refresh_costs()
+        refresh_every_body_costs()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        refresh_costs()
+        refresh_every_body_costs()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        refresh_costs()
+        refresh_every_body_costs()
 
 
 @admin.register(Organisation)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from integration_admin.core.history import ASSIGNMENT_ENDED, system_reason
 from integration_admin.core.models import StaleRevision, lock_revision
+from integration_admin.core.scopes import scopes_disabled
 from staffing.costs import annual_cost, load_cost_tables
 from staffing.models import (
     AnnualBonusRate,
@@ -96,6 +97,13 @@ def delete_assignment(*, assignment: Assignment) -> None:
     assignment.delete()
 
 
+def refresh_every_body_costs() -> int:
+    """After a change of the pay data, which the Land's bodies share: the stored costs of every
+    body's positions, not only of the body whose administrator made the change."""
+    with scopes_disabled():
+        return refresh_costs()
+
+
 @transaction.atomic
 def refresh_costs(*, positions=None) -> int:
     """Recompute the stored annual cost of ``positions`` (all when ``None``) for every year with rates.
@@ -148,7 +156,7 @@ def refresh_costs(*, positions=None) -> int:
 @transaction.atomic
 def save_pay_table(*, valid_from: datetime.date, rows) -> int:
     """Save the monthly pay of grades and steps valid from ``valid_from`` (a pay round), then
-    recompute every stored position cost (as ``manage.py refresh_costs`` does).
+    recompute every body's stored position costs (as ``manage.py refresh_costs`` does).
 
     ``rows``: (grade, revision the form was opened with, {step: amount or None}) for each grade
     whose row changed. Each grade's row is locked and its revision checked first
@@ -172,7 +180,7 @@ def save_pay_table(*, valid_from: datetime.date, rows) -> int:
             entry.full_clean()
             entry.save()
         grade.save(update_fields=["revision"])
-    return refresh_costs()
+    return refresh_every_body_costs()
 
 
 @transaction.atomic
@@ -213,5 +221,5 @@ def save_year_rates(
         bonus.is_illustrative = False
         bonus.full_clean()
         bonus.save()
-    refresh_costs()
+    refresh_every_body_costs()
     return rates

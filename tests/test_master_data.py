@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 from funding.models import BaseRate, FinancingType
+from integration_admin.core.models import Body
+from integration_admin.core.scopes import scope, scopes_disabled
 from programs.models import FlatRate
 from staffing.models import EmployerContributionRate, Organisation, PayTableEntry, PositionCost
 from staffing.services import refresh_costs
@@ -127,7 +129,14 @@ def test_pay_table_edit_recomputes_the_stored_costs(login):
     grade = factories.pay_grade(sort_order=999)
     factories.pay_data(grade, years=(2021,), amount="4000.00", steps=(3,))
     position = factories.position(fte="1.0", pay_grade=grade, pay_step=3, start=datetime.date(2021, 1, 1))
-    refresh_costs()
+    musterkreis = Body.objects.get(short_name="MK")
+    with scope(body=musterkreis):  # the pay table is the Land's: another body's position on it
+        other = factories.position(
+            org=factories.organisation("KI"), fte="0.5", pay_grade=grade, pay_step=3, start=datetime.date(2021, 1, 1)
+        )
+    with scopes_disabled():
+        refresh_costs()
+        other_before = PositionCost.objects.get(position=other, year=2021).total
     before = PositionCost.objects.get(position=position, year=2021).total
     url, data = pay_table_post(client, grade, "01.01.2021", {3: "4.321,09", 4: "4.500,00"})
     page = client.get(url).content.decode()  # each row is headed with its grade and group
@@ -140,6 +149,8 @@ def test_pay_table_edit_recomputes_the_stored_costs(login):
     assert PayTableEntry.objects.get(pay_grade=grade, step=4).monthly_amount == Decimal("4500.00")
     after = PositionCost.objects.get(position=position, year=2021).total
     assert after > before  # the stored cost followed the pay table, no refresh_costs needed
+    with scope(body=musterkreis):  # ... in every body, not only the editor's
+        assert PositionCost.objects.get(position=other, year=2021).total > other_before
     grade.refresh_from_db()
     assert grade.revision == 2
     # the same form sent again (opened at revision 1): refused, nothing written
