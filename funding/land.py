@@ -29,12 +29,12 @@ blocks (or none) cannot be split between them and is a row of its programme with
 (``block_id`` ``None``). Filtered by a block, such a decision counts in full where it names the
 block.
 
-A fixed number of queries whatever the number of bodies (seven: bodies, positions, assignments,
-decisions with their single block, versions, call-offs, proofs; two more for the programmes and
-blocks when grouped by them). Positions and assignments are grouped by body, programme and block in
-the database; versions, call-offs and proofs by decision, each decision's body, programme and block
-read once (a subquery per decision, not per call-off); the rows of the requested grouping are added
-up from those cells in Python.
+A fixed number of queries whatever the number of bodies (six: bodies, positions, assignments,
+versions, call-offs, proofs; grouped by programme and block: the decisions with their single block
+and the programmes' and blocks' names besides). Positions and assignments are grouped by body,
+programme and block in the database; versions, call-offs and proofs by body and programme, or,
+grouped by block, by decision, each decision's block read once (a subquery per decision, not per
+call-off); the rows of the requested grouping are added up from those cells in Python.
 """
 
 import datetime
@@ -149,7 +149,13 @@ def land_figures(
         if body_id is not None:
             bodies = bodies.filter(pk=body_id)
         bodies = list(bodies.only("pk", "name", "short_name", "regierungsbezirk"))
-        cells = _cells(today=today, body_ids=[body.pk for body in bodies], programme_id=programme_id, block_id=block_id)
+        cells = _cells(
+            today=today,
+            body_ids=[body.pk for body in bodies],
+            programme_id=programme_id,
+            block_id=block_id,
+            by_block=grouping == Grouping.BLOCK,
+        )
         if grouping == Grouping.BLOCK:
             rows = _rows_by_block(cells, programme_id=programme_id)
         else:
@@ -160,7 +166,7 @@ def land_figures(
     return LandView(grouping=grouping, rows=rows, totals=totals, body_count=len(bodies), today=today)
 
 
-def _cells(*, today, body_ids, programme_id, block_id) -> dict[tuple, Figures]:
+def _cells(*, today, body_ids, programme_id, block_id, by_block: bool) -> dict[tuple, Figures]:
     """The figures per (body, programme, block): one grouped query per kind of record."""
     cells: dict[tuple, Figures] = defaultdict(Figures)
 
@@ -199,28 +205,39 @@ def _cells(*, today, body_ids, programme_id, block_id) -> dict[tuple, Figures]:
     ):
         cell(row).filled_fte += row["fte"]
 
-    # The decisions: their body, programme and single building block, found once per decision;
-    # their versions, call-offs and proofs are then grouped by decision alone (no subquery per row).
-    decisions = GrantDecision.objects.filter(body__in=body_ids)
-    if programme_id is not None:
-        decisions = decisions.filter(programme_id=programme_id)
-    if block_id is not None:
-        decisions = decisions.filter(_names_block(block_id, "pk"))
-    placed = {
-        pk: (body, programme, block)
-        for pk, body, programme, block in decisions.annotate(block=_single_block("pk"))
-        .order_by()
-        .values_list("pk", "body_id", "programme_id", "block")
-    }
-
-    def per_decision(queryset, **sums):
-        """``sums`` of ``queryset`` (rows of the decisions above) per decision, with its cell."""
+    # The decisions' money: grouped by body and programme where the rows are bodies or districts;
+    # by building block only where the rows are blocks (a decision's single block, found once per
+    # decision, and its versions, call-offs and proofs grouped by decision: no subquery per row).
+    def of_decisions(queryset):
         queryset = queryset.filter(decision__body__in=body_ids)
         if programme_id is not None:
             queryset = queryset.filter(decision__programme_id=programme_id)
         if block_id is not None:
             queryset = queryset.filter(decision__building_blocks=block_id)
-        for row in queryset.values("decision_id").annotate(**sums).order_by():
+        return queryset
+
+    placed = {}
+    if by_block:
+        decisions = GrantDecision.objects.filter(body__in=body_ids)
+        if programme_id is not None:
+            decisions = decisions.filter(programme_id=programme_id)
+        if block_id is not None:
+            decisions = decisions.filter(_names_block(block_id, "pk"))
+        placed = {
+            pk: (body, programme, block)
+            for pk, body, programme, block in decisions.annotate(block=_single_block("pk"))
+            .order_by()
+            .values_list("pk", "body_id", "programme_id", "block")
+        }
+
+    def per_decision(queryset, **sums):
+        """``sums`` of ``queryset`` (rows of the decisions) per cell."""
+        if not by_block:
+            group = {"body": F("decision__body_id"), "programme": F("decision__programme_id")}
+            for row in of_decisions(queryset).values(**group).annotate(**sums).order_by():
+                yield cells[(row["body"], row["programme"], None)], row
+            return
+        for row in of_decisions(queryset).values("decision_id").annotate(**sums).order_by():
             where = placed.get(row["decision_id"])
             if where is not None:
                 yield cells[where], row
