@@ -20,7 +20,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from funding import services
 from funding.forms import (
@@ -51,6 +50,7 @@ from integration_admin.core.admin import (
     LocalizedAdminMixin,
     PlainTextAdminMixin,
     RevisionedAdminMixin,
+    ScopedHistoryAdmin,
 )
 from integration_admin.core.forms import (
     LocalizedDateField,
@@ -154,7 +154,7 @@ class DecisionVersionInline(PlainTextAdminMixin, admin.StackedInline):
 
 
 @admin.register(GrantDecision)
-class GrantDecisionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
+class GrantDecisionAdmin(PlainTextAdminMixin, AdministratorOnly, ScopedHistoryAdmin):
     form = GrantDecisionAdminForm
     list_display = ["title", "programme", "funder", "application", "form"]
     list_filter = ["programme", "funder", "form"]
@@ -231,7 +231,7 @@ class PlanItemInline(PlainTextAdminMixin, admin.TabularInline):
 
 
 @admin.register(DecisionVersion)
-class DecisionVersionAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
+class DecisionVersionAdmin(PlainTextAdminMixin, AdministratorOnly, ScopedHistoryAdmin):
     form = DecisionVersionAdminForm
     list_display = ["decision", "number", "is_current", "financing_type", "eligible_expenditure", "granted_amount"]
     list_filter = ["financing_type", "is_current"]
@@ -265,7 +265,7 @@ class ApplicationAdminForm(ApplicationForm):
 
 
 @admin.register(Application)
-class ApplicationAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class ApplicationAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, ScopedHistoryAdmin):
     form = ApplicationAdminForm
     list_display = ["programme", "submitted_on", "reference", "requested_amount"]
     list_filter = ["programme"]
@@ -296,7 +296,7 @@ class PassThroughAdminForm(LockDecisionMixin, PassThroughForm):
 
 @admin.register(CallOff)
 class CallOffAdmin(
-    PlainTextAdminMixin, AdministratorOnly, ApprovableAdminMixin, RevisionedAdminMixin, SimpleHistoryAdmin
+    PlainTextAdminMixin, AdministratorOnly, ApprovableAdminMixin, RevisionedAdminMixin, ScopedHistoryAdmin
 ):
     form = CallOffAdminForm
     list_display = ["decision", "called_on", "amount", "received_on", "received_amount", "is_illustrative"]
@@ -305,21 +305,21 @@ class CallOffAdmin(
 
 
 @admin.register(ProofOfUse)
-class ProofOfUseAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class ProofOfUseAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, ScopedHistoryAdmin):
     list_display = ["decision", "kind", "covers_year", "due_on", "report_submitted_on", "statement_submitted_on"]
     list_filter = ["kind", "is_illustrative"]
     list_select_related = ["decision"]
 
 
 @admin.register(PassThrough)
-class PassThroughAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class PassThroughAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, ScopedHistoryAdmin):
     form = PassThroughAdminForm
     list_display = ["decision", "recipient", "form", "amount", "is_illustrative"]
     list_select_related = ["decision", "recipient"]
 
 
 @admin.register(Payout)
-class PayoutAdmin(ViewOnlyInAdmin, SimpleHistoryAdmin):
+class PayoutAdmin(ViewOnlyInAdmin, ScopedHistoryAdmin):
     list_display = ["pass_through", "requested_on", "amount", "approved_by", "paid_on", "paid_amount"]
     list_select_related = ["pass_through__decision", "pass_through__recipient", "approved_by"]
 
@@ -332,14 +332,14 @@ class ReceiptAdmin(ViewOnlyInAdmin, admin.ModelAdmin):
 
 
 @admin.register(RepaymentClaim)
-class RepaymentClaimAdmin(ViewOnlyInAdmin, SimpleHistoryAdmin):
+class RepaymentClaimAdmin(ViewOnlyInAdmin, ScopedHistoryAdmin):
     list_display = ["decision", "amount", "due_on", "approved_by", "repaid_on"]
     list_select_related = ["decision", "approved_by"]
 
 
 @admin.register(FlatRate)
 class FlatRateAdmin(
-    LocalizedAdminMixin, PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin
+    LocalizedAdminMixin, PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, ScopedHistoryAdmin
 ):
     list_display = ["building_block", "year", "amount_per_fte", "is_illustrative"]
     list_select_related = ["building_block__programme"]
@@ -352,7 +352,7 @@ class FlatRateAdmin(
 
 
 @admin.register(EligibilityRule)
-class EligibilityRuleAdmin(PlainTextAdminMixin, AdministratorOnly, SimpleHistoryAdmin):
+class EligibilityRuleAdmin(PlainTextAdminMixin, AdministratorOnly, ScopedHistoryAdmin):
     list_display = ["__str__", "min_fte_per_position", "min_fte_per_recipient", "month_counting", "rate_basis"]
     list_select_related = ["programme", "decision"]
     fields = [
@@ -385,7 +385,7 @@ class BaseRateAdminForm(forms.ModelForm):
 
 
 @admin.register(BaseRate)
-class BaseRateAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, SimpleHistoryAdmin):
+class BaseRateAdmin(PlainTextAdminMixin, AdministratorOnly, RevisionedAdminMixin, ScopedHistoryAdmin):
     """The base rate (§ 247 BGB) for the interest on repayment claims; a new one every 1 January and 1 July."""
 
     form = BaseRateAdminForm

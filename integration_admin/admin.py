@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin, admin_body_id
+from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdmin, admin_body_id
 from integration_admin.core.models import Body
 from integration_admin.models import ReminderDigest, ReminderPreference, Role, User
 
@@ -70,7 +69,7 @@ class UserAdmin(PlainTextAdminMixin, BaseUserAdmin):
 
 
 @admin.register(ReminderPreference)
-class ReminderPreferenceAdmin(PlainTextAdminMixin, SimpleHistoryAdmin):
+class ReminderPreferenceAdmin(PlainTextAdminMixin, ScopedHistoryAdmin):
     list_display = ["user", "enabled", "days_before", "days_after", "modified"]
     list_filter = ["enabled"]
     list_select_related = ["user"]

@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.db.models import F
-from simple_history.admin import SimpleHistoryAdmin
 
 from integration_admin.core.admin import (
     LocalizedAdminMixin,
     PlainTextAdminMixin,
     RevisionedAdminMixin,
-    ScopedHistoryAdminMixin,
+    ScopedHistoryAdmin,
 )
 from staffing.models import (
     AnnualBonusRate,
@@ -52,7 +51,7 @@ class AssignmentInline(PlainTextAdminMixin, admin.TabularInline):
 
 
 @admin.register(Position)
-class PositionAdmin(PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdminMixin, SimpleHistoryAdmin):
+class PositionAdmin(PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdmin):
     list_display = ["title", "building_block", "organisation", "fte", "pay_grade", "status", "start", "end"]
     list_filter = ["building_block__programme", "organisation", "status", "fixed_term"]
     list_select_related = ["building_block__programme", "organisation", "pay_grade"]
@@ -65,7 +64,7 @@ class PositionAdmin(PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdmi
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdminMixin, SimpleHistoryAdmin):
+class AssignmentAdmin(PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdmin):
     list_display = ["holder_name", "position", "fte_share", "start", "end"]
     list_select_related = ["position__organisation"]
     search_fields = ["holder_name"]

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.db import models
 from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from integration_admin.core.forms import (
     LocalizedDateField,
@@ -50,9 +51,10 @@ class RevisionedAdminMixin:
         super().save_model(request, obj, form, change)
 
 
-class ScopedHistoryAdminMixin:
-    """django-simple-history's admin pages (a record's history and one of its versions) only for a
-    record the admin's own queryset finds, which is scoped to the user's body (core.scopes).
+class ScopedHistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin, whose history pages (a record's history and one of its
+    versions) show only a record the admin's own queryset finds, which is scoped to the user's body
+    (core.scopes). Every admin with a history derives from it.
 
     The history tables are not scoped, and ``SimpleHistoryAdmin`` falls back to them for a record
     its queryset does not find (to show a deleted record's history): another body's record would

@@ -73,6 +73,26 @@ def test_admin_history_of_another_bodys_record_is_a_404(demo):
         assert client.get(reverse("admin:staffing_assignment_history", args=[muster.pk])).status_code == 200
 
 
+def test_admin_history_of_another_bodys_decision_is_a_404(demo):
+    """The same for every history page of the admin: a decision, its version and its call-off."""
+    decision = GrantDecision.objects.get(title="Teilhabemanagement (Förderbaustein 6)")
+    version = decision.versions.get(is_current=True)
+    call_off = decision.call_offs.first()
+    urls = [
+        reverse("admin:funding_grantdecision_history", args=[decision.pk]),
+        reverse("admin:funding_decisionversion_history", args=[version.pk]),
+        reverse("admin:funding_calloff_history", args=[call_off.pk]),
+        reverse("admin:funding_grantdecision_simple_history", args=[decision.pk, decision.history.first().history_id]),
+    ]
+    client = login_as(Client(), "mk-admin")
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Teilhabemanagement" not in response.content.decode(), url
+    own = login_as(Client(), "admin")
+    assert all(own.get(url).status_code == 200 for url in urls)
+
+
 # --- Lists, exports and summaries (a property test) --------------------------------------------
 
 USERS = {"HS": ("admin", "leitung", "sb-ki"), "MK": ("mk-admin", "mk-leitung", "mk-sb")}
