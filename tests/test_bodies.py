@@ -4,6 +4,7 @@ installation's, and what a body adds to the Land's shared master data."""
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -12,6 +13,7 @@ from integration_admin.core.scopes import scope, scopes_disabled
 from integration_admin.council.models import Committee
 from integration_admin.models import Role, User
 from programs.models import Programme
+from staffing.models import Organisation
 
 
 def test_create_body_with_its_first_administrator(demo):
@@ -139,3 +141,14 @@ def test_the_installation_administrator_keeps_to_what_has_no_body(login):
     assert client.post(reverse("council:committee-create"), {"name": "Ohne Körperschaft"}).status_code == 403
     with scopes_disabled():
         assert not Committee.objects.filter(name="Ohne Körperschaft").exists()
+
+
+def test_names_are_unique_within_a_body_with_a_message_not_an_error(demo):
+    """A constraint per body is validated with the body the record takes from the scope."""
+    with scope(body=Body.objects.get(short_name="MK")):
+        taken = Organisation(short_name="KI", name="Zweites KI", kind="kreis_unit")
+        with pytest.raises(ValidationError, match="Eine Organisation mit dieser Kurzbezeichnung gibt es schon."):
+            taken.full_clean(exclude=["body"])
+        heinsberg_only = Organisation(short_name="ABH", name="Ausländerbehörde", kind="kreis_unit")
+        heinsberg_only.full_clean(exclude=["body"])  # the Kreis Heinsberg's ABH is another body's
+        assert heinsberg_only.body.short_name == "MK"

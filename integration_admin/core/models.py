@@ -123,8 +123,8 @@ class BodyOwned(models.Model):
     """A record that belongs to a body (its ``body`` foreign key). Made without one, it gets the
     body of the active scope (the request's, a job's: ``core.scopes``), so that a view, a service,
     an import or the admin never names the body itself; made with no body in scope, the database
-    refuses it (the column is NOT NULL). ``full_clean`` sees the body too, so that a constraint per
-    body (a name unique within the body) is a message on the form, not an error on save."""
+    refuses it (the column is NOT NULL). The constraints are validated with the body too, so that
+    one per body (a name unique within the body) is a message on the form, not an error on save."""
 
     class Meta:
         abstract = True
@@ -137,10 +137,11 @@ class BodyOwned(models.Model):
         if self.body_id is None:
             self.body_id = active_body_id()
 
-    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+    def validate_constraints(self, exclude=None):
         self.take_body_from_scope()
-        exclude = set(exclude or ()) - {"body"} if self.body_id is not None else exclude
-        super().full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints)
+        if self.body_id is not None and exclude:
+            exclude = set(exclude) - {"body"}
+        super().validate_constraints(exclude=exclude)
 
 
 class Illustrative(models.Model):
