@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from integration_admin.core.admin import PlainTextAdminMixin, RevisionedAdminMixin, ScopedHistoryAdmin, admin_body_id
+from integration_admin.core.admin import (
+    OwnBodyAdminMixin,
+    PlainTextAdminMixin,
+    RevisionedAdminMixin,
+    ScopedHistoryAdmin,
+    admin_body_id,
+)
 from integration_admin.core.models import Body
 from integration_admin.models import ReminderDigest, ReminderPreference, Role, User
 
@@ -12,7 +18,7 @@ admin.site.index_title = _("Verwaltung der Stammdaten")
 
 
 @admin.register(Body)
-class BodyAdmin(PlainTextAdminMixin, RevisionedAdminMixin, admin.ModelAdmin):
+class BodyAdmin(OwnBodyAdminMixin, PlainTextAdminMixin, RevisionedAdminMixin, admin.ModelAdmin):
     """Bodies are created by the installation's administrator (a superuser without a body; also
     ``manage.py create_body``); a body's administrator sees and keeps only its own body's letterhead
     data, and cannot add or delete bodies."""
@@ -22,10 +28,7 @@ class BodyAdmin(PlainTextAdminMixin, RevisionedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "short_name"]
     fields = ["name", "short_name", "kind", "head", "address", "regierungsbezirk", "paper_number_format"]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        body_id = admin_body_id(request)
-        return queryset if body_id is None else queryset.filter(pk=body_id)
+    body_path = "pk"
 
     def has_add_permission(self, request):
         return admin_body_id(request) is None and super().has_add_permission(request)
@@ -35,7 +38,7 @@ class BodyAdmin(PlainTextAdminMixin, RevisionedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(PlainTextAdminMixin, BaseUserAdmin):
+class UserAdmin(OwnBodyAdminMixin, PlainTextAdminMixin, BaseUserAdmin):
     """A body's administrator manages the users of its body (a new user is of its body); the
     installation's administrator manages everyone and gives each user a body (and the Land view's
     users none)."""
@@ -52,11 +55,6 @@ class UserAdmin(PlainTextAdminMixin, BaseUserAdmin):
         (_("Rolle"), {"fields": ["role", "body", "organisation"]}),
     ]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        body_id = admin_body_id(request)
-        return queryset if body_id is None else queryset.filter(body_id=body_id)
-
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         return readonly if admin_body_id(request) is None else [*readonly, "body"]
@@ -69,20 +67,17 @@ class UserAdmin(PlainTextAdminMixin, BaseUserAdmin):
 
 
 @admin.register(ReminderPreference)
-class ReminderPreferenceAdmin(PlainTextAdminMixin, ScopedHistoryAdmin):
+class ReminderPreferenceAdmin(OwnBodyAdminMixin, PlainTextAdminMixin, ScopedHistoryAdmin):
     list_display = ["user", "enabled", "days_before", "days_after", "modified"]
     list_filter = ["enabled"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        body_id = admin_body_id(request)
-        return queryset if body_id is None else queryset.filter(user__body_id=body_id)
+    body_path = "user__body_id"
 
 
 @admin.register(ReminderDigest)
-class ReminderDigestAdmin(admin.ModelAdmin):
+class ReminderDigestAdmin(OwnBodyAdminMixin, admin.ModelAdmin):
     """The log of reminder runs per user and day, read only: a row is what stops a second digest that
     day (0 items: nothing was due, no e-mail)."""
 
@@ -91,10 +86,7 @@ class ReminderDigestAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "day"
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        body_id = admin_body_id(request)
-        return queryset if body_id is None else queryset.filter(user__body_id=body_id)
+    body_path = "user__body_id"
 
     def has_add_permission(self, request):
         return False

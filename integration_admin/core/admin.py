@@ -41,6 +41,18 @@ class SharedOrOwnAdminMixin:
         super().save_model(request, obj, form, change)
 
 
+class OwnBodyAdminMixin:
+    """What is not scoped by a manager (bodies, users and their settings): a body's administrator
+    sees the rows of its body (``body_path`` leads to it), the installation's administrator all."""
+
+    body_path = "body_id"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        body_id = admin_body_id(request)
+        return queryset if body_id is None else queryset.filter(**{self.body_path: body_id})
+
+
 class RevisionedAdminMixin:
     """A save in the admin counts like a save on the pages (revision + 1): a page form opened
     before it is refused instead of undoing it (integration_admin.core.models.Revisioned)."""
