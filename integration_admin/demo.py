@@ -107,8 +107,8 @@ MUSTER_USERS = [
 ]
 # Without a body: the Land view (read-only, no names) and the installation's administrator.
 INSTALLATION_USERS = [
-    ("land", "Demo", "Landesansicht (Ministerium)", Role.LAND),
-    ("betrieb", "Demo", "Administration der Installation", Role.ADMINISTRATOR),
+    ("land", "Demo", "Landesansicht (Ministerium)", Role.LAND, None),
+    ("betrieb", "Demo", "Administration der Installation", Role.ADMINISTRATOR, None),
 ]
 
 
@@ -148,19 +148,7 @@ def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
         load_founding_example(heinsberg, created_logins, restore_logins=restore_logins)
     with scope(body=musterkreis.pk):
         load_musterkreis(musterkreis, created_logins, restore_logins=restore_logins)
-    for username, first, last, role in INSTALLATION_USERS:
-        demo_login(
-            username,
-            created_logins,
-            restore_logins,
-            first_name=first,
-            last_name=last,
-            role=role,
-            body=None,
-            organisation=None,
-            is_staff=role == Role.ADMINISTRATOR,
-            is_superuser=role == Role.ADMINISTRATOR,
-        )
+    demo_logins(INSTALLATION_USERS, None, {}, created_logins, restore_logins)
     with scopes_disabled():
         return {
             "bodies": Body.objects.count(),
@@ -172,18 +160,29 @@ def load_demo(*, restore_logins: bool = False) -> dict[str, int]:
         }
 
 
-def demo_login(username: str, created_logins: list[str], restore_logins: bool, **demo_state) -> None:
-    """A demo user, created if missing (see :func:`load_demo` on ``restore_logins``)."""
-    demo_state["is_active"] = True
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        User.objects.create_user(username, password=DEMO_PASSWORD, **demo_state)
-        created_logins.append(username)
-    elif restore_logins:
-        upsert(User, {"username": username}, **demo_state)
-        if not user.check_password(DEMO_PASSWORD):
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+def demo_logins(users, body: Body | None, orgs: dict, created_logins: list[str], restore_logins: bool) -> None:
+    """The demo users (username, first and last name, role, organisation's short name) of ``body``,
+    each created if missing (see :func:`load_demo` on ``restore_logins``); administrators are staff."""
+    for username, first, last, role, org in users:
+        demo_state = {
+            "first_name": first,
+            "last_name": last,
+            "role": role,
+            "body": body,
+            "organisation": orgs[org] if org else None,
+            "is_staff": role == Role.ADMINISTRATOR,
+            "is_superuser": role == Role.ADMINISTRATOR,
+            "is_active": True,
+        }
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            User.objects.create_user(username, password=DEMO_PASSWORD, **demo_state)
+            created_logins.append(username)
+        elif restore_logins:
+            upsert(User, {"username": username}, **demo_state)
+            if not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
 
 
 def load_founding_example(body: Body, created_logins: list[str], *, restore_logins: bool) -> None:
@@ -323,19 +322,7 @@ def load_founding_example(body: Body, created_logins: list[str], *, restore_logi
 
     attach_letter_scan(tm_version)
 
-    for username, first, last, role, org in USERS:
-        demo_login(
-            username,
-            created_logins,
-            restore_logins,
-            first_name=first,
-            last_name=last,
-            role=role,
-            body=body,
-            organisation=orgs[org] if org else None,
-            is_staff=role == Role.ADMINISTRATOR,
-            is_superuser=role == Role.ADMINISTRATOR,
-        )
+    demo_logins(USERS, body, orgs, created_logins, restore_logins)
 
     load_funding_demo()  # (after the logins: its call-offs name who recorded and who approved them)
     load_staffing_demo()  # illustrative pay data, pay grades of the positions, holders (staffing/demo.py)
@@ -395,16 +382,4 @@ def load_musterkreis(body: Body, created_logins: list[str], *, restore_logins: b
     )
     upsert(Committee, {"name": "Ausschuss für Integration"}, short_name="AfI", classification="Ausschuss")
     refresh_costs()
-    for username, first, last, role, org in MUSTER_USERS:
-        demo_login(
-            username,
-            created_logins,
-            restore_logins,
-            first_name=first,
-            last_name=last,
-            role=role,
-            body=body,
-            organisation=orgs[org] if org else None,
-            is_staff=role == Role.ADMINISTRATOR,
-            is_superuser=role == Role.ADMINISTRATOR,
-        )
+    demo_logins(MUSTER_USERS, body, orgs, created_logins, restore_logins)
