@@ -42,7 +42,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -121,11 +121,6 @@ def _single_block(outer: str = "decision_id") -> Subquery:
         .filter(count=1)
         .values("block")
     )
-
-
-def _names_block(block_id: int, outer: str = "decision_id") -> Exists:
-    through = GrantDecision.building_blocks.through
-    return Exists(through.objects.filter(grantdecision_id=OuterRef(outer), buildingblock_id=block_id))
 
 
 def land_figures(
@@ -208,21 +203,18 @@ def _cells(*, today, body_ids, programme_id, block_id, by_block: bool) -> dict[t
     # The decisions' money: grouped by body and programme where the rows are bodies or districts;
     # by building block only where the rows are blocks (a decision's single block, found once per
     # decision, and its versions, call-offs and proofs grouped by decision: no subquery per row).
-    def of_decisions(queryset):
-        queryset = queryset.filter(decision__body__in=body_ids)
+    def of_decisions(queryset, prefix: str = "decision__"):
+        """``queryset`` (of decisions, or of rows at ``prefix`` from them) within the filters."""
+        queryset = queryset.filter(**{f"{prefix}body__in": body_ids})
         if programme_id is not None:
-            queryset = queryset.filter(decision__programme_id=programme_id)
+            queryset = queryset.filter(**{f"{prefix}programme_id": programme_id})
         if block_id is not None:
-            queryset = queryset.filter(decision__building_blocks=block_id)
+            queryset = queryset.filter(**{f"{prefix}building_blocks": block_id})
         return queryset
 
     placed = {}
     if by_block:
-        decisions = GrantDecision.objects.filter(body__in=body_ids)
-        if programme_id is not None:
-            decisions = decisions.filter(programme_id=programme_id)
-        if block_id is not None:
-            decisions = decisions.filter(_names_block(block_id, "pk"))
+        decisions = of_decisions(GrantDecision.objects.all(), prefix="")
         placed = {
             pk: (body, programme, block)
             for pk, body, programme, block in decisions.annotate(block=_single_block("pk"))
